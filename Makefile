@@ -1,0 +1,71 @@
+# mmrepro: host runner, guest init and workloads, tests.
+CC      ?= gcc
+WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE
+PKGS     = libkmod inih json-c libarchive libcrypto
+HOST_CFLAGS = $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
+HOST_LIBS   = $(shell pkg-config --libs $(PKGS))
+CHECK_LIBS  = $(shell pkg-config --libs check)
+
+B        = build
+HOST_SRC = $(filter-out host/main.c,$(wildcard host/*.c))
+HOST_OBJ = $(HOST_SRC:host/%.c=$(B)/host/%.o)
+GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
+WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+
+.PHONY: all check unit unit-asan boot-tests bench bench-build check-build e2e clean
+all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
+
+$(B)/host/%.o: host/%.c host/*.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c -o $@ $<
+$(B)/mmrepro: host/main.c $(HOST_OBJ)
+	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# The guest init runs from the initramfs, before the 9p root exists; the
+# initramfs writer copies it with the shared libraries it needs.
+$(B)/guest/init: guest/init.c guest/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libkmod inih) -Iguest/lib -o $@ guest/init.c $(shell pkg-config --libs libkmod inih)
+# Workloads run from the 9p root, so they link against the host's libraries.
+$(B)/guest/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iguest/lib $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(shell pkg-config --libs json-c) -lpthread
+
+# Unit tests: one Check binary over every host module, plain and sanitized.
+$(B)/unit-tests: $(UNIT_SRC) tests/unit/*.h $(HOST_SRC) host/*.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ihost -o $@ $(UNIT_SRC) $(HOST_SRC) $(HOST_LIBS) $(CHECK_LIBS)
+$(B)/unit-tests-asan: $(UNIT_SRC) tests/unit/*.h $(HOST_SRC) host/*.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Ihost -o $@ $(UNIT_SRC) $(HOST_SRC) $(HOST_LIBS) $(CHECK_LIBS)
+
+unit: $(B)/unit-tests all
+	MMREPRO_ROOT=$(CURDIR) ./$(B)/unit-tests
+unit-asan: $(B)/unit-tests-asan all
+	MMREPRO_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 ./$(B)/unit-tests-asan
+
+# Real boots of Debian's prebuilt kernels under QEMU.
+boot-tests: all
+	bash tests/boot-tests.sh
+
+check: unit unit-asan boot-tests
+	@echo "check: all passed"
+
+# Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
+check-build: all
+	bash tests/build-test.sh
+
+# Slow end-to-end reproductions of the seed bugs on built kernels.
+e2e: all
+	bash tests/e2e.sh
+
+bench: all
+	bash tests/bench.sh
+bench-build: all
+	bash tests/bench-build.sh
+
+clean:
+	rm -rf $(B)

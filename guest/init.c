@@ -1,0 +1,331 @@
+/* mmrepro guest init (PID 1).
+ *
+ * Loads the modules listed in /modules/order (libkmod), mounts the host root
+ * read-only over 9p with tmpfs where writes are needed, mounts the run's
+ * writable share at /tmp/mmrepro, reads job.ini from it, prepares the guest
+ * (sysctls, cgroups, zram swap), runs the workload in its own process group
+ * with a timeout, and powers off. Every step prints a "mmrepro-init:" line;
+ * the host runner times the phases by them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <libkmod.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUT_DIR "/tmp/mmrepro"
+#define MAX_SYSCTL 16
+
+struct job {
+	char workload[512];
+	char args[512];
+	char kconfig[512];
+	char cgroup[64];
+	char zram[32];
+	char sysctls[MAX_SYSCTL][160];
+	int nsysctls;
+	int timeout_s;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* Unbuffered, so lines reach the console before a crash. */
+	if (write(1, buf, (size_t)n) < 0)
+		return;
+}
+
+static void power_off(void)
+{
+	say("mmrepro-init: poweroff");
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static void fatal(const char *fmt, const char *arg)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg, strerror(errno));
+	say("mmrepro-init: error: %s", msg);
+	power_off();
+}
+
+static void mount_or_die(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, flags, data) < 0) {
+		char what[256];
+		snprintf(what, sizeof(what), "mount %s on %s", type, dst);
+		fatal("%s: %s", what);
+	}
+}
+
+static void load_modules(void)
+{
+	struct kmod_ctx *ctx = kmod_new("/modules", NULL);
+	char line[512];
+	FILE *f = fopen("/modules/order", "r");
+
+	if (!f || !ctx)
+		fatal("%s: %s", "/modules/order");
+	while (fgets(line, sizeof(line), f)) {
+		struct kmod_module *m;
+		int r;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		if (kmod_module_new_from_path(ctx, line, &m) < 0)
+			fatal("%s: %s", line);
+		r = kmod_module_insert_module(m, 0, NULL);
+		if (r < 0 && r != -EEXIST) {
+			errno = -r;
+			fatal("insmod %s: %s", line);
+		}
+		kmod_module_unref(m);
+	}
+	fclose(f);
+	kmod_unref(ctx);
+}
+
+static void mount_root(void)
+{
+	static const char *const tmpfs_dirs[] = { "/newroot/tmp", "/newroot/run", "/newroot/var/tmp",
+						  "/newroot/var/lib", "/newroot/root", NULL };
+
+	mount_or_die("hostroot", "/newroot", "9p", MS_RDONLY,
+		     "trans=virtio,version=9p2000.L,msize=512000,cache=loose");
+	for (const char *const *d = tmpfs_dirs; *d; d++)
+		mount_or_die("tmpfs", *d, "tmpfs", 0, "mode=1777");
+	mount_or_die("devtmpfs", "/newroot/dev", "devtmpfs", 0, NULL);
+	mount_or_die("proc", "/newroot/proc", "proc", 0, NULL);
+	mount_or_die("sysfs", "/newroot/sys", "sysfs", 0, NULL);
+	mount_or_die("debugfs", "/newroot/sys/kernel/debug", "debugfs", 0, NULL);
+	mount_or_die("mmout", "/newroot" OUT_DIR, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000");
+	if (chdir("/newroot") < 0 || chroot(".") < 0 || chdir("/") < 0)
+		fatal("%s: %s", "chroot /newroot");
+}
+
+static int on_job(void *user, const char *section, const char *key, const char *value)
+{
+	struct job *j = user;
+
+	if (strcmp(section, "job"))
+		return 0;
+	if (!strcmp(key, "workload"))
+		snprintf(j->workload, sizeof(j->workload), "%s", value);
+	else if (!strcmp(key, "args"))
+		snprintf(j->args, sizeof(j->args), "%s", value);
+	else if (!strcmp(key, "kconfig"))
+		snprintf(j->kconfig, sizeof(j->kconfig), "%s", value);
+	else if (!strcmp(key, "cgroup"))
+		snprintf(j->cgroup, sizeof(j->cgroup), "%s", value);
+	else if (!strcmp(key, "zram"))
+		snprintf(j->zram, sizeof(j->zram), "%s", value);
+	else if (!strcmp(key, "timeout"))
+		j->timeout_s = atoi(value);
+	else if (!strcmp(key, "sysctl") && j->nsysctls < MAX_SYSCTL)
+		snprintf(j->sysctls[j->nsysctls++], sizeof(j->sysctls[0]), "%s", value);
+	else
+		return 0;
+	return 1;
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static void apply_sysctls(const struct job *j)
+{
+	for (int i = 0; i < j->nsysctls; i++) {
+		char path[256], name[160];
+		const char *eq = strchr(j->sysctls[i], '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - j->sysctls[i]), j->sysctls[i]);
+		for (char *p = name; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		snprintf(path, sizeof(path), "/proc/sys/%s", name);
+		if (write_str(path, eq + 1) < 0)
+			say("mmrepro-init: error: sysctl %s: %s", j->sysctls[i], strerror(errno));
+	}
+}
+
+/* cgroup v2 by default; "v1:memory,cpu" mounts one v1 hierarchy per
+ * controller, the way pre-systemd distributions did. */
+static void mount_cgroups(const struct job *j)
+{
+	char ctrls[64], *save, *c;
+
+	if (!j->cgroup[0] || !strcmp(j->cgroup, "v2")) {
+		mount_or_die("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+		return;
+	}
+	mount_or_die("tmpfs", "/sys/fs/cgroup", "tmpfs", 0, "mode=755");
+	snprintf(ctrls, sizeof(ctrls), "%s", j->cgroup + 3);
+	for (c = strtok_r(ctrls, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		char dst[128];
+		snprintf(dst, sizeof(dst), "/sys/fs/cgroup/%s", c);
+		mount_or_die("cgroup", dst, "cgroup", 0, c);
+	}
+}
+
+static int run_wait(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Swap on zram, with util-linux's zramctl and mkswap from the host root. */
+static void setup_zram(const struct job *j)
+{
+	char *zramctl[] = { "/sbin/zramctl", "/dev/zram0", "--size", (char *)j->zram, NULL };
+	char *mkswap[] = { "/sbin/mkswap", "-q", "/dev/zram0", NULL };
+
+	if (!j->zram[0])
+		return;
+	if (access("/sys/block/zram0", F_OK) < 0)
+		write_str("/sys/class/zram-control/hot_add", "1");
+	if (run_wait(zramctl) != 0 || run_wait(mkswap) != 0 || swapon("/dev/zram0", 0) < 0) {
+		say("mmrepro-init: error: zram swap of %s could not be set up", j->zram);
+		return;
+	}
+	say("mmrepro-init: zram swap %s on /dev/zram0", j->zram);
+}
+
+static int split_args(char *args, char **argv, int max)
+{
+	int n = 0;
+	char *save, *w;
+
+	for (w = strtok_r(args, " \t", &save); w && n < max - 1; w = strtok_r(NULL, " \t", &save))
+		argv[n++] = w;
+	argv[n] = NULL;
+	return n;
+}
+
+static pid_t start_workload(struct job *j)
+{
+	char *argv[64];
+	pid_t pid;
+
+	argv[0] = j->workload;
+	split_args(j->args, argv + 1, 63);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	setpgid(0, 0);
+	setenv("MMREPRO_RESULT", OUT_DIR "/workload.json", 1);
+	setenv("MMREPRO_KCONFIG", j->kconfig, 1);
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", "/root", 1);
+	execv(argv[0], argv);
+	say("mmrepro-init: error: exec %s: %s", argv[0], strerror(errno));
+	_exit(2);
+}
+
+/* Waits for the workload; reaps orphans too, as PID 1 must. */
+static int wait_workload(pid_t pid, int timeout_s, int *timed_out)
+{
+	struct timespec start, now;
+	int status;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t r = waitpid(-1, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r > 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (timeout_s > 0 && now.tv_sec - start.tv_sec >= timeout_s) {
+			*timed_out = 1;
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return status;
+		}
+		usleep(20000);
+	}
+}
+
+static void report_exit(int status, int timed_out)
+{
+	char line[128];
+
+	if (timed_out)
+		snprintf(line, sizeof(line), "timeout");
+	else if (WIFEXITED(status))
+		snprintf(line, sizeof(line), "exit=%d", WEXITSTATUS(status));
+	else
+		snprintf(line, sizeof(line), "signal=%s", strsignal(WTERMSIG(status)));
+	say("mmrepro-init: workload-end %s", line);
+	write_str(OUT_DIR "/workload.status", line);
+}
+
+int main(void)
+{
+	struct job job = { .timeout_s = 0 };
+	int timed_out = 0, status;
+
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	say("mmrepro-init: start");
+	load_modules();
+	mount_root();
+	say("mmrepro-init: root-mounted");
+	if (ini_parse(OUT_DIR "/job.ini", on_job, &job) != 0 || !job.workload[0])
+		fatal("%s: %s", OUT_DIR "/job.ini unreadable or without workload");
+	/* Boot ran at loglevel 5; the workload phase shows everything. */
+	write_str("/proc/sys/kernel/printk", "7");
+	mount_cgroups(&job);
+	apply_sysctls(&job);
+	setup_zram(&job);
+	say("mmrepro-init: workload-start %s %s", job.workload, job.args);
+	status = wait_workload(start_workload(&job), job.timeout_s, &timed_out);
+	report_exit(status, timed_out);
+	umount(OUT_DIR);
+	power_off();
+	return 0;
+}

@@ -1,0 +1,746 @@
+#include "build.h"
+#include "series.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Where a spec's sources live and what identifies them. */
+struct source {
+	char base[128];          /* deb-6.12.117-1_deb12u1, git-<repo hash>, dir-<path hash> */
+	char identity[512];      /* what the cache key hashes for the source */
+	char tree[PATH_MAX];     /* the tree make runs in */
+	char obj[PATH_MAX];      /* out-of-tree object dir, one per base */
+	char rev[64];            /* commit to reset the tree to ("" for dir:) */
+	char repo[PATH_MAX];     /* git: the user's repository */
+	char version[16];        /* "6.12", from the tree's Makefile */
+	bool mutable_tree;       /* dir: trees change under us: always run make */
+};
+
+struct build {
+	const struct build_request *req;
+	struct source src;
+	struct series series;
+	char cache[PATH_MAX];
+	char frags[BUILD_MAX_CONFIGS + 4][PATH_MAX];
+	int nfrags;
+	char key[65];
+	char out[PATH_MAX];      /* kernels/<key> */
+	char log[PATH_MAX];
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct build *b, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct build *b, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, b->errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void build_cache_dir(char *out, size_t len)
+{
+	const char *env = getenv("MMREPRO_CACHE"), *home = getenv("HOME");
+
+	if (env && *env)
+		xsnprintf(out, len, "%s", env);
+	else
+		xsnprintf(out, len, "%s/.cache/mmrepro", home && *home ? home : "/tmp");
+}
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* ---- sources ---------------------------------------------------------- */
+
+static int resolve_deb_source(struct build *b, const char *which)
+{
+	char cmd[256], *ver;
+
+	if (strcmp(which, "deb-6.12") && strcmp(which, "deb-6.1"))
+		return fail(b, EXIT_USAGE, "--kernel src:%s: Debian sources are src:deb-6.12 or src:deb-6.1", which);
+	snprintf(cmd, sizeof(cmd), "dpkg-query -W -f='${Version}' linux-source-%s 2>/dev/null", which + 4);
+	ver = capture_cmd(cmd);
+	if (!ver || !*ver) {
+		free(ver);
+		return fail(b, EXIT_UNTESTABLE, "--kernel src:%s: linux-source-%s is not installed; run ./run.sh setup",
+			    which, which + 4);
+	}
+	for (char *p = ver; *p; p++)
+		if (*p == '~' || *p == ':' || *p == '+')
+			*p = '_';
+	snprintf(b->src.base, sizeof(b->src.base), "deb-%s", ver);
+	snprintf(b->src.identity, sizeof(b->src.identity), "debian linux-source-%s %s", which + 4, ver);
+	xsnprintf(b->src.tree, sizeof(b->src.tree), "%s/src/%s", b->cache, b->src.base);
+	snprintf(b->src.version, sizeof(b->src.version), "%s", which + 4);
+	free(ver);
+	return 0;
+}
+
+static int resolve_git_source(struct build *b, const char *spec)
+{
+	char repo[PATH_MAX], cmd[PATH_MAX + 128], hash[65], *at, *sha;
+
+	xsnprintf(repo, sizeof(repo), "%s", spec);
+	at = strrchr(repo, '@');
+	if (!at || !at[1])
+		return fail(b, EXIT_USAGE, "--kernel git:%s: expected git:/path/to/linux@REV", spec);
+	*at = '\0';
+	snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse --verify -q '%s^{commit}'", repo, at + 1);
+	sha = capture_cmd(cmd);
+	if (!sha || strlen(sha) < 40) {
+		free(sha);
+		return fail(b, EXIT_UNTESTABLE, "--kernel git:%s: '%s' is not a commit in %s", spec, at + 1, repo);
+	}
+	sha256_hex(repo, strlen(repo), hash);
+	snprintf(b->src.base, sizeof(b->src.base), "git-%.16s", hash);
+	snprintf(b->src.identity, sizeof(b->src.identity), "git %s", sha);
+	snprintf(b->src.rev, sizeof(b->src.rev), "%s", sha);
+	xsnprintf(b->src.tree, sizeof(b->src.tree), "%s/worktrees/%s", b->cache, b->src.base);
+	free(sha);
+	xsnprintf(b->src.repo, sizeof(b->src.repo), "%s", repo);
+	return 0;
+}
+
+static int resolve_dir_source(struct build *b, const char *path)
+{
+	char abs[PATH_MAX], hash[65];
+
+	if (!realpath(path, abs) || !file_exists(abs))
+		return fail(b, EXIT_USAGE, "--kernel dir:%s: no such directory", path);
+	if (b->req->series)
+		return fail(b, EXIT_USAGE, "--kernel dir:%s: dir: trees are built as they are and never "
+			    "modified; use git:TREE@REV or src: to apply --series", path);
+	sha256_hex(abs, strlen(abs), hash);
+	snprintf(b->src.base, sizeof(b->src.base), "dir-%.16s", hash);
+	snprintf(b->src.identity, sizeof(b->src.identity), "dir %s pid %d time %ld", abs, (int)getpid(),
+		 (long)time(NULL));
+	xsnprintf(b->src.tree, sizeof(b->src.tree), "%s", abs);
+	b->src.mutable_tree = true;
+	return 0;
+}
+
+static int resolve_source(struct build *b)
+{
+	const char *spec = b->req->spec;
+	int rc;
+
+	if (!strncmp(spec, "src:", 4))
+		rc = resolve_deb_source(b, spec + 4);
+	else if (!strncmp(spec, "git:", 4))
+		rc = resolve_git_source(b, spec + 4);
+	else if (!strncmp(spec, "dir:", 4))
+		rc = resolve_dir_source(b, spec + 4);
+	else
+		rc = fail(b, EXIT_USAGE, "--kernel %s: not a source spec", spec);
+	return rc;
+}
+
+/* ---- locking and trees -------------------------------------------------- */
+
+static int lock_base(struct build *b)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	xsnprintf(path, sizeof(path), "%s/locks/%s.lock", b->cache, b->src.base);
+	mkdir_p(strrchr(path, '/') ? b->cache : ".", 0755);
+	{
+		char dir[PATH_MAX + 8];
+		xsnprintf(dir, sizeof(dir), "%s/locks", b->cache);
+		mkdir_p(dir, 0755);
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "mmrepro: waiting for another build of %s\n", b->src.base);
+		flock(fd, LOCK_EX);
+	}
+	return fd;
+}
+
+static int git(struct build *b, const char *tree, const char *args)
+{
+	char cmd[PATH_MAX * 2 + 256];
+
+	snprintf(cmd, sizeof(cmd), "git -C '%s' %s >>'%s' 2>&1", tree, args, b->log);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A Debian tarball becomes a git repository once, so that resetting it
+ * between series rewrites (and re-timestamps) only the files that differ. */
+static int prepare_deb_tree(struct build *b)
+{
+	char ready[PATH_MAX + 16], cmd[PATH_MAX * 2 + 256], tmp[PATH_MAX + 16];
+
+	xsnprintf(ready, sizeof(ready), "%s/.mmrepro-ready", b->src.tree);
+	if (file_exists(ready))
+		return 0;
+	fprintf(stderr, "mmrepro: unpacking linux-source-%s into %s\n", b->src.version, b->src.tree);
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp", b->src.tree);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && tar -C '%s' --strip-components=1 "
+		 "-xaf /usr/src/linux-source-%s.tar.xz >>'%s' 2>&1", tmp, tmp, tmp, b->src.version, b->log);
+	if (!file_exists(b->src.tree) && system(cmd) != 0)
+		return fail(b, EXIT_UNTESTABLE, "cannot unpack /usr/src/linux-source-%s.tar.xz (see %s)",
+			    b->src.version, b->log);
+	if (!file_exists(b->src.tree) && rename(tmp, b->src.tree) < 0)
+		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place: %s", tmp, strerror(errno));
+	if (git(b, b->src.tree, "init -q") || git(b, b->src.tree, "add -A -f .") ||
+	    git(b, b->src.tree, "-c user.name=mmrepro -c user.email=mmrepro@localhost commit -q -m pristine"))
+		return fail(b, EXIT_UNTESTABLE, "cannot make %s a git repository (see %s)", b->src.tree, b->log);
+	return write_file_atomic(ready, "", 0) < 0 ? fail(b, EXIT_UNTESTABLE, "cannot write %s", ready) : 0;
+}
+
+static int prepare_git_tree(struct build *b)
+{
+	char args[PATH_MAX + 128];
+	const char *repo = b->src.repo;
+
+	if (!file_exists(b->src.tree)) {
+		char parent[PATH_MAX + 16];
+		xsnprintf(parent, sizeof(parent), "%s/worktrees", b->cache);
+		mkdir_p(parent, 0755);
+		snprintf(args, sizeof(args), "worktree add -f --detach '%s' %s", b->src.tree, b->src.rev);
+		if (git(b, repo, args))
+			return fail(b, EXIT_UNTESTABLE, "git worktree add %s in %s failed (see %s)",
+				    b->src.tree, repo, b->log);
+	}
+	return 0;
+}
+
+/* Back to the base commit: files a previous series touched get rewritten
+ * with fresh mtimes, so make recompiles exactly what changed. */
+static int reset_tree(struct build *b)
+{
+	char args[128];
+
+	if (b->src.mutable_tree)
+		return 0;
+	snprintf(args, sizeof(args), "checkout -q -f --detach %s", b->src.rev[0] ? b->src.rev : "HEAD");
+	if (git(b, b->src.tree, args) || git(b, b->src.tree, "clean -q -fdx"))
+		return fail(b, EXIT_UNTESTABLE, "cannot reset %s (see %s)", b->src.tree, b->log);
+	return 0;
+}
+
+static int apply_series(struct build *b)
+{
+	for (int i = 0; i < b->series.npatches; i++) {
+		char msg[1024];
+		if (series_apply_patch(b->src.tree, b->series.patches[i], b->log, msg, sizeof(msg)) < 0)
+			return fail(b, EXIT_UNTESTABLE, "%s", msg);
+	}
+	return 0;
+}
+
+/* ---- config ------------------------------------------------------------- */
+
+static void add_frag(struct build *b, const char *path)
+{
+	if (b->nfrags < BUILD_MAX_CONFIGS + 4)
+		xsnprintf(b->frags[b->nfrags++], sizeof(b->frags[0]), "%s", path);
+}
+
+static int collect_fragments(struct build *b)
+{
+	char path[PATH_MAX];
+
+	xsnprintf(path, sizeof(path), "%s/config/base.config", repo_root());
+	add_frag(b, path);
+	xsnprintf(path, sizeof(path), "%s/config/guest.config", repo_root());
+	add_frag(b, path);
+	xsnprintf(path, sizeof(path), "%s/config/guest-%s.config", repo_root(), b->src.version);
+	if (b->src.version[0] && file_exists(path))
+		add_frag(b, path);
+	for (int i = 0; b->req->configs[i]; i++) {
+		if (!file_exists(b->req->configs[i]))
+			return fail(b, EXIT_USAGE, "--config %s: no such file", b->req->configs[i]);
+		add_frag(b, b->req->configs[i]);
+	}
+	return 0;
+}
+
+static bool config_has_line(const char *config, const char *line, size_t len)
+{
+	for (const char *p = config; (p = strstr(p, line)); p += len)
+		if ((p == config || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+bool build_config_line_holds(const char *config, const char *line)
+{
+	char name[128], unset[160];
+	const char *eq;
+	size_t len = strlen(line);
+
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+		len--;
+	if (!len || (line[0] == '#' && strncmp(line, "# CONFIG_", 9)))
+		return true;
+	if (!strncmp(line, "# CONFIG_", 9)) {
+		/* "# CONFIG_X is not set": absent from .config counts as not set. */
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + 2, " "), line + 2);
+		snprintf(unset, sizeof(unset), "%s=", name);
+		for (const char *p = config; (p = strstr(p, unset)); p++)
+			if (p == config || p[-1] == '\n')
+				return false;
+		return true;
+	}
+	eq = memchr(line, '=', len);
+	if (strncmp(line, "CONFIG_", 7) || !eq)
+		return false;
+	if (!strncmp(eq, "=n", len - (size_t)(eq - line)) && len - (size_t)(eq - line) == 2) {
+		snprintf(unset, sizeof(unset), "# %.*s is not set", (int)(eq - line), line);
+		char set[160];
+		snprintf(set, sizeof(set), "%.*s=", (int)(eq - line), line);
+		for (const char *p = config; (p = strstr(p, set)); p++)
+			if (p == config || p[-1] == '\n')
+				return false;
+		return true;
+	}
+	{
+		char want[512];
+		snprintf(want, sizeof(want), "%.*s", (int)len, line);
+		return config_has_line(config, want, strlen(want));
+	}
+}
+
+/* Every CONFIG_ line of every fragment must hold in the final .config. */
+static int verify_config(struct build *b, const char *config_path)
+{
+	size_t len;
+	char *cfg = read_file(config_path, &len);
+
+	if (!cfg)
+		return fail(b, EXIT_UNTESTABLE, "no .config at %s", config_path);
+	for (int i = 0; i < b->nfrags; i++) {
+		char *frag = read_file(b->frags[i], NULL), *save, *line;
+		int lineno = 0;
+		if (!frag) {
+			free(cfg);
+			return fail(b, EXIT_USAGE, "%s: cannot read", b->frags[i]);
+		}
+		for (line = strtok_r(frag, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			lineno++;
+			if (build_config_line_holds(cfg, line))
+				continue;
+			int rc = fail(b, EXIT_UNTESTABLE, "%s:%d: '%s' did not stick after olddefconfig "
+				      "(a dependency is missing or the symbol does not exist in this tree)",
+				      b->frags[i], lineno, line);
+			free(frag);
+			free(cfg);
+			return rc;
+		}
+		free(frag);
+	}
+	free(cfg);
+	return 0;
+}
+
+static int kmake(struct build *b, const char *target, bool progress);
+
+static int configure(struct build *b)
+{
+	char cmd[PATH_MAX * 4 + BUILD_MAX_CONFIGS * PATH_MAX], config[PATH_MAX + 16];
+	size_t n;
+
+	if (kmake(b, "tinyconfig", false))
+		return fail(b, EXIT_UNTESTABLE, "make tinyconfig failed in %s (see %s)", b->src.tree, b->log);
+	n = (size_t)snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/scripts/kconfig/merge_config.sh' -m -O . .config",
+			     b->src.obj, b->src.tree);
+	for (int i = 0; i < b->nfrags && n < sizeof(cmd); i++)
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " '%s'", b->frags[i]);
+	if (n < sizeof(cmd))
+		snprintf(cmd + n, sizeof(cmd) - n, " >>'%s' 2>&1", b->log);
+	if (system(cmd) != 0)
+		return fail(b, EXIT_UNTESTABLE, "merge_config.sh failed (see %s)", b->log);
+	if (kmake(b, "olddefconfig", false))
+		return fail(b, EXIT_UNTESTABLE, "make olddefconfig failed (see %s)", b->log);
+	xsnprintf(config, sizeof(config), "%s/.config", b->src.obj);
+	return verify_config(b, config);
+}
+
+/* ---- make with progress and Ctrl-C -------------------------------------- */
+
+static long count_objects(const char *obj)
+{
+	char cmd[PATH_MAX + 64], *out;
+	long n;
+
+	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.o' 2>/dev/null | wc -l", obj);
+	out = capture_cmd(cmd);
+	n = out ? atol(out) : 0;
+	free(out);
+	return n;
+}
+
+static void show_progress(const char *phase, long done, long total, double start)
+{
+	int secs = (int)(now_seconds() - start);
+
+	if (total > 0 && done <= total)
+		fprintf(stderr, "\r[build] %-8s %3ld%% (%ld/%ld objects) %dm%02ds ", phase, done * 100 / total,
+			done, total, secs / 60, secs % 60);
+	else
+		fprintf(stderr, "\r[build] %-8s %ld objects %dm%02ds ", phase, done, secs / 60, secs % 60);
+}
+
+static void child_exec_make(struct build *b, const char *target, int out_fd)
+{
+	char o[PATH_MAX + 4], jobs[16], cc[32] = "CC=gcc";
+	sigset_t none;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(out_fd, 1);
+	dup2(out_fd, 2);
+	snprintf(o, sizeof(o), "O=%s", b->src.obj);
+	snprintf(jobs, sizeof(jobs), "-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	if (system("command -v ccache >/dev/null 2>&1") == 0)
+		snprintf(cc, sizeof(cc), "CC=ccache gcc");
+	{
+		char ccdir[PATH_MAX + 16];
+		snprintf(ccdir, sizeof(ccdir), "%s/ccache", b->cache);
+		setenv("CCACHE_DIR", ccdir, 0);
+		setenv("CCACHE_BASEDIR", b->cache, 0);
+		setenv("KBUILD_BUILD_TIMESTAMP", "mmrepro", 1);
+		setenv("KBUILD_BUILD_USER", "mmrepro", 1);
+		setenv("KBUILD_BUILD_HOST", "mmrepro", 1);
+	}
+	execlp("make", "make", "-C", b->src.tree, o, jobs, cc, target, (char *)NULL);
+	_exit(127);
+}
+
+static bool interrupted(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	return sfd >= 0 && read(sfd, &si, sizeof(si)) == sizeof(si);
+}
+
+/* The object count of the last full build of this base: the progress
+ * line's estimate of the total. */
+static long previous_objects(struct build *b)
+{
+	char path[PATH_MAX + 32], *prev;
+	long n;
+
+	xsnprintf(path, sizeof(path), "%s/.mmrepro-objects", b->src.obj);
+	prev = read_file(path, NULL);
+	n = prev ? atol(prev) : 0;
+	free(prev);
+	return n;
+}
+
+static int kmake(struct build *b, const char *target, bool progress)
+{
+	int pipefd[2], status = 0;
+	FILE *log = fopen(b->log, "a"), *in;
+	long total = previous_objects(b), done = 0;
+	double start = now_seconds();
+	char line[4096];
+	pid_t pid;
+
+	if (!log || pipe2(pipefd, O_CLOEXEC) < 0) {
+		if (log)
+			fclose(log);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		child_exec_make(b, target, pipefd[1]);
+	close(pipefd[1]);
+	in = fdopen(pipefd[0], "r");
+	while (fgets(line, sizeof(line), in)) {
+		fputs(line, log);
+		if (!strncmp(line, "  CC ", 5) || !strncmp(line, "  AS ", 5)) {
+			done++;
+			if (progress)
+				show_progress(target, done, total, start);
+		}
+		if (interrupted(b->req->signal_fd)) {
+			kill(-pid, SIGTERM);
+			waitpid(pid, &status, 0);
+			fclose(in);
+			fclose(log);
+			return -2;
+		}
+	}
+	fclose(in);
+	fclose(log);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (progress)
+		fprintf(stderr, "\r[build] %s: %ld objects compiled in %.0fs%20s\n", target, done,
+			now_seconds() - start, "");
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* ---- cache key and outputs ---------------------------------------------- */
+
+static int compute_key(struct build *b)
+{
+	char *text = NULL, *gcc = capture_cmd("gcc --version | head -1");
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	fprintf(f, "source %s\ncompiler %s\n", b->src.identity, gcc ? gcc : "?");
+	free(gcc);
+	for (int i = 0; i < b->series.npatches; i++) {
+		char *p = read_file(b->series.patches[i], NULL);
+		if (!p) {
+			fclose(f);
+			free(text);
+			return fail(b, EXIT_USAGE, "%s: cannot read", b->series.patches[i]);
+		}
+		fprintf(f, "patch %s\n%s\n", strrchr(b->series.patches[i], '/') + 1, p);
+		free(p);
+	}
+	for (int i = 0; i < b->nfrags; i++) {
+		char *p = read_file(b->frags[i], NULL);
+		fprintf(f, "fragment\n%s\n", p ? p : "");
+		free(p);
+	}
+	fclose(f);
+	sha256_hex(text, len, b->key);
+	free(text);
+	b->key[24] = '\0';
+	xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
+	return 0;
+}
+
+static void fill_kernel(struct build *b, struct kernel *k)
+{
+	memset(k, 0, sizeof(*k));
+	xsnprintf(k->spec, sizeof(k->spec), "%s", b->req->spec);
+	xsnprintf(k->kind, sizeof(k->kind), "%.3s", b->req->spec);
+	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s/bzImage", b->out);
+	xsnprintf(k->vmlinux, sizeof(k->vmlinux), "%s/vmlinux", b->out);
+	xsnprintf(k->config, sizeof(k->config), "%s/config", b->out);
+	xsnprintf(k->series, sizeof(k->series), "%s", b->req->series ? b->req->series : "");
+	xsnprintf(k->build_key, sizeof(k->build_key), "%s", b->key);
+	kernel_image_release(k->bzimage, k->release, sizeof(k->release));
+}
+
+static int copy_file(const char *src, const char *dst)
+{
+	char *argv[] = { "cp", "-f", (char *)src, (char *)dst, NULL };
+	return run_cmd(argv, NULL, NULL) == 0 ? 0 : -1;
+}
+
+static void write_meta(struct build *b, const char *dir, double seconds)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	fprintf(f, "{\n  \"spec\": \"%s\",\n  \"series\": \"%s\",\n  \"base\": \"%s\",\n  \"source\": \"%s\",\n"
+		"  \"key\": \"%s\",\n  \"build_seconds\": %.1f,\n  \"built_at\": %ld,\n  \"patches\": %d\n}\n",
+		b->req->spec, b->req->series ? b->req->series : "", b->src.base, b->src.identity, b->key,
+		seconds, (long)time(NULL), b->series.npatches);
+	fclose(f);
+	xsnprintf(path, sizeof(path), "%s/meta.json", dir);
+	write_file_atomic(path, text, len);
+	free(text);
+}
+
+/* Outputs go to a temp dir renamed into place, so a crashed build never
+ * leaves a directory that looks complete. */
+static int store_outputs(struct build *b, double seconds)
+{
+	static const char *const files[][2] = {
+		{ "arch/x86/boot/bzImage", "bzImage" }, { "vmlinux", "vmlinux" }, { ".config", "config" },
+	};
+	char tmp[PATH_MAX + 32], src[PATH_MAX * 2], dst[PATH_MAX * 2], cnt[PATH_MAX + 32], num[32];
+
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp-%d", b->out, (int)getpid());
+	mkdir_p(tmp, 0755);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(src, sizeof(src), "%s/%s", b->src.obj, files[i][0]);
+		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i][1]);
+		if (copy_file(src, dst) < 0)
+			return fail(b, EXIT_UNTESTABLE, "build produced no %s", src);
+	}
+	snprintf(dst, sizeof(dst), "%s/build.log", tmp);
+	copy_file(b->log, dst);
+	write_meta(b, tmp, seconds);
+	if (rename(tmp, b->out) < 0 && errno != ENOTEMPTY && errno != EEXIST)
+		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place: %s", tmp, strerror(errno));
+	xsnprintf(cnt, sizeof(cnt), "%s/.mmrepro-objects", b->src.obj);
+	snprintf(num, sizeof(num), "%ld\n", count_objects(b->src.obj));
+	write_file_atomic(cnt, num, strlen(num));
+	return 0;
+}
+
+static void print_log_tail(const char *log)
+{
+	char cmd[PATH_MAX + 32];
+
+	fprintf(stderr, "---- last lines of %s ----\n", log);
+	snprintf(cmd, sizeof(cmd), "tail -n 25 '%s' >&2", log);
+	if (system(cmd) != 0)
+		return;
+}
+
+static int build_locked(struct build *b)
+{
+	double start = now_seconds();
+	int rc;
+
+	if (!strncmp(b->req->spec, "src:", 4))
+		rc = prepare_deb_tree(b);
+	else if (!strncmp(b->req->spec, "git:", 4))
+		rc = prepare_git_tree(b);
+	else
+		rc = 0;
+	if (!rc)
+		rc = reset_tree(b);
+	if (!rc)
+		rc = apply_series(b);
+	if (!rc)
+		rc = configure(b);
+	if (rc)
+		return rc;
+	rc = kmake(b, "bzImage", b->req->progress);
+	if (rc == -2)
+		return fail(b, EXIT_INTERRUPTED, "build interrupted; partial log in %s", b->log);
+	if (rc) {
+		print_log_tail(b->log);
+		return fail(b, EXIT_UNTESTABLE, "kernel build failed for %s%s%s (log: %s)", b->req->spec,
+			    b->req->series ? " + " : "", b->req->series ? b->req->series : "", b->log);
+	}
+	return store_outputs(b, now_seconds() - start);
+}
+
+static int detect_version(struct build *b)
+{
+	char path[PATH_MAX + 16], *mk, *v, *p;
+
+	if (b->src.version[0])
+		return 0;
+	xsnprintf(path, sizeof(path), "%s/Makefile", b->src.tree);
+	mk = read_file(path, NULL);
+	if (!mk)
+		return 0;
+	v = strstr(mk, "\nVERSION = ");
+	p = strstr(mk, "\nPATCHLEVEL = ");
+	if (v && p)
+		snprintf(b->src.version, sizeof(b->src.version), "%d.%d", atoi(v + 11), atoi(p + 14));
+	free(mk);
+	return 0;
+}
+
+int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen)
+{
+	struct build b = { .req = req, .err = err, .errlen = errlen };
+	char logdir[PATH_MAX + 16], complete[PATH_MAX + 32];
+	int rc, lock;
+
+	build_cache_dir(b.cache, sizeof(b.cache));
+	if ((rc = resolve_source(&b)))
+		return rc;
+	if (req->series && series_load(req->series, &b.series, err, errlen) < 0)
+		return EXIT_USAGE;
+	xsnprintf(b.src.obj, sizeof(b.src.obj), "%s/obj/%s", b.cache, b.src.base);
+	detect_version(&b);
+	if ((rc = collect_fragments(&b)) || (rc = compute_key(&b)))
+		return rc;
+	xsnprintf(complete, sizeof(complete), "%s/meta.json", b.out);
+	if (!b.src.mutable_tree && file_exists(complete)) {
+		fill_kernel(&b, k);
+		return 0;
+	}
+	xsnprintf(logdir, sizeof(logdir), "%s/logs", b.cache);
+	mkdir_p(logdir, 0755);
+	mkdir_p(b.src.obj, 0755);
+	xsnprintf(b.log, sizeof(b.log), "%s/%s-%d.log", logdir, b.key, (int)getpid());
+	fprintf(stderr, "mmrepro: building %s%s%s (key %s, log %s)\n", req->spec, req->series ? " + " : "",
+		req->series ? req->series : "", b.key, b.log);
+	lock = lock_base(&b);
+	if (lock < 0)
+		return fail(&b, EXIT_UNTESTABLE, "cannot lock the build dir of %s", b.src.base);
+	/* Another process may have finished the same key while we waited. */
+	if (!b.src.mutable_tree && file_exists(complete))
+		rc = 0;
+	else
+		rc = build_locked(&b);
+	close(lock);
+	series_free(&b.series);
+	if (!rc)
+		fill_kernel(&b, k);
+	return rc;
+}
+
+/* ---- cache ls / gc ------------------------------------------------------ */
+
+int build_cache_ls(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent **list;
+	int n;
+
+	build_cache_dir(dir, sizeof(dir));
+	strncat(dir, "/kernels", sizeof(dir) - strlen(dir) - 1);
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0) {
+		printf("(empty cache: %s)\n", dir);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		char *meta;
+		if (list[i]->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s/meta.json", dir, list[i]->d_name);
+			meta = read_file(path, NULL);
+			printf("%s  %s\n", list[i]->d_name, meta ? "complete" : "INCOMPLETE");
+			if (meta) {
+				for (char *p = meta; *p; p++)
+					if (*p == '\n')
+						*p = ' ';
+				printf("    %s\n", meta);
+			}
+			free(meta);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return 0;
+}
+
+int build_cache_gc(int keep_days)
+{
+	char dir[PATH_MAX], cmd[PATH_MAX * 2];
+
+	build_cache_dir(dir, sizeof(dir));
+	/* Incomplete outputs of crashed builds, and kernels unused for N days. */
+	snprintf(cmd, sizeof(cmd), "find '%s/kernels' -mindepth 1 -maxdepth 1 -name '*.tmp-*' -exec rm -rf {} + ; "
+		 "find '%s/kernels' -mindepth 1 -maxdepth 1 -type d -atime +%d -print -exec rm -rf {} + ; "
+		 "find '%s/logs' -type f -mtime +%d -delete", dir, dir, keep_days, dir, keep_days);
+	return system(cmd) == 0 ? 0 : EXIT_UNTESTABLE;
+}

@@ -1,0 +1,34 @@
+/* Kernel builds: Debian source tarballs, git trees and plain trees, with a
+ * quilt series or mbox applied, lean config fragments verified after
+ * olddefconfig, and a content-addressed cache of the outputs. */
+#ifndef MMREPRO_BUILD_H
+#define MMREPRO_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel.h"
+
+#define BUILD_MAX_CONFIGS 16
+
+struct build_request {
+	const char *spec;            /* src:deb-6.12, git:/tree@rev, dir:/tree */
+	const char *series;          /* dir with a `series` file, an .mbox, or NULL */
+	const char *configs[BUILD_MAX_CONFIGS]; /* extra fragments, NULL-terminated */
+	int signal_fd;
+	bool progress;               /* a progress line on stderr */
+};
+
+/* Builds (or finds in the cache) and fills k. Returns 0, or an exit code:
+ * EXIT_USAGE for bad input, EXIT_UNTESTABLE when a patch does not apply or
+ * the build fails (git bisect's "skip"), with the reason in err. */
+int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen);
+/* Whether one fragment line (CONFIG_X=y, CONFIG_X="s", # CONFIG_X is not set,
+ * comments and blanks) holds in the text of a final .config. */
+bool build_config_line_holds(const char *config, const char *line);
+/* The cache root: $MMREPRO_CACHE or ~/.cache/mmrepro. */
+void build_cache_dir(char *out, size_t len);
+int build_cache_ls(void);
+int build_cache_gc(int keep_days);
+
+#endif

@@ -1,0 +1,266 @@
+#include "initramfs.h"
+#include "util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <libkmod.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#define MAX_MODULES 128
+#define MAX_LIBS 32
+
+static int add_dir(struct archive *a, const char *path)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_perm(e, 0755);
+	archive_entry_set_size(e, 0);
+	r = archive_write_header(a, e);
+	archive_entry_free(e);
+	return r == ARCHIVE_OK ? 0 : -1;
+}
+
+static int add_console_node(struct archive *a)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	/* The kernel opens /dev/console for init's stdio before init runs. */
+	archive_entry_set_pathname(e, "dev/console");
+	archive_entry_set_filetype(e, AE_IFCHR);
+	archive_entry_set_perm(e, 0600);
+	archive_entry_set_rdev(e, makedev(5, 1));
+	archive_entry_set_size(e, 0);
+	r = archive_write_header(a, e);
+	archive_entry_free(e);
+	return r == ARCHIVE_OK ? 0 : -1;
+}
+
+static int add_bytes(struct archive *a, const char *path, const char *data, size_t len, int mode)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, mode);
+	archive_entry_set_size(e, (la_int64_t)len);
+	r = archive_write_header(a, e);
+	if (r == ARCHIVE_OK && len && archive_write_data(a, data, len) != (la_ssize_t)len)
+		r = ARCHIVE_FATAL;
+	archive_entry_free(e);
+	return r == ARCHIVE_OK ? 0 : -1;
+}
+
+/* Copies a host file (following links) to path inside the archive. */
+static int add_file(struct archive *a, const char *src, const char *dst, int mode, char *err, size_t errlen)
+{
+	size_t len;
+	char *data = read_file(src, &len);
+	int r;
+
+	if (!data) {
+		snprintf(err, errlen, "initramfs: cannot read %s: %s", src, strerror(errno));
+		return -1;
+	}
+	r = add_bytes(a, dst[0] == '/' ? dst + 1 : dst, data, len, mode);
+	free(data);
+	if (r < 0)
+		snprintf(err, errlen, "initramfs: cannot add %s: %s", dst, archive_error_string(a));
+	return r;
+}
+
+/* The shared libraries of the init binary, as the dynamic loader resolves
+ * them (`ld.so --list`), each stored at its resolved host path. */
+static int list_libs(const char *bin, char **libs, int max, char *err, size_t errlen)
+{
+	char cmd[PATH_MAX + 64], line[PATH_MAX + 64];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ldd '%s' 2>&1", bin);
+	p = popen(cmd, "r");
+	if (!p) {
+		snprintf(err, errlen, "initramfs: cannot run ldd on %s", bin);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), p) && n < max) {
+		char *path = strchr(line, '/');
+		if (strstr(line, "not found")) {
+			snprintf(err, errlen, "initramfs: %s needs a missing library: %s", bin, line);
+			pclose(p);
+			return -1;
+		}
+		if (!path)
+			continue;
+		path[strcspn(path, " (\n")] = '\0';
+		libs[n++] = xstrdup(path);
+	}
+	pclose(p);
+	return n;
+}
+
+static int add_init(struct archive *a, const char *init, char *err, size_t errlen)
+{
+	char *libs[MAX_LIBS];
+	int n = list_libs(init, libs, MAX_LIBS, err, errlen), r = 0;
+
+	if (n < 0)
+		return -1;
+	if (add_file(a, init, "init", 0755, err, errlen) < 0)
+		r = -1;
+	for (int i = 0; i < n; i++) {
+		char dir[PATH_MAX];
+		/* Directories first: cpio extraction does not create parents. */
+		snprintf(dir, sizeof(dir), "%s", libs[i] + 1);
+		for (char *s = strchr(dir, '/'); s && !r; s = strchr(s + 1, '/')) {
+			*s = '\0';
+			r = add_dir(a, dir);
+			*s = '/';
+		}
+		if (!r)
+			r = add_file(a, libs[i], libs[i], 0755, err, errlen);
+		free(libs[i]);
+	}
+	return r;
+}
+
+static int closure_add(struct kmod_module *m, char **out, int *n, int max, char *err, size_t errlen, int depth)
+{
+	struct kmod_list *deps, *l;
+	const char *path;
+
+	if (depth > 32) {
+		snprintf(err, errlen, "module dependency loop at %s", kmod_module_get_name(m));
+		return -1;
+	}
+	deps = kmod_module_get_dependencies(m);
+	kmod_list_foreach(l, deps) {
+		struct kmod_module *d = kmod_module_get_module(l);
+		int r = closure_add(d, out, n, max, err, errlen, depth + 1);
+		kmod_module_unref(d);
+		if (r < 0) {
+			kmod_module_unref_list(deps);
+			return -1;
+		}
+	}
+	kmod_module_unref_list(deps);
+	path = kmod_module_get_path(m);
+	if (!path)
+		return 0; /* built in */
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(out[i], path))
+			return 0;
+	if (*n >= max) {
+		snprintf(err, errlen, "too many modules");
+		return -1;
+	}
+	out[(*n)++] = xstrdup(path);
+	return 0;
+}
+
+int initramfs_module_closure(const char *modules_dir, const char *const *names,
+			     char **out, int max, char *err, size_t errlen)
+{
+	struct kmod_ctx *ctx = kmod_new(modules_dir, NULL);
+	int n = 0;
+
+	if (!ctx) {
+		snprintf(err, errlen, "libkmod: cannot open %s", modules_dir);
+		return -1;
+	}
+	for (const char *const *name = names; *name && n >= 0; name++) {
+		struct kmod_list *list = NULL, *l;
+		if (kmod_module_new_from_lookup(ctx, *name, &list) < 0 || !list) {
+			snprintf(err, errlen, "module '%s' not found in %s (neither a module nor built in)",
+				 *name, modules_dir);
+			n = -1;
+			break;
+		}
+		kmod_list_foreach(l, list) {
+			struct kmod_module *m = kmod_module_get_module(l);
+			if (closure_add(m, out, &n, max, err, errlen, 0) < 0)
+				n = -1;
+			kmod_module_unref(m);
+			if (n < 0)
+				break;
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(ctx);
+	return n;
+}
+
+static int add_modules(struct archive *a, const struct initramfs_spec *s, char *err, size_t errlen)
+{
+	char *paths[MAX_MODULES];
+	char order[MAX_MODULES * 80] = "";
+	int n, r = 0;
+
+	if (!s->modules_dir || !s->modules || !s->modules[0])
+		return add_bytes(a, "modules/order", "", 0, 0644);
+	n = initramfs_module_closure(s->modules_dir, s->modules, paths, MAX_MODULES, err, errlen);
+	if (n < 0)
+		return -1;
+	if (add_dir(a, "modules") < 0)
+		r = -1;
+	for (int i = 0; i < n; i++) {
+		const char *base = strrchr(paths[i], '/') + 1;
+		char dst[PATH_MAX];
+		snprintf(dst, sizeof(dst), "modules/%02d-%s", i, base);
+		if (!r)
+			r = add_file(a, paths[i], dst, 0644, err, errlen);
+		if (strlen(order) + strlen(dst) + 3 < sizeof(order)) {
+			strcat(order, "/");
+			strcat(order, dst);
+			strcat(order, "\n");
+		}
+		free(paths[i]);
+	}
+	return r ? r : add_bytes(a, "modules/order", order, strlen(order), 0644);
+}
+
+int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys", "newroot", "tmp", "lib", "lib64", "usr", NULL };
+	struct archive *a = archive_write_new();
+	char tmp[PATH_MAX];
+	int r = 0;
+
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp", out_path);
+	archive_write_set_format_cpio_newc(a);
+	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
+		snprintf(err, errlen, "initramfs: cannot write %s: %s", tmp, archive_error_string(a));
+		archive_write_free(a);
+		return -1;
+	}
+	for (const char *const *d = dirs; *d && !r; d++)
+		r = add_dir(a, *d);
+	if (!r)
+		r = add_console_node(a);
+	if (!r)
+		r = add_init(a, s->init_path, err, errlen);
+	if (!r)
+		r = add_modules(a, s, err, errlen);
+	if (archive_write_close(a) != ARCHIVE_OK && !r) {
+		snprintf(err, errlen, "initramfs: %s", archive_error_string(a));
+		r = -1;
+	}
+	archive_write_free(a);
+	if (!r && rename(tmp, out_path) < 0) {
+		snprintf(err, errlen, "initramfs: rename %s: %s", out_path, strerror(errno));
+		r = -1;
+	}
+	if (r && !err[0])
+		snprintf(err, errlen, "initramfs: cannot write archive entries");
+	return r;
+}

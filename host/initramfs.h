@@ -1,0 +1,25 @@
+/* The guest's initramfs: the init binary with its shared libraries, the
+ * kernel modules it must load (in dependency order), written as newc cpio
+ * through libarchive. */
+#ifndef MMREPRO_INITRAMFS_H
+#define MMREPRO_INITRAMFS_H
+
+#include <stddef.h>
+
+struct initramfs_spec {
+	const char *init_path;        /* host path of the guest init binary */
+	const char *modules_dir;      /* /lib/modules/<release>, NULL if none */
+	const char *const *modules;   /* module names to load, NULL-terminated */
+	const char *config_path;      /* kernel .config: =y modules are skipped */
+};
+
+/* Writes the cpio archive to out_path. On error fills err and returns -1. */
+int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen);
+
+/* Resolves module names to files in load order (dependencies first) with
+ * libkmod. Built-in modules are left out. Returns the count or -1; paths
+ * are malloc'd into out[]. */
+int initramfs_module_closure(const char *modules_dir, const char *const *names,
+			     char **out, int max, char *err, size_t errlen);
+
+#endif

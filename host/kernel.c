@@ -1,0 +1,179 @@
+#include "kernel.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool kernel_spec_needs_build(const char *spec)
+{
+	return !strncmp(spec, "src:", 4) || !strncmp(spec, "git:", 4) || !strncmp(spec, "dir:", 4);
+}
+
+int kernel_image_release(const char *bzimage, char *out, size_t len)
+{
+	/* x86 boot protocol: "HdrS" at 0x202, kernel_version pointer at 0x20e
+	 * (relative to 0x200); the string starts with the release. */
+	unsigned char hdr[0x210];
+	char ver[256];
+	FILE *f = fopen(bzimage, "rb");
+	uint16_t off;
+	size_t n;
+
+	if (!f)
+		return -1;
+	if (fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
+		fclose(f);
+		return -1;
+	}
+	off = (uint16_t)(hdr[0x20e] | hdr[0x20f] << 8);
+	if (fseek(f, (long)off + 0x200, SEEK_SET) < 0 || !(n = fread(ver, 1, sizeof(ver) - 1, f))) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	ver[n] = '\0';
+	ver[strcspn(ver, " ")] = '\0';
+	if (!ver[0] || strlen(ver) >= len)
+		return -1;
+	strcpy(out, ver);
+	return 0;
+}
+
+/* Debian release strings compare by version: 6.12.117+deb12-amd64, 6.1.0-56-amd64. */
+static int newer_release(const char *a, const char *b)
+{
+	return strverscmp(a, b) > 0;
+}
+
+static int find_deb_release(const char *series, char *out, size_t len)
+{
+	DIR *d = opendir("/boot");
+	struct dirent *e;
+	char prefix[32];
+	int found = 0;
+
+	if (!d)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "vmlinuz-%s.", series);
+	while ((e = readdir(d))) {
+		const char *rel = e->d_name + strlen("vmlinuz-");
+		if (strncmp(e->d_name, prefix, strlen(prefix)) || !strstr(rel, "-amd64"))
+			continue;
+		/* deb:6.1 must not match 6.12: the char after the series is the next
+		 * version component, which for 6.1 is the ".0-NN" part. */
+		if (strlen(rel) >= len)
+			continue;
+		if (!found || newer_release(rel, out)) {
+			strcpy(out, rel);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found ? 0 : -1;
+}
+
+static int resolve_deb(const char *spec, struct kernel *k, char *err, size_t errlen)
+{
+	const char *series = spec + 4;
+
+	if (strcmp(series, "6.12") && strcmp(series, "6.1")) {
+		snprintf(err, errlen, "--kernel %s: Debian kernels are deb:6.12 or deb:6.1", spec);
+		return -1;
+	}
+	if (find_deb_release(series, k->release, sizeof(k->release)) < 0) {
+		snprintf(err, errlen, "--kernel %s: no /boot/vmlinuz-%s.*-amd64; run ./run.sh setup "
+			 "(it installs linux-image-%s*-amd64-unsigned)", spec, series, series);
+		return -1;
+	}
+	xsnprintf(k->bzimage, sizeof(k->bzimage), "/boot/vmlinuz-%s", k->release);
+	xsnprintf(k->modules_dir, sizeof(k->modules_dir), "/lib/modules/%s", k->release);
+	xsnprintf(k->config, sizeof(k->config), "/boot/config-%s", k->release);
+	return 0;
+}
+
+static int parse_image_opts(char *opts, struct kernel *k, const char *spec, char *err, size_t errlen)
+{
+	char *save, *o;
+
+	for (o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(o, "modules=", 8))
+			xsnprintf(k->modules_dir, sizeof(k->modules_dir), "%s", o + 8);
+		else if (!strncmp(o, "config=", 7))
+			xsnprintf(k->config, sizeof(k->config), "%s", o + 7);
+		else if (!strncmp(o, "vmlinux=", 8))
+			xsnprintf(k->vmlinux, sizeof(k->vmlinux), "%s", o + 8);
+		else {
+			snprintf(err, errlen, "--kernel %s: unknown option '%s' (modules=, config=, vmlinux=)", spec, o);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int resolve_image(const char *spec, struct kernel *k, char *err, size_t errlen)
+{
+	char buf[3 * PATH_MAX], *comma;
+
+	xsnprintf(buf, sizeof(buf), "%s", spec + 6);
+	comma = strchr(buf, ',');
+	if (comma) {
+		*comma = '\0';
+		if (parse_image_opts(comma + 1, k, spec, err, errlen) < 0)
+			return -1;
+	}
+	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s", buf);
+	if (kernel_image_release(k->bzimage, k->release, sizeof(k->release)) < 0) {
+		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage", spec, k->bzimage);
+		return -1;
+	}
+	if (k->modules_dir[0] && !file_exists(k->modules_dir)) {
+		snprintf(err, errlen, "--kernel %s: modules dir %s does not exist", spec, k->modules_dir);
+		return -1;
+	}
+	if (!k->config[0]) {
+		/* A built tree keeps .config next to arch/x86/boot/bzImage. */
+		char guess[PATH_MAX + 32];
+		snprintf(guess, sizeof(guess), "%s/../../../.config", k->bzimage);
+		if (file_exists(guess))
+			xsnprintf(k->config, sizeof(k->config), "%s", guess);
+	}
+	return 0;
+}
+
+int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen)
+{
+	memset(k, 0, sizeof(*k));
+	xsnprintf(k->spec, sizeof(k->spec), "%s", spec);
+	if (!strncmp(spec, "deb:", 4)) {
+		strcpy(k->kind, "deb");
+		return resolve_deb(spec, k, err, errlen);
+	}
+	if (!strncmp(spec, "image:", 6)) {
+		strcpy(k->kind, "image");
+		return resolve_image(spec, k, err, errlen);
+	}
+	snprintf(err, errlen, "--kernel %s: unknown kernel spec (deb:6.12, deb:6.1, image:PATH, "
+		 "src:deb-6.12, src:deb-6.1, git:TREE@REV, dir:TREE)", spec);
+	return -1;
+}
+
+char kernel_config_value(const struct kernel *k, const char *name)
+{
+	char *cfg, *p, key[160];
+	char v = 0;
+	size_t kl;
+
+	if (!k->config[0] || !(cfg = read_file(k->config, NULL)))
+		return 0;
+	kl = (size_t)snprintf(key, sizeof(key), "\n%s=", name);
+	p = strstr(cfg, key);
+	if (!p && !strncmp(cfg, key + 1, kl - 1))
+		p = cfg - 1;
+	if (p)
+		v = p[kl];
+	free(cfg);
+	return v == 'y' || v == 'm' ? v : 0;
+}

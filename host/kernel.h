@@ -1,0 +1,33 @@
+/* Kernel specs: what to boot, where its modules and .config live. */
+#ifndef MMREPRO_KERNEL_H
+#define MMREPRO_KERNEL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct build_request;
+
+struct kernel {
+	char spec[256];
+	char kind[8];               /* deb, image, src, git, dir */
+	char bzimage[PATH_MAX];
+	char modules_dir[PATH_MAX]; /* /lib/modules/<release>, "" if none */
+	char config[PATH_MAX];      /* the kernel's .config, "" if unknown */
+	char vmlinux[PATH_MAX];     /* for decoding traces, "" if none */
+	char release[128];          /* uname -r, from the bzImage header */
+	char series[PATH_MAX];      /* applied series, "" for none */
+	char build_key[80];         /* cache key of a built kernel */
+};
+
+/* True for specs that need a build (src:, git:, dir:). */
+bool kernel_spec_needs_build(const char *spec);
+/* Resolves a prebuilt spec (deb:6.12, deb:6.1, image:PATH[,modules=DIR][,config=FILE]).
+ * Returns 0, or -1 with a message naming the spec in err. */
+int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen);
+/* Reads the version string from a bzImage's setup header. */
+int kernel_image_release(const char *bzimage, char *out, size_t len);
+/* Looks up CONFIG_NAME in the kernel's .config: 'y', 'm' or 0. */
+char kernel_config_value(const struct kernel *k, const char *name);
+
+#endif

@@ -1,0 +1,330 @@
+/* mmrepro: reproduce Linux mm bugs end to end in QEMU. See README.md. */
+#include "build.h"
+#include "case.h"
+#include "console.h"
+#include "kernel.h"
+#include "report.h"
+#include "result.h"
+#include "run.h"
+#include "util.h"
+#include "verify.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: mmrepro COMMAND [ARGS]\n"
+	"  suite                       every case on its default kernels (what ./run.sh runs)\n"
+	"  list                        the cases, one line each\n"
+	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
+	"           [--timeout S] [--out DIR] [--verbose]\n"
+	"  verify CASE [--runs N] [--variant NAME]   every variant against its expectation\n"
+	"  classify FILE|-             classify a console log, print JSON\n"
+	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
+	"  cache ls|gc [--days N]\n"
+	"kernel specs: deb:6.12 deb:6.1 image:PATH[,modules=DIR][,config=FILE]\n"
+	"              src:deb-6.12 src:deb-6.1 git:TREE@REV dir:TREE\n"
+	"exit codes: 0 no bug, 1 bug hit, 2 usage, 125 could not test, 130 interrupted\n";
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mmrepro: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	exit(EXIT_USAGE);
+}
+
+struct cli {
+	const char *kernel, *series, *out, *variant;
+	const char *configs[BUILD_MAX_CONFIGS];
+	int nconfigs, runs, timeout_s, days;
+	bool verbose;
+};
+
+static int parse_int_opt(const char *opt, const char *v, int min, int max)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (end == v || *end || n < min || n > max) {
+		fprintf(stderr, "mmrepro: %s: expected a number from %d to %d, got '%s'\n", opt, min, max, v);
+		exit(EXIT_USAGE);
+	}
+	return (int)n;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *o)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, 0, 'k' }, { "series", required_argument, 0, 's' },
+		{ "config", required_argument, 0, 'c' }, { "runs", required_argument, 0, 'n' },
+		{ "timeout", required_argument, 0, 't' }, { "out", required_argument, 0, 'o' },
+		{ "variant", required_argument, 0, 'V' }, { "days", required_argument, 0, 'd' },
+		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->runs = 1;
+	o->days = 30;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': o->kernel = optarg; break;
+		case 's': o->series = optarg; break;
+		case 'c':
+			if (o->nconfigs >= BUILD_MAX_CONFIGS - 1)
+				usage_error("too many --config options%s", "");
+			o->configs[o->nconfigs++] = optarg;
+			break;
+		case 'n': o->runs = parse_int_opt("--runs", optarg, 1, 1000); break;
+		case 't': o->timeout_s = parse_int_opt("--timeout", optarg, 1, 86400); break;
+		case 'o': o->out = optarg; break;
+		case 'V': o->variant = optarg; break;
+		case 'd': o->days = parse_int_opt("--days", optarg, 0, 100000); break;
+		case 'v': o->verbose = true; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		default: usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	return optind;
+}
+
+static void load_case(const char *name, struct case_def *c)
+{
+	char path[4096], err[1024];
+
+	if (case_path(name, path, sizeof(path)) < 0)
+		die(EXIT_USAGE, "no case '%s' (see ./run.sh list)", name);
+	if (case_load(path, c, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+}
+
+/* Resolves any kernel spec, building it when it names a source. */
+int get_kernel(const char *spec, const char *series, const char *const *configs, int signal_fd,
+	       struct kernel *k)
+{
+	char err[2048] = "";
+	int rc;
+
+	if (!kernel_spec_needs_build(spec)) {
+		if (series)
+			die(EXIT_USAGE, "--series needs a source kernel (src:, git:, dir:), not %s", spec);
+		if (kernel_resolve_prebuilt(spec, k, err, sizeof(err)) < 0)
+			die(EXIT_UNTESTABLE, "%s", err);
+		return 0;
+	}
+	struct build_request req = { .spec = spec, .series = series, .signal_fd = signal_fd,
+				     .progress = isatty(2) || getenv("MMREPRO_PROGRESS") };
+	for (int i = 0; configs && configs[i] && i < BUILD_MAX_CONFIGS - 1; i++)
+		req.configs[i] = configs[i];
+	rc = build_kernel(&req, k, err, sizeof(err));
+	if (rc)
+		die(rc, "%s", err);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cli o;
+	struct case_def c;
+	struct kernel k;
+	char out[4096];
+	int i = parse_cli(argc, argv, &o), n, sfd;
+	struct run_result *results;
+
+	if (i >= argc)
+		usage_error("run: which case?%s", "");
+	load_case(argv[i], &c);
+	if (i + 1 < argc)
+		usage_error("run: unexpected argument '%s'", argv[i + 1]);
+	sfd = console_signal_fd();
+	get_kernel(o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12"), o.series,
+		   o.configs, sfd, &k);
+	if (o.out)
+		snprintf(out, sizeof(out), "%s", o.out);
+	else
+		run_default_out_dir(c.name, k.spec, out, sizeof(out));
+	results = xcalloc((size_t)o.runs, sizeof(*results));
+	struct run_opts ro = { .out_dir = out, .runs = o.runs, .timeout_s = o.timeout_s,
+			       .echo = o.verbose, .signal_fd = sfd };
+	n = run_case(&c, &k, &ro, results);
+	fprintf(stderr, "results: %s\n", out);
+	int code = verdict_exit_code_many(results, n);
+	run_free_results(results, n);
+	free(results);
+	return code;
+}
+
+static int cmd_classify(int argc, char **argv)
+{
+	char *log, json[2048];
+	size_t len;
+	struct report r;
+
+	if (argc != 2)
+		usage_error("classify: give one FILE or -%s", "");
+	log = !strcmp(argv[1], "-") ? read_file("/dev/stdin", &len) : read_file(argv[1], &len);
+	if (!log)
+		die(EXIT_USAGE, "classify: cannot read %s", argv[1]);
+	report_parse(log, len, &r);
+	report_to_json(&r, json, sizeof(json));
+	puts(json);
+	free(log);
+	return r.crash ? EXIT_BUG : EXIT_NO_BUG;
+}
+
+static int case_files(char names[][256], int max)
+{
+	char dir[4096];
+	struct dirent **list;
+	int n, count = 0;
+
+	snprintf(dir, sizeof(dir), "%s/cases", repo_root());
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
+		die(EXIT_USAGE, "cannot read %s", dir);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(list[i]->d_name);
+		if (l > 5 && !strcmp(list[i]->d_name + l - 5, ".case") && count < max)
+			snprintf(names[count++], 256, "%s/%s", dir, list[i]->d_name);
+		free(list[i]);
+	}
+	free(list);
+	return count;
+}
+
+static int cmd_list(void)
+{
+	char names[64][256];
+	int n = case_files(names, 64);
+
+	for (int i = 0; i < n; i++) {
+		struct case_def c;
+		char err[1024];
+		if (case_load(names[i], &c, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mmrepro: %s\n", err);
+			return EXIT_USAGE;
+		}
+		printf("%-28s %s\n", c.name, c.description);
+	}
+	return 0;
+}
+
+/* The default job: every case on each of its default kernels, once. */
+static int cmd_suite(int argc, char **argv)
+{
+	char names[64][256], suite_dir[4096];
+	int n = case_files(names, 64), worst = 0, total = 0, sfd = console_signal_fd();
+	struct cli o;
+	static struct run_result results[256];
+
+	parse_cli(argc, argv, &o);
+	run_default_out_dir("suite", "default", suite_dir, sizeof(suite_dir));
+	printf("%-24s %-14s %-6s %-5s %7s  %s\n", "case", "kernel", "run", "got", "time", "reason");
+	for (int i = 0; i < n && total < 256; i++) {
+		struct case_def c;
+		char err[1024];
+		if (case_load(names[i], &c, err, sizeof(err)) < 0)
+			die(EXIT_USAGE, "%s", err);
+		for (int j = 0; j < c.nkernels && total < 256; j++) {
+			struct kernel k;
+			char out[4400];
+			if (kernel_spec_needs_build(c.kernels[j]))
+				continue;
+			get_kernel(c.kernels[j], NULL, NULL, sfd, &k);
+			snprintf(out, sizeof(out), "%s/%s-%s", suite_dir, c.name, c.kernels[j]);
+			for (char *p = out + strlen(suite_dir) + 1; *p; p++)
+				if (*p == ':' || *p == '/')
+					*p = '_';
+			struct run_opts ro = { .out_dir = out, .runs = 1, .timeout_s = o.timeout_s,
+					       .echo = o.verbose, .signal_fd = sfd };
+			if (run_case(&c, &k, &ro, &results[total]) < 1)
+				continue;
+			int code = verdict_exit_code(results[total].verdict);
+			if (code == EXIT_INTERRUPTED)
+				return code;
+			/* The suite passes on PASS and CONF: CONF is an honest "not here". */
+			if (results[total].verdict != V_PASS && results[total].verdict != V_CONF)
+				worst = code > worst ? code : worst;
+			total++;
+		}
+	}
+	result_write_summary(suite_dir, results, total);
+	run_free_results(results, total);
+	fprintf(stderr, "results: %s\n", suite_dir);
+	return worst;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	struct cli o;
+	struct kernel k;
+	int i = parse_cli(argc, argv, &o);
+
+	if (i < argc)
+		usage_error("build: unexpected argument '%s'", argv[i]);
+	if (!o.kernel)
+		usage_error("build: --kernel SPEC is required%s", "");
+	get_kernel(o.kernel, o.series, o.configs, console_signal_fd(), &k);
+	puts(k.bzimage);
+	return 0;
+}
+
+static int cmd_cache(int argc, char **argv)
+{
+	struct cli o;
+	int i = parse_cli(argc, argv, &o);
+
+	if (i >= argc)
+		usage_error("cache: ls or gc?%s", "");
+	if (!strcmp(argv[i], "ls"))
+		return build_cache_ls();
+	if (!strcmp(argv[i], "gc"))
+		return build_cache_gc(o.days);
+	usage_error("cache: unknown subcommand '%s'", argv[i]);
+	return EXIT_USAGE;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	struct cli o;
+	struct case_def c;
+	int i = parse_cli(argc, argv, &o);
+
+	if (i >= argc)
+		usage_error("verify: which case?%s", "");
+	load_case(argv[i], &c);
+	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "suite";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "suite"))
+		return cmd_suite(argc > 1 ? argc - 1 : argc, argc > 1 ? argv + 1 : argv);
+	if (!strcmp(cmd, "list"))
+		return cmd_list();
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "classify"))
+		return cmd_classify(argc - 1, argv + 1);
+	if (!strcmp(cmd, "build"))
+		return cmd_build(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cache"))
+		return cmd_cache(argc - 1, argv + 1);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(argc - 1, argv + 1);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	usage_error("unknown command '%s'", cmd);
+	return EXIT_USAGE;
+}

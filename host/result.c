@@ -1,0 +1,281 @@
+#include "result.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+const char *verdict_name(enum verdict v)
+{
+	static const char *const names[] = { "PASS", "FAIL", "BROK", "CONF", "RUNNING", "INTERRUPTED" };
+	return names[v];
+}
+
+int verdict_exit_code(enum verdict v)
+{
+	switch (v) {
+	case V_PASS: return EXIT_NO_BUG;
+	case V_FAIL: return EXIT_BUG;
+	case V_INTERRUPTED: return EXIT_INTERRUPTED;
+	default: return EXIT_UNTESTABLE;
+	}
+}
+
+int verdict_exit_code_many(const struct run_result *r, int n)
+{
+	int pass = 0;
+
+	for (int i = 0; i < n; i++)
+		if (r[i].verdict == V_FAIL)
+			return EXIT_BUG;
+	for (int i = 0; i < n; i++) {
+		if (r[i].verdict == V_INTERRUPTED)
+			return EXIT_INTERRUPTED;
+		pass += r[i].verdict == V_PASS;
+	}
+	return n > 0 && pass == n ? EXIT_NO_BUG : EXIT_UNTESTABLE;
+}
+
+static void set(struct run_result *r, enum verdict v, const char *reason)
+{
+	r->verdict = v;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+}
+
+static enum verdict workload_verdict(struct json_object *w, const char **reason)
+{
+	struct json_object *v, *why;
+	const char *s;
+
+	*reason = "";
+	if (!w || !json_object_object_get_ex(w, "verdict", &v))
+		return V_RUNNING;
+	if (json_object_object_get_ex(w, "reason", &why))
+		*reason = json_object_get_string(why);
+	s = json_object_get_string(v);
+	if (!strcmp(s, "PASS"))
+		return V_PASS;
+	if (!strcmp(s, "FAIL"))
+		return V_FAIL;
+	if (!strcmp(s, "CONF"))
+		return V_CONF;
+	return V_BROK;
+}
+
+/* A hang or flood is the kernel's fault only once the workload runs; before
+ * that the boot itself failed and the run could not test anything. */
+static void decide_no_result(struct run_result *r, const struct console_result *con, const char *status)
+{
+	bool in_workload = con->mark_s[MARK_WORKLOAD_START] >= 0;
+	char why[200];
+
+	if (con->end == CONSOLE_SPAWN_FAILED) {
+		set(r, V_BROK, "QEMU could not start (see qemu.stderr)");
+	} else if (!in_workload) {
+		snprintf(why, sizeof(why), "boot did not reach the workload (console %s%s)",
+			 console_end_name(con->end),
+			 con->mark_s[MARK_INIT] < 0 ? ", init never started" : "");
+		set(r, V_BROK, why);
+	} else if (con->end == CONSOLE_TIMEOUT || con->end == CONSOLE_IDLE) {
+		snprintf(why, sizeof(why), "hang: %s during the workload", console_end_name(con->end));
+		set(r, V_FAIL, why);
+		snprintf(r->report.title, sizeof(r->report.title), "%s", why);
+	} else if (con->end == CONSOLE_FLOOD) {
+		set(r, V_FAIL, "console flood during the workload");
+		snprintf(r->report.title, sizeof(r->report.title), "console flood");
+	} else if (status && !strcmp(status, "timeout")) {
+		set(r, V_FAIL, "hang: workload did not finish within the case timeout");
+		snprintf(r->report.title, sizeof(r->report.title), "hang: workload timeout");
+	} else {
+		snprintf(why, sizeof(why), "workload left no result (%s)", status ? status : "no status");
+		set(r, V_BROK, why);
+	}
+}
+
+void result_decide(struct run_result *r, const struct console_result *con, const char *status)
+{
+	const char *reason;
+	enum verdict wv;
+
+	if (con->end == CONSOLE_INTERRUPTED) {
+		set(r, V_INTERRUPTED, "interrupted by a signal; partial console kept");
+		return;
+	}
+	if (r->report.crash) {
+		set(r, V_FAIL, r->report.title);
+		return;
+	}
+	wv = workload_verdict(r->workload, &reason);
+	if (wv == V_RUNNING) {
+		decide_no_result(r, con, status);
+		return;
+	}
+	set(r, wv, reason);
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *result_to_json(const struct run_result *r)
+{
+	struct json_object *o = json_object_new_object(), *t = json_object_new_object();
+
+	json_object_object_add(o, "case", json_object_new_string(r->case_name));
+	json_object_object_add(o, "variant", jstr(r->variant));
+	json_object_object_add(o, "run", json_object_new_int(r->index));
+	json_object_object_add(o, "kernel", json_object_new_string(r->kernel_spec));
+	json_object_object_add(o, "kernel_release", jstr(r->kernel_release));
+	json_object_object_add(o, "series", jstr(r->series));
+	json_object_object_add(o, "fix", jstr(r->fix));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(r->verdict)));
+	json_object_object_add(o, "interrupted", json_object_new_boolean(r->verdict == V_INTERRUPTED));
+	json_object_object_add(o, "reason", json_object_new_string(r->reason));
+	json_object_object_add(o, "crash", json_object_new_boolean(r->report.crash));
+	json_object_object_add(o, "title", jstr(r->report.title));
+	json_object_object_add(o, "guilty_frame", jstr(r->report.guilty_frame));
+	if (r->report.start_line) {
+		json_object_object_add(o, "report_start_line", json_object_new_int(r->report.start_line));
+		json_object_object_add(o, "report_end_line", json_object_new_int(r->report.end_line));
+	}
+	json_object_object_add(o, "console_end", json_object_new_string(console_end_name(r->console_end)));
+	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
+	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
+	json_object_object_add(t, "boot", json_object_new_double(r->boot_s));
+	json_object_object_add(t, "workload", json_object_new_double(r->workload_s));
+	json_object_object_add(t, "total", json_object_new_double(r->total_s));
+	json_object_object_add(o, "seconds", t);
+	json_object_object_add(o, "exit_code", json_object_new_int(verdict_exit_code(r->verdict)));
+	return o;
+}
+
+static int write_json(const char *path, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return write_file_atomic(path, s, strlen(s));
+}
+
+int result_write(const struct run_result *r)
+{
+	char path[4200];
+	struct json_object *o = result_to_json(r);
+	int rc;
+
+	xsnprintf(path, sizeof(path), "%s/result.json", r->dir);
+	rc = write_json(path, o);
+	json_object_put(o);
+	return rc;
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+static char *junit_text(const struct run_result *runs, int n, size_t *len)
+{
+	int fails = 0, skips = 0, errors = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	for (int i = 0; i < n; i++) {
+		fails += runs[i].verdict == V_FAIL;
+		skips += runs[i].verdict == V_CONF;
+		errors += runs[i].verdict == V_BROK || runs[i].verdict == V_INTERRUPTED;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"mmrepro\" tests=\"%d\" "
+		"failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n", n, fails, errors, skips);
+	for (int i = 0; i < n; i++) {
+		const struct run_result *r = &runs[i];
+		fprintf(f, "  <testcase classname=\"");
+		xml_escape(f, r->case_name);
+		fprintf(f, "\" name=\"");
+		xml_escape(f, r->variant[0] ? r->variant : r->kernel_spec);
+		fprintf(f, " run %d\" time=\"%.1f\">\n", r->index, r->total_s);
+		if (r->verdict != V_PASS) {
+			const char *tag = r->verdict == V_FAIL ? "failure" : r->verdict == V_CONF ? "skipped" : "error";
+			fprintf(f, "    <%s message=\"", tag);
+			xml_escape(f, r->reason);
+			fprintf(f, "\"/>\n");
+		}
+		fprintf(f, "  </testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n");
+	fclose(f);
+	return buf;
+}
+
+static char *tap_text(const struct run_result *runs, int n, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	fprintf(f, "TAP version 13\n1..%d\n", n);
+	for (int i = 0; i < n; i++) {
+		const struct run_result *r = &runs[i];
+		bool ok = r->verdict == V_PASS || r->verdict == V_CONF;
+		fprintf(f, "%s %d - %s %s run %d", ok ? "ok" : "not ok", i + 1, r->case_name,
+			r->variant[0] ? r->variant : r->kernel_spec, r->index);
+		if (r->verdict == V_CONF)
+			fprintf(f, " # SKIP %s", r->reason);
+		else if (r->verdict != V_PASS)
+			fprintf(f, " # %s: %s", verdict_name(r->verdict), r->reason);
+		fputc('\n', f);
+	}
+	fclose(f);
+	return buf;
+}
+
+int result_write_summary(const char *out, const struct run_result *runs, int n)
+{
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	int counts[V_INTERRUPTED + 1] = { 0 };
+	char path[4200];
+	size_t len;
+	char *text;
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		counts[runs[i].verdict]++;
+		json_object_array_add(arr, result_to_json(&runs[i]));
+	}
+	json_object_object_add(o, "runs", arr);
+	json_object_object_add(o, "hits", json_object_new_int(counts[V_FAIL]));
+	json_object_object_add(o, "passes", json_object_new_int(counts[V_PASS]));
+	json_object_object_add(o, "untestable", json_object_new_int(counts[V_BROK] + counts[V_CONF]));
+	json_object_object_add(o, "exit_code", json_object_new_int(verdict_exit_code_many(runs, n)));
+	xsnprintf(path, sizeof(path), "%s/result.json", out);
+	rc = write_json(path, o);
+	json_object_put(o);
+
+	text = junit_text(runs, n, &len);
+	xsnprintf(path, sizeof(path), "%s/junit.xml", out);
+	rc = rc ? rc : write_file_atomic(path, text, len);
+	free(text);
+	text = tap_text(runs, n, &len);
+	xsnprintf(path, sizeof(path), "%s/results.tap", out);
+	rc = rc ? rc : write_file_atomic(path, text, len);
+	free(text);
+	return rc;
+}
+
+void result_print_line(const struct run_result *r, FILE *f)
+{
+	fprintf(f, "%-24s %-14s run %-2d %-5s %6.1fs  %s\n", r->case_name,
+		r->variant[0] ? r->variant : r->kernel_spec, r->index, verdict_name(r->verdict),
+		r->total_s, r->reason);
+	fflush(f);
+}

@@ -1,0 +1,29 @@
+/* A patch series: a quilt-style directory (a `series` file listing patches
+ * in order, with # comments) or a b4/git-format-patch mbox. */
+#ifndef MMREPRO_SERIES_H
+#define MMREPRO_SERIES_H
+
+#include <stddef.h>
+
+#define SERIES_MAX_PATCHES 256
+
+struct series {
+	char *patches[SERIES_MAX_PATCHES]; /* absolute paths, in order */
+	int npatches;
+	char split_dir[4096];              /* temp dir an mbox was split into */
+};
+
+/* Loads a series dir or mbox. Errors name the file and line. */
+int series_load(const char *path, struct series *s, char *err, size_t errlen);
+/* Parses the text of a quilt `series` file: patch names in order, with
+ * comments, blank lines and patch options (-p1) stripped. dir is prepended. */
+int series_parse(const char *text, const char *dir, const char *file, struct series *s, char *err, size_t errlen);
+void series_free(struct series *s);
+/* Applies one patch to tree with git apply. On failure, msg names the patch
+ * file and the hunk that failed. */
+int series_apply_patch(const char *tree, const char *patch, const char *log, char *msg, size_t msglen);
+/* Extracts "error: patch failed: FILE:LINE" style details from git apply's
+ * stderr into a one-line message. */
+void series_describe_failure(const char *patch, const char *stderr_text, char *msg, size_t len);
+
+#endif

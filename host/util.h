@@ -1,0 +1,41 @@
+/* Small helpers shared by the host modules. */
+#ifndef MMREPRO_UTIL_H
+#define MMREPRO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit codes, the same everywhere so that `git bisect run` works. */
+enum {
+	EXIT_NO_BUG = 0,
+	EXIT_BUG = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNTESTABLE = 125,
+	EXIT_INTERRUPTED = 130,
+};
+
+void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads a whole file; returns malloc'd NUL-terminated buffer or NULL (errno). */
+char *read_file(const char *path, size_t *len);
+/* Writes via a temp file in the same dir and rename(2): readers never see a
+ * half-written file. Returns 0 or -errno. */
+int write_file_atomic(const char *path, const char *data, size_t len);
+int mkdir_p(const char *path, int mode);
+bool file_exists(const char *path);
+double now_seconds(void);
+/* snprintf into a fixed buffer, dies on truncation (paths, commands). */
+void xsnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+char *xstrdup(const char *s);
+void *xcalloc(size_t n, size_t sz);
+/* Directory of the mmrepro checkout (MMREPRO_ROOT or the binary's ../). */
+const char *repo_root(void);
+/* Runs argv, stdout/stderr appended to log_path (or inherited if NULL).
+ * Returns the exit status (0..255), or -1 when it could not run. */
+int run_cmd(char *const argv[], const char *log_path, const char *cwd);
+/* Runs a shell command and returns its stdout (trimmed) or NULL. */
+char *capture_cmd(const char *cmd);
+
+#endif

@@ -1,0 +1,144 @@
+#include "verify.h"
+#include "build.h"
+#include "console.h"
+#include "kernel.h"
+#include "run.h"
+#include "util.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct outcome {
+	int runs, pass, fail, conf, brok, title_ok;
+	double seconds;
+	char title[256];
+	char reason[512];
+	bool interrupted;
+};
+
+static void tally(struct outcome *oc, const struct run_result *r, int n, const char *want_title)
+{
+	for (int i = 0; i < n; i++) {
+		oc->runs++;
+		oc->seconds += r[i].total_s;
+		switch (r[i].verdict) {
+		case V_PASS: oc->pass++; break;
+		case V_FAIL:
+			oc->fail++;
+			if (!want_title[0] || strstr(r[i].report.title, want_title) || strstr(r[i].reason, want_title))
+				oc->title_ok++;
+			if (!oc->title[0])
+				snprintf(oc->title, sizeof(oc->title), "%s", r[i].report.title[0] ? r[i].report.title : r[i].reason);
+			break;
+		case V_CONF: oc->conf++; break;
+		case V_INTERRUPTED: oc->interrupted = true; break;
+		default: oc->brok++; break;
+		}
+		if (!oc->reason[0] || r[i].verdict == V_FAIL)
+			snprintf(oc->reason, sizeof(oc->reason), "%s", r[i].reason);
+	}
+}
+
+static bool matches(const struct variant *v, const struct outcome *oc)
+{
+	if (oc->runs == 0 || oc->interrupted)
+		return false;
+	switch (v->expect) {
+	case EXPECT_FAIL: return oc->fail == oc->runs && oc->title_ok == oc->runs;
+	case EXPECT_PASS: return oc->pass == oc->runs;
+	case EXPECT_CONF: return oc->conf == oc->runs;
+	default: return false;
+	}
+}
+
+static const char *got_text(const struct outcome *oc, char *buf, size_t len)
+{
+	if (oc->runs == 0)
+		return "BROK";
+	if (oc->runs == 1)
+		return oc->fail ? "fail" : oc->pass ? "pass" : oc->conf ? "conf" : "brok";
+	snprintf(buf, len, "fail %d/%d", oc->fail, oc->runs);
+	if (oc->brok || oc->conf)
+		snprintf(buf + strlen(buf), len - strlen(buf), " brok %d conf %d", oc->brok, oc->conf);
+	return buf;
+}
+
+static void verify_variant(const struct case_def *c, const struct variant *v, int runs, int timeout_s,
+			   bool verbose, const char *dir, int sfd, struct outcome *oc)
+{
+	char series[PATH_MAX], err[2048] = "", out[PATH_MAX + 80];
+	const char *configs[CASE_MAX_LIST + 1] = { 0 };
+	char paths[CASE_MAX_LIST][PATH_MAX];
+	struct kernel k;
+	int rc;
+
+	memset(oc, 0, sizeof(*oc));
+	for (int i = 0; i < c->nconfigs; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s", repo_root(), c->configs[i]);
+		configs[i] = paths[i];
+	}
+	if (v->series[0])
+		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
+			 v->series[0] == '/' ? "" : "/", v->series);
+	if (!kernel_spec_needs_build(v->kernel)) {
+		rc = kernel_resolve_prebuilt(v->kernel, &k, err, sizeof(err)) < 0 ? EXIT_UNTESTABLE : 0;
+	} else {
+		struct build_request req = { .spec = v->kernel, .series = v->series[0] ? series : NULL,
+					     .signal_fd = sfd, .progress = true };
+		for (int i = 0; configs[i]; i++)
+			req.configs[i] = configs[i];
+		rc = build_kernel(&req, &k, err, sizeof(err));
+	}
+	if (rc) {
+		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
+		oc->interrupted = rc == EXIT_INTERRUPTED;
+		return;
+	}
+	snprintf(out, sizeof(out), "%s/%s", dir, v->name);
+	struct run_result *r = xcalloc((size_t)runs, sizeof(*r));
+	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = runs, .timeout_s = timeout_s,
+			       .echo = verbose, .quiet = false, .signal_fd = sfd };
+	int n = run_case(c, &k, &ro, r);
+	tally(oc, r, n, v->expect_title);
+	run_free_results(r, n);
+	free(r);
+}
+
+int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose)
+{
+	struct outcome oc[CASE_MAX_VARIANTS];
+	char dir[PATH_MAX], buf[64];
+	int sfd = console_signal_fd(), all_ok = 1, done = 0;
+
+	if (c->nvariants == 0)
+		die(EXIT_USAGE, "%s: the case declares no [variant ...] sections", c->path);
+	run_default_out_dir(c->name, "verify", dir, sizeof(dir));
+	for (int i = 0; i < c->nvariants; i++) {
+		if (only && strcmp(only, c->variants[i].name))
+			continue;
+		verify_variant(c, &c->variants[i], runs, timeout_s, verbose, dir, sfd, &oc[i]);
+		done++;
+		if (oc[i].interrupted)
+			break;
+	}
+	if (!done)
+		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
+	printf("\n%-22s %-8s %-22s %8s  %s\n", "variant", "expected", "got", "seconds", "title or reason");
+	for (int i = 0; i < c->nvariants; i++) {
+		const struct variant *v = &c->variants[i];
+		if (only && strcmp(only, v->name))
+			continue;
+		bool ok = matches(v, &oc[i]);
+		all_ok &= ok;
+		printf("%-22s %-8s %-22s %8.1f  %s%s\n", v->name, expect_name(v->expect),
+		       got_text(&oc[i], buf, sizeof(buf)), oc[i].seconds,
+		       oc[i].fail ? oc[i].title : oc[i].reason, ok ? "" : "   <-- MISMATCH");
+		if (oc[i].interrupted)
+			return EXIT_INTERRUPTED;
+	}
+	printf("results: %s\n", dir);
+	return all_ok ? 0 : 1;
+}
