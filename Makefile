@@ -13,7 +13,7 @@ HOST_SRC = $(filter-out host/main.c,$(wildcard host/*.c))
 HOST_OBJ = $(HOST_SRC:host/%.c=$(B)/host/%.o)
 GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
-UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_SRC = $(wildcard tests/unit/*.c)
 
 .PHONY: all check unit unit-asan boot-tests bench bench-build check-build e2e clean
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)

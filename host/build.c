@@ -27,6 +27,7 @@ struct source {
 	char obj[PATH_MAX];      /* out-of-tree object dir, one per base */
 	char rev[64];            /* commit to reset the tree to ("" for dir:) */
 	char repo[PATH_MAX];     /* git: the user's repository */
+	char deb_version[64];    /* src:deb-*: the package version unpacked */
 	char version[16];        /* "6.12", from the tree's Makefile */
 	bool mutable_tree;       /* dir: trees change under us: always run make */
 };
@@ -38,7 +39,7 @@ struct build {
 	char cache[PATH_MAX];
 	char frags[BUILD_MAX_CONFIGS + 4][PATH_MAX];
 	int nfrags;
-	char key[65];
+	char key[25];
 	char out[PATH_MAX];      /* kernels/<key> */
 	char log[PATH_MAX];
 	char *err;
@@ -91,11 +92,11 @@ static int resolve_deb_source(struct build *b, const char *which)
 		return fail(b, EXIT_UNTESTABLE, "--kernel src:%s: linux-source-%s is not installed; run ./run.sh setup",
 			    which, which + 4);
 	}
-	for (char *p = ver; *p; p++)
-		if (*p == '~' || *p == ':' || *p == '+')
-			*p = '_';
-	snprintf(b->src.base, sizeof(b->src.base), "deb-%s", ver);
+	/* The tree is named by the upstream version, so that a new Debian
+	 * revision reuses the same object dir; the full version is the identity. */
+	snprintf(b->src.base, sizeof(b->src.base), "deb-%.*s", (int)strcspn(ver, "-~+"), ver);
 	snprintf(b->src.identity, sizeof(b->src.identity), "debian linux-source-%s %s", which + 4, ver);
+	snprintf(b->src.deb_version, sizeof(b->src.deb_version), "%s", ver);
 	xsnprintf(b->src.tree, sizeof(b->src.tree), "%s/src/%s", b->cache, b->src.base);
 	snprintf(b->src.version, sizeof(b->src.version), "%s", which + 4);
 	free(ver);
@@ -195,26 +196,40 @@ static int git(struct build *b, const char *tree, const char *args)
 
 /* A Debian tarball becomes a git repository once, so that resetting it
  * between series rewrites (and re-timestamps) only the files that differ. */
+static int adopt_tree_as_git(struct build *b)
+{
+	if (git(b, b->src.tree, "init -q") || git(b, b->src.tree, "add -A -f .") ||
+	    git(b, b->src.tree, "-c user.name=mmrepro -c user.email=mmrepro@localhost commit -q -m pristine"))
+		return -1;
+	return 0;
+}
+
 static int prepare_deb_tree(struct build *b)
 {
-	char ready[PATH_MAX + 16], cmd[PATH_MAX * 2 + 256], tmp[PATH_MAX + 16];
+	char ready[PATH_MAX + 16], cmd[PATH_MAX * 2 + 256], tmp[PATH_MAX + 16], *have;
 
-	xsnprintf(ready, sizeof(ready), "%s/.mmrepro-ready", b->src.tree);
-	if (file_exists(ready))
+	xsnprintf(ready, sizeof(ready), "%s.ready", b->src.tree);
+	have = read_file(ready, NULL);
+	if (have && !strcmp(have, b->src.deb_version)) {
+		free(have);
 		return 0;
-	fprintf(stderr, "mmrepro: unpacking linux-source-%s into %s\n", b->src.version, b->src.tree);
+	}
+	free(have);
+	fprintf(stderr, "mmrepro: unpacking linux-source-%s %s into %s\n", b->src.version, b->src.deb_version,
+		b->src.tree);
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp", b->src.tree);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && tar -C '%s' --strip-components=1 "
 		 "-xaf /usr/src/linux-source-%s.tar.xz >>'%s' 2>&1", tmp, tmp, tmp, b->src.version, b->log);
-	if (!file_exists(b->src.tree) && system(cmd) != 0)
+	if (system(cmd) != 0)
 		return fail(b, EXIT_UNTESTABLE, "cannot unpack /usr/src/linux-source-%s.tar.xz (see %s)",
 			    b->src.version, b->log);
-	if (!file_exists(b->src.tree) && rename(tmp, b->src.tree) < 0)
-		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place: %s", tmp, strerror(errno));
-	if (git(b, b->src.tree, "init -q") || git(b, b->src.tree, "add -A -f .") ||
-	    git(b, b->src.tree, "-c user.name=mmrepro -c user.email=mmrepro@localhost commit -q -m pristine"))
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mv '%s' '%s'", b->src.tree, tmp, b->src.tree);
+	if (system(cmd) != 0)
+		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place", tmp);
+	if (adopt_tree_as_git(b) < 0)
 		return fail(b, EXIT_UNTESTABLE, "cannot make %s a git repository (see %s)", b->src.tree, b->log);
-	return write_file_atomic(ready, "", 0) < 0 ? fail(b, EXIT_UNTESTABLE, "cannot write %s", ready) : 0;
+	return write_file_atomic(ready, b->src.deb_version, strlen(b->src.deb_version)) < 0 ?
+		fail(b, EXIT_UNTESTABLE, "cannot write %s", ready) : 0;
 }
 
 static int prepare_git_tree(struct build *b)
@@ -505,35 +520,49 @@ static int kmake(struct build *b, const char *target, bool progress)
 
 /* ---- cache key and outputs ---------------------------------------------- */
 
-static int compute_key(struct build *b)
+void build_cache_key(const char *source, const char *compiler, const char *const *patches,
+		     const char *const *fragments, char out[25])
 {
-	char *text = NULL, *gcc = capture_cmd("gcc --version | head -1");
+	char *text = NULL, hex[65];
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
 
-	fprintf(f, "source %s\ncompiler %s\n", b->src.identity, gcc ? gcc : "?");
-	free(gcc);
-	for (int i = 0; i < b->series.npatches; i++) {
-		char *p = read_file(b->series.patches[i], NULL);
-		if (!p) {
-			fclose(f);
-			free(text);
-			return fail(b, EXIT_USAGE, "%s: cannot read", b->series.patches[i]);
-		}
-		fprintf(f, "patch %s\n%s\n", strrchr(b->series.patches[i], '/') + 1, p);
-		free(p);
-	}
-	for (int i = 0; i < b->nfrags; i++) {
-		char *p = read_file(b->frags[i], NULL);
-		fprintf(f, "fragment\n%s\n", p ? p : "");
-		free(p);
-	}
+	fprintf(f, "source %s\ncompiler %s\n", source, compiler);
+	for (int i = 0; patches && patches[i]; i++)
+		fprintf(f, "patch\n%s\n", patches[i]);
+	for (int i = 0; fragments && fragments[i]; i++)
+		fprintf(f, "fragment\n%s\n", fragments[i]);
 	fclose(f);
-	sha256_hex(text, len, b->key);
+	sha256_hex(text, len, hex);
 	free(text);
-	b->key[24] = '\0';
-	xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
-	return 0;
+	snprintf(out, 25, "%.24s", hex);
+}
+
+/* The key hashes contents, not paths: the same series copied elsewhere
+ * hits the same cache entry. */
+static int compute_key(struct build *b)
+{
+	char *patches[SERIES_MAX_PATCHES + 1] = { 0 }, *frags[BUILD_MAX_CONFIGS + 5] = { 0 };
+	char *gcc = capture_cmd("gcc --version | head -1");
+	int rc = 0;
+
+	for (int i = 0; i < b->series.npatches && !rc; i++)
+		if (!(patches[i] = read_file(b->series.patches[i], NULL)))
+			rc = fail(b, EXIT_USAGE, "%s: cannot read", b->series.patches[i]);
+	for (int i = 0; i < b->nfrags && !rc; i++)
+		if (!(frags[i] = read_file(b->frags[i], NULL)))
+			rc = fail(b, EXIT_USAGE, "%s: cannot read", b->frags[i]);
+	if (!rc) {
+		build_cache_key(b->src.identity, gcc ? gcc : "?", (const char *const *)patches,
+				(const char *const *)frags, b->key);
+		xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
+	}
+	for (int i = 0; patches[i]; i++)
+		free(patches[i]);
+	for (int i = 0; frags[i]; i++)
+		free(frags[i]);
+	free(gcc);
+	return rc;
 }
 
 static void fill_kernel(struct build *b, struct kernel *k)

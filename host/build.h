@@ -26,6 +26,11 @@ int build_kernel(const struct build_request *req, struct kernel *k, char *err, s
 /* Whether one fragment line (CONFIG_X=y, CONFIG_X="s", # CONFIG_X is not set,
  * comments and blanks) holds in the text of a final .config. */
 bool build_config_line_holds(const char *config, const char *line);
+/* The cache key: a hash of the source identity, the compiler, the patch
+ * contents in order and the fragment contents in order (NULL-terminated
+ * lists). 24 hex digits. */
+void build_cache_key(const char *source, const char *compiler, const char *const *patches,
+		     const char *const *fragments, char out[25]);
 /* The cache root: $MMREPRO_CACHE or ~/.cache/mmrepro. */
 void build_cache_dir(char *out, size_t len);
 int build_cache_ls(void);

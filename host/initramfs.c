@@ -206,13 +206,13 @@ static int add_modules(struct archive *a, const struct initramfs_spec *s, char *
 	char order[MAX_MODULES * 80] = "";
 	int n, r = 0;
 
+	if (add_dir(a, "modules") < 0)
+		return -1;
 	if (!s->modules_dir || !s->modules || !s->modules[0])
 		return add_bytes(a, "modules/order", "", 0, 0644);
 	n = initramfs_module_closure(s->modules_dir, s->modules, paths, MAX_MODULES, err, errlen);
 	if (n < 0)
 		return -1;
-	if (add_dir(a, "modules") < 0)
-		r = -1;
 	for (int i = 0; i < n; i++) {
 		const char *base = strrchr(paths[i], '/') + 1;
 		char dst[PATH_MAX];

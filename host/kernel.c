@@ -81,12 +81,12 @@ static int resolve_deb(const char *spec, struct kernel *k, char *err, size_t err
 
 	if (strcmp(series, "6.12") && strcmp(series, "6.1")) {
 		snprintf(err, errlen, "--kernel %s: Debian kernels are deb:6.12 or deb:6.1", spec);
-		return -1;
+		return EXIT_USAGE;
 	}
 	if (find_deb_release(series, k->release, sizeof(k->release)) < 0) {
 		snprintf(err, errlen, "--kernel %s: no /boot/vmlinuz-%s.*-amd64; run ./run.sh setup "
 			 "(it installs linux-image-%s*-amd64-unsigned)", spec, series, series);
-		return -1;
+		return EXIT_UNTESTABLE;
 	}
 	xsnprintf(k->bzimage, sizeof(k->bzimage), "/boot/vmlinuz-%s", k->release);
 	xsnprintf(k->modules_dir, sizeof(k->modules_dir), "/lib/modules/%s", k->release);
@@ -107,7 +107,7 @@ static int parse_image_opts(char *opts, struct kernel *k, const char *spec, char
 			xsnprintf(k->vmlinux, sizeof(k->vmlinux), "%s", o + 8);
 		else {
 			snprintf(err, errlen, "--kernel %s: unknown option '%s' (modules=, config=, vmlinux=)", spec, o);
-			return -1;
+			return EXIT_USAGE;
 		}
 	}
 	return 0;
@@ -121,17 +121,18 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 	comma = strchr(buf, ',');
 	if (comma) {
 		*comma = '\0';
-		if (parse_image_opts(comma + 1, k, spec, err, errlen) < 0)
-			return -1;
+		int rc = parse_image_opts(comma + 1, k, spec, err, errlen);
+		if (rc)
+			return rc;
 	}
 	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s", buf);
 	if (kernel_image_release(k->bzimage, k->release, sizeof(k->release)) < 0) {
 		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage", spec, k->bzimage);
-		return -1;
+		return EXIT_UNTESTABLE;
 	}
 	if (k->modules_dir[0] && !file_exists(k->modules_dir)) {
 		snprintf(err, errlen, "--kernel %s: modules dir %s does not exist", spec, k->modules_dir);
-		return -1;
+		return EXIT_UNTESTABLE;
 	}
 	if (!k->config[0]) {
 		/* A built tree keeps .config next to arch/x86/boot/bzImage. */
@@ -157,7 +158,7 @@ int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_
 	}
 	snprintf(err, errlen, "--kernel %s: unknown kernel spec (deb:6.12, deb:6.1, image:PATH, "
 		 "src:deb-6.12, src:deb-6.1, git:TREE@REV, dir:TREE)", spec);
-	return -1;
+	return EXIT_USAGE;
 }
 
 char kernel_config_value(const struct kernel *k, const char *name)

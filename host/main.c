@@ -105,7 +105,7 @@ static void load_case(const char *name, struct case_def *c)
 }
 
 /* Resolves any kernel spec, building it when it names a source. */
-int get_kernel(const char *spec, const char *series, const char *const *configs, int signal_fd,
+static int get_kernel(const char *spec, const char *series, const char *const *configs, int signal_fd,
 	       struct kernel *k)
 {
 	char err[2048] = "";
@@ -114,8 +114,9 @@ int get_kernel(const char *spec, const char *series, const char *const *configs,
 	if (!kernel_spec_needs_build(spec)) {
 		if (series)
 			die(EXIT_USAGE, "--series needs a source kernel (src:, git:, dir:), not %s", spec);
-		if (kernel_resolve_prebuilt(spec, k, err, sizeof(err)) < 0)
-			die(EXIT_UNTESTABLE, "%s", err);
+		rc = kernel_resolve_prebuilt(spec, k, err, sizeof(err));
+		if (rc)
+			die(rc, "%s", err);
 		return 0;
 	}
 	struct build_request req = { .spec = spec, .series = series, .signal_fd = signal_fd,

@@ -18,8 +18,14 @@ struct report {
  * allowed). Returns 0; fills *r with crash=false when nothing was found. */
 int report_parse(const char *log, size_t len, struct report *r);
 
+/* Same, but ignores the lines before from_line (1-based; line numbers in
+ * *r still count from the start of log). Call it again with
+ * r->end_line + 1 to walk every report in a log. */
+int report_parse_from(const char *log, size_t len, int from_line, struct report *r);
+
 /* Writes {"crash":..,"title":..,"guilty_frame":..|null,"start_line":..,
- * "end_line":..} into buf. */
+ * "end_line":..} into buf. Returns the length written, or -1 (errno
+ * ENOSPC, buf emptied) when it does not fit. */
 int report_to_json(const struct report *r, char *buf, size_t len);
 
 #endif

@@ -68,19 +68,20 @@ static enum verdict workload_verdict(struct json_object *w, const char **reason)
 static void decide_no_result(struct run_result *r, const struct console_result *con, const char *status)
 {
 	bool in_workload = con->mark_s[MARK_WORKLOAD_START] >= 0;
-	char why[200];
+	char why[400];
 
 	if (con->end == CONSOLE_SPAWN_FAILED) {
 		set(r, V_BROK, "QEMU could not start (see qemu.stderr)");
 	} else if (!in_workload) {
-		snprintf(why, sizeof(why), "boot did not reach the workload (console %s%s)",
+		snprintf(why, sizeof(why), "boot did not reach the workload (console %s%s%s%s)",
 			 console_end_name(con->end),
-			 con->mark_s[MARK_INIT] < 0 ? ", init never started" : "");
+			 con->mark_s[MARK_INIT] < 0 ? ", init never started" : "",
+			 r->init_error[0] ? "; " : "", r->init_error);
 		set(r, V_BROK, why);
 	} else if (con->end == CONSOLE_TIMEOUT || con->end == CONSOLE_IDLE) {
 		snprintf(why, sizeof(why), "hang: %s during the workload", console_end_name(con->end));
 		set(r, V_FAIL, why);
-		snprintf(r->report.title, sizeof(r->report.title), "%s", why);
+		snprintf(r->report.title, sizeof(r->report.title), "%.200s", why);
 	} else if (con->end == CONSOLE_FLOOD) {
 		set(r, V_FAIL, "console flood during the workload");
 		snprintf(r->report.title, sizeof(r->report.title), "console flood");
@@ -143,6 +144,7 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "console_end", json_object_new_string(console_end_name(r->console_end)));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
 	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
+	json_object_object_add(t, "to_init", json_object_new_double(r->init_s));
 	json_object_object_add(t, "boot", json_object_new_double(r->boot_s));
 	json_object_object_add(t, "workload", json_object_new_double(r->workload_s));
 	json_object_object_add(t, "total", json_object_new_double(r->total_s));

@@ -21,10 +21,11 @@ struct run_result {
 	int index;                 /* 1-based run number */
 	enum verdict verdict;
 	char reason[512];
+	char init_error[256];      /* the guest init's "mmrepro-init: error:" line */
 	struct report report;
 	enum console_end console_end;
 	struct json_object *workload; /* the guest's workload.json, or NULL */
-	double prepare_s, boot_s, workload_s, total_s;
+	double prepare_s, init_s, boot_s, workload_s, total_s; /* init_s: QEMU start to guest init */
 	char dir[4096];
 };
 

@@ -153,12 +153,14 @@ static void classify_console(struct run_result *r)
 {
 	char path[PATH_MAX + 32];
 	size_t len;
-	char *log;
+	char *log, *init_error;
 
 	xsnprintf(path, sizeof(path), "%s/console.log", r->dir);
 	log = read_file(path, &len);
 	if (log)
 		report_parse(log, len, &r->report);
+	if (log && (init_error = strstr(log, "mmrepro-init: error: ")))
+		snprintf(r->init_error, sizeof(r->init_error), "%.*s", (int)strcspn(init_error, "\r\n"), init_error);
 	free(log);
 }
 
@@ -174,6 +176,7 @@ static void phase_times(struct run_result *r, const struct console_result *con)
 {
 	const double *m = con->mark_s;
 
+	r->init_s = m[MARK_INIT];
 	r->boot_s = m[MARK_WORKLOAD_START] >= 0 ? m[MARK_WORKLOAD_START] : con->seconds;
 	if (m[MARK_WORKLOAD_START] >= 0)
 		r->workload_s = (m[MARK_WORKLOAD_END] >= 0 ? m[MARK_WORKLOAD_END] : con->seconds) -

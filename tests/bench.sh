@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make bench: boot-to-init and whole-run seconds for smoke on deb:6.12 under
+# this machine's accelerator (median of 5), and classifier throughput.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MMREPRO_ROOT=$PWD
+mm=./build/mmrepro
+tmp=$(mktemp -d /tmp/mmrepro-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+for k in deb:6.12 deb:6.1; do
+	for i in 1 2 3 4 5; do
+		$mm run smoke --kernel "$k" --out "$tmp/$k-$i" >/dev/null
+		python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs'][0]['seconds']; print(r['to_init'], r['total'])" "$tmp/$k-$i/result.json"
+	done >"$tmp/times"
+	echo "smoke on $k: boot-to-init median $(cut -d' ' -f1 "$tmp/times" | median) s, whole run median $(cut -d' ' -f2 "$tmp/times" | median) s (5 runs, $( [ -w /dev/kvm ] && echo KVM || echo TCG))"
+done
+
+# Classifier throughput: the whole corpus concatenated 50 times.
+for i in $(seq 50); do cat tests/corpus/*.log; done >"$tmp/corpus.log"
+bytes=$(stat -c %s "$tmp/corpus.log")
+t0=$(date +%s.%N)
+for i in 1 2 3 4 5; do $mm classify "$tmp/corpus.log" >/dev/null || true; done
+t1=$(date +%s.%N)
+python3 -c "import sys; b,t=float(sys.argv[1]),float(sys.argv[2]); print('classifier: %.0f MB/s over %.1f MB (5 passes, process start included)' % (5*b/1e6/t, b/1e6))" "$bytes" "$(echo "$t1 - $t0" | bc)"

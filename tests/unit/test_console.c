@@ -1,0 +1,172 @@
+#include "console.h"
+#include "suites.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Real processes stand in for QEMU: the console must end and reap them on
+ * every path. */
+static struct console_result run_sh(const char *script, int timeout, int idle, size_t cap, char *log)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct console_opts o = { .log_path = log, .timeout_s = timeout, .idle_timeout_s = idle,
+				  .max_log_bytes = cap, .signal_fd = -1, .echo_fd = -1 };
+	struct console_result r;
+
+	snprintf(log, 256, "%s/console.log", test_temp_dir());
+	console_run(argv, &o, &r);
+	return r;
+}
+
+START_TEST(exit_records_marks_and_status)
+{
+	char log[256];
+	struct console_result r = run_sh("echo 'mmrepro-init: start'; echo x; "
+					 "echo 'mmrepro-init: workload-start /w'; exit 3", 10, 10, 1 << 20, log);
+	size_t len;
+	char *text = read_file(log, &len);
+
+	ck_assert_int_eq(r.end, CONSOLE_EXITED);
+	ck_assert(WIFEXITED(r.exit_status) && WEXITSTATUS(r.exit_status) == 3);
+	ck_assert(r.mark_s[MARK_INIT] >= 0);
+	ck_assert(r.mark_s[MARK_WORKLOAD_START] >= 0);
+	ck_assert(r.mark_s[MARK_POWEROFF] < 0);
+	ck_assert_ptr_nonnull(strstr(text, "mmrepro-init: workload-start /w\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(no_output_times_out_and_kills)
+{
+	char log[256];
+	double t = now_seconds();
+	struct console_result r = run_sh("echo hi; exec sleep 30", 20, 1, 1 << 20, log);
+
+	ck_assert_int_eq(r.end, CONSOLE_IDLE);
+	ck_assert(now_seconds() - t < 8);
+	ck_assert(WIFSIGNALED(r.exit_status));
+}
+END_TEST
+
+START_TEST(overall_timeout_even_with_output)
+{
+	char log[256];
+	struct console_result r = run_sh("while :; do echo tick; sleep 0.1; done", 1, 5, 1 << 20, log);
+
+	ck_assert_int_eq(r.end, CONSOLE_TIMEOUT);
+}
+END_TEST
+
+START_TEST(flood_is_capped)
+{
+	char log[256];
+	struct console_result r = run_sh("yes floodfloodflood", 20, 5, 1 << 16, log);
+	size_t len;
+	char *text = read_file(log, &len);
+
+	ck_assert_int_eq(r.end, CONSOLE_FLOOD);
+	ck_assert_uint_le(len, 1 << 16);
+	free(text);
+}
+END_TEST
+
+/* Gone, or a zombie waiting for whoever adopted it. */
+static bool process_alive(int pid)
+{
+	char path[64], *stat;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	stat = read_file(path, NULL);
+	if (!stat)
+		return false;
+	alive = !strstr(stat, ") Z ") && !strstr(stat, ") X ");
+	free(stat);
+	return alive;
+}
+
+START_TEST(whole_process_group_is_killed)
+{
+	char log[256], script[256], pidfile[128];
+
+	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", test_temp_dir());
+	snprintf(script, sizeof(script), "sleep 60 & echo $! > %s; echo started; wait", pidfile);
+	struct console_result r = run_sh(script, 20, 1, 1 << 20, log);
+	char *pid = read_file(pidfile, NULL);
+
+	ck_assert_int_eq(r.end, CONSOLE_IDLE);
+	ck_assert_ptr_nonnull(pid);
+	usleep(100000);
+	ck_assert_msg(!process_alive(atoi(pid)), "child %s of the killed group still runs", pid);
+	free(pid);
+}
+END_TEST
+
+START_TEST(signal_interrupts_and_keeps_log)
+{
+	char log[256], *argv[] = { "sh", "-c", "echo before; exec sleep 30", NULL };
+	int sfd = console_signal_fd();
+	struct console_opts o = { .log_path = log, .timeout_s = 20, .idle_timeout_s = 20,
+				  .max_log_bytes = 1 << 20, .signal_fd = sfd, .echo_fd = -1 };
+	struct console_result r;
+	pid_t self = getpid();
+
+	snprintf(log, sizeof(log), "%s/console.log", test_temp_dir());
+	if (fork() == 0) {
+		usleep(300000);
+		kill(self, SIGINT);
+		_exit(0);
+	}
+	console_run(argv, &o, &r);
+	ck_assert_int_eq(r.end, CONSOLE_INTERRUPTED);
+	ck_assert_int_eq(r.signal, SIGINT);
+	char *text = read_file(log, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "before"));
+	free(text);
+}
+END_TEST
+
+START_TEST(missing_binary_is_spawn_failure)
+{
+	char log[256], *argv[] = { "/nonexistent/qemu", NULL };
+	struct console_opts o = { .log_path = log, .timeout_s = 5, .idle_timeout_s = 5,
+				  .max_log_bytes = 1 << 20, .signal_fd = -1, .echo_fd = -1 };
+	struct console_result r;
+
+	snprintf(log, sizeof(log), "%s/console.log", test_temp_dir());
+	console_run(argv, &o, &r);
+	ck_assert_int_eq(r.end, CONSOLE_SPAWN_FAILED);
+}
+END_TEST
+
+START_TEST(marks_are_recognised_only_at_line_start)
+{
+	ck_assert_int_eq(console_line_mark("mmrepro-init: start", 19), MARK_INIT);
+	ck_assert_int_eq(console_line_mark("\rmmrepro-init: poweroff", 23), MARK_POWEROFF);
+	ck_assert_int_eq(console_line_mark("[ 1.0] echo mmrepro-init: start", 31), -1);
+}
+END_TEST
+
+Suite *console_suite(void)
+{
+	Suite *s = suite_create("console");
+	TCase *t = tcase_create("processes");
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, exit_records_marks_and_status);
+	tcase_add_test(t, no_output_times_out_and_kills);
+	tcase_add_test(t, overall_timeout_even_with_output);
+	tcase_add_test(t, flood_is_capped);
+	tcase_add_test(t, whole_process_group_is_killed);
+	tcase_add_test(t, signal_interrupts_and_keeps_log);
+	tcase_add_test(t, missing_binary_is_spawn_failure);
+	tcase_add_test(t, marks_are_recognised_only_at_line_start);
+	suite_add_tcase(s, t);
+	return s;
+}
