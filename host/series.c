@@ -125,9 +125,11 @@ int series_load(const char *path, struct series *s, char *err, size_t errlen)
 		snprintf(err, errlen, "--series %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode))
-		return load_dir(abs, s, err, errlen);
-	return load_mbox(abs, s, err, errlen);
+	if ((S_ISDIR(st.st_mode) ? load_dir(abs, s, err, errlen) : load_mbox(abs, s, err, errlen)) < 0) {
+		series_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 void series_describe_failure(const char *patch, const char *text, char *msg, size_t len)

@@ -13,7 +13,8 @@ struct series {
 	char split_dir[4096];              /* temp dir an mbox was split into */
 };
 
-/* Loads a series dir or mbox. Errors name the file and line. */
+/* Loads a series dir or mbox. Errors name the file and line; on error
+ * nothing is left allocated. */
 int series_load(const char *path, struct series *s, char *err, size_t errlen);
 /* Parses the text of a quilt `series` file: patch names in order, with
  * comments, blank lines and patch options (-p1) stripped. dir is prepended. */

@@ -5,13 +5,18 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Every temp file and dir of one test run lives under this dir, removed at
+ * the end (tests run in forked children, so they cannot clean up after
+ * themselves in the parent). */
+static char scratch[64];
+
 const char *test_temp_file(const char *text, const char *suffix)
 {
 	static char path[256];
 	FILE *f;
 	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/mmrepro-test-XXXXXX%s", suffix);
+	snprintf(path, sizeof(path), "%s/file-XXXXXX%s", scratch, suffix);
 	fd = mkstemps(path, (int)strlen(suffix));
 	if (fd < 0)
 		abort();
@@ -23,9 +28,9 @@ const char *test_temp_file(const char *text, const char *suffix)
 
 const char *test_temp_dir(void)
 {
-	static char path[64];
+	static char path[128];
 
-	snprintf(path, sizeof(path), "/tmp/mmrepro-test-XXXXXX");
+	snprintf(path, sizeof(path), "%s/dir-XXXXXX", scratch);
 	if (!mkdtemp(path))
 		abort();
 	return path;
@@ -37,11 +42,18 @@ int main(void)
 			    initramfs_suite(), series_suite(), build_suite() };
 	SRunner *sr = srunner_create(suites[0]);
 	int failed;
+	char rm[128];
 
+	snprintf(scratch, sizeof(scratch), "/tmp/mmrepro-unit-XXXXXX");
+	if (!mkdtemp(scratch))
+		abort();
 	for (size_t i = 1; i < sizeof(suites) / sizeof(suites[0]); i++)
 		srunner_add_suite(sr, suites[i]);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", scratch);
+	if (system(rm) != 0)
+		fprintf(stderr, "could not remove %s\n", scratch);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
