@@ -116,8 +116,9 @@ static void load_modules(void)
 
 static void mount_root(void)
 {
-	static const char *const tmpfs_dirs[] = { "/newroot/tmp", "/newroot/run", "/newroot/var/tmp",
-						  "/newroot/var/lib", "/newroot/root", NULL };
+	/* Only scratch dirs: the host's /root and /home stay visible, since
+	 * kernel caches and configs the workloads read may live there. */
+	static const char *const tmpfs_dirs[] = { "/newroot/tmp", "/newroot/run", "/newroot/var/tmp", NULL };
 
 	mount_or_die("hostroot", "/newroot", "9p", MS_RDONLY,
 		     "trans=virtio,version=9p2000.L,msize=512000,cache=loose");
@@ -259,7 +260,7 @@ static pid_t start_workload(struct job *j)
 	setenv("MMREPRO_RESULT", OUT_DIR "/workload.json", 1);
 	setenv("MMREPRO_KCONFIG", j->kconfig, 1);
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-	setenv("HOME", "/root", 1);
+	setenv("HOME", "/tmp", 1);
 	execv(argv[0], argv);
 	say("mmrepro-init: error: exec %s: %s", argv[0], strerror(errno));
 	_exit(2);

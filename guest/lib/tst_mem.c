@@ -1,0 +1,152 @@
+/* mmrepro guest test library: pages, NUMA nodes and CPUs. See tst.h. */
+#include "tst.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+
+/* /proc/self/pagemap opened by a parent describes the parent's memory, so
+ * the cached descriptor is reopened in each new process. */
+static int pagemap_fd(void)
+{
+	static pid_t owner;
+	static int fd = -1;
+
+	if (fd >= 0 && owner == getpid())
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		tst_brk(TBROK, "open /proc/self/pagemap: %m");
+	owner = getpid();
+	return fd;
+}
+
+static void pread_all(int fd, void *buf, size_t len, off_t off, const char *what)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			tst_brk(TBROK, "read %s at offset %lld: %s", what, (long long)(off + done),
+				n < 0 ? strerror(errno) : "end of file");
+		done += n;
+	}
+}
+
+void tst_pagemap_range(const void *addr, size_t npages, uint64_t *entries)
+{
+	off_t off = (uintptr_t)addr / getpagesize() * sizeof(uint64_t);
+
+	pread_all(pagemap_fd(), entries, npages * sizeof(uint64_t), off, "/proc/self/pagemap");
+}
+
+uint64_t tst_pagemap(const void *addr)
+{
+	uint64_t entry;
+
+	tst_pagemap_range(addr, 1, &entry);
+	return entry;
+}
+
+uint64_t tst_pagemap_pfn(uint64_t entry)
+{
+	return entry & PM_PRESENT ? entry & PM_PFN_MASK : 0;
+}
+
+uint64_t tst_vaddr_to_pfn(const void *addr)
+{
+	return tst_pagemap_pfn(tst_pagemap(addr));
+}
+
+uint64_t tst_kpageflags(uint64_t pfn)
+{
+	static int fd = -1;
+	uint64_t flags;
+
+	if (fd < 0)
+		fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		tst_brk(TBROK, "open /proc/kpageflags: %m");
+	pread_all(fd, &flags, sizeof(flags), pfn * sizeof(flags), "/proc/kpageflags");
+	return flags;
+}
+
+int tst_page_node(void *addr)
+{
+	int status = -EFAULT;
+
+	if (syscall(SYS_move_pages, 0, 1UL, &addr, NULL, &status, 0) < 0)
+		return -errno;
+	return status;
+}
+
+/* Zones are listed as "Node N, zone NAME" followed by their "spanned" and
+ * "start_pfn:" lines. */
+int tst_pfn_node(uint64_t pfn)
+{
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	unsigned long long spanned = 0, start;
+	char line[512];
+	int node = -1, found = -1;
+
+	if (!f)
+		tst_brk(TBROK, "open /proc/zoneinfo: %m");
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone", &node) == 1)
+			spanned = 0;
+		else if (sscanf(line, " spanned %llu", &spanned) == 1)
+			continue;
+		else if (sscanf(line, " start_pfn: %llu", &start) == 1 && pfn >= start && pfn < start + spanned)
+			found = node;
+	}
+	fclose(f);
+	return found;
+}
+
+static int first_in_list(const char *path)
+{
+	char buf[1024], *end;
+	long v;
+
+	if (tst_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	return end == buf ? -1 : (int)v;
+}
+
+int tst_cpu_of_node(int node)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", node);
+	if (access(path, F_OK) < 0)
+		return node == 0 ? first_in_list("/sys/devices/system/cpu/online") : -1;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+	return first_in_list(path);
+}
+
+void tst_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		tst_brk(TBROK, "cannot pin to CPU %d", cpu);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		tst_brk(TBROK, "pin to CPU %d: %m", cpu);
+}
