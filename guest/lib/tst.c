@@ -38,10 +38,16 @@ struct value {
 	char val[VALUE_LEN];
 };
 
+enum { PASS_IDX, FAIL_IDX, BROK_IDX, CONF_IDX, NR_IDX };
+
 /* Shared (MAP_SHARED) with the forked workload and its children, so what
- * they record survives their crash. */
+ * they record survives their crash. The verdict needs only the counts and
+ * the deciding messages, so it stays right when the list overflows. */
 struct store {
 	char lock;
+	int count[NR_IDX];
+	char first[NR_IDX][MSG_LEN];
+	char last_pass[MSG_LEN];
 	int nrecords;
 	int dropped;
 	int nvalues;
@@ -138,11 +144,21 @@ static void console_line(const char *fmt, ...)
 		return;
 }
 
+static int verdict_idx(int v)
+{
+	return v == TPASS ? PASS_IDX : v == TFAIL ? FAIL_IDX : v == TCONF ? CONF_IDX : BROK_IDX;
+}
+
 static void store_record(int verdict, const char *msg)
 {
 	struct store *s = store();
+	int idx = verdict_idx(verdict);
 
 	store_lock();
+	if (!s->count[idx]++)
+		snprintf(s->first[idx], MSG_LEN, "%s", msg);
+	if (idx == PASS_IDX)
+		snprintf(s->last_pass, MSG_LEN, "%s", msg);
 	if (s->nrecords < MAX_RECORDS) {
 		s->records[s->nrecords].verdict = verdict;
 		snprintf(s->records[s->nrecords].msg, MSG_LEN, "%s", msg);
@@ -210,7 +226,6 @@ void tst_res(enum tst_verdict v, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	errno = saved_errno;
 	record(v, fmt, ap);
 	va_end(ap);
 	if (v == TBROK)
@@ -226,7 +241,7 @@ void tst_brk(enum tst_verdict v, const char *fmt, ...)
 	if (v == TINFO || v == TPASS)
 		v = TBROK;
 	va_start(ap, fmt);
-	errno = saved_errno;
+	errno = saved_errno;  /* for %m */
 	record(v, fmt, ap);
 	va_end(ap);
 	end_test(v);
@@ -270,30 +285,22 @@ void tst_value_long(const char *key, long v)
  * last PASS message. */
 static int overall_verdict(const char **reason)
 {
-	static const int order[] = { TFAIL, TBROK };
 	struct store *s = store();
-	int pass = -1, conf = -1;
 
-	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
-		for (int i = 0; i < s->nrecords; i++) {
-			if (s->records[i].verdict == order[k]) {
-				*reason = s->records[i].msg;
-				return order[k];
-			}
-		}
+	if (s->count[FAIL_IDX]) {
+		*reason = s->first[FAIL_IDX];
+		return TFAIL;
 	}
-	for (int i = 0; i < s->nrecords; i++) {
-		if (s->records[i].verdict == TPASS)
-			pass = i;
-		else if (s->records[i].verdict == TCONF && conf < 0)
-			conf = i;
+	if (s->count[BROK_IDX]) {
+		*reason = s->first[BROK_IDX];
+		return TBROK;
 	}
-	if (pass >= 0) {
-		*reason = s->records[pass].msg;
+	if (s->count[PASS_IDX]) {
+		*reason = s->last_pass;
 		return TPASS;
 	}
-	if (conf >= 0) {
-		*reason = s->records[conf].msg;
+	if (s->count[CONF_IDX]) {
+		*reason = s->first[CONF_IDX];
 		return TCONF;
 	}
 	*reason = "no result recorded";

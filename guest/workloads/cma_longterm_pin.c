@@ -28,8 +28,12 @@
  *   gup_longterm   /sys/kernel/debug/gup_test PIN_LONGTERM_TEST_START/STOP
  *                  (6.2 and later).
  * FAIL when the pin fails (ENOMEM/EFAULT, or fewer bytes pinned) or a pinned
- * page is still in CMA. Nothing runs between batching and pinning that could
- * drain the batches (no munmap, no madvise, no file I/O besides pagemap).
+ * page is still in CMA. The whole run stays on one CPU of the CMA's node, and
+ * nothing between batching and pinning could drain the batches (no munmap,
+ * no madvise, no heap, only pread of pagemap, kpageflags and vmstat). The
+ * kind's vmstat counter (pglazyfree, pgdeactivate, pgactivate), which moves
+ * when such a batch is drained, is reported around the pin as a diagnostic:
+ * unchanged before it, and moved by it where gup drains.
  *
  * MGLRU is turned off for the run: with it, folio_mark_accessed() does not
  * batch at all and folio_deactivate() batches every folio.
@@ -40,6 +44,7 @@
  */
 #include "tst.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -49,7 +54,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -271,7 +275,9 @@ static void find_cma(void)
 
 	tst_value_long("CmaTotal_kB", total_kb);
 	tst_value_long("CmaFree_kB", tst_meminfo_kb("CmaFree"));
-	if (total_kb <= 0 || total_kb < min_cma_mb * 1024)
+	if (total_kb < 0)
+		tst_brk(TBROK, "/proc/meminfo has no CmaTotal although CONFIG_CMA is set");
+	if (total_kb == 0 || total_kb < min_cma_mb * 1024)
 		tst_brk(TBROK, "cma= reservation failed: CmaTotal=%ld kB, the case needs %ld MiB", total_kb,
 			min_cma_mb);
 	mount_debugfs();
@@ -356,8 +362,7 @@ static void write_pages(char *p, size_t npages)
 		*(volatile uint64_t *)(p + i * PAGE) = pattern_of(p + i * PAGE);
 }
 
-/* One window per case, and as many again in reserve (see take_window). */
-static int count_windows_needed(void)
+static int count_cases(void)
 {
 	int batches = 0, pins = 0;
 
@@ -365,7 +370,7 @@ static int count_windows_needed(void)
 		batches += want_batch[b];
 	for (int p = 0; p < NR_PINS; p++)
 		pins += want_pin[p];
-	return 2 * batches * pins;
+	return batches * pins;
 }
 
 /* Takes every run of nr_pages consecutive pages in CMA as a window. */
@@ -392,8 +397,11 @@ static long scan_chunk(char *chunk, size_t npages, int need)
 	return in_cma;
 }
 
-static void fault_until_windows(int need)
+/* Faults chunk by chunk until there is a window per case and as many again
+ * in reserve (see take_window), or fault_len is reached. */
+static void fault_until_windows(int cases)
 {
+	int need = 2 * cases;
 	long in_cma = 0;
 	size_t off;
 
@@ -412,11 +420,12 @@ static void fault_until_windows(int need)
 		write_pages(fault_region + off, len / PAGE);
 		in_cma += scan_chunk(fault_region + off, len / PAGE, need);
 	}
+	off = off < fault_len ? off : fault_len;
 	tst_value_long("faulted_mb", off >> 20);
 	tst_value_long("faulted_pages_in_cma", in_cma);
-	if (nr_windows < need)
+	if (nr_windows < cases)
 		tst_brk(TBROK, "%zu MiB faulted, %ld pages in CMA, but only %d of %d runs of %d pages in CMA",
-			off >> 20, in_cma, nr_windows, need, nr_pages);
+			off >> 20, in_cma, nr_windows, cases, nr_pages);
 	tst_res(TINFO, "%zu MiB faulted, %ld pages in CMA, %d windows of %d pages", off >> 20, in_cma,
 		nr_windows, nr_pages);
 }
@@ -742,7 +751,7 @@ static void setup(int argc, char **argv)
 		open_io_uring();
 	if (want_pin[GUP_BENCHMARK] || want_pin[GUP_LONGTERM])
 		open_gup_test();
-	fault_until_windows(count_windows_needed());
+	fault_until_windows(count_cases());
 }
 
 static void run(void)

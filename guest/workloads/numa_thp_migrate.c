@@ -229,8 +229,10 @@ static long step_delta(const char *counter, long before)
 	return tst_vmstat(counter) - before;
 }
 
-static void check_move_statuses(const int *status, long rc)
+static void check_move_statuses(const int *status, long rc, struct node_counts c)
 {
+	long npages = bound.len / PAGE;
+
 	int moved = 0, first_bad = -1;
 
 	for (int i = 0; i < nr_thps; i++) {
@@ -241,8 +243,11 @@ static void check_move_statuses(const int *status, long rc)
 	}
 	tst_value_long("move_pages_status_node1", moved);
 	tst_value_long("move_pages_returned", rc);
-	if (first_bad < 0)
-		tst_res(TPASS, "move_pages: all %d THPs report status 1", nr_thps);
+	if (first_bad < 0 && c.node1 == npages)
+		tst_res(TPASS, "move_pages: all %d THPs report status 1, all %ld pages on node 1", nr_thps, npages);
+	else if (first_bad < 0)
+		tst_res(TFAIL, "move_pages: all %d THPs report status 1 but only %ld of %ld pages are on node 1",
+			nr_thps, c.node1, npages);
 	else
 		tst_res(TFAIL, "move_pages: %d of %d THPs moved; THP %d status %d (%s)", moved, nr_thps,
 			first_bad, status[first_bad],
@@ -270,6 +275,7 @@ static void move_pages_to_node1(void)
 	void *heads[512];
 	int nodes[512], status[512];
 	long rc, thp_success, pg_success;
+	struct node_counts c;
 
 	for (int i = 0; i < nr_thps; i++) {
 		heads[i] = thp_head(&bound, i);
@@ -285,9 +291,10 @@ static void move_pages_to_node1(void)
 	pg_success = step_delta("pgmigrate_success", pg_before);
 	tst_value_long("move_pages_thp_migration_success", thp_success);
 	tst_value_long("move_pages_pgmigrate_success", pg_success);
-	value_counts("after_move_pages", count_nodes(&bound));
+	c = count_nodes(&bound);
+	value_counts("after_move_pages", c);
 	tst_value_long("after_move_pages_thps", count_thps(&bound));
-	check_move_statuses(status, rc);
+	check_move_statuses(status, rc, c);
 	check_migration_counters("move_pages", thp_success, pg_success);
 }
 
