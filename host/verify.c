@@ -54,15 +54,27 @@ static bool matches(const struct variant *v, const struct outcome *oc)
 	}
 }
 
-static const char *got_text(const struct outcome *oc, char *buf, size_t len)
+/* "fail 10/10", or for a mix "fail 7/10 pass 3/10", counted the way the
+ * variant expects first. */
+static const char *got_text(const struct variant *v, const struct outcome *oc, char *buf, size_t len)
 {
+	const struct { const char *name; int n; enum expect e; } kinds[] = {
+		{ "fail", oc->fail, EXPECT_FAIL }, { "pass", oc->pass, EXPECT_PASS },
+		{ "conf", oc->conf, EXPECT_CONF }, { "brok", oc->brok, EXPECT_NONE },
+	};
+	size_t n = 0;
+
+	buf[0] = '\0';
 	if (oc->runs == 0)
-		return "BROK";
-	if (oc->runs == 1)
-		return oc->fail ? "fail" : oc->pass ? "pass" : oc->conf ? "conf" : "brok";
-	snprintf(buf, len, "fail %d/%d", oc->fail, oc->runs);
-	if (oc->brok || oc->conf)
-		snprintf(buf + strlen(buf), len - strlen(buf), " brok %d conf %d", oc->brok, oc->conf);
+		return "brok";
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			bool expected = kinds[i].e == v->expect;
+			if (kinds[i].n == 0 || expected != (pass == 0))
+				continue;
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s %d/%d", n ? " " : "",
+					      kinds[i].name, kinds[i].n, oc->runs);
+		}
 	return buf;
 }
 
@@ -110,7 +122,7 @@ static void verify_variant(const struct case_def *c, const struct variant *v, in
 int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
-	char dir[PATH_MAX], buf[64];
+	char dir[PATH_MAX], buf[96];
 	int sfd = console_signal_fd(), all_ok = 1, done = 0;
 
 	if (c->nvariants == 0)
@@ -126,7 +138,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 	}
 	if (!done)
 		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
-	printf("\n%-22s %-8s %-22s %8s  %s\n", "variant", "expected", "got", "seconds", "title or reason");
+	printf("\n%-22s %-8s %-22s %8s  %s\n", "variant", "expected", "got", "s/run", "title or reason");
 	for (int i = 0; i < c->nvariants; i++) {
 		const struct variant *v = &c->variants[i];
 		if (only && strcmp(only, v->name))
@@ -134,7 +146,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 		bool ok = matches(v, &oc[i]);
 		all_ok &= ok;
 		printf("%-22s %-8s %-22s %8.1f  %s%s\n", v->name, expect_name(v->expect),
-		       got_text(&oc[i], buf, sizeof(buf)), oc[i].seconds,
+		       got_text(v, &oc[i], buf, sizeof(buf)), oc[i].runs ? oc[i].seconds / oc[i].runs : 0,
 		       oc[i].fail ? oc[i].title : oc[i].reason, ok ? "" : "   <-- MISMATCH");
 		if (oc[i].interrupted)
 			return EXIT_INTERRUPTED;

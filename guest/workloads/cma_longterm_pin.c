@@ -434,15 +434,19 @@ static void fault_until_windows(int cases)
 
 /* A read through process_vm_readv(2) walks our page tables with FOLL_TOUCH,
  * which calls mark_page_accessed() on each page. */
-static void read_through_gup(char *w)
+static bool read_through_gup(char *w, const char *label)
 {
 	static char sink[MAX_PAGES * 64];
 	struct iovec local = { sink, (size_t)nr_pages * 64 }, remote[MAX_PAGES];
 
 	for (int i = 0; i < nr_pages; i++)
 		remote[i] = (struct iovec){ w + i * PAGE, 64 };
-	if (process_vm_readv(getpid(), &local, 1, remote, nr_pages, 0) != (ssize_t)local.iov_len)
+	if (process_vm_readv(getpid(), &local, 1, remote, nr_pages, 0) == (ssize_t)local.iov_len)
+		return true;
+	if (errno != ENOSYS)
 		tst_brk(TBROK, "process_vm_readv: %m");
+	tst_res(TCONF, "%s: process_vm_readv(2) is not built in (CONFIG_CROSS_MEMORY_ATTACH)", label);
+	return false;
 }
 
 static bool batch_activate(char *w, const char *label)
@@ -453,14 +457,17 @@ static bool batch_activate(char *w, const char *label)
 		tst_res(TCONF, "%s: MGLRU is on and could not be turned off: no activate batch", label);
 		return false;
 	}
-	read_through_gup(w);
+	if (!read_through_gup(w, label))
+		return false;
 	referenced = count_flag(w, KPF_REFERENCED);
 	if (referenced < nr_pages) {
 		tst_res(TCONF, "%s: a gup read marked only %d of %d pages referenced", label, referenced,
 			nr_pages);
 		return false;
 	}
-	read_through_gup(w);  /* referenced -> folio_activate() -> the activate batch */
+	/* referenced -> folio_activate() -> the activate batch */
+	if (!read_through_gup(w, label))
+		return false;
 	return true;
 }
 

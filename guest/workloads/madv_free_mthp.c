@@ -1,0 +1,816 @@
+/* Seed 004: "mm/madvise: enhance lazyfreeing with mTHP in madvise_free".
+ *
+ * Since 6.10 MADV_FREE marks a large folio lazyfree as a whole when the range
+ * covers all of it, instead of splitting it first. The scenarios are the ones
+ * the thread worried about; reclaim is memory.reclaim of a v2 memory cgroup
+ * that holds this process (and its fork children), with swap on zram:
+ *  1. fully covered private mTHPs: not split, and discarded by reclaim;
+ *  2. written again after MADV_FREE: every written byte survives reclaim;
+ *  3. half of each mTHP freed: the other half keeps its data;
+ *  4. shared with a fork child that never calls MADV_FREE: the child keeps its
+ *     data, for fresh mTHPs (4a) and for pages both processes read back from
+ *     swap (4b: swap-cache pages with clean PTEs, where only the exclusivity
+ *     check in madvise_free_pte_range() protects the child);
+ *  5. sole owner after fork (the other process is gone, PTEs stay
+ *     write-protected, writes copy out of the large folio): the writes survive.
+ * --probe-swapin-fork adds a probe that is not part of the default run: pages
+ * read back from swap while exclusive (zram skips the swap cache, so they come
+ * back with clean PTEs and a clean folio), then fork, then MADV_FREE.
+ */
+#include "tst.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define PMD_SIZE (2UL << 20)
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
+#define KPF_THP 22
+#define PM_SWAP (1ULL << 62)
+#define PM_PRESENT (1ULL << 63)
+#define MAX_RECLAIM_ROUNDS 16
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage"
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_DIR CG_ROOT "/mmrepro"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const int mthp_kb[] = { 16, 32, 64, 128 };
+
+static const struct tst_knob knobs[] = {
+	/* PMD-sized THPs off, so every large folio here is an mTHP. */
+	{ THP_DIR "/enabled", "never", false },
+	{ THP_DIR "/hugepages-2048kB/enabled", "never", true },
+	/* Optional: on kernels before 6.8 setup() reports CONF with the reason. */
+	{ THP_DIR "/hugepages-16kB/enabled", "always", true },
+	{ THP_DIR "/hugepages-32kB/enabled", "always", true },
+	{ THP_DIR "/hugepages-64kB/enabled", "always", true },
+	{ THP_DIR "/hugepages-128kB/enabled", "always", true },
+	{ NULL, NULL, false },
+};
+
+static const char *const kconfigs[] = {
+	"CONFIG_TRANSPARENT_HUGEPAGE", "CONFIG_MEMCG", "CONFIG_SWAP", NULL,
+};
+
+static size_t region_len = 8UL << 20;
+static bool probe_swapin_fork;
+static bool in_cgroup;
+static pid_t live_twin;
+
+/* ---- data patterns ---- */
+
+struct mismatch {
+	size_t count, off;
+	uint8_t want, got;
+};
+
+/* Odd, so never zero: a zero byte always means a discarded page. */
+static uint8_t old_byte(size_t off, uint8_t seed)
+{
+	return (uint8_t)(((off >> 12) * 131 + (off & (PAGE - 1)) * 7 + seed) | 1);
+}
+
+/* Also odd, and never equal to the old byte at the same offset. */
+static uint8_t new_byte(size_t off, uint8_t seed)
+{
+	return old_byte(off, seed) ^ 0x80;
+}
+
+static void note(struct mismatch *m, size_t off, uint8_t want, uint8_t got)
+{
+	if (!m->count++) {
+		m->off = off;
+		m->want = want;
+		m->got = got;
+	}
+}
+
+static void merge(struct mismatch *into, struct mismatch m)
+{
+	if (m.count && !into->count)
+		*into = m;
+	else
+		into->count += m.count;
+}
+
+static void fill_old(uint8_t *p, size_t len, uint8_t seed)
+{
+	for (size_t off = 0; off < len; off++)
+		p[off] = old_byte(off, seed);
+}
+
+static struct mismatch compare_old(const uint8_t *p, size_t from, size_t to, uint8_t seed)
+{
+	struct mismatch m = { 0 };
+
+	for (size_t off = from; off < to; off++)
+		if (p[off] != old_byte(off, seed))
+			note(&m, off, old_byte(off, seed), p[off]);
+	return m;
+}
+
+/* Writes after MADV_FREE: three bytes in every fifth page, so a folio holds
+ * clean PTEs both before and after its first dirty one. */
+static bool is_written_page(size_t pg)
+{
+	return pg % 5 == 2;
+}
+
+static bool is_written_byte(size_t off)
+{
+	size_t in_page = off % PAGE;
+
+	return is_written_page(off / PAGE) && (in_page == 0 || in_page == PAGE / 2 || in_page == PAGE - 1);
+}
+
+static size_t write_new_bytes(uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t n = 0;
+
+	for (size_t pg = 0; pg < len / PAGE; pg++) {
+		if (!is_written_page(pg))
+			continue;
+		for (size_t off = pg * PAGE; off < (pg + 1) * PAGE; off++)
+			if (is_written_byte(off)) {
+				p[off] = new_byte(off, seed);
+				n++;
+			}
+	}
+	return n;
+}
+
+/* ---- regions, folios, residency ---- */
+
+static uint8_t *map_aligned(size_t len)
+{
+	uint8_t *raw = mmap(NULL, len + PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p;
+	size_t head;
+
+	if (raw == MAP_FAILED)
+		tst_brk(TBROK, "mmap %zu bytes: %m", len);
+	p = (uint8_t *)(((uintptr_t)raw + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
+	head = (size_t)(p - raw);
+	if (head)
+		munmap(raw, head);
+	munmap(p + len, PMD_SIZE - head);
+	return p;
+}
+
+static void madvise_or_brk(void *p, size_t len, int advice, const char *name)
+{
+	if (madvise(p, len, advice) < 0)
+		tst_brk(TBROK, "madvise(%s) of %zu bytes: %m", name, len);
+}
+
+/* Sum of one per-size mTHP counter over the sizes enabled here; -1 if absent. */
+static long mthp_stat_sum(const char *stat)
+{
+	char path[160], buf[32];
+	long sum = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(mthp_kb); i++) {
+		snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/%s", mthp_kb[i], stat);
+		if (tst_read_file(path, buf, sizeof(buf)) < 0)
+			return -1;
+		sum += atol(buf);
+	}
+	return sum;
+}
+
+static uint64_t *pagemap_of(const void *p, size_t len)
+{
+	uint64_t *pm = calloc(len / PAGE, sizeof(*pm));
+
+	if (!pm)
+		tst_brk(TBROK, "out of memory for pagemap entries");
+	tst_pagemap_range(p, len / PAGE, pm);
+	return pm;
+}
+
+static bool kpf(uint64_t pfn, int bit)
+{
+	return tst_kpageflags(pfn) >> bit & 1;
+}
+
+/* Pages of the large folio whose head page i maps; 0 when page i maps no
+ * large folio head. KPF_THP is set for mTHPs too. */
+static size_t large_folio_at(const uint64_t *pm, size_t i, size_t npages)
+{
+	uint64_t pfn = tst_pagemap_pfn(pm[i]), flags;
+	size_t run = 1;
+
+	if (!pfn)
+		return 0;
+	flags = tst_kpageflags(pfn);
+	if (!(flags >> KPF_THP & 1) || !(flags >> KPF_COMPOUND_HEAD & 1))
+		return 0;
+	while (i + run < npages && tst_pagemap_pfn(pm[i + run]) == pfn + run && kpf(pfn + run, KPF_COMPOUND_TAIL))
+		run++;
+	return run > 1 ? run : 0;
+}
+
+struct folio_span {
+	size_t first_page, npages;
+};
+
+/* Counts the large folios mapped whole and in order in [p, p+len); stores up
+ * to max of them. */
+static size_t find_large_folios(const void *p, size_t len, struct folio_span *spans, size_t max)
+{
+	size_t npages = len / PAGE, n = 0;
+	uint64_t *pm = pagemap_of(p, len);
+
+	for (size_t i = 0; i < npages;) {
+		size_t run = large_folio_at(pm, i, npages);
+
+		if (!run) {
+			i++;
+			continue;
+		}
+		if (n < max)
+			spans[n] = (struct folio_span){ i, run };
+		n++;
+		i += run;
+	}
+	free(pm);
+	return n;
+}
+
+struct residency {
+	size_t resident, swapped, gone;
+};
+
+static struct residency residency_of(const void *p, size_t len)
+{
+	struct residency r = { 0 };
+	uint64_t *pm = pagemap_of(p, len);
+
+	for (size_t i = 0; i < len / PAGE; i++) {
+		if (pm[i] & PM_PRESENT)
+			r.resident++;
+		else if (pm[i] & PM_SWAP)
+			r.swapped++;
+		else
+			r.gone++;
+	}
+	free(pm);
+	return r;
+}
+
+static uint8_t *fault_mthp_region(size_t len, uint8_t seed, const char *scenario)
+{
+	long alloc = mthp_stat_sum("anon_fault_alloc"), fallback = mthp_stat_sum("anon_fault_fallback");
+	uint8_t *p = map_aligned(len);
+	size_t folios;
+
+	fill_old(p, len, seed);
+	folios = find_large_folios(p, len, NULL, 0);
+	if (!folios)
+		tst_brk(TBROK, "%s: no mTHP could be allocated in %zu KiB (anon_fault_alloc %+ld, anon_fault_fallback %+ld)",
+			scenario, len >> 10, mthp_stat_sum("anon_fault_alloc") - alloc,
+			mthp_stat_sum("anon_fault_fallback") - fallback);
+	tst_res(TINFO, "%s: %zu mTHPs in %zu KiB (anon_fault_alloc %+ld)", scenario, folios, len >> 10,
+		mthp_stat_sum("anon_fault_alloc") - alloc);
+	return p;
+}
+
+/* ---- reclaim ---- */
+
+/* MADV_FREE starts with lru_add_drain(): the per-CPU lazyfree batch holds a
+ * reference that would make reclaim keep a lazyfree folio. We stay on one CPU,
+ * so draining this CPU is enough. */
+static void drain_lru_batches(void)
+{
+	static void *spare;
+
+	if (!spare)
+		spare = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (spare == MAP_FAILED)
+		tst_brk(TBROK, "mmap: %m");
+	madvise_or_brk(spare, PAGE, MADV_FREE, "MADV_FREE");
+}
+
+static void reclaim_cgroup_once(void)
+{
+	long current = tst_read_long(CG_DIR "/memory.current");
+	int rc = tst_try_write_file(CG_DIR "/memory.reclaim", "%ld", current > (long)PAGE ? current : (long)PAGE);
+
+	if (rc < 0 && rc != -EAGAIN)
+		tst_brk(TBROK, "write %s/memory.reclaim: %s", CG_DIR, strerror(-rc));
+}
+
+/* Reclaims until nothing of [p, p+len) is resident in this process, at most
+ * MAX_RECLAIM_ROUNDS times; returns the rounds it took. */
+static int reclaim_until_evicted(const void *p, size_t len)
+{
+	int round = 0;
+
+	while (round++ < MAX_RECLAIM_ROUNDS) {
+		drain_lru_batches();
+		reclaim_cgroup_once();
+		if (residency_of(p, len).resident == 0)
+			break;
+	}
+	return round > MAX_RECLAIM_ROUNDS ? MAX_RECLAIM_ROUNDS : round;
+}
+
+/* MADV_PAGEOUT skips shared folios, so callers page out before fork(). */
+static void page_out(void *p, size_t len, const char *scenario)
+{
+	struct residency r;
+
+	for (int i = 0; i < 3; i++) {
+		madvise_or_brk(p, len, MADV_PAGEOUT, "MADV_PAGEOUT");
+		r = residency_of(p, len);
+		if (!r.resident && !r.gone)
+			return;
+	}
+	tst_brk(TBROK, "%s: MADV_PAGEOUT left %zu of %zu pages resident (%zu gone)", scenario, r.resident,
+		len / PAGE, r.gone);
+}
+
+/* ---- the fork child ("twin") that keeps a copy of a region ---- */
+
+struct twin {
+	pid_t pid;
+	int cmd, reply;
+};
+
+/* The child only reads: each command byte makes it compare the whole region
+ * with the old data and send back the result. */
+static void twin_serve(const uint8_t *p, size_t len, uint8_t seed, int cmd, int reply)
+{
+	char c;
+
+	while (read(cmd, &c, 1) == 1) {
+		struct mismatch m = compare_old(p, 0, len, seed);
+
+		if (write(reply, &m, sizeof(m)) != (ssize_t)sizeof(m))
+			break;
+	}
+	_exit(0);
+}
+
+static struct twin twin_spawn(const uint8_t *p, size_t len, uint8_t seed)
+{
+	int cmd[2], reply[2];
+	struct twin t;
+
+	if (pipe(cmd) < 0 || pipe(reply) < 0)
+		tst_brk(TBROK, "pipe: %m");
+	t.pid = fork();
+	if (t.pid < 0)
+		tst_brk(TBROK, "fork: %m");
+	if (t.pid == 0) {
+		close(cmd[1]);
+		close(reply[0]);
+		twin_serve(p, len, seed, cmd[0], reply[1]);
+	}
+	close(cmd[0]);
+	close(reply[1]);
+	t.cmd = cmd[1];
+	t.reply = reply[0];
+	live_twin = t.pid;
+	return t;
+}
+
+static struct mismatch twin_check(const struct twin *t)
+{
+	struct mismatch m;
+
+	if (write(t->cmd, "c", 1) != 1 || read(t->reply, &m, sizeof(m)) != (ssize_t)sizeof(m))
+		tst_brk(TBROK, "the fork child died before checking its data");
+	return m;
+}
+
+static void twin_reap(struct twin *t)
+{
+	close(t->cmd);
+	close(t->reply);
+	waitpid(t->pid, NULL, 0);
+	live_twin = 0;
+}
+
+/* ---- verdict helpers ---- */
+
+struct freed_check {
+	struct mismatch lost, torn;
+	size_t zero_pages, old_pages;
+};
+
+/* A freed page reads back as its old data or as zeros, as a whole; bytes
+ * written after MADV_FREE must be there either way. */
+static void check_freed_page(const uint8_t *p, size_t pg, uint8_t seed, bool with_writes, struct freed_check *c)
+{
+	size_t base = pg * PAGE;
+	bool zero = p[base + 1] == 0; /* offset 1 is never written */
+
+	if (zero)
+		c->zero_pages++;
+	else
+		c->old_pages++;
+	for (size_t off = base; off < base + PAGE; off++) {
+		uint8_t want = zero ? 0 : old_byte(off, seed);
+
+		if (with_writes && is_written_byte(off)) {
+			if (p[off] != new_byte(off, seed))
+				note(&c->lost, off, new_byte(off, seed), p[off]);
+		} else if (p[off] != want) {
+			note(&c->torn, off, want, p[off]);
+		}
+	}
+}
+
+static bool report_freed_check(const char *scenario, const struct freed_check *c)
+{
+	if (c->lost.count)
+		tst_res(TFAIL, "%s: %zu written bytes lost after reclaim, first at offset 0x%zx: expected 0x%02x, read 0x%02x",
+			scenario, c->lost.count, c->lost.off, c->lost.want, c->lost.got);
+	if (c->torn.count)
+		tst_res(TFAIL, "%s: %zu bytes are neither the old data nor zero, first at offset 0x%zx: expected 0x%02x, read 0x%02x",
+			scenario, c->torn.count, c->torn.off, c->torn.want, c->torn.got);
+	return !c->lost.count && !c->torn.count;
+}
+
+static void report_twin_data(const char *scenario, struct mismatch m, size_t len, int rounds)
+{
+	if (m.count)
+		tst_res(TFAIL, "%s: the fork child lost data: %zu of %zu bytes differ, first at offset 0x%zx: expected 0x%02x, read 0x%02x%s",
+			scenario, m.count, len, m.off, m.want, m.got, m.got == 0 ? " (its page was discarded)" : "");
+	else
+		tst_res(TPASS, "%s: the fork child reads all %zu bytes intact after the parent's MADV_FREE and %d reclaim rounds",
+			scenario, len, rounds);
+}
+
+static void note_unevicted(const char *scenario, const void *p, size_t len, int rounds)
+{
+	struct residency r = residency_of(p, len);
+
+	if (r.resident)
+		tst_res(TINFO, "%s: %zu of %zu pages still resident after %d reclaim rounds", scenario, r.resident,
+			len / PAGE, rounds);
+}
+
+/* ---- scenario 1: fully covered private mTHPs ---- */
+
+static void check_not_split(const char *scenario, size_t before, size_t after, long split_delta)
+{
+	tst_value_long("s1_split_at_madvise", split_delta);
+	if (split_delta > 0 || after != before)
+		tst_res(TFAIL, "%s: MADV_FREE split fully covered mTHPs: %zu of %zu left whole, stats/split %+ld",
+			scenario, after, before, split_delta);
+	else if (split_delta < 0)
+		tst_res(TPASS, "%s: MADV_FREE left all %zu mTHPs whole (kpageflags; this kernel has no stats/split)",
+			scenario, after);
+	else
+		tst_res(TPASS, "%s: MADV_FREE left all %zu mTHPs whole (kpageflags, stats/split +0)", scenario, after);
+}
+
+static size_t count_nonzero_pages(const uint8_t *p, size_t len, struct mismatch *first)
+{
+	size_t pages = 0;
+
+	for (size_t pg = 0; pg < len / PAGE; pg++) {
+		struct mismatch m = { 0 };
+
+		for (size_t off = pg * PAGE; off < (pg + 1) * PAGE; off++)
+			if (p[off])
+				note(&m, off, 0, p[off]);
+		if (m.count && !pages++)
+			*first = m;
+	}
+	return pages;
+}
+
+static void check_discarded(const char *scenario, const uint8_t *p, size_t len, long lazyfreed, int rounds)
+{
+	struct residency r = residency_of(p, len);
+	struct mismatch first = { 0 };
+	size_t kept = count_nonzero_pages(p, len, &first), npages = len / PAGE;
+
+	tst_value_long("s1_pglazyfreed", lazyfreed);
+	tst_value_long("s1_reclaim_rounds", rounds);
+	tst_value_long("s1_swapped_pages", (long)r.swapped);
+	tst_value_long("s1_resident_pages", (long)r.resident);
+	if (kept)
+		tst_res(TFAIL, "%s: %zu of %zu pages not discarded after MADV_FREE and %d reclaim rounds "
+			"(%zu were swapped out, %zu still resident, pglazyfreed %+ld); first at offset 0x%zx: expected 0x00, read 0x%02x",
+			scenario, kept, npages, rounds, r.swapped, r.resident, lazyfreed, first.off, first.got);
+	else if (lazyfreed < (long)npages)
+		tst_res(TFAIL, "%s: all %zu pages read back as zero, but pglazyfreed moved only %+ld", scenario, npages,
+			lazyfreed);
+	else
+		tst_res(TPASS, "%s: all %zu pages discarded by reclaim in %d rounds and read back as zero, pglazyfreed %+ld",
+			scenario, npages, rounds, lazyfreed);
+}
+
+static void scenario_private_full(void)
+{
+	const char *name = "scenario 1 (fully covered mTHPs, private)";
+	uint8_t *p = fault_mthp_region(region_len, 0x11, name);
+	size_t before = find_large_folios(p, region_len, NULL, 0), after;
+	long split0 = mthp_stat_sum("split"), split1, lazyfreed0 = tst_vmstat("pglazyfreed");
+	long deferred0 = mthp_stat_sum("split_deferred");
+	int rounds;
+
+	madvise_or_brk(p, region_len, MADV_FREE, "MADV_FREE");
+	split1 = mthp_stat_sum("split");
+	after = find_large_folios(p, region_len, NULL, 0);
+	check_not_split(name, before, after, split0 < 0 ? -1 : split1 - split0);
+	rounds = reclaim_until_evicted(p, region_len);
+	/* Reclaim also swaps this process's own mTHPs (heap, stack), so a
+	 * split there is noise: recorded, not judged. */
+	tst_value_long("s1_split_during_reclaim", split0 < 0 ? -1 : mthp_stat_sum("split") - split1);
+	tst_value_long("s1_split_deferred", mthp_stat_sum("split_deferred") - deferred0);
+	check_discarded(name, p, region_len, tst_vmstat("pglazyfreed") - lazyfreed0, rounds);
+	munmap(p, region_len);
+}
+
+/* ---- scenario 2: written again after MADV_FREE ---- */
+
+static struct freed_check check_freed_region(const uint8_t *p, size_t len, uint8_t seed, bool with_writes)
+{
+	struct freed_check c = { 0 };
+
+	for (size_t pg = 0; pg < len / PAGE; pg++)
+		check_freed_page(p, pg, seed, with_writes && is_written_page(pg), &c);
+	return c;
+}
+
+static void free_write_reclaim_check(const char *scenario, uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t written;
+	int rounds;
+	struct freed_check c;
+
+	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
+	written = write_new_bytes(p, len, seed);
+	rounds = reclaim_until_evicted(p, len);
+	note_unevicted(scenario, p, len, rounds);
+	c = check_freed_region(p, len, seed, true);
+	if (report_freed_check(scenario, &c))
+		tst_res(TPASS, "%s: all %zu bytes written after MADV_FREE survived %d reclaim rounds (%zu pages zero, %zu old)",
+			scenario, written, rounds, c.zero_pages, c.old_pages);
+}
+
+static void scenario_redirtied(void)
+{
+	const char *name = "scenario 2 (written again after MADV_FREE)";
+	uint8_t *p = fault_mthp_region(region_len, 0x22, name);
+
+	free_write_reclaim_check(name, p, region_len, 0x22);
+	munmap(p, region_len);
+}
+
+/* ---- scenario 3: half of each mTHP freed ---- */
+
+static bool *free_first_halves(uint8_t *p, size_t len, size_t *nfolios)
+{
+	size_t npages = len / PAGE;
+	struct folio_span *spans = calloc(npages / 2, sizeof(*spans));
+	bool *freed = calloc(npages, sizeof(*freed));
+
+	if (!spans || !freed)
+		tst_brk(TBROK, "out of memory");
+	*nfolios = find_large_folios(p, len, spans, npages / 2);
+	for (size_t i = 0; i < *nfolios; i++) {
+		size_t half = spans[i].npages / 2;
+
+		madvise_or_brk(p + spans[i].first_page * PAGE, half * PAGE, MADV_FREE, "MADV_FREE");
+		for (size_t pg = spans[i].first_page; pg < spans[i].first_page + half; pg++)
+			freed[pg] = true;
+	}
+	free(spans);
+	return freed;
+}
+
+static void scenario_partial(void)
+{
+	const char *name = "scenario 3 (half of each mTHP freed)";
+	uint8_t *p = fault_mthp_region(region_len, 0x33, name);
+	size_t nfolios;
+	bool *freed = free_first_halves(p, region_len, &nfolios);
+	struct freed_check c = { 0 };
+	struct mismatch kept = { 0 };
+	int rounds = reclaim_until_evicted(p, region_len);
+
+	note_unevicted(name, p, region_len, rounds);
+	for (size_t pg = 0; pg < region_len / PAGE; pg++) {
+		if (freed[pg])
+			check_freed_page(p, pg, 0x33, false, &c);
+		else
+			merge(&kept, compare_old(p, pg * PAGE, (pg + 1) * PAGE, 0x33));
+	}
+	if (kept.count)
+		tst_res(TFAIL, "%s: %zu bytes outside the freed halves lost, first at offset 0x%zx: expected 0x%02x, read 0x%02x",
+			name, kept.count, kept.off, kept.want, kept.got);
+	if (report_freed_check(name, &c) && !kept.count)
+		tst_res(TPASS, "%s: halves of %zu mTHPs freed (%zu pages zero, %zu old), the other halves intact after %d reclaim rounds",
+			name, nfolios, c.zero_pages, c.old_pages, rounds);
+	free(freed);
+	munmap(p, region_len);
+}
+
+/* ---- scenario 4: shared with a fork child that never frees ---- */
+
+static void scenario_shared_fresh(void)
+{
+	const char *name = "scenario 4a (mTHPs shared with a fork child)";
+	uint8_t *p = fault_mthp_region(region_len, 0x44, name);
+	struct twin t = twin_spawn(p, region_len, 0x44);
+	int rounds;
+
+	madvise_or_brk(p, region_len, MADV_FREE, "MADV_FREE");
+	rounds = reclaim_until_evicted(p, region_len);
+	note_unevicted(name, p, region_len, rounds);
+	report_twin_data(name, twin_check(&t), region_len, rounds);
+	twin_reap(&t);
+	munmap(p, region_len);
+}
+
+/* Both processes fault the pages back from swap: the fork made the swap
+ * entries shared, so the pages go through the swap cache and are mapped with
+ * clean PTEs in both, and their only other copy is on swap. Nothing but the
+ * exclusivity check in madvise_free_pte_range() then stops the parent from
+ * freeing that swap copy and lazyfreeing pages the child still needs. */
+static void scenario_shared_swapped(void)
+{
+	const char *name = "scenario 4b (shared with a fork child, read back from swap)";
+	size_t len = region_len / 2;
+	uint8_t *p = fault_mthp_region(len, 0x4b, name);
+	struct mismatch m;
+	struct twin t;
+	long lazyfree0;
+	int rounds;
+
+	page_out(p, len, name);
+	t = twin_spawn(p, len, 0x4b);
+	m = twin_check(&t);
+	merge(&m, compare_old(p, 0, len, 0x4b));
+	if (m.count) {
+		tst_res(TFAIL, "%s: %zu bytes wrong after swap-in, before any MADV_FREE, first at offset 0x%zx: expected 0x%02x, read 0x%02x",
+			name, m.count, m.off, m.want, m.got);
+		twin_reap(&t);
+		munmap(p, len);
+		return;
+	}
+	lazyfree0 = tst_vmstat("pglazyfree");
+	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
+	rounds = reclaim_until_evicted(p, len);
+	tst_value_long("s4b_pglazyfree", tst_vmstat("pglazyfree") - lazyfree0);
+	note_unevicted(name, p, len, rounds);
+	report_twin_data(name, twin_check(&t), len, rounds);
+	twin_reap(&t);
+	munmap(p, len);
+}
+
+/* ---- scenario 5: sole owner after fork ---- */
+
+/* The thread's wp_page_reuse() example with the roles swapped: the child
+ * exits, so this process is the folios' only mapper, but its PTEs stay
+ * write-protected and not anon-exclusive from the fork. */
+static void fork_and_let_child_exit(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		tst_brk(TBROK, "fork: %m");
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+}
+
+static void scenario_sole_owner_after_fork(void)
+{
+	const char *name = "scenario 5 (sole owner after fork, writes after MADV_FREE)";
+	size_t len = region_len / 2;
+	uint8_t *p = fault_mthp_region(len, 0x55, name);
+
+	fork_and_let_child_exit();
+	free_write_reclaim_check(name, p, len, 0x55);
+	munmap(p, len);
+}
+
+/* ---- probe: exclusive swap-in, then fork ---- */
+
+static void probe_exclusive_swapin_then_fork(void)
+{
+	const char *name = "probe (read back from swap while exclusive, then fork)";
+	size_t len = region_len / 2;
+	uint8_t *p = fault_mthp_region(len, 0x66, name);
+	struct mismatch m;
+	struct twin t;
+	int rounds;
+
+	page_out(p, len, name);
+	m = compare_old(p, 0, len, 0x66);
+	if (m.count)
+		tst_brk(TBROK, "%s: read 0x%02x at offset 0x%zx back from swap, expected 0x%02x", name, m.got, m.off,
+			m.want);
+	tst_res(TINFO, "%s: %zu mTHPs after swap-in", name, find_large_folios(p, len, NULL, 0));
+	t = twin_spawn(p, len, 0x66);
+	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
+	rounds = reclaim_until_evicted(p, len);
+	report_twin_data(name, twin_check(&t), len, rounds);
+	twin_reap(&t);
+	munmap(p, len);
+}
+
+/* ---- setup ---- */
+
+static void parse_args(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--mb") && i + 1 < argc)
+			region_len = strtoul(argv[++i], NULL, 10) << 20;
+		else if (!strcmp(argv[i], "--probe-swapin-fork"))
+			probe_swapin_fork = true;
+		else
+			tst_brk(TBROK, "unknown argument %s (use --mb N, --probe-swapin-fork)", argv[i]);
+	}
+	if (region_len < PMD_SIZE || region_len > (256UL << 20) || region_len % PMD_SIZE)
+		tst_brk(TBROK, "--mb must be an even number from 2 to 256");
+}
+
+static void require_zram_swap(void)
+{
+	char swaps[4096];
+
+	if (tst_read_file("/proc/swaps", swaps, sizeof(swaps)) < 0 || !strstr(swaps, "zram"))
+		tst_brk(TBROK, "no swap on zram in /proc/swaps (the case sets zram = 512M)");
+}
+
+static void join_memory_cgroup(void)
+{
+	char controllers[256];
+
+	if (tst_read_file(CG_ROOT "/cgroup.controllers", controllers, sizeof(controllers)) < 0 ||
+	    !strstr(controllers, "memory"))
+		tst_brk(TBROK, "no memory controller in cgroup v2 at " CG_ROOT);
+	tst_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
+	if (mkdir(CG_DIR, 0755) < 0 && errno != EEXIST)
+		tst_brk(TBROK, "mkdir " CG_DIR ": %m");
+	tst_write_file(CG_DIR "/cgroup.procs", "%d", getpid());
+	in_cgroup = true;
+	if (access(CG_DIR "/memory.reclaim", W_OK) < 0)
+		tst_brk(TBROK, CG_DIR "/memory.reclaim: %m");
+}
+
+static void setup(int argc, char **argv)
+{
+	parse_args(argc, argv);
+	if (access(THP_DIR "/hugepages-64kB/enabled", F_OK) < 0)
+		tst_brk(TCONF, "no mTHP sysfs (kernel before 6.8)");
+	require_zram_swap();
+	signal(SIGPIPE, SIG_IGN);
+	/* One CPU, so draining this CPU's LRU batches drains them all. */
+	tst_pin_cpu(sched_getcpu());
+	join_memory_cgroup();
+}
+
+static void run(void)
+{
+	scenario_private_full();
+	scenario_redirtied();
+	scenario_partial();
+	scenario_shared_fresh();
+	scenario_shared_swapped();
+	scenario_sole_owner_after_fork();
+	if (probe_swapin_fork)
+		probe_exclusive_swapin_then_fork();
+}
+
+static void cleanup(void)
+{
+	if (live_twin > 0) {
+		kill(live_twin, SIGKILL);
+		waitpid(live_twin, NULL, 0);
+	}
+	if (in_cgroup) {
+		tst_try_write_file(CG_ROOT "/cgroup.procs", "%d", getpid());
+		rmdir(CG_DIR);
+	}
+}
+
+static struct tst_test test = {
+	.name = "madv_free_mthp",
+	.fix_commit = "mm/madvise: optimize lazyfreeing with mTHP in madvise_free (Lance Yang, 2024)",
+	.needs_kconfigs = kconfigs,
+	.min_mem_mb = 512,
+	.knobs = knobs,
+	.setup = setup,
+	.run = run,
+	.cleanup = cleanup,
+};
+
+TST_MAIN(test)
