@@ -346,7 +346,38 @@ bool build_config_line_holds(const char *config, const char *line)
 	}
 }
 
-/* Every CONFIG_ line of every fragment must hold in the final .config. */
+/* The symbol a fragment line sets ("CONFIG_X=..." or "# CONFIG_X is not
+ * set"), or "" for comments and blanks. */
+static void fragment_symbol(const char *line, char *out, size_t len)
+{
+	const char *p = !strncmp(line, "# CONFIG_", 9) ? line + 2 : line;
+
+	out[0] = '\0';
+	if (!strncmp(p, "CONFIG_", 7))
+		snprintf(out, len, "%.*s", (int)strcspn(p, "= \t"), p);
+}
+
+/* merge_config.sh lets a later fragment override an earlier one. */
+static bool overridden_later(struct build *b, int frag, const char *symbol)
+{
+	char pattern[160], unset[160];
+
+	snprintf(pattern, sizeof(pattern), "%s=", symbol);
+	snprintf(unset, sizeof(unset), "# %s is not set", symbol);
+	for (int i = frag + 1; i < b->nfrags; i++) {
+		char *text = read_file(b->frags[i], NULL);
+		bool found = false;
+		for (char *line = text; line && *line && !found; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+			found = !strncmp(line, pattern, strlen(pattern)) || !strncmp(line, unset, strlen(unset));
+		free(text);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/* Every CONFIG_ line of every fragment (unless a later fragment overrides
+ * it) must hold in the final .config. */
 static int verify_config(struct build *b, const char *config_path)
 {
 	size_t len;
@@ -362,8 +393,10 @@ static int verify_config(struct build *b, const char *config_path)
 			return fail(b, EXIT_USAGE, "%s: cannot read", b->frags[i]);
 		}
 		for (line = strtok_r(frag, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char symbol[128];
 			lineno++;
-			if (build_config_line_holds(cfg, line))
+			fragment_symbol(line, symbol, sizeof(symbol));
+			if (build_config_line_holds(cfg, line) || (symbol[0] && overridden_later(b, i, symbol)))
 				continue;
 			int rc = fail(b, EXIT_UNTESTABLE, "%s:%d: '%s' did not stick after olddefconfig "
 				      "(a dependency is missing or the symbol does not exist in this tree)",

@@ -17,10 +17,13 @@ for k in deb:6.12 deb:6.1; do
 	echo "smoke on $k: boot-to-init median $(cut -d' ' -f1 "$tmp/times" | median) s, whole run median $(cut -d' ' -f2 "$tmp/times" | median) s (5 runs, $( [ -w /dev/kvm ] && echo KVM || echo TCG))"
 done
 
-# Classifier throughput: the whole corpus concatenated 50 times.
-for i in $(seq 50); do cat tests/corpus/*.log; done >"$tmp/corpus.log"
-bytes=$(stat -c %s "$tmp/corpus.log")
+# Classifier throughput over clean logs (the classifier reads them to the
+# end; a crash log stops at its first report), concatenated to ~50 MB.
+clean=$(grep -l '^crash: false' tests/corpus/*.expect | sed 's/\.expect$/.log/')
+: >"$tmp/clean.log"
+while [ "$(stat -c %s "$tmp/clean.log")" -lt 50000000 ]; do cat $clean >>"$tmp/clean.log"; done
+bytes=$(stat -c %s "$tmp/clean.log")
 t0=$(date +%s.%N)
-for i in 1 2 3 4 5; do $mm classify "$tmp/corpus.log" >/dev/null || true; done
+for i in 1 2 3 4 5; do $mm classify "$tmp/clean.log" >/dev/null; done
 t1=$(date +%s.%N)
-python3 -c "import sys; b,t=float(sys.argv[1]),float(sys.argv[2]); print('classifier: %.0f MB/s over %.1f MB (5 passes, process start included)' % (5*b/1e6/t, b/1e6))" "$bytes" "$(echo "$t1 - $t0" | bc)"
+python3 -c "import sys; b,t=float(sys.argv[1]),float(sys.argv[2]); print('classifier: %.0f MB/s over %.0f MB of clean console logs (5 passes, file read and process start included)' % (5*b/1e6/t, b/1e6))" "$bytes" "$(echo "$t1 - $t0" | bc)"
