@@ -103,6 +103,14 @@ void tst_pin_cpu(int cpu);      /* the calling thread; new threads inherit */
  * with the verdict as status; its results are recorded like the parent's. */
 int tst_fork_run(void (*f)(void *), void *arg, int timeout_s);
 
+/* CMA areas (debugfs cma/<area>/base_pfn and count, else the "cma: Reserved"
+ * kernel log line). TBROK when CmaTotal is 0 or below min_mb. */
+struct tst_cma_area {
+	uint64_t base, count;   /* in pages */
+};
+int tst_cma_find(long min_mb, struct tst_cma_area *areas, int max);
+bool tst_pfn_in_cma(const struct tst_cma_area *areas, int n, uint64_t pfn);
+
 int tst_main(int argc, char **argv, const struct tst_test *t);
 
 #define TST_MAIN(test) \

@@ -103,9 +103,6 @@ static const char *const pin_names[NR_PINS] = { "io_uring", "gup_benchmark", "gu
 /* Counted when a batch of that kind is drained, not when it is built. */
 static const char *const batch_counters[NR_BATCHES] = { "pglazyfree", "pgdeactivate", "pgactivate" };
 
-struct cma_area {
-	uint64_t base, count;
-};
 
 #define SHORT_PIN (-1)      /* gup_test's benchmark pinned fewer bytes, no errno */
 
@@ -120,7 +117,7 @@ static long min_cma_mb, fault_mb;
 static bool want_batch[NR_BATCHES] = { true, true, true };
 static bool want_pin[NR_PINS] = { true, true, true };
 
-static struct cma_area cma[MAX_CMA_AREAS];
+static struct tst_cma_area cma[MAX_CMA_AREAS];
 static int nr_cma;
 static bool lru_gen;
 static char *scratch;               /* never faulted: an "unrelated" madvise target */
@@ -200,96 +197,14 @@ static void parse_args(int argc, char **argv)
 
 /* ---- the CMA areas ---- */
 
-static void mount_debugfs(void)
-{
-	if (access(DEBUGFS "/cma", F_OK) == 0 || access(DEBUGFS "/gup_test", F_OK) == 0)
-		return;
-	if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) < 0 && errno != EBUSY)
-		tst_res(TINFO, "mount debugfs on " DEBUGFS ": %m");
-}
-
-static bool read_u64(const char *path, uint64_t *v)
-{
-	char buf[64], *end;
-
-	if (tst_read_file(path, buf, sizeof(buf)) <= 0)
-		return false;
-	*v = strtoull(buf, &end, 0);
-	return end != buf;
-}
-
-/* CONFIG_CMA_DEBUGFS: cma/<area>/base_pfn and count (in pages). */
-static void cma_areas_from_debugfs(void)
-{
-	DIR *d = opendir(DEBUGFS "/cma");
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) && nr_cma < MAX_CMA_AREAS) {
-		char path[512];
-		struct cma_area a;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS "/cma/%s/base_pfn", e->d_name);
-		if (!read_u64(path, &a.base))
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS "/cma/%s/count", e->d_name);
-		if (read_u64(path, &a.count) && a.count)
-			cma[nr_cma++] = a;
-	}
-	closedir(d);
-}
-
-/* Without CMA debugfs: mm/cma.c logs "cma: Reserved N MiB at 0x...". */
-static void cma_areas_from_kernel_log(void)
-{
-	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	char *buf, *p;
-
-	if (len <= 0 || !(buf = calloc(1, len + 1)))
-		return;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
-	for (p = buf; len > 0 && nr_cma < MAX_CMA_AREAS && (p = strstr(p, "cma: Reserved ")); p++) {
-		unsigned long mib;
-		unsigned long long at;
-
-		if (sscanf(p, "cma: Reserved %lu MiB at %llx", &mib, &at) == 2)
-			cma[nr_cma++] = (struct cma_area){ at / PAGE, (uint64_t)mib << 20 >> 12 };
-	}
-	free(buf);
-}
-
 static bool pfn_in_cma(uint64_t pfn)
 {
-	for (int i = 0; i < nr_cma; i++)
-		if (pfn >= cma[i].base && pfn < cma[i].base + cma[i].count)
-			return true;
-	return false;
+	return tst_pfn_in_cma(cma, nr_cma, pfn);
 }
 
 static void find_cma(void)
 {
-	long total_kb = tst_meminfo_kb("CmaTotal");
-
-	tst_value_long("CmaTotal_kB", total_kb);
-	tst_value_long("CmaFree_kB", tst_meminfo_kb("CmaFree"));
-	if (total_kb < 0)
-		tst_brk(TBROK, "/proc/meminfo has no CmaTotal although CONFIG_CMA is set");
-	if (total_kb == 0 || total_kb < min_cma_mb * 1024)
-		tst_brk(TBROK, "cma= reservation failed: CmaTotal=%ld kB, the case needs %ld MiB", total_kb,
-			min_cma_mb);
-	mount_debugfs();
-	cma_areas_from_debugfs();
-	if (!nr_cma)
-		cma_areas_from_kernel_log();
-	if (!nr_cma)
-		tst_brk(TBROK, "CmaTotal=%ld kB but no CMA area found in " DEBUGFS "/cma or the kernel log",
-			total_kb);
-	tst_value("cma_base_pfn", "%#llx", (unsigned long long)cma[0].base);
-	tst_value("cma_pages", "%llu", (unsigned long long)cma[0].count);
-	tst_value_long("cma_areas", nr_cma);
+	nr_cma = tst_cma_find(min_cma_mb, cma, MAX_CMA_AREAS);
 }
 
 /* The CPU that faults (and so batches) should be on the CMA's node, or the
