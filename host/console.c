@@ -42,6 +42,10 @@ int console_signal_fd(void)
 {
 	sigset_t set;
 
+	/* A shell starts background jobs with SIGINT ignored; an ignored signal
+	 * is discarded, never queued, so signalfd would not see it. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -111,7 +115,10 @@ static void consume(struct stream *s, const char *buf, size_t n)
 {
 	size_t room = s->r->bytes < s->cap ? s->cap - s->r->bytes : 0;
 
+	/* Flushed per chunk: the log is readable while the guest runs, and
+	 * holds everything up to a SIGKILL of the runner. */
 	fwrite(buf, 1, n < room ? n : room, s->log);
+	fflush(s->log);
 	if (s->echo_fd >= 0 && write(s->echo_fd, buf, n) < 0)
 		s->echo_fd = -1;
 	s->r->bytes += n;
