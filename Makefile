@@ -52,7 +52,6 @@ boot-tests: all
 	bash tests/boot-tests.sh
 
 check: unit unit-asan boot-tests
-	@echo "check: all passed"
 
 # Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
 check-build: all

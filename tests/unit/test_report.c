@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "util.h"
 #include "suites.h"
 
 #define MIN_CORPUS 15
@@ -24,29 +25,6 @@ static struct report parse_str(const char *s)
 
 	ck_assert_int_eq(report_parse(s, strlen(s), &r), 0);
 	return r;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			buf = realloc(buf, cap + 1);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
 }
 
 /* ---- corpus ------------------------------------------------------------ */
@@ -166,7 +144,7 @@ START_TEST(test_corpus)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		log = slurp(path, &len);
+		log = read_file(path, &len);
 		if (!log) {
 			fprintf(stderr, "corpus %s: cannot read\n", name);
 			failures++;
