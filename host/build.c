@@ -164,18 +164,16 @@ static int resolve_source(struct build *b)
 
 /* ---- locking and trees -------------------------------------------------- */
 
+/* One lock per source base: its tree and object dir are shared by every
+ * key built from it. */
 static int lock_base(struct build *b)
 {
-	char path[PATH_MAX + 16];
+	char dir[PATH_MAX + 8], path[PATH_MAX + 160];
 	int fd;
 
-	xsnprintf(path, sizeof(path), "%s/locks/%s.lock", b->cache, b->src.base);
-	mkdir_p(strrchr(path, '/') ? b->cache : ".", 0755);
-	{
-		char dir[PATH_MAX + 8];
-		xsnprintf(dir, sizeof(dir), "%s/locks", b->cache);
-		mkdir_p(dir, 0755);
-	}
+	xsnprintf(dir, sizeof(dir), "%s/locks", b->cache);
+	mkdir_p(dir, 0755);
+	xsnprintf(path, sizeof(path), "%s/%s.lock", dir, b->src.base);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;

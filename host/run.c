@@ -36,7 +36,7 @@ void run_default_out_dir(const char *case_name, const char *kernel_spec, char *o
 		unlink(tmp);
 }
 
-static int module_list(const struct case_def *c, const struct kernel *k, const char **mods, int max)
+static int module_list(const struct case_def *c, const char **mods, int max)
 {
 	int n = 0;
 
@@ -47,7 +47,6 @@ static int module_list(const struct case_def *c, const struct kernel *k, const c
 	if (c->zram[0] && n < max - 1)
 		mods[n++] = "zram";
 	mods[n] = NULL;
-	(void)k;
 	return n;
 }
 
@@ -60,7 +59,7 @@ static int check_builtin_modules(const struct case_def *c, const struct kernel *
 		{ "vfio_pci", "CONFIG_VFIO_PCI" }, { "vfio_iommu_type1", "CONFIG_VFIO_IOMMU_TYPE1" },
 	};
 	const char *mods[CASE_MAX_LIST + 8];
-	int n = module_list(c, k, mods, CASE_MAX_LIST + 8);
+	int n = module_list(c, mods, CASE_MAX_LIST + 8);
 
 	for (int i = 0; i < n; i++) {
 		const char *config = NULL;
@@ -85,7 +84,7 @@ static int make_initramfs(const struct case_def *c, const struct kernel *k, cons
 	xsnprintf(init, sizeof(init), "%s/build/guest/init", repo_root());
 	xsnprintf(path, sizeof(path), "%s/initramfs.cpio", out);
 	if (k->modules_dir[0]) {
-		module_list(c, k, mods, CASE_MAX_LIST + 8);
+		module_list(c, mods, CASE_MAX_LIST + 8);
 		s.modules_dir = k->modules_dir;
 		s.modules = mods;
 	} else if (check_builtin_modules(c, k, err, len) < 0) {
