@@ -11,10 +11,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 for k in deb:6.12 deb:6.1; do
 	for i in 1 2 3 4 5; do
-		$mm run smoke --kernel "$k" --out "$tmp/$k-$i" >/dev/null
+		$mm run smoke --kernel "$k" --out "$tmp/$k-$i" >/dev/null 2>&1
 		python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs'][0]['seconds']; print(r['to_init'], r['total'])" "$tmp/$k-$i/result.json"
 	done >"$tmp/times"
-	echo "smoke on $k: boot-to-init median $(cut -d' ' -f1 "$tmp/times" | median) s, whole run median $(cut -d' ' -f2 "$tmp/times" | median) s (5 runs, $( [ -w /dev/kvm ] && echo KVM || echo TCG))"
+	printf 'smoke on %s: boot-to-init median %.1f s, whole run median %.1f s (5 runs, %s)\n' "$k" \
+		"$(cut -d' ' -f1 "$tmp/times" | median)" "$(cut -d' ' -f2 "$tmp/times" | median)" \
+		"$([ -w /dev/kvm ] && echo KVM || echo TCG)"
 done
 
 # Classifier throughput over clean logs (the classifier reads them to the
