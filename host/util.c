@@ -12,27 +12,21 @@
 #include <time.h>
 #include <unistd.h>
 
+static void vmessage(const char *fmt, va_list ap)
+{
+	fputs("mmrepro: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mmrepro: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
-}
-
-void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mmrepro: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 char *read_file(const char *path, size_t *len)

@@ -16,7 +16,6 @@ enum {
 };
 
 void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reads a whole file; returns malloc'd NUL-terminated buffer or NULL (errno). */
 char *read_file(const char *path, size_t *len);
