@@ -623,19 +623,27 @@ static void scenario_partial(void)
 
 /* ---- scenario 4: shared with a fork child that never frees ---- */
 
+/* This process frees the region and reclaim runs; the fork child, which
+ * never freed anything, must still read every byte it had. */
+static void free_reclaim_check_twin(const char *name, uint8_t *p, size_t len, struct twin *t)
+{
+	int rounds;
+
+	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
+	rounds = reclaim_until_evicted(p, len);
+	note_unevicted(name, p, len, rounds);
+	report_twin_data(name, twin_check(t), len, rounds);
+	twin_reap(t);
+	munmap(p, len);
+}
+
 static void scenario_shared_fresh(void)
 {
 	const char *name = "scenario 4a (mTHPs shared with a fork child)";
 	uint8_t *p = fault_mthp_region(region_len, 0x44, name);
 	struct twin t = twin_spawn(p, region_len, 0x44);
-	int rounds;
 
-	madvise_or_brk(p, region_len, MADV_FREE, "MADV_FREE");
-	rounds = reclaim_until_evicted(p, region_len);
-	note_unevicted(name, p, region_len, rounds);
-	report_twin_data(name, twin_check(&t), region_len, rounds);
-	twin_reap(&t);
-	munmap(p, region_len);
+	free_reclaim_check_twin(name, p, region_len, &t);
 }
 
 /* Both processes fault the pages back from swap: the fork made the swap
@@ -651,7 +659,6 @@ static void scenario_shared_swapped(void)
 	struct mismatch m;
 	struct twin t;
 	long lazyfree0;
-	int rounds;
 
 	page_out(p, len, name);
 	t = twin_spawn(p, len, 0x4b);
@@ -665,13 +672,8 @@ static void scenario_shared_swapped(void)
 		return;
 	}
 	lazyfree0 = tst_vmstat("pglazyfree");
-	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
-	rounds = reclaim_until_evicted(p, len);
+	free_reclaim_check_twin(name, p, len, &t);
 	tst_value_long("s4b_pglazyfree", tst_vmstat("pglazyfree") - lazyfree0);
-	note_unevicted(name, p, len, rounds);
-	report_twin_data(name, twin_check(&t), len, rounds);
-	twin_reap(&t);
-	munmap(p, len);
 }
 
 /* ---- scenario 5: sole owner after fork ---- */
@@ -710,7 +712,6 @@ static void probe_exclusive_swapin_then_fork(void)
 	uint8_t *p = fault_mthp_region(len, 0x66, name);
 	struct mismatch m;
 	struct twin t;
-	int rounds;
 
 	page_out(p, len, name);
 	m = compare_old(p, 0, len, 0x66);
@@ -719,11 +720,7 @@ static void probe_exclusive_swapin_then_fork(void)
 			m.want);
 	tst_res(TINFO, "%s: %zu mTHPs after swap-in", name, find_large_folios(p, len, NULL, 0));
 	t = twin_spawn(p, len, 0x66);
-	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
-	rounds = reclaim_until_evicted(p, len);
-	report_twin_data(name, twin_check(&t), len, rounds);
-	twin_reap(&t);
-	munmap(p, len);
+	free_reclaim_check_twin(name, p, len, &t);
 }
 
 /* ---- setup ---- */
