@@ -758,6 +758,30 @@ int build_kernel(const struct build_request *req, struct kernel *k, char *err, s
 	return rc;
 }
 
+int kernel_get(const char *spec, const char *series, const char *const *configs, int signal_fd,
+	       bool progress, struct kernel *k, char *err, size_t errlen)
+{
+	struct build_request req = { .spec = spec, .series = series, .signal_fd = signal_fd,
+				     .progress = progress };
+	int n = 0;
+
+	if (!kernel_spec_needs_build(spec)) {
+		if (series) {
+			snprintf(err, errlen, "--series needs a source kernel (src:, git:, dir:), not %s", spec);
+			return EXIT_USAGE;
+		}
+		return kernel_resolve_prebuilt(spec, k, err, errlen);
+	}
+	for (; configs && configs[n]; n++) {
+		if (n >= BUILD_MAX_CONFIGS - 1) {
+			snprintf(err, errlen, "more than %d config fragments", BUILD_MAX_CONFIGS - 1);
+			return EXIT_USAGE;
+		}
+		req.configs[n] = configs[n];
+	}
+	return build_kernel(&req, k, err, errlen);
+}
+
 /* ---- cache ls / gc ------------------------------------------------------ */
 
 int build_cache_ls(void)

@@ -23,6 +23,11 @@ struct build_request {
  * EXIT_USAGE for bad input, EXIT_UNTESTABLE when a patch does not apply or
  * the build fails (git bisect's "skip"), with the reason in err. */
 int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen);
+/* Any kernel spec: prebuilt ones are resolved, source ones built (or found
+ * in the cache). configs is NULL-terminated or NULL. Returns 0 or an exit
+ * code with the reason in err; a series on a prebuilt kernel is EXIT_USAGE. */
+int kernel_get(const char *spec, const char *series, const char *const *configs, int signal_fd,
+	       bool progress, struct kernel *k, char *err, size_t errlen);
 /* Whether one fragment line (CONFIG_X=y, CONFIG_X="s", # CONFIG_X is not set,
  * comments and blanks) holds in the text of a final .config. */
 bool build_config_line_holds(const char *config, const char *line);

@@ -326,6 +326,17 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [vm] iommu = yes needs machine = q35", c->path);
 		return -1;
 	}
+	for (int i = 0; i < c->nconfigs; i++) {
+		char abs[sizeof(c->configs[0])];
+		if (c->configs[i][0] == '/')
+			continue;
+		/* Fragments are named relative to the repository, as series are. */
+		if (snprintf(abs, sizeof(abs), "%s/%s", repo_root(), c->configs[i]) >= (int)sizeof(abs)) {
+			snprintf(err, errlen, "%s: [build] config path %s is too long", c->path, c->configs[i]);
+			return -1;
+		}
+		strcpy(c->configs[i], abs);
+	}
 	for (int i = 0; i < c->nvariants; i++) {
 		struct variant *v = &c->variants[i];
 		if (!v->kernel[0] || v->expect == EXPECT_NONE) {

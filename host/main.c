@@ -104,29 +104,29 @@ static void load_case(const char *name, struct case_def *c)
 		die(EXIT_USAGE, "%s", err);
 }
 
-/* Resolves any kernel spec, building it when it names a source. */
-static int get_kernel(const char *spec, const char *series, const char *const *configs, int signal_fd,
-	       struct kernel *k)
+/* Resolves any kernel spec, building it when it names a source, or dies
+ * with the reason and its exit code. */
+static void get_kernel(const char *spec, const char *series, const char *const *configs, int signal_fd,
+		       struct kernel *k)
 {
 	char err[2048] = "";
-	int rc;
+	int rc = kernel_get(spec, series, configs, signal_fd, isatty(2) || getenv("MMREPRO_PROGRESS"), k, err,
+			    sizeof(err));
 
-	if (!kernel_spec_needs_build(spec)) {
-		if (series)
-			die(EXIT_USAGE, "--series needs a source kernel (src:, git:, dir:), not %s", spec);
-		rc = kernel_resolve_prebuilt(spec, k, err, sizeof(err));
-		if (rc)
-			die(rc, "%s", err);
-		return 0;
-	}
-	struct build_request req = { .spec = spec, .series = series, .signal_fd = signal_fd,
-				     .progress = isatty(2) || getenv("MMREPRO_PROGRESS") };
-	for (int i = 0; configs && configs[i] && i < BUILD_MAX_CONFIGS - 1; i++)
-		req.configs[i] = configs[i];
-	rc = build_kernel(&req, k, err, sizeof(err));
 	if (rc)
 		die(rc, "%s", err);
-	return 0;
+}
+
+/* The case's own fragments, then the --config ones. */
+static void all_fragments(const struct case_def *c, const struct cli *o, const char **out)
+{
+	int n = 0;
+
+	for (int i = 0; i < c->nconfigs && n < BUILD_MAX_CONFIGS - 1; i++)
+		out[n++] = c->configs[i];
+	for (int i = 0; i < o->nconfigs && n < BUILD_MAX_CONFIGS - 1; i++)
+		out[n++] = o->configs[i];
+	out[n] = NULL;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -135,6 +135,7 @@ static int cmd_run(int argc, char **argv)
 	struct case_def c;
 	struct kernel k;
 	char out[4096];
+	const char *fragments[BUILD_MAX_CONFIGS];
 	int i = parse_cli(argc, argv, &o), n, sfd;
 	struct run_result *results;
 
@@ -144,8 +145,8 @@ static int cmd_run(int argc, char **argv)
 	if (i + 1 < argc)
 		usage_error("run: unexpected argument '%s'", argv[i + 1]);
 	sfd = console_signal_fd();
-	get_kernel(o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12"), o.series,
-		   o.configs, sfd, &k);
+	all_fragments(&c, &o, fragments);
+	get_kernel(o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12"), o.series, fragments, sfd, &k);
 	if (o.out)
 		snprintf(out, sizeof(out), "%s", o.out);
 	else

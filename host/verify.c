@@ -83,27 +83,16 @@ static void verify_variant(const struct case_def *c, const struct variant *v, in
 {
 	char series[PATH_MAX], err[2048] = "", out[PATH_MAX + 80];
 	const char *configs[CASE_MAX_LIST + 1] = { 0 };
-	char paths[CASE_MAX_LIST][PATH_MAX];
 	struct kernel k;
 	int rc;
 
 	memset(oc, 0, sizeof(*oc));
-	for (int i = 0; i < c->nconfigs; i++) {
-		snprintf(paths[i], sizeof(paths[i]), "%s/%s", repo_root(), c->configs[i]);
-		configs[i] = paths[i];
-	}
+	for (int i = 0; i < c->nconfigs; i++)
+		configs[i] = c->configs[i];
 	if (v->series[0])
 		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
 			 v->series[0] == '/' ? "" : "/", v->series);
-	if (!kernel_spec_needs_build(v->kernel)) {
-		rc = kernel_resolve_prebuilt(v->kernel, &k, err, sizeof(err));
-	} else {
-		struct build_request req = { .spec = v->kernel, .series = v->series[0] ? series : NULL,
-					     .signal_fd = sfd, .progress = true };
-		for (int i = 0; configs[i]; i++)
-			req.configs[i] = configs[i];
-		rc = build_kernel(&req, &k, err, sizeof(err));
-	}
+	rc = kernel_get(v->kernel, v->series[0] ? series : NULL, configs, sfd, true, &k, err, sizeof(err));
 	if (rc) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;

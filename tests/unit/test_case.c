@@ -40,6 +40,9 @@ START_TEST(full_case_parses)
 	ck_assert_str_eq(c.variants[0].expect_title, "kernel BUG");
 	ck_assert_int_eq(c.variants[1].expect, EXPECT_PASS);
 	ck_assert_int_eq(c.nconfigs, 1);
+	/* Fragments are resolved against the repository at load time. */
+	ck_assert_int_eq(c.configs[0][0], '/');
+	ck_assert_ptr_nonnull(strstr(c.configs[0], "/config/x.config"));
 }
 END_TEST
 
