@@ -1,11 +1,14 @@
 /* mmrepro guest init (PID 1).
  *
- * Loads the modules listed in /modules/order (libkmod), mounts the host root
- * read-only over 9p with tmpfs where writes are needed, mounts the run's
- * writable share at /tmp/mmrepro, reads job.ini from it, prepares the guest
+ * Reads /job.ini from the initramfs, loads the modules listed in
+ * /modules/order (libkmod), mounts the host root read-only over 9p with
+ * tmpfs where writes are needed, bind-mounts the initramfs's /mmrepro (the
+ * workload and the kernel's .config) at /run/mmrepro, prepares the guest
  * (sysctls, cgroups, zram swap), runs the workload in its own process group
- * with a timeout, and powers off. Every step prints a "mmrepro-init:" line;
- * the host runner times the phases by them.
+ * with a timeout, sends its result files back over the second serial port
+ * (the host has no writable share for the guest), and powers off. Every
+ * step prints a "mmrepro-init:" line; the host runner times the phases by
+ * them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +24,14 @@
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define OUT_DIR "/tmp/mmrepro"
+#define SUITE_DIR "/run/mmrepro"
+#define RESULT_PORT "/dev/ttyS1"
+#define RESULT_MAX (1 << 20)
 #define MAX_SYSCTL 16
 
 struct job {
@@ -128,7 +135,8 @@ static void mount_root(void)
 	mount_or_die("proc", "/newroot/proc", "proc", 0, NULL);
 	mount_or_die("sysfs", "/newroot/sys", "sysfs", 0, NULL);
 	mount_or_die("debugfs", "/newroot/sys/kernel/debug", "debugfs", 0, NULL);
-	mount_or_die("mmout", "/newroot" OUT_DIR, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000");
+	mkdir("/newroot" OUT_DIR, 0777);
+	mount_or_die("/mmrepro", "/newroot" SUITE_DIR, NULL, MS_BIND, NULL);
 	if (chdir("/newroot") < 0 || chroot(".") < 0 || chdir("/") < 0)
 		fatal("%s: %s", "chroot /newroot");
 }
@@ -294,6 +302,82 @@ static int wait_workload(pid_t pid, int timeout_s, int *timed_out)
 	}
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One record of the result channel: "mmrepro-result NAME LEN\n", LEN
+ * bytes, "\n". The host parses it strictly and keeps only names it knows. */
+static void send_record(int port, const char *name, const char *data, size_t len)
+{
+	char head[128];
+	int n = snprintf(head, sizeof(head), "mmrepro-result %s %zu\n", name, len);
+
+	if (write_all(port, head, (size_t)n) < 0 || write_all(port, data, len) < 0 || write_all(port, "\n", 1) < 0)
+		say("mmrepro-init: error: result channel: %s", strerror(errno));
+}
+
+static void send_file(int port, const char *name)
+{
+	char path[256], *buf = malloc(RESULT_MAX);
+	int fd;
+	ssize_t n = -1;
+
+	snprintf(path, sizeof(path), OUT_DIR "/%s", name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && buf)
+		n = read(fd, buf, RESULT_MAX);
+	if (n >= 0)
+		send_record(port, name, buf, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+}
+
+static int open_result_port(void)
+{
+	int fd = open(RESULT_PORT, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	struct termios t;
+
+	if (fd < 0) {
+		say("mmrepro-init: error: open %s: %s", RESULT_PORT, strerror(errno));
+		return -1;
+	}
+	/* Raw: no CR added before LF, nothing else rewritten. */
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		t.c_cflag |= CLOCAL;
+		cfsetospeed(&t, B115200);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+static void send_results(const char *status)
+{
+	int port = open_result_port();
+
+	if (port < 0)
+		return;
+	send_record(port, "workload.status", status, strlen(status));
+	send_file(port, "workload.json");
+	if (write_all(port, "mmrepro-result-end\n", 19) < 0)
+		say("mmrepro-init: error: result channel: %s", strerror(errno));
+	/* Every byte out of the UART before the power goes. */
+	tcdrain(port);
+	close(port);
+}
+
 static void report_exit(int status, int timed_out)
 {
 	char line[128];
@@ -305,7 +389,7 @@ static void report_exit(int status, int timed_out)
 	else
 		snprintf(line, sizeof(line), "signal=%s", strsignal(WTERMSIG(status)));
 	say("mmrepro-init: workload-end %s", line);
-	write_str(OUT_DIR "/workload.status", line);
+	send_results(line);
 }
 
 int main(void)
@@ -317,11 +401,11 @@ int main(void)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	say("mmrepro-init: start");
+	if (ini_parse("/job.ini", on_job, &job) != 0 || !job.workload[0])
+		fatal("%s: %s", "/job.ini unreadable or without workload");
 	load_modules();
 	mount_root();
 	say("mmrepro-init: root-mounted");
-	if (ini_parse(OUT_DIR "/job.ini", on_job, &job) != 0 || !job.workload[0])
-		fatal("%s: %s", OUT_DIR "/job.ini unreadable or without workload");
 	/* Boot ran at loglevel 5; the workload phase shows everything. */
 	write_str("/proc/sys/kernel/printk", "7");
 	mount_cgroups(&job);
@@ -330,7 +414,6 @@ int main(void)
 	say("mmrepro-init: workload-start %s %s", job.workload, job.args);
 	status = wait_workload(start_workload(&job), job.timeout_s, &timed_out);
 	report_exit(status, timed_out);
-	umount(OUT_DIR);
 	power_off();
 	return 0;
 }

@@ -27,6 +27,7 @@ struct case_def {
 	int nkernels;
 	int timeout_s;
 	int idle_timeout_s;
+	bool boot_failure_is_bug;   /* placeholder until the case parser sets it */
 
 	/* [vm] */
 	unsigned mem_mb;

@@ -1,15 +1,22 @@
+/* QEMU's process, console, stderr and result channel, with every timeout. */
 #include "console.h"
 #include "util.h"
+#include "vm.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define STDERR_KEEP (64u << 10)
+#define STDERR_FILE_CAP (1u << 20)
 
 static const char *const mark_names[MARK_COUNT] = {
 	[MARK_INIT] = "mmrepro-init: start",
@@ -22,7 +29,7 @@ static const char *const mark_names[MARK_COUNT] = {
 const char *console_end_name(enum console_end e)
 {
 	static const char *const names[] = { "exited", "timeout", "no-output", "console-flood",
-					     "interrupted", "spawn-failed" };
+					     "interrupted", "spawn-failed", "no-console-output", "qemu-error" };
 	return names[e];
 }
 
@@ -54,9 +61,56 @@ int console_signal_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static pid_t spawn(char *const argv[], int out_fd, const char *stderr_path)
+bool console_signal_pending(int signal_fd)
 {
-	pid_t pid = fork();
+	struct signalfd_siginfo si;
+
+	return signal_fd >= 0 && read(signal_fd, &si, sizeof(si)) == sizeof(si);
+}
+
+/* ---- the supervisor --------------------------------------------------- */
+
+static void kill_own_group(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);
+}
+
+/* The supervisor leads QEMU's process group. QEMU's own parent-death
+ * signal would not survive its switch to an unprivileged user (-runas),
+ * so the supervisor holds it and takes the whole group down when the
+ * runner dies, even by SIGKILL. It exits with QEMU's status. */
+static void supervise(char *const argv[], pid_t runner)
+{
+	int status;
+	pid_t qemu;
+
+	signal(SIGUSR1, kill_own_group);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
+	if (getppid() != runner)
+		kill_own_group(0);
+	qemu = fork();
+	if (qemu == 0) {
+		signal(SIGUSR1, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (qemu > 0 && waitpid(qemu, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	if (qemu < 0)
+		_exit(127);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+struct child_fds {
+	int console, err, results; /* write ends, -1 when absent */
+};
+
+static pid_t spawn(char *const argv[], const struct child_fds *fds)
+{
+	pid_t runner = getpid(), pid = fork();
 	sigset_t none;
 
 	if (pid != 0)
@@ -64,15 +118,22 @@ static pid_t spawn(char *const argv[], int out_fd, const char *stderr_path)
 	/* QEMU gets its own process group: Ctrl-C reaches only the runner, which
 	 * then kills the whole group itself, after saving what it has. */
 	setpgid(0, 0);
+	/* The supervisor does not exec, so handlers the runner's process had
+	 * (a test harness's, say) would otherwise run in it. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	int null = open("/dev/null", O_RDONLY);
-	int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+	int null = open("/dev/null", O_RDWR);
 	dup2(null, 0);
-	dup2(out_fd, 1);
-	dup2(err >= 0 ? err : out_fd, 2);
-	execvp(argv[0], argv);
-	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+	dup2(fds->console, 1);
+	dup2(fds->err >= 0 ? fds->err : fds->console, 2);
+	if (fds->results >= 0)
+		dup2(fds->results, VM_RESULTS_FD);
+	else
+		dup2(null, VM_RESULTS_FD);
+	supervise(argv, runner);
 	_exit(127);
 }
 
@@ -91,23 +152,77 @@ static void kill_group(pid_t pid, int *status)
 		;
 }
 
+/* ---- the streams ------------------------------------------------------ */
+
 struct stream {
 	FILE *log;
 	int echo_fd;
 	char line[4096];
 	size_t line_len;
+	int lines;
 	double start;
 	struct console_result *r;
 	size_t cap;
 };
 
+/* A growing buffer with a cap: bytes past it are counted, not kept. */
+struct sink {
+	char *data;
+	size_t len, cap;
+	bool overflow;
+	FILE *file;
+	size_t file_len, file_cap;
+};
+
+static void sink_add(struct sink *k, const char *buf, size_t n)
+{
+	size_t keep = k->len < k->cap ? k->cap - k->len : 0;
+
+	if (n > keep)
+		k->overflow = true;
+	if (n < keep)
+		keep = n;
+	if (keep) {
+		char *nd = realloc(k->data, k->len + keep + 1);
+		if (nd) {
+			memcpy(nd + k->len, buf, keep);
+			k->data = nd;
+			k->len += keep;
+			k->data[k->len] = '\0';
+		}
+	}
+	if (k->file && k->file_len < k->file_cap) {
+		size_t w = n < k->file_cap - k->file_len ? n : k->file_cap - k->file_len;
+		fwrite(buf, 1, w, k->file);
+		fflush(k->file);
+		k->file_len += w;
+	}
+}
+
 static void end_line(struct stream *s)
 {
 	int m = console_line_mark(s->line, s->line_len);
 
-	if (m >= 0 && s->r->mark_s[m] < 0)
+	s->lines++;
+	if (m >= 0 && s->r->mark_s[m] < 0) {
 		s->r->mark_s[m] = now_seconds() - s->start;
+		s->r->mark_line[m] = s->lines;
+	}
 	s->line_len = 0;
+}
+
+/* The terminal copy drops CRs and turns other control bytes into '?': a
+ * guest must not drive the user's terminal with escape sequences. */
+static void echo(struct stream *s, const char *buf, size_t n)
+{
+	char out[65536];
+	size_t m = 0;
+
+	for (size_t i = 0; i < n && m < sizeof(out); i++)
+		if (buf[i] != '\r')
+			m += sanitize_bytes(buf + i, 1, out + m, true);
+	if (write(s->echo_fd, out, m) < 0)
+		s->echo_fd = -1;
 }
 
 /* Writes a chunk to the log (up to the cap) and tracks init markers. */
@@ -119,8 +234,8 @@ static void consume(struct stream *s, const char *buf, size_t n)
 	 * holds everything up to a SIGKILL of the runner. */
 	fwrite(buf, 1, n < room ? n : room, s->log);
 	fflush(s->log);
-	if (s->echo_fd >= 0 && write(s->echo_fd, buf, n) < 0)
-		s->echo_fd = -1;
+	if (s->echo_fd >= 0)
+		echo(s, buf, n);
 	s->r->bytes += n;
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
@@ -132,82 +247,205 @@ static void consume(struct stream *s, const char *buf, size_t n)
 	}
 }
 
-static enum console_end pump(int fd, pid_t pid, const struct console_opts *o, struct stream *s, int *status)
+enum { FD_CONSOLE, FD_ERR, FD_RESULTS, FD_SIGNAL, NFDS };
+
+struct pump {
+	const struct console_opts *o;
+	struct stream *s;
+	struct sink err, res;
+	int fd[FD_SIGNAL];          /* read ends, -1 once at EOF */
+	double last_output;
+	bool seen_output;
+};
+
+/* Reads what is there into a sink; closes the fd at EOF. */
+static void read_into(int *fd, struct sink *k)
 {
-	double last_output = s->start;
 	char buf[65536];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return;
+	}
+	sink_add(k, buf, (size_t)n);
+}
+
+/* After QEMU exits, what it wrote to stderr and the channel is still in
+ * the pipes. */
+static void drain(struct pump *p)
+{
+	double until = now_seconds() + 2;
+
+	while ((p->fd[FD_ERR] >= 0 || p->fd[FD_RESULTS] >= 0) && now_seconds() < until) {
+		struct pollfd f[2] = { { .fd = p->fd[FD_ERR], .events = POLLIN },
+				       { .fd = p->fd[FD_RESULTS], .events = POLLIN } };
+		if (poll(f, 2, 200) <= 0)
+			continue;
+		if (f[0].revents)
+			read_into(&p->fd[FD_ERR], &p->err);
+		if (f[1].revents)
+			read_into(&p->fd[FD_RESULTS], &p->res);
+	}
+}
+
+/* Which timeout has passed (or -1), and the poll wait until the next. */
+static int check_deadlines(const struct pump *p, int *wait_ms)
+{
+	double now = now_seconds(), start = p->s->start;
+	double deadline = start + p->o->timeout_s, idle = p->last_output + p->o->idle_timeout_s;
+	double probe = p->o->start_probe_s && !p->seen_output ? start + p->o->start_probe_s : deadline;
+	double next = deadline;
+
+	if (now >= deadline)
+		return CONSOLE_TIMEOUT;
+	if (now >= idle)
+		return CONSOLE_IDLE;
+	if (now >= probe)
+		return CONSOLE_NO_START;
+	next = idle < next ? idle : next;
+	next = probe < next ? probe : next;
+	*wait_ms = (int)((next - now) * 1000) + 1;
+	return -1;
+}
+
+static enum console_end read_console(struct pump *p, pid_t pid, int *status)
+{
+	char buf[65536];
+	ssize_t n = read(p->fd[FD_CONSOLE], buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return (enum console_end)-1;
+	if (n <= 0) {
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+		drain(p);
+		return CONSOLE_EXITED;
+	}
+	p->last_output = now_seconds();
+	p->seen_output = true;
+	consume(p->s, buf, (size_t)n);
+	return p->s->r->bytes >= p->s->cap ? CONSOLE_FLOOD : (enum console_end)-1;
+}
+
+static enum console_end pump(struct pump *p, pid_t pid, int *status)
+{
+	const struct console_opts *o = p->o;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = o->signal_fd, .events = POLLIN } };
-		double now = now_seconds();
-		double deadline = s->start + o->timeout_s, idle = last_output + o->idle_timeout_s;
-		double next = deadline < idle ? deadline : idle;
-		int ms = next > now ? (int)((next - now) * 1000) + 1 : 0;
+		struct pollfd f[NFDS];
+		int wait_ms = 0, end = check_deadlines(p, &wait_ms);
 
-		if (now >= deadline)
-			return CONSOLE_TIMEOUT;
-		if (now >= idle)
-			return CONSOLE_IDLE;
-		if (poll(p, o->signal_fd >= 0 ? 2 : 1, ms) < 0 && errno != EINTR)
+		if (end >= 0)
+			return (enum console_end)end;
+		for (int i = 0; i < FD_SIGNAL; i++)
+			f[i] = (struct pollfd){ .fd = p->fd[i], .events = POLLIN };
+		f[FD_SIGNAL] = (struct pollfd){ .fd = o->signal_fd, .events = POLLIN };
+		if (poll(f, NFDS, wait_ms) < 0 && errno != EINTR)
 			return CONSOLE_SPAWN_FAILED;
-		if (o->signal_fd >= 0 && (p[1].revents & POLLIN)) {
+		if (o->signal_fd >= 0 && (f[FD_SIGNAL].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			if (read(o->signal_fd, &si, sizeof(si)) == sizeof(si))
-				s->r->signal = (int)si.ssi_signo;
+				p->s->r->signal = (int)si.ssi_signo;
 			return CONSOLE_INTERRUPTED;
 		}
-		if (!(p[0].revents & (POLLIN | POLLHUP)))
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-				;
-			return CONSOLE_EXITED;
+		if (f[FD_ERR].revents)
+			read_into(&p->fd[FD_ERR], &p->err);
+		if (o->fatal_stderr && p->err.data && strstr(p->err.data, o->fatal_stderr))
+			return CONSOLE_QEMU_FATAL;
+		if (f[FD_RESULTS].revents)
+			read_into(&p->fd[FD_RESULTS], &p->res);
+		if (f[FD_CONSOLE].revents & (POLLIN | POLLHUP)) {
+			end = (int)read_console(p, pid, status);
+			if (end >= 0)
+				return (enum console_end)end;
 		}
-		last_output = now_seconds();
-		consume(s, buf, (size_t)n);
-		if (s->r->bytes >= s->cap)
-			return CONSOLE_FLOOD;
 	}
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Three pipes: console, stderr, result channel ([i][0] read, [i][1] write). */
+static int open_pipes(int pipes[3][2], bool results)
+{
+	for (int i = 0; i < 3; i++) {
+		if (i == FD_RESULTS && !results)
+			continue;
+		if (pipe2(pipes[i], O_CLOEXEC) < 0)
+			return -1;
+		fcntl(pipes[i][0], F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+}
+
+static void finish(struct pump *p, struct console_result *r)
+{
+	if (p->s->line_len)
+		end_line(p->s);
+	close_all(p->fd, FD_SIGNAL);
+	r->results = p->res.data;
+	r->results_len = p->res.len;
+	r->results_overflow = p->res.overflow;
+	r->qemu_stderr = p->err.data;
 }
 
 int console_run(char *const argv[], const struct console_opts *o, struct console_result *r)
 {
 	struct stream s = { .echo_fd = o->echo_fd, .r = r, .cap = o->max_log_bytes };
-	int pipefd[2], status = 0;
+	struct pump p = { .o = o, .s = &s, .err = { .cap = STDERR_KEEP, .file_cap = STDERR_FILE_CAP },
+			  .res = { .cap = o->max_results_bytes } };
+	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, status = 0;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
 	for (int m = 0; m < MARK_COUNT; m++)
 		r->mark_s[m] = -1;
-	s.log = fopen(o->log_path, "w");
-	if (!s.log || pipe2(pipefd, O_CLOEXEC) < 0) {
+	s.log = fopen(o->log_path, "we");
+	p.err.file = o->stderr_path ? fopen(o->stderr_path, "we") : NULL;
+	if (!s.log || open_pipes(pipes, o->results_channel) < 0) {
 		r->end = CONSOLE_SPAWN_FAILED;
-		if (s.log)
-			fclose(s.log);
-		return -1;
+		close_all(&pipes[0][0], 6);
+		goto out;
 	}
-	s.start = now_seconds();
-	pid = spawn(argv, pipefd[1], o->stderr_path);
-	close(pipefd[1]);
+	s.start = p.last_output = now_seconds();
+	pid = spawn(argv, &(struct child_fds){ pipes[0][1], pipes[1][1], pipes[2][1] });
+	for (int i = 0; i < 3; i++) {
+		if (pipes[i][1] >= 0)
+			close(pipes[i][1]);
+		p.fd[i] = pipes[i][0];
+	}
 	if (pid < 0) {
-		close(pipefd[0]);
-		fclose(s.log);
 		r->end = CONSOLE_SPAWN_FAILED;
-		return -1;
+		close_all(p.fd, FD_SIGNAL);
+		goto out;
 	}
-	r->end = pump(pipefd[0], pid, o, &s, &status);
+	r->end = pump(&p, pid, &status);
 	if (r->end != CONSOLE_EXITED)
 		kill_group(pid, &status);
-	if (s.line_len)
-		end_line(&s);
-	close(pipefd[0]);
-	fclose(s.log);
+	finish(&p, r);
 	r->exit_status = status;
 	r->seconds = now_seconds() - s.start;
 	if (r->end == CONSOLE_EXITED && WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		r->end = CONSOLE_SPAWN_FAILED;
-	return 0;
+out:
+	if (s.log)
+		fclose(s.log);
+	if (p.err.file)
+		fclose(p.err.file);
+	return r->end == CONSOLE_SPAWN_FAILED ? -1 : 0;
+}
+
+void console_result_free(struct console_result *r)
+{
+	free(r->results);
+	free(r->qemu_stderr);
+	r->results = r->qemu_stderr = NULL;
 }

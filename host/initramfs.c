@@ -229,6 +229,25 @@ static int add_modules(struct archive *a, const struct initramfs_spec *s, char *
 	return r ? r : add_bytes(a, "modules/order", order, strlen(order), 0644);
 }
 
+/* The suite's own files under /mmrepro, which the init bind-mounts at
+ * INITRAMFS_GUEST_DIR in the guest's root. */
+static int add_suite_files(struct archive *a, const struct initramfs_spec *s, char *err, size_t errlen)
+{
+	char dst[PATH_MAX];
+	int r = add_dir(a, "mmrepro") || add_dir(a, "mmrepro/bin") ? -1 : 0;
+
+	if (!r && s->job_text)
+		r = add_bytes(a, "job.ini", s->job_text, strlen(s->job_text), 0644);
+	if (!r && s->workload_path) {
+		const char *base = strrchr(s->workload_path, '/');
+		snprintf(dst, sizeof(dst), "mmrepro/bin/%s", base ? base + 1 : s->workload_path);
+		r = add_file(a, s->workload_path, dst, 0755, err, errlen);
+	}
+	if (!r && s->config_path && s->config_path[0])
+		r = add_file(a, s->config_path, "mmrepro/kconfig", 0644, err, errlen);
+	return r;
+}
+
 int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "newroot", "tmp", "lib", "lib64", "usr", NULL };
@@ -251,6 +270,8 @@ int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *
 		r = add_init(a, s->init_path, err, errlen);
 	if (!r)
 		r = add_modules(a, s, err, errlen);
+	if (!r)
+		r = add_suite_files(a, s, err, errlen);
 	if (archive_write_close(a) != ARCHIVE_OK && !r) {
 		snprintf(err, errlen, "initramfs: %s", archive_error_string(a));
 		r = -1;

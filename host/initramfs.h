@@ -1,6 +1,8 @@
 /* The guest's initramfs: the init binary with its shared libraries, the
- * kernel modules it must load (in dependency order), written as newc cpio
- * through libarchive. */
+ * kernel modules it must load (in dependency order), the job, the workload
+ * and the kernel's .config, written as newc cpio through libarchive. The
+ * suite's own files travel here, so the guest never needs to see the
+ * checkout (which may sit under a dir the guest mounts tmpfs over). */
 #ifndef MMREPRO_INITRAMFS_H
 #define MMREPRO_INITRAMFS_H
 
@@ -10,8 +12,13 @@ struct initramfs_spec {
 	const char *init_path;        /* host path of the guest init binary */
 	const char *modules_dir;      /* /lib/modules/<release>, NULL if none */
 	const char *const *modules;   /* module names to load, NULL-terminated */
-	const char *config_path;      /* kernel .config: =y modules are skipped */
+	const char *config_path;      /* kernel .config, stored as /mmrepro/kconfig; "" or NULL: none */
+	const char *workload_path;    /* host path, stored as /mmrepro/bin/<name>; NULL: none */
+	const char *job_text;         /* stored as /job.ini; NULL: none */
 };
+
+/* Where the guest finds the suite's files once its root is mounted. */
+#define INITRAMFS_GUEST_DIR "/run/mmrepro"
 
 /* Writes the cpio archive to out_path. On error fills err and returns -1. */
 int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen);

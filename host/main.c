@@ -8,6 +8,7 @@
 #include "run.h"
 #include "util.h"
 #include "verify.h"
+#include "vm.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -21,8 +22,9 @@ static const char usage_text[] =
 	"  suite                       every case on its default kernels (what ./run.sh runs)\n"
 	"  list                        the cases, one line each\n"
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
-	"           [--timeout S] [--out DIR] [--verbose]\n"
+	"           [--timeout S] [--out DIR [--force]] [--verbose]\n"
 	"  verify CASE [--runs N] [--variant NAME]   every variant against its expectation\n"
+	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL)\n"
 	"  classify FILE|-             classify a console log, print JSON\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
 	"  cache ls|gc [--days N]\n"
@@ -40,6 +42,8 @@ static void usage_error(const char *fmt, const char *arg)
 
 struct cli {
 	const char *kernel, *series, *out, *variant;
+	enum accel_mode accel;
+	bool force;
 	const char *configs[BUILD_MAX_CONFIGS];
 	int nconfigs, runs, timeout_s, days;
 	bool verbose;
@@ -64,15 +68,19 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		{ "config", required_argument, 0, 'c' }, { "runs", required_argument, 0, 'n' },
 		{ "timeout", required_argument, 0, 't' }, { "out", required_argument, 0, 'o' },
 		{ "variant", required_argument, 0, 'V' }, { "days", required_argument, 0, 'd' },
-		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
+		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
+		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' }, { 0 },
 	};
+	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->runs = 1;
 	o->days = 30;
+	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
+		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -87,6 +95,11 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'V': o->variant = optarg; break;
 		case 'd': o->days = parse_int_opt("--days", optarg, 0, 100000); break;
 		case 'v': o->verbose = true; break;
+		case 'f': o->force = true; break;
+		case 'a':
+			if (vm_accel_parse(optarg, &o->accel) < 0)
+				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -129,14 +142,22 @@ static void all_fragments(const struct case_def *c, const struct cli *o, const c
 	out[n] = NULL;
 }
 
+/* A signal that arrived while results were written still ends the
+ * command as interrupted, after the write. */
+static int exit_code_after(int code, int sfd)
+{
+	return console_signal_pending(sfd) ? EXIT_INTERRUPTED : code;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct cli o;
 	struct case_def c;
 	struct kernel k;
-	char out[4096];
+	struct accel_state accel;
+	char out[4096], err[1024];
 	const char *fragments[BUILD_MAX_CONFIGS];
-	int i = parse_cli(argc, argv, &o), n, sfd;
+	int i = parse_cli(argc, argv, &o), n, sfd, first = 0;
 	struct run_result *results;
 
 	if (i >= argc)
@@ -144,6 +165,12 @@ static int cmd_run(int argc, char **argv)
 	load_case(argv[i], &c);
 	if (i + 1 < argc)
 		usage_error("run: unexpected argument '%s'", argv[i + 1]);
+	if (o.force && !o.out)
+		usage_error("--force goes with --out DIR%s", "");
+	/* A bad --out is found before any kernel is built. */
+	if (o.out && (first = run_claim_out_dir(o.out, o.force, err, sizeof(err))) < 0)
+		die(EXIT_USAGE, "%s", err);
+	run_accel_init(&accel, o.accel);
 	sfd = console_signal_fd();
 	all_fragments(&c, &o, fragments);
 	get_kernel(o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12"), o.series, fragments, sfd, &k);
@@ -152,11 +179,11 @@ static int cmd_run(int argc, char **argv)
 	else
 		run_default_out_dir(c.name, k.spec, out, sizeof(out));
 	results = xcalloc((size_t)o.runs, sizeof(*results));
-	struct run_opts ro = { .out_dir = out, .runs = o.runs, .timeout_s = o.timeout_s,
-			       .echo = o.verbose, .signal_fd = sfd };
+	struct run_opts ro = { .out_dir = out, .runs = o.runs, .timeout_s = o.timeout_s, .echo = o.verbose,
+			       .signal_fd = sfd, .accel = &accel, .first_run = first };
 	n = run_case(&c, &k, &ro, results);
 	fprintf(stderr, "results: %s\n", out);
-	int code = verdict_exit_code_many(results, n);
+	int code = exit_code_after(verdict_exit_code_many(results, n), sfd);
 	run_free_results(results, n);
 	free(results);
 	return code;
@@ -223,9 +250,11 @@ static int cmd_suite(int argc, char **argv)
 	char names[64][256], suite_dir[4096];
 	int n = case_files(names, 64), worst = 0, total = 0, sfd = console_signal_fd();
 	struct cli o;
+	struct accel_state accel;
 	static struct run_result results[256];
 
 	parse_cli(argc, argv, &o);
+	run_accel_init(&accel, o.accel);
 	run_default_out_dir("suite", "default", suite_dir, sizeof(suite_dir));
 	printf("%-24s %-14s %-6s %-5s %7s  %s\n", "case", "kernel", "run", "got", "time", "reason");
 	for (int i = 0; i < n && total < 256; i++) {
@@ -244,7 +273,7 @@ static int cmd_suite(int argc, char **argv)
 				if (*p == ':' || *p == '/')
 					*p = '_';
 			struct run_opts ro = { .out_dir = out, .runs = 1, .timeout_s = o.timeout_s,
-					       .echo = o.verbose, .signal_fd = sfd };
+					       .echo = o.verbose, .signal_fd = sfd, .accel = &accel };
 			if (run_case(&c, &k, &ro, &results[total]) < 1)
 				continue;
 			int code = verdict_exit_code(results[total].verdict);
@@ -259,7 +288,7 @@ static int cmd_suite(int argc, char **argv)
 	result_write_summary(suite_dir, results, total);
 	run_free_results(results, total);
 	fprintf(stderr, "results: %s\n", suite_dir);
-	return worst;
+	return exit_code_after(worst, sfd);
 }
 
 static int cmd_build(int argc, char **argv)
@@ -301,7 +330,9 @@ static int cmd_verify(int argc, char **argv)
 	if (i >= argc)
 		usage_error("verify: which case?%s", "");
 	load_case(argv[i], &c);
-	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose);
+	if (i + 1 < argc)
+		usage_error("verify: unexpected argument '%s'", argv[i + 1]);
+	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel);
 }
 
 int main(int argc, char **argv)

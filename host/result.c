@@ -8,7 +8,7 @@
 
 const char *verdict_name(enum verdict v)
 {
-	static const char *const names[] = { "PASS", "FAIL", "BROK", "CONF", "RUNNING", "INTERRUPTED" };
+	static const char *const names[] = { "PASS", "FAIL", "BROK", "CONF", "RUNNING", "INTERRUPTED", "ABANDONED" };
 	return names[v];
 }
 
@@ -37,10 +37,21 @@ int verdict_exit_code_many(const struct run_result *r, int n)
 	return n > 0 && pass == n ? EXIT_NO_BUG : EXIT_UNTESTABLE;
 }
 
+/* Reasons carry guest and console text: sanitised once, here. */
 static void set(struct run_result *r, enum verdict v, const char *reason)
 {
 	r->verdict = v;
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	sanitize_text(r->reason, false);
+}
+
+/* An untestable run says what QEMU itself said, if anything. */
+static void set_brok(struct run_result *r, const char *why)
+{
+	char full[sizeof(r->reason)];
+
+	snprintf(full, sizeof(full), "%s%s%s", why, r->qemu_error[0] ? "; qemu: " : "", r->qemu_error);
+	set(r, V_BROK, full);
 }
 
 static enum verdict workload_verdict(struct json_object *w, const char **reason)
@@ -71,13 +82,16 @@ static void decide_no_result(struct run_result *r, const struct console_result *
 	char why[400];
 
 	if (con->end == CONSOLE_SPAWN_FAILED) {
-		set(r, V_BROK, "QEMU could not start (see qemu.stderr)");
+		set_brok(r, "QEMU could not start (see qemu.stderr)");
 	} else if (!in_workload) {
 		snprintf(why, sizeof(why), "boot did not reach the workload (console %s%s%s%s)",
 			 console_end_name(con->end),
 			 con->mark_s[MARK_INIT] < 0 ? ", init never started" : "",
 			 r->init_error[0] ? "; " : "", r->init_error);
-		set(r, V_BROK, why);
+		if (r->boot_failure_is_bug)
+			set(r, V_FAIL, why);
+		else
+			set_brok(r, why);
 	} else if (con->end == CONSOLE_TIMEOUT || con->end == CONSOLE_IDLE) {
 		snprintf(why, sizeof(why), "hang: %s during the workload", console_end_name(con->end));
 		set(r, V_FAIL, why);
@@ -90,8 +104,30 @@ static void decide_no_result(struct run_result *r, const struct console_result *
 		snprintf(r->report.title, sizeof(r->report.title), "hang: workload timeout");
 	} else {
 		snprintf(why, sizeof(why), "workload left no result (%s)", status ? status : "no status");
-		set(r, V_BROK, why);
+		set_brok(r, why);
 	}
+}
+
+/* A report during the workload is a hit. One before it (the boot never got
+ * there, or a boot-time report when the case counts those) is a hit only
+ * for a case about boot failures; otherwise the kernel could not be
+ * tested, which git bisect must read as "skip", never as "bad". */
+static bool decide_crash(struct run_result *r, const struct console_result *con)
+{
+	char why[400];
+
+	if (con->mark_s[MARK_WORKLOAD_START] >= 0) {
+		set(r, V_FAIL, r->report.title);
+		return true;
+	}
+	if (r->boot_failure_is_bug) {
+		snprintf(why, sizeof(why), "boot failure: %s", r->report.title);
+		set(r, V_FAIL, why);
+	} else {
+		snprintf(why, sizeof(why), "kernel crashed before the workload: %s", r->report.title);
+		set_brok(r, why);
+	}
+	return true;
 }
 
 void result_decide(struct run_result *r, const struct console_result *con, const char *status)
@@ -103,10 +139,8 @@ void result_decide(struct run_result *r, const struct console_result *con, const
 		set(r, V_INTERRUPTED, "interrupted by a signal; partial console kept");
 		return;
 	}
-	if (r->report.crash) {
-		set(r, V_FAIL, r->report.title);
+	if (r->report.crash && decide_crash(r, con))
 		return;
-	}
 	wv = workload_verdict(r->workload, &reason);
 	if (wv == V_RUNNING) {
 		decide_no_result(r, con, status);
@@ -141,6 +175,14 @@ struct json_object *result_to_json(const struct run_result *r)
 		json_object_object_add(o, "report_start_line", json_object_new_int(r->report.start_line));
 		json_object_object_add(o, "report_end_line", json_object_new_int(r->report.end_line));
 	}
+	if (r->boot_report.crash) {
+		json_object_object_add(o, "boot_report_title", jstr(r->boot_report.title));
+		json_object_object_add(o, "boot_report_start_line", json_object_new_int(r->boot_report.start_line));
+	}
+	json_object_object_add(o, "boot_failure_is_bug", json_object_new_boolean(r->boot_failure_is_bug));
+	json_object_object_add(o, "accel", jstr(r->accel));
+	json_object_object_add(o, "accel_reason", jstr(r->accel_reason));
+	json_object_object_add(o, "qemu_error", jstr(r->qemu_error));
 	json_object_object_add(o, "console_end", json_object_new_string(console_end_name(r->console_end)));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
 	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
@@ -244,7 +286,7 @@ static char *tap_text(const struct run_result *runs, int n, size_t *len)
 int result_write_summary(const char *out, const struct run_result *runs, int n)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	int counts[V_INTERRUPTED + 1] = { 0 };
+	int counts[V_ABANDONED + 1] = { 0 };
 	char path[4200];
 	size_t len;
 	char *text;
@@ -280,4 +322,88 @@ void result_print_line(const struct run_result *r, FILE *f)
 		r->variant[0] ? r->variant : r->kernel_spec, r->index, verdict_name(r->verdict),
 		r->total_s, r->reason);
 	fflush(f);
+}
+
+/* ---- the guest's result channel ----------------------------------------- */
+
+static const char *const channel_names[] = { "workload.status", "workload.json" };
+
+static char **channel_slot(struct guest_results *g, const char *name)
+{
+	if (!strcmp(name, channel_names[0]))
+		return &g->status;
+	if (!strcmp(name, channel_names[1]))
+		return &g->json;
+	return NULL;
+}
+
+static void channel_problem(struct guest_results *g, const char *what)
+{
+	if (!g->problem[0])
+		snprintf(g->problem, sizeof(g->problem), "%s", what);
+}
+
+/* "NAME LEN" up to the newline: a short lowercase name and at most nine
+ * digits, nothing else (no sign, no spaces, no overflow). */
+static bool channel_header(const char *p, const char *nl, char name[32], size_t *size)
+{
+	size_t n = 0, digits = 0;
+
+	while (p < nl && n < 31 && ((*p >= 'a' && *p <= 'z') || *p == '.'))
+		name[n++] = *p++;
+	name[n] = '\0';
+	if (!n || p >= nl || *p++ != ' ')
+		return false;
+	for (*size = 0; p < nl && *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+		*size = *size * 10 + (size_t)(*p - '0');
+	return digits && p == nl;
+}
+
+/* One record at *pos; returns false at the end or on the first bad byte. */
+static bool channel_record(const char *buf, size_t len, size_t *pos, size_t max_record, struct guest_results *g)
+{
+	static const char head[] = "mmrepro-result ", end[] = "mmrepro-result-end\n";
+	const char *p = buf + *pos, *nl = memchr(p, '\n', len - *pos);
+	char name[32];
+	size_t size, body;
+	char **slot;
+
+	if (len - *pos >= sizeof(end) - 1 && !memcmp(p, end, sizeof(end) - 1))
+		return false;
+	if (!nl || nl - p > 80 || strncmp(p, head, sizeof(head) - 1) ||
+	    !channel_header(p + sizeof(head) - 1, nl, name, &size)) {
+		channel_problem(g, "malformed record header");
+		return false;
+	}
+	slot = channel_slot(g, name);
+	body = (size_t)(nl + 1 - buf);
+	if (!slot || *slot || size > max_record || size + 1 > len - body || buf[body + size] != '\n') {
+		channel_problem(g, !slot ? "unknown record name" : *slot ? "repeated record" :
+				size > max_record ? "record over the size limit" : "truncated record");
+		return false;
+	}
+	*slot = xcalloc(size + 1, 1);
+	memcpy(*slot, buf + body, size);
+	*pos = body + size + 1;
+	return true;
+}
+
+void result_parse_channel(const char *buf, size_t len, size_t max_record, struct guest_results *out)
+{
+	size_t pos = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!buf)
+		return;
+	while (pos < len && channel_record(buf, len, &pos, max_record, out))
+		;
+	if (out->status && strlen(out->status) != strcspn(out->status, "\n\r"))
+		channel_problem(out, "status with a line break");
+}
+
+void result_free_channel(struct guest_results *g)
+{
+	free(g->status);
+	free(g->json);
+	g->status = g->json = NULL;
 }

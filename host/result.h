@@ -9,7 +9,7 @@
 #include "console.h"
 #include "report.h"
 
-enum verdict { V_PASS, V_FAIL, V_BROK, V_CONF, V_RUNNING, V_INTERRUPTED };
+enum verdict { V_PASS, V_FAIL, V_BROK, V_CONF, V_RUNNING, V_INTERRUPTED, V_ABANDONED };
 
 struct run_result {
 	char case_name[64];
@@ -22,15 +22,33 @@ struct run_result {
 	enum verdict verdict;
 	char reason[512];
 	char init_error[256];      /* the guest init's "mmrepro-init: error:" line */
-	struct report report;
+	struct report report;      /* the run's report: the first one once the workload ran */
+	struct report boot_report; /* a report before the workload started, if any */
+	bool boot_failure_is_bug;  /* the case counts a crash or hang before the workload as its bug */
+	char accel[8];             /* kvm or tcg */
+	char accel_reason[256];
+	char qemu_error[256];      /* the telling line of QEMU's stderr, if any */
 	enum console_end console_end;
 	struct json_object *workload; /* the guest's workload.json, or NULL */
 	double prepare_s, init_s, boot_s, workload_s, total_s; /* init_s: QEMU start to guest init */
 	char dir[4096];
 };
 
+/* What the guest sent over its result channel, parsed strictly. */
+struct guest_results {
+	char *status;              /* "exit=0", "timeout", ...; NULL when not sent */
+	char *json;                /* the workload's result JSON; NULL when not sent */
+	char problem[160];         /* why (part of) the channel was rejected, or "" */
+};
+
+/* The channel is records "mmrepro-result NAME LEN\n" + LEN bytes + "\n",
+ * ended by "mmrepro-result-end\n". Only known names, each once and at most
+ * max_record bytes, are kept; anything else is reported in problem. */
+void result_parse_channel(const char *buf, size_t len, size_t max_record, struct guest_results *out);
+void result_free_channel(struct guest_results *g);
+
 const char *verdict_name(enum verdict v);
-/* Exit code for one verdict: PASS 0, FAIL 1, CONF/BROK 125, interrupted 130. */
+/* Exit code for one verdict: PASS 0, FAIL 1, CONF/BROK/ABANDONED 125, interrupted 130. */
 int verdict_exit_code(enum verdict v);
 /* Exit code for several runs: any FAIL is a hit. */
 int verdict_exit_code_many(const struct run_result *r, int n);

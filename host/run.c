@@ -1,19 +1,209 @@
+/* One invocation of a case: the out dir, the initramfs, and each run's VM. */
 #include "run.h"
 #include "initramfs.h"
 #include "util.h"
 #include "vm.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_LOG_BYTES (16u << 20)
+#define MAX_RESULT_RECORD (1u << 20)
+#define MAX_CHANNEL_BYTES (4u << 20)
+/* A KVM that cannot run this guest shows nothing at all; a working one
+ * prints the init's first line within a few seconds. */
+#define KVM_PROBE_S 30
 
 static const char *const base_modules[] = { "virtio_pci", "9pnet_virtio", "9p" };
+
+/* ---- out dirs, locks, abandoned runs ---------------------------------- */
+
+static int highest_run(const char *dir, bool *has_summary)
+{
+	char path[PATH_MAX + 16];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int max = 0;
+
+	xsnprintf(path, sizeof(path), "%s/result.json", dir);
+	*has_summary = file_exists(path);
+	while (d && (e = readdir(d))) {
+		int n;
+		char tail;
+		if (sscanf(e->d_name, "run-%d%c", &n, &tail) == 1 && n > max)
+			max = n;
+	}
+	if (d)
+		closedir(d);
+	return max;
+}
+
+static void mark_one_abandoned(const char *result_path)
+{
+	char *text = read_file_limited(result_path, 4u << 20, NULL);
+	struct json_object *o = text ? json_tokener_parse(text) : NULL, *v;
+
+	if (o && json_object_object_get_ex(o, "verdict", &v) && !strcmp(json_object_get_string(v), "RUNNING")) {
+		json_object_object_add(o, "verdict", json_object_new_string("ABANDONED"));
+		json_object_object_add(o, "reason", json_object_new_string(
+			"the runner died before this run finished (killed?); the console up to then is kept"));
+		json_object_object_add(o, "exit_code", json_object_new_int(EXIT_UNTESTABLE));
+		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		write_file_atomic(result_path, s, strlen(s));
+		fprintf(stderr, "mmrepro: marked %s ABANDONED\n", result_path);
+	}
+	json_object_put(o);
+	free(text);
+}
+
+static int mark_abandoned_locked(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "run-", 4))
+			continue;
+		xsnprintf(path, sizeof(path), "%s/%s/result.json", dir, e->d_name);
+		mark_one_abandoned(path);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	xsnprintf(path, sizeof(path), "%s/.running", dir);
+	unlink(path);
+	return n;
+}
+
+static int open_lock(const char *dir)
+{
+	char path[PATH_MAX + 16];
+
+	xsnprintf(path, sizeof(path), "%s/.lock", dir);
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+}
+
+int run_mark_abandoned(const char *dir)
+{
+	char running[PATH_MAX + 16];
+	int fd, n = 0;
+
+	xsnprintf(running, sizeof(running), "%s/.running", dir);
+	if (!file_exists(running) || (fd = open_lock(dir)) < 0)
+		return 0;
+	/* A free lock with the marker still there: its runner is dead. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		n = mark_abandoned_locked(dir);
+	close(fd);
+	return n;
+}
+
+static int refuse(char *err, size_t len, const char *fmt, const char *dir, const char *detail)
+{
+	snprintf(err, len, fmt, dir, detail);
+	return -1;
+}
+
+/* --force adds runs; the summaries of the earlier ones stay beside the new. */
+static void keep_old_summary(const char *dir, int upto)
+{
+	static const char *const names[] = { "result.json", "junit.xml", "results.tap" };
+	char from[PATH_MAX + 32], to[PATH_MAX + 64];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		xsnprintf(from, sizeof(from), "%s/%s", dir, names[i]);
+		xsnprintf(to, sizeof(to), "%s/runs-1-%d.%s", dir, upto, names[i]);
+		if (file_exists(from))
+			rename(from, to);
+	}
+}
+
+int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
+{
+	char pid[32], running[PATH_MAX + 16], held[32] = "";
+	struct stat st;
+	bool summary;
+	int fd, max;
+
+	if (mkdir_p(dir, 0755) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)
+		return refuse(err, len, "--out %s: not a writable directory (%s)", dir, strerror(errno ? errno : ENOTDIR));
+	if ((fd = open_lock(dir)) < 0)
+		return refuse(err, len, "--out %s: cannot create its lock file (%s)", dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = pread(fd, held, sizeof(held) - 1, 0);
+		held[n > 0 ? n : 0] = '\0';
+		close(fd);
+		return refuse(err, len, "--out %s: another mmrepro run (pid %s) is writing to it", dir,
+			      held[0] ? held : "?");
+	}
+	max = highest_run(dir, &summary);
+	if ((max || summary) && !force) {
+		close(fd);
+		return refuse(err, len, "--out %s: already holds results%s; pass --force to add runs to it "
+			      "(the old ones are kept) or choose another --out", dir, "");
+	}
+	mark_abandoned_locked(dir);
+	if (summary)
+		keep_old_summary(dir, max);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
+		return refuse(err, len, "--out %s: cannot write its lock file (%s)", dir, strerror(errno));
+	xsnprintf(running, sizeof(running), "%s/.running", dir);
+	write_file_atomic(running, pid, strlen(pid));
+	/* The lock stays held, through fd, until this process ends. */
+	return max + 1;
+}
+
+static void release_out_dir(const char *dir)
+{
+	char running[PATH_MAX + 16];
+
+	xsnprintf(running, sizeof(running), "%s/.running", dir);
+	unlink(running);
+}
+
+static void mark_stale_under(const char *results)
+{
+	char path[PATH_MAX * 2];
+	struct dirent **top;
+	int n = scandir(results, &top, NULL, NULL);
+
+	for (int i = 0; i < n; i++) {
+		struct dirent **sub;
+		int m;
+		if (top[i]->d_name[0] != '.' && top[i]->d_type == DT_DIR) {
+			xsnprintf(path, sizeof(path), "%s/%s", results, top[i]->d_name);
+			run_mark_abandoned(path);
+			/* A suite dir holds one invocation dir per case and kernel. */
+			m = scandir(path, &sub, NULL, NULL);
+			for (int j = 0; j < m; j++) {
+				char inner[PATH_MAX * 2 + 300];
+				if (sub[j]->d_name[0] != '.' && sub[j]->d_type == DT_DIR && strncmp(sub[j]->d_name, "run-", 4)) {
+					xsnprintf(inner, sizeof(inner), "%s/%s", path, sub[j]->d_name);
+					run_mark_abandoned(inner);
+				}
+				free(sub[j]);
+			}
+			if (m >= 0)
+				free(sub);
+		}
+		free(top[i]);
+	}
+	if (n >= 0)
+		free(top);
+}
 
 void run_default_out_dir(const char *case_name, const char *kernel_spec, char *out, size_t len)
 {
@@ -23,9 +213,11 @@ void run_default_out_dir(const char *case_name, const char *kernel_spec, char *o
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
 	snprintf(kern, sizeof(kern), "%s", kernel_spec);
 	for (char *p = kern; *p; p++)
-		if (*p == '/' || *p == ':' || *p == ',' || *p == '@')
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+		    *p != '.' && *p != '-')
 			*p = '_';
 	xsnprintf(results, sizeof(results), "%s/results", repo_root());
+	mark_stale_under(results);
 	xsnprintf(out, len, "%s/%s-%s-%s-%d", results, stamp, case_name, kern, (int)getpid());
 	mkdir_p(out, 0755);
 	/* results/latest moves atomically: a new link, then rename over. */
@@ -35,6 +227,29 @@ void run_default_out_dir(const char *case_name, const char *kernel_spec, char *o
 	if (symlink(strrchr(out, '/') + 1, tmp) == 0 && rename(tmp, link) < 0)
 		unlink(tmp);
 }
+
+/* ---- the accelerator and QEMU's user ------------------------------------ */
+
+void run_accel_init(struct accel_state *s, enum accel_mode mode)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = mode;
+	vm_accel_choose(mode, &s->choice);
+	if (!s->choice.usable)
+		die(EXIT_UNTESTABLE, "--accel kvm: %s; use --accel tcg or auto", s->choice.reason);
+	fprintf(stderr, "mmrepro: accel: %s\n", s->choice.reason);
+	s->announced = true;
+}
+
+const char *run_qemu_user(void)
+{
+	if (geteuid() != 0)
+		return NULL;
+	/* ./run.sh setup creates the dedicated user; nobody is the fallback. */
+	return getpwnam("mmrepro-qemu") ? "mmrepro-qemu" : "nobody";
+}
+
+/* ---- the initramfs ---------------------------------------------------- */
 
 static int module_list(const struct case_def *c, const char **mods, int max)
 {
@@ -75,32 +290,15 @@ static int check_builtin_modules(const struct case_def *c, const struct kernel *
 	return 0;
 }
 
-static int make_initramfs(const struct case_def *c, const struct kernel *k, const char *out, char *err, size_t len)
+/* The job the guest init reads from the initramfs; paths are the guest's. */
+static char *job_text(const struct case_def *c, const struct kernel *k, int timeout_s)
 {
-	const char *mods[CASE_MAX_LIST + 8];
-	char init[PATH_MAX], path[PATH_MAX + 32];
-	struct initramfs_spec s = { .init_path = init, .config_path = k->config };
-
-	xsnprintf(init, sizeof(init), "%s/build/guest/init", repo_root());
-	xsnprintf(path, sizeof(path), "%s/initramfs.cpio", out);
-	if (k->modules_dir[0]) {
-		module_list(c, mods, CASE_MAX_LIST + 8);
-		s.modules_dir = k->modules_dir;
-		s.modules = mods;
-	} else if (check_builtin_modules(c, k, err, len) < 0) {
-		return -1;
-	}
-	return initramfs_build(path, &s, err, len);
-}
-
-static void write_job(const struct case_def *c, const struct kernel *k, const char *guest_dir, int timeout_s)
-{
-	char path[PATH_MAX + 16], *text = NULL;
+	char *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
 
-	fprintf(f, "[job]\nworkload = %s/build/guest/%s\nargs = %s\nkconfig = %s\n", repo_root(),
-		c->workload, c->args, k->config);
+	fprintf(f, "[job]\nworkload = %s/bin/%s\nargs = %s\nkconfig = %s\n", INITRAMFS_GUEST_DIR, c->workload,
+		c->args, k->config[0] ? INITRAMFS_GUEST_DIR "/kconfig" : "");
 	/* The guest kills the workload a little before the host kills QEMU, so
 	 * that a hung workload still leaves its status behind. */
 	fprintf(f, "timeout = %d\ncgroup = %s\nzram = %s\n", timeout_s > 60 ? timeout_s - 20 : timeout_s,
@@ -108,67 +306,205 @@ static void write_job(const struct case_def *c, const struct kernel *k, const ch
 	for (int i = 0; i < c->nsysctls; i++)
 		fprintf(f, "sysctl = %s\n", c->sysctls[i]);
 	fclose(f);
-	xsnprintf(path, sizeof(path), "%s/job.ini", guest_dir);
-	if (write_file_atomic(path, text, len) < 0)
-		die(EXIT_UNTESTABLE, "cannot write %s: %s", path, strerror(errno));
-	free(text);
+	return text;
 }
 
-static int build_vm_argv(const struct case_def *c, const struct kernel *k, const char *out,
-			 const char *guest_dir, char **argv, char *arena, size_t arena_len)
+static int make_initramfs(const struct case_def *c, const struct kernel *k, const char *out, int timeout_s,
+			  char *err, size_t len)
+{
+	const char *mods[CASE_MAX_LIST + 8];
+	char init[PATH_MAX], workload[PATH_MAX], path[PATH_MAX + 32];
+	char *job = job_text(c, k, timeout_s);
+	struct initramfs_spec s = { .init_path = init, .config_path = k->config, .workload_path = workload,
+				    .job_text = job };
+	int rc = 0;
+
+	xsnprintf(init, sizeof(init), "%s/build/guest/init", repo_root());
+	xsnprintf(workload, sizeof(workload), "%s/build/guest/%s", repo_root(), c->workload);
+	xsnprintf(path, sizeof(path), "%s/job.ini", out);
+	write_file_atomic(path, job, strlen(job));
+	xsnprintf(path, sizeof(path), "%s/initramfs.cpio", out);
+	if (!file_exists(workload)) {
+		snprintf(err, len, "%s: workload '%s' is not built (%s); run make", c->path, c->workload, workload);
+		rc = -1;
+	} else if (k->modules_dir[0]) {
+		module_list(c, mods, CASE_MAX_LIST + 8);
+		s.modules_dir = k->modules_dir;
+		s.modules = mods;
+	} else {
+		rc = check_builtin_modules(c, k, err, len);
+	}
+	if (!rc)
+		rc = initramfs_build(path, &s, err, len);
+	free(job);
+	return rc;
+}
+
+/* ---- one VM ----------------------------------------------------------- */
+
+static int build_vm_argv(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+			 char **argv, char *arena, size_t arena_len)
 {
 	char initrd[PATH_MAX + 32], cmdline[1024];
 	const char *devices[CASE_MAX_LIST];
 	struct vm_config v = {
-		.qemu = "qemu-system-x86_64", .kvm = vm_kvm_usable(), .mem_mb = c->mem_mb,
+		.qemu = "qemu-system-x86_64", .kvm = o->accel->choice.kvm, .mem_mb = c->mem_mb,
 		.cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma, .machine = c->machine,
 		.iommu = c->iommu, .devices = devices, .ndevices = c->ndevices,
 		.kernel = k->bzimage, .initrd = initrd, .cmdline = cmdline,
-		.root_share = "/", .out_share = guest_dir,
+		.root_share = "/", .runas = run_qemu_user(),
 	};
 
 	for (int i = 0; i < c->ndevices; i++)
 		devices[i] = c->devices[i];
-	xsnprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", out);
+	xsnprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", o->out_dir);
 	vm_kernel_cmdline(c, cmdline, sizeof(cmdline));
 	return vm_build_argv(&v, argv, arena, arena_len);
 }
 
+/* qemu.cmdline can be pasted into a shell: each argument single-quoted. */
 static void save_cmdline(char **argv, const char *dir)
 {
 	char path[PATH_MAX + 32], *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
 
-	for (int i = 0; argv[i]; i++)
-		fprintf(f, "'%s'%s", argv[i], argv[i + 1] ? " \\\n  " : "\n");
+	for (int i = 0; argv[i]; i++) {
+		fputc('\'', f);
+		for (const char *p = argv[i]; *p; p++)
+			fputs(*p == '\'' ? "'\\''" : (char[]){ *p, 0 }, f);
+		fputs(argv[i + 1] ? "' \\\n  " : "'\n", f);
+	}
 	fclose(f);
 	xsnprintf(path, sizeof(path), "%s/qemu.cmdline", dir);
 	write_file_atomic(path, text, len);
 	free(text);
 }
 
-static void classify_console(struct run_result *r)
+/* The first report once the workload runs is the run's; one before it is
+ * kept apart as a boot report (a case about boot failures takes any). */
+static void classify_console(struct run_result *r, const struct console_result *con)
 {
 	char path[PATH_MAX + 32];
 	size_t len;
 	char *log, *init_error;
+	int workload_line = con->mark_line[MARK_WORKLOAD_START];
 
 	xsnprintf(path, sizeof(path), "%s/console.log", r->dir);
-	log = read_file(path, &len);
-	if (log)
-		report_parse(log, len, &r->report);
-	if (log && (init_error = strstr(log, "mmrepro-init: error: ")))
+	log = read_file_limited(path, MAX_LOG_BYTES, &len);
+	if (!log)
+		return;
+	report_parse(log, len, &r->report);
+	if (r->report.crash && workload_line > 0 && r->report.start_line < workload_line &&
+	    !r->boot_failure_is_bug) {
+		r->boot_report = r->report;
+		report_parse_from(log, len, workload_line, &r->report);
+	}
+	if ((init_error = strstr(log, "mmrepro-init: error: ")))
 		snprintf(r->init_error, sizeof(r->init_error), "%.*s", (int)strcspn(init_error, "\r\n"), init_error);
+	sanitize_text(r->init_error, false);
+	sanitize_text(r->report.title, false);
+	sanitize_text(r->boot_report.title, false);
 	free(log);
 }
 
-static char *read_guest_file(const char *guest_dir, const char *name)
+/* The line of QEMU's stderr that says what went wrong: the first that
+ * mentions an error, else the last one. */
+static void qemu_error_line(const char *text, char *out, size_t len)
 {
-	char path[PATH_MAX + 64];
+	const char *pick = NULL, *last = NULL;
 
-	xsnprintf(path, sizeof(path), "%s/%s", guest_dir, name);
-	return read_file(path, NULL);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		size_t n = strcspn(p, "\n");
+		if (n == 0)
+			continue;
+		last = p;
+		if (!pick && (memmem(p, n, "rror", 4) || memmem(p, n, "annot", 5)))
+			pick = p;
+	}
+	pick = pick ? pick : last;
+	out[0] = '\0';
+	if (pick)
+		snprintf(out, len, "%.*s", (int)strcspn(pick, "\n"), pick);
+	sanitize_text(out, false);
+}
+
+/* What the guest sent, kept as files the host itself writes. */
+static void store_guest_results(struct run_result *r, const struct guest_results *g)
+{
+	char dir[PATH_MAX + 16], path[PATH_MAX + 64];
+
+	xsnprintf(dir, sizeof(dir), "%s/guest", r->dir);
+	mkdir_p(dir, 0755);
+	if (g->status) {
+		xsnprintf(path, sizeof(path), "%s/workload.status", dir);
+		write_file_atomic(path, g->status, strlen(g->status));
+	}
+	if (g->json) {
+		xsnprintf(path, sizeof(path), "%s/workload.json", dir);
+		write_file_atomic(path, g->json, strlen(g->json));
+		r->workload = json_tokener_parse(g->json);
+	}
+	if (g->problem[0] && !r->init_error[0])
+		snprintf(r->init_error, sizeof(r->init_error), "result channel: %s", g->problem);
+}
+
+static void boot_vm(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+		    struct run_result *r, int timeout_s, struct console_result *con)
+{
+	char log[PATH_MAX + 32], qerr[PATH_MAX + 32], arena[16384];
+	char *argv[VM_MAX_ARGS];
+	bool probing = o->accel->choice.kvm && !o->accel->confirmed;
+	struct console_opts co = {
+		.log_path = log, .stderr_path = qerr, .timeout_s = timeout_s,
+		.idle_timeout_s = c->idle_timeout_s, .max_log_bytes = MAX_LOG_BYTES,
+		.signal_fd = o->signal_fd, .echo_fd = o->echo ? 2 : -1,
+		.start_probe_s = probing ? KVM_PROBE_S : 0,
+		.fatal_stderr = o->accel->choice.kvm ? "KVM internal error" : NULL,
+		.results_channel = true, .max_results_bytes = MAX_CHANNEL_BYTES,
+	};
+
+	xsnprintf(log, sizeof(log), "%s/console.log", r->dir);
+	xsnprintf(qerr, sizeof(qerr), "%s/qemu.stderr", r->dir);
+	if (build_vm_argv(c, k, o, argv, arena, sizeof(arena)) < 0)
+		die(EXIT_USAGE, "%s: QEMU command line too long", c->path);
+	save_cmdline(argv, r->dir);
+	snprintf(r->accel, sizeof(r->accel), "%s", o->accel->choice.kvm ? "kvm" : "tcg");
+	snprintf(r->accel_reason, sizeof(r->accel_reason), "%s", o->accel->choice.reason);
+	console_run(argv, &co, con);
+}
+
+/* A KVM that cannot run the guest is found on the command's first boot;
+ * in auto mode that boot's files are set aside and it reruns on TCG. */
+static bool kvm_failed_first_boot(const struct run_opts *o, struct run_result *r, struct console_result *con)
+{
+	char why[300], from[PATH_MAX + 64], to[PATH_MAX + 64];
+
+	if (!o->accel->choice.kvm || o->accel->confirmed)
+		return false;
+	/* Seen here: an internal-error hang, or an exit at once ("failed to
+	 * set MSR") on a KVM host that is not what it seems (kvm_pvm). */
+	if (con->end != CONSOLE_NO_START && con->end != CONSOLE_QEMU_FATAL &&
+	    !(con->end == CONSOLE_EXITED && con->bytes == 0)) {
+		o->accel->confirmed = con->bytes > 0;
+		return false;
+	}
+	if (o->accel->mode != ACCEL_AUTO)
+		return false;
+	qemu_error_line(con->qemu_stderr ? con->qemu_stderr : "", r->qemu_error, sizeof(r->qemu_error));
+	snprintf(why, sizeof(why), "%s%s%s", con->end == CONSOLE_NO_START ? "no console output" :
+		 con->end == CONSOLE_EXITED ? "QEMU exited with no console output" : "QEMU error",
+		 r->qemu_error[0] ? ": " : "", r->qemu_error);
+	r->qemu_error[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "qemu.stderr" : "console.log";
+		xsnprintf(from, sizeof(from), "%s/%s", r->dir, name);
+		xsnprintf(to, sizeof(to), "%s/kvm-attempt.%s", r->dir, name);
+		rename(from, to);
+	}
+	vm_accel_fall_back(o->accel, why);
+	console_result_free(con);
+	return true;
 }
 
 static void phase_times(struct run_result *r, const struct console_result *con)
@@ -185,37 +521,26 @@ static void phase_times(struct run_result *r, const struct console_result *con)
 static void run_once(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 		     struct run_result *r, int timeout_s)
 {
-	char guest_dir[PATH_MAX + 16], log[PATH_MAX + 32], qerr[PATH_MAX + 32], arena[16384];
-	char *argv[VM_MAX_ARGS], *status;
 	struct console_result con;
-	struct console_opts co = {
-		.log_path = log, .stderr_path = qerr, .timeout_s = timeout_s,
-		.idle_timeout_s = c->idle_timeout_s, .max_log_bytes = MAX_LOG_BYTES,
-		.signal_fd = o->signal_fd, .echo_fd = o->echo ? 2 : -1,
-	};
+	struct guest_results g;
 	double start = now_seconds();
 
-	xsnprintf(guest_dir, sizeof(guest_dir), "%s/guest", r->dir);
-	xsnprintf(log, sizeof(log), "%s/console.log", r->dir);
-	xsnprintf(qerr, sizeof(qerr), "%s/qemu.stderr", r->dir);
-	mkdir_p(guest_dir, 0755);
-	write_job(c, k, guest_dir, timeout_s);
-	if (build_vm_argv(c, k, o->out_dir, guest_dir, argv, arena, sizeof(arena)) < 0)
-		die(EXIT_USAGE, "%s: QEMU command line too long", c->path);
-	save_cmdline(argv, r->dir);
 	r->verdict = V_RUNNING;
 	result_write(r);
-
-	console_run(argv, &co, &con);
+	boot_vm(c, k, o, r, timeout_s, &con);
+	if (kvm_failed_first_boot(o, r, &con))
+		boot_vm(c, k, o, r, timeout_s, &con);
 	r->console_end = con.end;
-	classify_console(r);
-	status = read_guest_file(guest_dir, "workload.status");
-	char *wj = read_guest_file(guest_dir, "workload.json");
-	r->workload = wj ? json_tokener_parse(wj) : NULL;
-	free(wj);
-	result_decide(r, &con, status);
-	free(status);
+	qemu_error_line(con.qemu_stderr ? con.qemu_stderr : "", r->qemu_error, sizeof(r->qemu_error));
+	classify_console(r, &con);
+	result_parse_channel(con.results, con.results_len, MAX_RESULT_RECORD, &g);
+	if (con.results_overflow)
+		snprintf(g.problem, sizeof(g.problem), "over %u bytes", MAX_CHANNEL_BYTES);
+	store_guest_results(r, &g);
+	result_decide(r, &con, g.status);
+	result_free_channel(&g);
 	phase_times(r, &con);
+	console_result_free(&con);
 	r->total_s = now_seconds() - start + r->prepare_s;
 	result_write(r);
 }
@@ -230,6 +555,7 @@ static void init_result(struct run_result *r, const struct case_def *c, const st
 	snprintf(r->kernel_release, sizeof(r->kernel_release), "%s", k->release);
 	snprintf(r->series, sizeof(r->series), "%s", k->series);
 	snprintf(r->fix, sizeof(r->fix), "%s", c->fix);
+	r->boot_failure_is_bug = c->boot_failure_is_bug;
 	r->index = index;
 	xsnprintf(r->dir, sizeof(r->dir), "%s/run-%d", o->out_dir, index);
 	mkdir_p(r->dir, 0755);
@@ -245,21 +571,17 @@ static void fail_all(struct run_result *r, const char *why)
 int run_case(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 	     struct run_result *results)
 {
-	char workload[PATH_MAX], err[1024] = "";
-	int timeout_s = o->timeout_s ? o->timeout_s : c->timeout_s, done = 0;
+	char err[1024] = "";
+	int timeout_s = o->timeout_s ? o->timeout_s : c->timeout_s, done = 0, first = o->first_run;
 	double t0 = now_seconds(), prepare;
 
-	mkdir_p(o->out_dir, 0755);
-	xsnprintf(workload, sizeof(workload), "%s/build/guest/%s", repo_root(), c->workload);
-	if (!file_exists(workload))
-		snprintf(err, sizeof(err), "%s: workload '%s' is not built (%s); run make", c->path,
-			 c->workload, workload);
-	else
-		make_initramfs(c, k, o->out_dir, err, sizeof(err));
+	if (first <= 0 && (first = run_claim_out_dir(o->out_dir, o->force, err, sizeof(err))) < 0)
+		die(EXIT_USAGE, "%s", err);
+	make_initramfs(c, k, o->out_dir, timeout_s, err, sizeof(err));
 	prepare = now_seconds() - t0;
 	for (int i = 0; i < o->runs; i++) {
 		struct run_result *r = &results[i];
-		init_result(r, c, k, o, i + 1);
+		init_result(r, c, k, o, first + i);
 		r->prepare_s = i == 0 ? prepare : 0;
 		if (err[0])
 			fail_all(r, err);
@@ -272,6 +594,7 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 			break;
 	}
 	result_write_summary(o->out_dir, results, done);
+	release_out_dir(o->out_dir);
 	return done;
 }
 

@@ -226,3 +226,69 @@ char *capture_cmd(const char *cmd)
 		buf[--n] = '\0';
 	return xstrdup(buf);
 }
+
+char *read_file_limited(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	ssize_t r = 0;
+	int err = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		err = EINVAL;
+	while (!err) {
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (!nb) {
+				err = ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = EIO;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			err = EFBIG;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static char safe_byte(char c, bool keep_lines)
+{
+	unsigned char u = (unsigned char)c;
+
+	if ((u == '\n' || u == '\t') && keep_lines)
+		return c;
+	return u < 0x20 || u == 0x7f ? '?' : c;
+}
+
+size_t sanitize_bytes(const char *s, size_t n, char *out, bool keep_lines)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = safe_byte(s[i], keep_lines);
+	return n;
+}
+
+void sanitize_text(char *s, bool keep_lines)
+{
+	sanitize_bytes(s, strlen(s), s, keep_lines);
+}

@@ -37,4 +37,15 @@ int run_cmd(char *const argv[], const char *log_path, const char *cwd);
 /* Runs a shell command and returns its stdout (trimmed) or NULL. */
 char *capture_cmd(const char *cmd);
 
+/* Reads a regular file that something untrusted may have written or
+ * replaced: never follows a symlink, refuses devices and FIFOs, and fails
+ * with EFBIG beyond max bytes. NUL-terminated; NULL with errno on error. */
+char *read_file_limited(const char *path, size_t max, size_t *len);
+/* Makes text from the guest or a case file safe for a terminal: every
+ * control byte (ESC, CR, BEL, ...) and DEL becomes '?'; newlines and tabs
+ * stay only when keep_lines. */
+void sanitize_text(char *s, bool keep_lines);
+/* Sanitizes n bytes of s into out (which holds n bytes); returns n. */
+size_t sanitize_bytes(const char *s, size_t n, char *out, bool keep_lines);
+
 #endif

@@ -78,8 +78,15 @@ static const char *got_text(const struct variant *v, const struct outcome *oc, c
 	return buf;
 }
 
-static void verify_variant(const struct case_def *c, const struct variant *v, int runs, int timeout_s,
-			   bool verbose, const char *dir, int sfd, struct outcome *oc)
+struct verify_ctx {
+	int runs, timeout_s, sfd;
+	bool verbose;
+	const char *dir;
+	struct accel_state accel;
+};
+
+static void verify_variant(const struct case_def *c, const struct variant *v, struct verify_ctx *x,
+			   struct outcome *oc)
 {
 	char series[PATH_MAX], err[2048] = "", out[PATH_MAX + 80];
 	const char *configs[CASE_MAX_LIST + 1] = { 0 };
@@ -92,35 +99,44 @@ static void verify_variant(const struct case_def *c, const struct variant *v, in
 	if (v->series[0])
 		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
 			 v->series[0] == '/' ? "" : "/", v->series);
-	rc = kernel_get(v->kernel, v->series[0] ? series : NULL, configs, sfd, true, &k, err, sizeof(err));
+	rc = kernel_get(v->kernel, v->series[0] ? series : NULL, configs, x->sfd, true, &k, err, sizeof(err));
 	if (rc) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;
 		return;
 	}
-	snprintf(out, sizeof(out), "%s/%s", dir, v->name);
-	struct run_result *r = xcalloc((size_t)runs, sizeof(*r));
-	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = runs, .timeout_s = timeout_s,
-			       .echo = verbose, .quiet = false, .signal_fd = sfd };
+	snprintf(out, sizeof(out), "%s/%s", x->dir, v->name);
+	struct run_result *r = xcalloc((size_t)x->runs, sizeof(*r));
+	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = x->runs, .timeout_s = x->timeout_s,
+			       .echo = x->verbose, .quiet = false, .signal_fd = x->sfd, .accel = &x->accel };
 	int n = run_case(c, &k, &ro, r);
 	tally(oc, r, n, v->expect_title);
 	run_free_results(r, n);
 	free(r);
 }
 
-int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose)
+int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose,
+		enum accel_mode accel)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
 	char dir[PATH_MAX], buf[96];
-	int sfd = console_signal_fd(), all_ok = 1, done = 0;
+	int all_ok = 1, done = 0;
+	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir };
 
 	if (c->nvariants == 0)
 		die(EXIT_USAGE, "%s: the case declares no [variant ...] sections", c->path);
+	for (int i = 0; only && i < c->nvariants && !done; i++)
+		done = !strcmp(only, c->variants[i].name);
+	if (only && !done)
+		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
+	done = 0;
+	run_accel_init(&x.accel, accel);
+	x.sfd = console_signal_fd();
 	run_default_out_dir(c->name, "verify", dir, sizeof(dir));
 	for (int i = 0; i < c->nvariants; i++) {
 		if (only && strcmp(only, c->variants[i].name))
 			continue;
-		verify_variant(c, &c->variants[i], runs, timeout_s, verbose, dir, sfd, &oc[i]);
+		verify_variant(c, &c->variants[i], &x, &oc[i]);
 		done++;
 		if (oc[i].interrupted)
 			break;
@@ -141,5 +157,5 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 			return EXIT_INTERRUPTED;
 	}
 	printf("results: %s\n", dir);
-	return all_ok ? 0 : 1;
+	return console_signal_pending(x.sfd) ? EXIT_INTERRUPTED : all_ok ? 0 : 1;
 }

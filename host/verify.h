@@ -6,7 +6,9 @@
 #include <stdbool.h>
 
 #include "case.h"
+#include "vm.h"
 
-int verify_case(const struct case_def *c, const char *only_variant, int runs, int timeout_s, bool verbose);
+int verify_case(const struct case_def *c, const char *only_variant, int runs, int timeout_s, bool verbose,
+		enum accel_mode accel);
 
 #endif

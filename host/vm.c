@@ -1,10 +1,13 @@
+/* The QEMU command line and the accelerator decision. */
 #include "vm.h"
 #include "case.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,6 +39,23 @@ static void arg(struct argv_builder *b, const char *fmt, ...)
 	b->left -= (size_t)n + 1;
 }
 
+int vm_qemu_opt_escape(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (n + 2 >= len)
+			return -1;
+		if (*s == ',')
+			out[n++] = ',';
+		out[n++] = *s;
+	}
+	if (n >= len)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
 static void numa_args(struct argv_builder *b, const struct vm_config *c)
 {
 	int per_node = c->cpus / c->nnuma;
@@ -52,12 +72,58 @@ static void numa_args(struct argv_builder *b, const struct vm_config *c)
 	}
 }
 
-static void share_args(struct argv_builder *b, const char *id, const char *path, bool readonly)
+/* The host root, read-only: the guest runs host binaries and libraries
+ * from it. It is the guest's only share; nothing comes back through it. */
+static void root_share_args(struct argv_builder *b, const char *path)
 {
+	char escaped[8192];
+
+	if (vm_qemu_opt_escape(path, escaped, sizeof(escaped)) < 0) {
+		b->overflow = true;
+		return;
+	}
 	arg(b, "-fsdev");
-	arg(b, "local,id=%s,path=%s,security_model=none%s", id, path, readonly ? ",readonly=on,multidevs=remap" : "");
+	arg(b, "local,id=hostroot,path=%s,security_model=none,readonly=on,multidevs=remap", escaped);
 	arg(b, "-device");
-	arg(b, "virtio-9p-pci,fsdev=%s,mount_tag=%s", id, id);
+	arg(b, "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot");
+}
+
+/* ttyS0 is the console on QEMU's stdout; ttyS1 is the result channel. */
+static void serial_args(struct argv_builder *b)
+{
+	arg(b, "-serial");
+	arg(b, "stdio");
+	arg(b, "-chardev");
+	arg(b, "file,id=mmresults,path=/dev/fd/%d", VM_RESULTS_FD);
+	arg(b, "-serial");
+	arg(b, "chardev:mmresults");
+	arg(b, "-monitor");
+	arg(b, "none");
+}
+
+static void machine_args(struct argv_builder *b, const struct vm_config *c)
+{
+	arg(b, "-accel");
+	arg(b, "%s", c->kvm ? "kvm" : "tcg,thread=multi");
+	arg(b, "-cpu");
+	arg(b, "%s", c->kvm ? "host" : "max");
+	arg(b, "-machine");
+	arg(b, "%s%s", c->machine, c->iommu ? ",kernel-irqchip=split" : "");
+	arg(b, "-m");
+	arg(b, "%u", c->mem_mb);
+	arg(b, "-smp");
+	/* One socket per NUMA node, or the guest warns about the topology. */
+	arg(b, "%d,sockets=%d", c->cpus, c->nnuma > 0 ? c->nnuma : 1);
+	if (c->nnuma > 0)
+		numa_args(b, c);
+	if (c->iommu) {
+		arg(b, "-device");
+		arg(b, "intel-iommu,caching-mode=on");
+	}
+	for (int i = 0; i < c->ndevices; i++) {
+		arg(b, "-device");
+		arg(b, "%s", c->devices[i]);
+	}
 }
 
 int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t buflen)
@@ -71,53 +137,25 @@ int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t bufl
 	arg(&b, "-no-reboot");
 	arg(&b, "-display");
 	arg(&b, "none");
-	arg(&b, "-accel");
-	arg(&b, "%s", c->kvm ? "kvm" : "tcg,thread=multi");
-	arg(&b, "-cpu");
-	arg(&b, "%s", c->kvm ? "host" : "max");
-	arg(&b, "-machine");
-	arg(&b, "%s%s", c->machine, c->iommu ? ",kernel-irqchip=split" : "");
-	arg(&b, "-m");
-	arg(&b, "%u", c->mem_mb);
-	arg(&b, "-smp");
-	/* One socket per NUMA node, or the guest warns about the topology. */
-	arg(&b, "%d,sockets=%d", c->cpus, c->nnuma > 0 ? c->nnuma : 1);
-	if (c->nnuma > 0)
-		numa_args(&b, c);
-	if (c->iommu) {
-		arg(&b, "-device");
-		arg(&b, "intel-iommu,caching-mode=on");
-	}
-	for (int i = 0; i < c->ndevices; i++) {
-		arg(&b, "-device");
-		arg(&b, "%s", c->devices[i]);
-	}
-	arg(&b, "-serial");
-	arg(&b, "stdio");
-	arg(&b, "-monitor");
-	arg(&b, "none");
+	machine_args(&b, c);
+	serial_args(&b);
 	arg(&b, "-kernel");
 	arg(&b, "%s", c->kernel);
 	arg(&b, "-initrd");
 	arg(&b, "%s", c->initrd);
 	arg(&b, "-append");
 	arg(&b, "%s", c->cmdline);
-	share_args(&b, "hostroot", c->root_share, true);
-	share_args(&b, "mmout", c->out_share, false);
+	root_share_args(&b, c->root_share);
+	if (c->runas) {
+		/* Kernel, initrd and /dev/kvm are opened before the switch; the
+		 * 9p server then reads the host as this user, not as root. */
+		arg(&b, "-runas");
+		arg(&b, "%s", c->runas);
+	}
 	if (b.overflow)
 		return -1;
 	argv[b.argc] = NULL;
 	return b.argc;
-}
-
-bool vm_kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
 }
 
 void vm_kernel_cmdline(const struct case_def *c, char *out, size_t len)
@@ -127,4 +165,140 @@ void vm_kernel_cmdline(const struct case_def *c, char *out, size_t len)
 	 * oops=panic + panic=-1 + -no-reboot: the first oops ends the run. */
 	xsnprintf(out, len, "console=ttyS0 loglevel=5 oops=panic panic=-1 "
 		  "tsc=reliable no_timer_check%s%s", c->cmdline[0] ? " " : "", c->cmdline);
+}
+
+/* ---- the accelerator -------------------------------------------------- */
+
+int vm_accel_parse(const char *s, enum accel_mode *mode)
+{
+	static const char *const names[] = { [ACCEL_AUTO] = "auto", [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg" };
+
+	for (int i = 0; i < 3; i++)
+		if (s && !strcmp(s, names[i])) {
+			*mode = (enum accel_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+static bool has_word(const char *text, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = text; p && (p = strstr(p, word)); p += wl) {
+		bool start = p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == ':';
+		bool end = p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\t' || p[wl] == '\n';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/* Why KVM cannot run a normal guest here, or "" when it can. */
+static void kvm_obstacle(const struct accel_probe *p, char *why, size_t len)
+{
+	const char *mods = p->modules ? p->modules : "";
+	const char *flags = p->cpu_flags ? p->cpu_flags : "";
+	bool hw = has_word(flags, "vmx") || has_word(flags, "svm");
+	bool mod = has_word(mods, "kvm_intel") || has_word(mods, "kvm_amd");
+	const char *pvm = has_word(mods, "kvm_pvm") ? "; /dev/kvm is kvm_pvm" : "";
+
+	why[0] = '\0';
+	if (!p->kvm_opens)
+		snprintf(why, len, "/dev/kvm cannot be opened read-write%s", pvm);
+	else if (!hw)
+		snprintf(why, len, "no vmx/svm in /proc/cpuinfo%s", pvm);
+	else if (!mod)
+		snprintf(why, len, "neither kvm_intel nor kvm_amd is loaded%s", pvm);
+}
+
+void vm_accel_decide(enum accel_mode mode, const struct accel_probe *p, struct accel_choice *out)
+{
+	char why[200];
+
+	memset(out, 0, sizeof(*out));
+	out->usable = true;
+	if (mode == ACCEL_TCG) {
+		snprintf(out->reason, sizeof(out->reason), "tcg (--accel tcg)");
+		return;
+	}
+	kvm_obstacle(p, why, sizeof(why));
+	if (mode == ACCEL_KVM && why[0]) {
+		out->usable = false;
+		snprintf(out->reason, sizeof(out->reason), "KVM cannot run a normal guest here: %s", why);
+		return;
+	}
+	out->kvm = !why[0];
+	if (mode == ACCEL_KVM)
+		snprintf(out->reason, sizeof(out->reason), "kvm (--accel kvm)");
+	else if (out->kvm)
+		snprintf(out->reason, sizeof(out->reason), "kvm (/dev/kvm opens, vmx/svm and its module present)");
+	else
+		snprintf(out->reason, sizeof(out->reason), "tcg (%s)", why);
+}
+
+/* MMREPRO_HOST_ROOT lets the tests stand a fake /proc/cpuinfo and
+ * /sys/module in front of the real /dev/kvm, to drive the KVM fallback. */
+static void host_path(const char *path, char *out, size_t len)
+{
+	const char *root = getenv("MMREPRO_HOST_ROOT");
+
+	xsnprintf(out, len, "%s%s", root ? root : "", path);
+}
+
+static char *cpu_flags_line(void)
+{
+	char path[4096];
+	char *info, *line, *out;
+
+	host_path("/proc/cpuinfo", path, sizeof(path));
+	info = read_file_limited(path, 16u << 20, NULL);
+
+	if (!info)
+		return xstrdup("");
+	line = strstr(info, "\nflags");
+	out = line ? strndup(line + 1, strcspn(line + 1, "\n")) : NULL;
+	free(info);
+	return out ? out : xstrdup("");
+}
+
+static char *module_names(void)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	char path[4096];
+	DIR *d;
+	struct dirent *e;
+
+	host_path("/sys/module", path, sizeof(path));
+	d = opendir(path);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			fprintf(f, "%s\n", e->d_name);
+	if (d)
+		closedir(d);
+	fclose(f);
+	return text;
+}
+
+void vm_accel_choose(enum accel_mode mode, struct accel_choice *out)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	struct accel_probe p = { .kvm_opens = fd >= 0 };
+
+	if (fd >= 0)
+		close(fd);
+	p.cpu_flags = cpu_flags_line();
+	p.modules = module_names();
+	vm_accel_decide(mode, &p, out);
+	free((char *)p.cpu_flags);
+	free((char *)p.modules);
+}
+
+void vm_accel_fall_back(struct accel_state *s, const char *why)
+{
+	s->choice.kvm = false;
+	snprintf(s->choice.reason, sizeof(s->choice.reason), "tcg (KVM failed its first boot: %s)", why);
+	fprintf(stderr, "mmrepro: accel: %s\n", s->choice.reason);
 }

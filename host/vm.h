@@ -1,5 +1,5 @@
 /* The QEMU virtual machine: its command line, built from the case's VM
- * shape, and whether KVM can be used. */
+ * shape, and the choice of accelerator (KVM only where it truly works). */
 #ifndef MMREPRO_VM_H
 #define MMREPRO_VM_H
 
@@ -7,6 +7,10 @@
 #include <stddef.h>
 
 struct case_def;
+
+/* The guest's result channel is its second serial port (ttyS1), which QEMU
+ * writes to this inherited file descriptor of its own. */
+#define VM_RESULTS_FD 3
 
 struct vm_config {
 	const char *qemu;        /* qemu-system-x86_64 */
@@ -23,7 +27,7 @@ struct vm_config {
 	const char *initrd;
 	const char *cmdline;
 	const char *root_share;  /* shared read-only as mount tag "hostroot" */
-	const char *out_share;   /* the one writable share, tag "mmout" */
+	const char *runas;       /* user QEMU drops to after start-up, or NULL */
 };
 
 #define VM_MAX_ARGS 128
@@ -31,9 +35,44 @@ struct vm_config {
 /* Fills argv (NULL-terminated, strings owned by the caller's arena `buf`).
  * Returns argc or -1 when the arena is too small. */
 int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t buflen);
-/* True when /dev/kvm can be opened read-write. */
-bool vm_kvm_usable(void);
 /* The kernel command line for a case: console, panic behaviour, case extras. */
 void vm_kernel_cmdline(const struct case_def *c, char *out, size_t len);
+/* Copies s into out with every ',' doubled, as QEMU's option parser wants
+ * inside a "key=value,key=value" list. Returns -1 when it does not fit. */
+int vm_qemu_opt_escape(const char *s, char *out, size_t len);
+
+/* ---- the accelerator -------------------------------------------------- */
+
+enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+
+/* What the host offers, read once; the decision is a pure function of it. */
+struct accel_probe {
+	bool kvm_opens;          /* /dev/kvm opens read-write */
+	const char *cpu_flags;   /* the "flags" line of /proc/cpuinfo */
+	const char *modules;     /* names under /sys/module, one per line */
+};
+
+struct accel_choice {
+	bool kvm;
+	bool usable;             /* false: the mode asked for cannot work here */
+	char reason[256];        /* "tcg (no vmx/svm in /proc/cpuinfo; /dev/kvm is kvm_pvm)" */
+};
+
+/* Per command: the choice, and whether a KVM boot has been seen to work
+ * or has failed once (then every later run of the command uses TCG). */
+struct accel_state {
+	enum accel_mode mode;
+	struct accel_choice choice;
+	bool confirmed;
+	bool announced;
+};
+
+/* "auto", "kvm" or "tcg"; -1 for anything else. */
+int vm_accel_parse(const char *s, enum accel_mode *mode);
+void vm_accel_decide(enum accel_mode mode, const struct accel_probe *p, struct accel_choice *out);
+/* Probes this host and decides. The probe's strings are freed inside. */
+void vm_accel_choose(enum accel_mode mode, struct accel_choice *out);
+/* A KVM boot failed (reason says how): later runs use TCG. */
+void vm_accel_fall_back(struct accel_state *s, const char *why);
 
 #endif

@@ -2,6 +2,7 @@
 #include "suites.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static struct console_result run_sh(const char *script, int timeout, int idle, s
 
 	snprintf(log, 256, "%s/console.log", test_temp_dir());
 	console_run(argv, &o, &r);
+	console_result_free(&r);
 	return r;
 }
 
@@ -126,6 +128,7 @@ START_TEST(signal_interrupts_and_keeps_log)
 	console_run(argv, &o, &r);
 	ck_assert_int_eq(r.end, CONSOLE_INTERRUPTED);
 	ck_assert_int_eq(r.signal, SIGINT);
+	console_result_free(&r);
 	char *text = read_file(log, NULL);
 	ck_assert_ptr_nonnull(strstr(text, "before"));
 	free(text);
@@ -142,6 +145,8 @@ START_TEST(missing_binary_is_spawn_failure)
 	snprintf(log, sizeof(log), "%s/console.log", test_temp_dir());
 	console_run(argv, &o, &r);
 	ck_assert_int_eq(r.end, CONSOLE_SPAWN_FAILED);
+	ck_assert_ptr_nonnull(strstr(r.qemu_stderr, "cannot run /nonexistent/qemu"));
+	console_result_free(&r);
 }
 END_TEST
 
@@ -150,6 +155,125 @@ START_TEST(marks_are_recognised_only_at_line_start)
 	ck_assert_int_eq(console_line_mark("mmrepro-init: start", 19), MARK_INIT);
 	ck_assert_int_eq(console_line_mark("\rmmrepro-init: poweroff", 23), MARK_POWEROFF);
 	ck_assert_int_eq(console_line_mark("[ 1.0] echo mmrepro-init: start", 31), -1);
+}
+END_TEST
+
+static struct console_result run_opts_sh(const char *script, struct console_opts *o, char *log)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct console_result r;
+
+	snprintf(log, 256, "%s/console.log", test_temp_dir());
+	o->log_path = log;
+	o->signal_fd = -1;
+	if (!o->echo_fd)
+		o->echo_fd = -1;
+	o->max_log_bytes = o->max_log_bytes ? o->max_log_bytes : 1 << 20;
+	console_run(argv, o, &r);
+	return r;
+}
+
+START_TEST(kvm_internal_error_on_stderr_ends_the_run)
+{
+	char log[256];
+	struct console_opts o = { .timeout_s = 20, .idle_timeout_s = 20, .fatal_stderr = "KVM internal error" };
+	double t = now_seconds();
+	struct console_result r = run_opts_sh("echo 'KVM internal error. Suberror: 1' >&2; exec sleep 30", &o, log);
+
+	ck_assert_int_eq(r.end, CONSOLE_QEMU_FATAL);
+	ck_assert(now_seconds() - t < 5);
+	ck_assert_ptr_nonnull(strstr(r.qemu_stderr, "Suberror: 1"));
+	console_result_free(&r);
+}
+END_TEST
+
+START_TEST(silent_start_ends_at_the_probe_window)
+{
+	char log[256];
+	struct console_opts o = { .timeout_s = 20, .idle_timeout_s = 20, .start_probe_s = 1 };
+	struct console_result r = run_opts_sh("exec sleep 30", &o, log);
+
+	ck_assert_int_eq(r.end, CONSOLE_NO_START);
+	ck_assert(r.seconds < 5);
+	console_result_free(&r);
+	/* Output before the window keeps the run going. */
+	r = run_opts_sh("echo up; sleep 1.5; exit 0", &o, log);
+	ck_assert_int_eq(r.end, CONSOLE_EXITED);
+	console_result_free(&r);
+}
+END_TEST
+
+START_TEST(result_channel_is_collected_and_capped)
+{
+	char log[256];
+	struct console_opts o = { .timeout_s = 20, .idle_timeout_s = 20, .results_channel = true,
+				  .max_results_bytes = 100 };
+	struct console_result r = run_opts_sh("printf 'mmrepro-result x 1' >&3; echo err >&2; echo out", &o, log);
+
+	ck_assert_int_eq(r.end, CONSOLE_EXITED);
+	ck_assert_str_eq(r.results, "mmrepro-result x 1");
+	ck_assert(!r.results_overflow);
+	ck_assert_str_eq(r.qemu_stderr, "err\n");
+	console_result_free(&r);
+	r = run_opts_sh("head -c 100000 /dev/zero | tr '\\0' a >&3; echo done", &o, log);
+	ck_assert(r.results_overflow);
+	ck_assert_uint_eq(r.results_len, 100);
+	console_result_free(&r);
+	/* Without the channel, fd 3 leads nowhere. */
+	o.results_channel = false;
+	r = run_opts_sh("echo x >&3 && echo wrote", &o, log);
+	ck_assert_ptr_null(r.results);
+	console_result_free(&r);
+}
+END_TEST
+
+START_TEST(terminal_copy_is_sanitised_and_marks_have_lines)
+{
+	char log[256], echo_path[256];
+	int fd;
+	struct console_opts o = { .timeout_s = 20, .idle_timeout_s = 20 };
+
+	snprintf(echo_path, sizeof(echo_path), "%s/echo", test_temp_dir());
+	fd = open(echo_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	o.echo_fd = fd;
+	struct console_result r = run_opts_sh("printf 'a\\r\\n\\033[31mred\\007\\nmmrepro-init: workload-start w\\n'", &o, log);
+	close(fd);
+	char *echoed = read_file(echo_path, NULL), *logged = read_file(log, NULL);
+	ck_assert_str_eq(echoed, "a\n?[31mred?\nmmrepro-init: workload-start w\n");
+	/* The log itself keeps the console's bytes as they were. */
+	ck_assert_ptr_nonnull(strstr(logged, "\033[31mred"));
+	ck_assert_int_eq(r.mark_line[MARK_WORKLOAD_START], 3);
+	free(echoed);
+	free(logged);
+	console_result_free(&r);
+}
+END_TEST
+
+/* The runner dies by SIGKILL mid-run: the supervisor takes QEMU with it. */
+START_TEST(qemu_dies_with_a_killed_runner)
+{
+	char pidfile[256], script[512], log[256];
+	pid_t runner;
+	char *pid = NULL;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/qemu.pid", test_temp_dir());
+	snprintf(script, sizeof(script), "echo $$ > %s; echo up; exec sleep 60", pidfile);
+	runner = fork();
+	if (runner == 0) {
+		struct console_opts o = { .timeout_s = 60, .idle_timeout_s = 60 };
+		run_opts_sh(script, &o, log);
+		_exit(0);
+	}
+	for (int i = 0; i < 100 && !(pid = read_file(pidfile, NULL)); i++)
+		usleep(50000);
+	ck_assert_ptr_nonnull(pid);
+	ck_assert(process_alive(atoi(pid)));
+	kill(runner, SIGKILL);
+	waitpid(runner, NULL, 0);
+	for (int i = 0; i < 40 && process_alive(atoi(pid)); i++)
+		usleep(50000);
+	ck_assert_msg(!process_alive(atoi(pid)), "QEMU stand-in %s outlived its runner", pid);
+	free(pid);
 }
 END_TEST
 
@@ -167,6 +291,11 @@ Suite *console_suite(void)
 	tcase_add_test(t, signal_interrupts_and_keeps_log);
 	tcase_add_test(t, missing_binary_is_spawn_failure);
 	tcase_add_test(t, marks_are_recognised_only_at_line_start);
+	tcase_add_test(t, kvm_internal_error_on_stderr_ends_the_run);
+	tcase_add_test(t, silent_start_ends_at_the_probe_window);
+	tcase_add_test(t, result_channel_is_collected_and_capped);
+	tcase_add_test(t, terminal_copy_is_sanitised_and_marks_have_lines);
+	tcase_add_test(t, qemu_dies_with_a_killed_runner);
 	suite_add_tcase(s, t);
 	return s;
 }

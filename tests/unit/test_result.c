@@ -163,6 +163,96 @@ START_TEST(files_are_written_and_parse_back)
 }
 END_TEST
 
+START_TEST(crash_before_the_workload_is_untestable_unless_the_case_says_bug)
+{
+	struct console_result con = console_with(CONSOLE_EXITED, false);
+	struct run_result r = with_workload(NULL);
+
+	r.report.crash = true;
+	strcpy(r.report.title, "kernel panic: VFS: Unable to mount root fs on unknown-block(0,0)");
+	strcpy(r.qemu_error, "qemu-system-x86_64: warning: x");
+	result_decide(&r, &con, NULL);
+	ck_assert_int_eq(r.verdict, V_BROK);
+	ck_assert_int_eq(verdict_exit_code(r.verdict), 125);
+	ck_assert_ptr_nonnull(strstr(r.reason, "kernel crashed before the workload: kernel panic: VFS"));
+	ck_assert_ptr_nonnull(strstr(r.reason, "; qemu: qemu-system-x86_64: warning: x"));
+	/* The title stays for result.json. */
+	ck_assert_str_eq(r.report.title, "kernel panic: VFS: Unable to mount root fs on unknown-block(0,0)");
+
+	r = with_workload(NULL);
+	r.boot_failure_is_bug = true;
+	r.report.crash = true;
+	strcpy(r.report.title, "kernel BUG in start_kernel");
+	result_decide(&r, &con, NULL);
+	ck_assert_int_eq(r.verdict, V_FAIL);
+	ck_assert_str_eq(r.reason, "boot failure: kernel BUG in start_kernel");
+	/* A hang before the workload, too. */
+	con = console_with(CONSOLE_IDLE, false);
+	r = with_workload(NULL);
+	r.boot_failure_is_bug = true;
+	result_decide(&r, &con, NULL);
+	ck_assert_int_eq(r.verdict, V_FAIL);
+}
+END_TEST
+
+START_TEST(guest_reasons_are_sanitised)
+{
+	struct console_result con = console_with(CONSOLE_EXITED, true);
+	struct run_result r = with_workload("{\"verdict\":\"FAIL\",\"reason\":\"\\u001b[2Jgone\\r\\nline\"}");
+
+	result_decide(&r, &con, "exit=1");
+	ck_assert_int_eq(r.verdict, V_FAIL);
+	ck_assert_str_eq(r.reason, "?[2Jgone??line");
+	json_object_put(r.workload);
+}
+END_TEST
+
+static struct guest_results channel(const char *text, size_t max)
+{
+	struct guest_results g;
+
+	result_parse_channel(text, strlen(text), max, &g);
+	return g;
+}
+
+START_TEST(result_channel_is_parsed_strictly)
+{
+	struct guest_results g = channel("mmrepro-result workload.status 6\nexit=0\n"
+					 "mmrepro-result workload.json 2\n{}\nmmrepro-result-end\n", 100);
+
+	ck_assert_str_eq(g.status, "exit=0");
+	ck_assert_str_eq(g.json, "{}");
+	ck_assert_str_eq(g.problem, "");
+	result_free_channel(&g);
+	/* A body may hold anything, newlines and NULs included; its length rules. */
+	g = channel("mmrepro-result workload.json 5\na\nb\nc\n", 100);
+	ck_assert_str_eq(g.json, "a\nb\nc");
+	result_free_channel(&g);
+
+	const char *bad[][2] = {
+		{ "mmrepro-result ../../etc/passwd 1\nx\n", "malformed record header" },
+		{ "mmrepro-result shadow 1\nx\n", "unknown record name" },
+		{ "mmrepro-result workload.json 1\nx\nmmrepro-result workload.json 1\ny\n", "repeated record" },
+		{ "mmrepro-result workload.json 1000\nx\n", "record over the size limit" },
+		{ "mmrepro-result workload.json 50\nshort\n", "truncated record" },
+		{ "mmrepro-result workload.json 99999999999999999999999\nx\n", "malformed record header" },
+		{ "mmrepro-result workload.json -1\nx\n", "malformed record header" },
+		{ "garbage\n", "malformed record header" },
+		{ "mmrepro-result workload.status 3\na\rb\n", "status with a line break" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		g = channel(bad[i][0], 100);
+		ck_assert_msg(!strcmp(g.problem, bad[i][1]), "row %zu: got '%s'", i, g.problem);
+		result_free_channel(&g);
+	}
+	/* What came before a bad record is kept. */
+	g = channel("mmrepro-result workload.status 6\nexit=0\nmmrepro-result evil 1\nx\n", 100);
+	ck_assert_str_eq(g.status, "exit=0");
+	ck_assert_ptr_null(g.json);
+	result_free_channel(&g);
+}
+END_TEST
+
 Suite *result_suite(void)
 {
 	Suite *s = suite_create("result");
@@ -175,6 +265,9 @@ Suite *result_suite(void)
 	tcase_add_test(t, interrupt_is_reported);
 	tcase_add_test(t, exit_codes_follow_git_bisect);
 	tcase_add_test(t, files_are_written_and_parse_back);
+	tcase_add_test(t, crash_before_the_workload_is_untestable_unless_the_case_says_bug);
+	tcase_add_test(t, guest_reasons_are_sanitised);
+	tcase_add_test(t, result_channel_is_parsed_strictly);
 	suite_add_tcase(s, t);
 	return s;
 }
