@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -81,12 +82,12 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 
 static int resolve_deb_source(struct build *b, const char *which)
 {
-	char cmd[256], *ver;
+	char package[64], *ver;
 
 	if (strcmp(which, "deb-6.12") && strcmp(which, "deb-6.1"))
 		return fail(b, EXIT_USAGE, "--kernel src:%s: Debian sources are src:deb-6.12 or src:deb-6.1", which);
-	snprintf(cmd, sizeof(cmd), "dpkg-query -W -f='${Version}' linux-source-%s 2>/dev/null", which + 4);
-	ver = capture_cmd(cmd);
+	xsnprintf(package, sizeof(package), "linux-source-%s", which + 4);
+	ver = capture_argv((char *[]){ "dpkg-query", "-W", "-f=${Version}", package, NULL }, NULL);
 	if (!ver || !*ver) {
 		free(ver);
 		return fail(b, EXIT_UNTESTABLE, "--kernel src:%s: linux-source-%s is not installed; run ./run.sh setup",
@@ -103,21 +104,60 @@ static int resolve_deb_source(struct build *b, const char *which)
 	return 0;
 }
 
+/* Whether dir is inside a git work tree or is a git dir. */
+static bool is_git_repository(const char *dir)
+{
+	char *out = capture_argv((char *[]){ "git", "-C", (char *)dir, "rev-parse", "--git-dir", NULL }, NULL);
+	bool yes = out != NULL;
+
+	free(out);
+	return yes;
+}
+
+/* The full hash of REV in repo, or NULL when it names no commit. */
+static char *commit_of(const char *repo, const char *rev)
+{
+	char *arg, *sha;
+
+	if (asprintf(&arg, "%s^{commit}", rev) < 0)
+		return NULL;
+	sha = capture_argv((char *[]){ "git", "-C", (char *)repo, "rev-parse", "--verify", "-q", arg, NULL }, NULL);
+	free(arg);
+	if (sha && strlen(sha) < 40) {
+		free(sha);
+		sha = NULL;
+	}
+	return sha;
+}
+
+static int check_git_spec(struct build *b, const char *spec, const char *repo, const char *rev)
+{
+	struct stat st;
+
+	if (stat(repo, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail(b, EXIT_USAGE, "--kernel git:%s: %s is not a directory", spec, repo);
+	if (!is_git_repository(repo))
+		return fail(b, EXIT_USAGE, "--kernel git:%s: %s is not a git repository", spec, repo);
+	/* rev-parse would take "-x^{commit}" for an option. */
+	if (rev[0] == '-')
+		return fail(b, EXIT_USAGE, "--kernel git:%s: REV '%s' starts with '-'", spec, rev);
+	return 0;
+}
+
 static int resolve_git_source(struct build *b, const char *spec)
 {
-	char repo[PATH_MAX], cmd[PATH_MAX + 128], hash[65], *at, *sha;
+	char repo[PATH_MAX], hash[65], *at, *sha;
+	int rc;
 
 	xsnprintf(repo, sizeof(repo), "%s", spec);
 	at = strrchr(repo, '@');
 	if (!at || !at[1])
 		return fail(b, EXIT_USAGE, "--kernel git:%s: expected git:/path/to/linux@REV", spec);
 	*at = '\0';
-	snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse --verify -q '%s^{commit}'", repo, at + 1);
-	sha = capture_cmd(cmd);
-	if (!sha || strlen(sha) < 40) {
-		free(sha);
-		return fail(b, EXIT_UNTESTABLE, "--kernel git:%s: '%s' is not a commit in %s", spec, at + 1, repo);
-	}
+	if ((rc = check_git_spec(b, spec, repo, at + 1)))
+		return rc;
+	if (!(sha = commit_of(repo, at + 1)))
+		return fail(b, EXIT_USAGE, "--kernel git:%s: '%s' is not a commit in %s", spec, at + 1, repo);
 	sha256_hex(repo, strlen(repo), hash);
 	snprintf(b->src.base, sizeof(b->src.base), "git-%.16s", hash);
 	snprintf(b->src.identity, sizeof(b->src.identity), "git %s", sha);
@@ -130,10 +170,15 @@ static int resolve_git_source(struct build *b, const char *spec)
 
 static int resolve_dir_source(struct build *b, const char *path)
 {
-	char abs[PATH_MAX], hash[65];
+	char abs[PATH_MAX], hash[65], mk[PATH_MAX + 16], x86[PATH_MAX + 16];
+	struct stat st;
 
-	if (!realpath(path, abs) || !file_exists(abs))
+	if (!realpath(path, abs) || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode))
 		return fail(b, EXIT_USAGE, "--kernel dir:%s: no such directory", path);
+	xsnprintf(mk, sizeof(mk), "%s/Makefile", abs);
+	xsnprintf(x86, sizeof(x86), "%s/arch/x86", abs);
+	if (!file_exists(mk) || !file_exists(x86))
+		return fail(b, EXIT_USAGE, "--kernel dir:%s: not a kernel tree (it needs a Makefile and arch/x86)", path);
 	if (b->req->series)
 		return fail(b, EXIT_USAGE, "--kernel dir:%s: dir: trees are built as they are and never "
 			    "modified; use git:TREE@REV or src: to apply --series", path);
@@ -184,27 +229,61 @@ static int lock_base(struct build *b)
 	return fd;
 }
 
-static int git(struct build *b, const char *tree, const char *args)
+/* git -C tree ARGS... (NULL-terminated), output appended to the build log.
+ * Returns 0 when git exited 0. */
+static int git(struct build *b, const char *tree, ...) __attribute__((sentinel));
+static int git(struct build *b, const char *tree, ...)
 {
-	char cmd[PATH_MAX * 2 + 256];
+	va_list ap;
+	size_t n = 0;
+	char **argv;
+	int rc;
 
-	snprintf(cmd, sizeof(cmd), "git -C '%s' %s >>'%s' 2>&1", tree, args, b->log);
-	return system(cmd) == 0 ? 0 : -1;
+	va_start(ap, tree);
+	while (va_arg(ap, const char *))
+		n++;
+	va_end(ap);
+	argv = xcalloc(n + 4, sizeof(*argv));
+	argv[0] = "git";
+	argv[1] = "-C";
+	argv[2] = (char *)tree;
+	va_start(ap, tree);
+	for (size_t i = 0; i < n; i++)
+		argv[3 + i] = va_arg(ap, char *);
+	va_end(ap);
+	rc = run_cmd(argv, b->log, NULL);
+	free(argv);
+	return rc == 0 ? 0 : -1;
 }
 
 /* A Debian tarball becomes a git repository once, so that resetting it
  * between series rewrites (and re-timestamps) only the files that differ. */
 static int adopt_tree_as_git(struct build *b)
 {
-	if (git(b, b->src.tree, "init -q") || git(b, b->src.tree, "add -A -f .") ||
-	    git(b, b->src.tree, "-c user.name=mmrepro -c user.email=mmrepro@localhost commit -q -m pristine"))
+	const char *tree = b->src.tree;
+
+	if (git(b, tree, "init", "-q", NULL) || git(b, tree, "add", "-A", "-f", ".", NULL) ||
+	    git(b, tree, "-c", "user.name=mmrepro", "-c", "user.email=mmrepro@localhost", "commit", "-q", "-m",
+		"pristine", NULL))
 		return -1;
 	return 0;
 }
 
+/* Unpacks the Debian tarball into a fresh tmp dir. */
+static int unpack_deb_tarball(struct build *b, const char *tmp)
+{
+	char tarball[PATH_MAX];
+
+	xsnprintf(tarball, sizeof(tarball), "/usr/src/linux-source-%s.tar.xz", b->src.version);
+	if (remove_tree(tmp) < 0 || mkdir_p(tmp, 0755) < 0)
+		return -1;
+	return run_cmd((char *[]){ "tar", "-C", (char *)tmp, "--strip-components=1", "-xaf", tarball, NULL },
+		       b->log, NULL) == 0 ? 0 : -1;
+}
+
 static int prepare_deb_tree(struct build *b)
 {
-	char ready[PATH_MAX + 16], cmd[PATH_MAX * 2 + 256], tmp[PATH_MAX + 16], *have;
+	char ready[PATH_MAX + 16], tmp[PATH_MAX + 16], *have;
 
 	xsnprintf(ready, sizeof(ready), "%s.ready", b->src.tree);
 	have = read_file(ready, NULL);
@@ -216,13 +295,10 @@ static int prepare_deb_tree(struct build *b)
 	fprintf(stderr, "mmrepro: unpacking linux-source-%s %s into %s\n", b->src.version, b->src.deb_version,
 		b->src.tree);
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp", b->src.tree);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && tar -C '%s' --strip-components=1 "
-		 "-xaf /usr/src/linux-source-%s.tar.xz >>'%s' 2>&1", tmp, tmp, tmp, b->src.version, b->log);
-	if (system(cmd) != 0)
+	if (unpack_deb_tarball(b, tmp) < 0)
 		return fail(b, EXIT_UNTESTABLE, "cannot unpack /usr/src/linux-source-%s.tar.xz (see %s)",
 			    b->src.version, b->log);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mv '%s' '%s'", b->src.tree, tmp, b->src.tree);
-	if (system(cmd) != 0)
+	if (remove_tree(b->src.tree) < 0 || rename(tmp, b->src.tree) < 0)
 		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place", tmp);
 	if (adopt_tree_as_git(b) < 0)
 		return fail(b, EXIT_UNTESTABLE, "cannot make %s a git repository (see %s)", b->src.tree, b->log);
@@ -232,15 +308,13 @@ static int prepare_deb_tree(struct build *b)
 
 static int prepare_git_tree(struct build *b)
 {
-	char args[PATH_MAX + 128];
 	const char *repo = b->src.repo;
 
 	if (!file_exists(b->src.tree)) {
 		char parent[PATH_MAX + 16];
 		xsnprintf(parent, sizeof(parent), "%s/worktrees", b->cache);
 		mkdir_p(parent, 0755);
-		snprintf(args, sizeof(args), "worktree add -f --detach '%s' %s", b->src.tree, b->src.rev);
-		if (git(b, repo, args))
+		if (git(b, repo, "worktree", "add", "-f", "--detach", b->src.tree, b->src.rev, NULL))
 			return fail(b, EXIT_UNTESTABLE, "git worktree add %s in %s failed (see %s)",
 				    b->src.tree, repo, b->log);
 	}
@@ -251,12 +325,10 @@ static int prepare_git_tree(struct build *b)
  * with fresh mtimes, so make recompiles exactly what changed. */
 static int reset_tree(struct build *b)
 {
-	char args[128];
-
 	if (b->src.mutable_tree)
 		return 0;
-	snprintf(args, sizeof(args), "checkout -q -f --detach %s", b->src.rev[0] ? b->src.rev : "HEAD");
-	if (git(b, b->src.tree, args) || git(b, b->src.tree, "clean -q -fdx"))
+	if (git(b, b->src.tree, "checkout", "-q", "-f", "--detach", b->src.rev[0] ? b->src.rev : "HEAD", NULL) ||
+	    git(b, b->src.tree, "clean", "-q", "-fdx", NULL))
 		return fail(b, EXIT_UNTESTABLE, "cannot reset %s (see %s)", b->src.tree, b->log);
 	return 0;
 }
@@ -411,20 +483,33 @@ static int verify_config(struct build *b, const char *config_path)
 
 static int kmake(struct build *b, const char *target, bool progress);
 
+/* merge_config.sh -m -O . .config FRAGMENTS..., run in the object dir. */
+static int merge_fragments(struct build *b)
+{
+	char script[PATH_MAX + 64];
+	char **argv = xcalloc((size_t)b->nfrags + 7, sizeof(*argv));
+	int n = 0, rc;
+
+	xsnprintf(script, sizeof(script), "%s/scripts/kconfig/merge_config.sh", b->src.tree);
+	argv[n++] = script;
+	argv[n++] = "-m";
+	argv[n++] = "-O";
+	argv[n++] = ".";
+	argv[n++] = ".config";
+	for (int i = 0; i < b->nfrags; i++)
+		argv[n++] = b->frags[i];
+	rc = run_cmd(argv, b->log, b->src.obj);
+	free(argv);
+	return rc == 0 ? 0 : -1;
+}
+
 static int configure(struct build *b)
 {
-	char cmd[PATH_MAX * 4 + BUILD_MAX_CONFIGS * PATH_MAX], config[PATH_MAX + 16];
-	size_t n;
+	char config[PATH_MAX + 16];
 
 	if (kmake(b, "tinyconfig", false))
 		return fail(b, EXIT_UNTESTABLE, "make tinyconfig failed in %s (see %s)", b->src.tree, b->log);
-	n = (size_t)snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/scripts/kconfig/merge_config.sh' -m -O . .config",
-			     b->src.obj, b->src.tree);
-	for (int i = 0; i < b->nfrags && n < sizeof(cmd); i++)
-		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " '%s'", b->frags[i]);
-	if (n < sizeof(cmd))
-		snprintf(cmd + n, sizeof(cmd) - n, " >>'%s' 2>&1", b->log);
-	if (system(cmd) != 0)
+	if (merge_fragments(b) < 0)
 		return fail(b, EXIT_UNTESTABLE, "merge_config.sh failed (see %s)", b->log);
 	if (kmake(b, "olddefconfig", false))
 		return fail(b, EXIT_UNTESTABLE, "make olddefconfig failed (see %s)", b->log);
@@ -434,15 +519,22 @@ static int configure(struct build *b)
 
 /* ---- make with progress and Ctrl-C -------------------------------------- */
 
+/* The *.o files under obj (any type, like find -name '*.o'). */
 static long count_objects(const char *obj)
 {
-	char cmd[PATH_MAX + 64], *out;
-	long n;
+	char *roots[] = { (char *)obj, NULL };
+	FTS *walk = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR | FTS_NOSTAT, NULL);
+	FTSENT *e;
+	long n = 0;
 
-	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.o' 2>/dev/null | wc -l", obj);
-	out = capture_cmd(cmd);
-	n = out ? atol(out) : 0;
-	free(out);
+	if (!walk)
+		return 0;
+	while ((e = fts_read(walk))) {
+		size_t len = strlen(e->fts_name);
+		if (e->fts_info != FTS_DP && len >= 2 && !strcmp(e->fts_name + len - 2, ".o"))
+			n++;
+	}
+	fts_close(walk);
 	return n;
 }
 
@@ -457,6 +549,26 @@ static void show_progress(const char *phase, long done, long total, double start
 		fprintf(stderr, "\r[build] %-8s %ld objects %dm%02ds ", phase, done, secs / 60, secs % 60);
 }
 
+/* What `command -v name` finds: an executable file in a $PATH directory
+ * (an empty entry being the current one). */
+static bool program_on_path(const char *name)
+{
+	const char *path = getenv("PATH"), *dir, *end;
+	char full[PATH_MAX];
+	struct stat st;
+
+	for (dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; dir; dir = *end ? end + 1 : NULL) {
+		end = dir + strcspn(dir, ":");
+		if (end == dir)
+			snprintf(full, sizeof(full), "./%s", name);
+		else if (snprintf(full, sizeof(full), "%.*s/%s", (int)(end - dir), dir, name) >= (int)sizeof(full))
+			continue;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void child_exec_make(struct build *b, const char *target, int out_fd)
 {
 	char o[PATH_MAX + 4], jobs[16], cc[32] = "CC=gcc";
@@ -469,7 +581,7 @@ static void child_exec_make(struct build *b, const char *target, int out_fd)
 	dup2(out_fd, 2);
 	snprintf(o, sizeof(o), "O=%s", b->src.obj);
 	snprintf(jobs, sizeof(jobs), "-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	if (system("command -v ccache >/dev/null 2>&1") == 0)
+	if (program_on_path("ccache"))
 		snprintf(cc, sizeof(cc), "CC=ccache gcc");
 	{
 		char ccdir[PATH_MAX + 16];
@@ -574,8 +686,17 @@ void build_cache_key(const char *source, const char *compiler, const char *const
 static int compute_key(struct build *b)
 {
 	char *patches[SERIES_MAX_PATCHES + 1] = { 0 }, *frags[BUILD_MAX_CONFIGS + 5] = { 0 };
-	char *gcc = capture_cmd("gcc --version | head -1");
+	char *gcc = capture_argv((char *[]){ "gcc", "--version", NULL }, NULL);
 	int rc = 0;
+
+	/* Only the first line (what `gcc --version | head -1` gave), with the
+	 * same trailing-blank trim, so existing cache keys stay valid. */
+	if (gcc) {
+		size_t n = strcspn(gcc, "\n");
+		while (n > 0 && (gcc[n - 1] == ' ' || gcc[n - 1] == '\n'))
+			n--;
+		gcc[n] = '\0';
+	}
 
 	for (int i = 0; i < b->series.npatches && !rc; i++)
 		if (!(patches[i] = read_file(b->series.patches[i], NULL)))
@@ -659,14 +780,31 @@ static int store_outputs(struct build *b, double seconds)
 	return 0;
 }
 
+/* Where the last `lines` lines of text start (tail -n: a final newline
+ * ends the last line rather than starting an empty one). */
+static const char *last_lines(const char *text, size_t len, int lines)
+{
+	const char *p = text + len;
+
+	if (p > text && p[-1] == '\n')
+		p--;
+	while (p > text) {
+		if (p[-1] == '\n' && --lines == 0)
+			break;
+		p--;
+	}
+	return p;
+}
+
 static void print_log_tail(const char *log)
 {
-	char cmd[PATH_MAX + 32];
+	size_t len;
+	char *text = read_file(log, &len);
 
 	fprintf(stderr, "---- last lines of %s ----\n", log);
-	snprintf(cmd, sizeof(cmd), "tail -n 25 '%s' >&2", log);
-	if (system(cmd) != 0)
-		return;
+	if (text)
+		fputs(last_lines(text, len, 25), stderr);
+	free(text);
 }
 
 static int build_locked(struct build *b)
@@ -717,44 +855,54 @@ static int detect_version(struct build *b)
 	return 0;
 }
 
-int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen)
+/* Everything after the series is loaded: the source, the key, the cache
+ * lookup and, on a miss, the build under the base's lock. */
+static int resolve_and_build(struct build *b, struct kernel *k)
 {
-	struct build b = { .req = req, .err = err, .errlen = errlen };
+	const struct build_request *req = b->req;
 	char logdir[PATH_MAX + 16], complete[PATH_MAX + 32];
 	int rc, lock;
 
-	build_cache_dir(b.cache, sizeof(b.cache));
-	if ((rc = resolve_source(&b)))
+	if ((rc = resolve_source(b)))
 		return rc;
-	if (req->series && series_load(req->series, &b.series, err, errlen) < 0)
-		return EXIT_USAGE;
-	xsnprintf(b.src.obj, sizeof(b.src.obj), "%s/obj/%s", b.cache, b.src.base);
-	detect_version(&b);
-	if ((rc = collect_fragments(&b)) || (rc = compute_key(&b)))
+	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s", b->cache, b->src.base);
+	detect_version(b);
+	if ((rc = collect_fragments(b)) || (rc = compute_key(b)))
 		return rc;
-	xsnprintf(complete, sizeof(complete), "%s/meta.json", b.out);
-	if (!b.src.mutable_tree && file_exists(complete)) {
-		fill_kernel(&b, k);
+	xsnprintf(complete, sizeof(complete), "%s/meta.json", b->out);
+	if (!b->src.mutable_tree && file_exists(complete)) {
+		fill_kernel(b, k);
 		return 0;
 	}
-	xsnprintf(logdir, sizeof(logdir), "%s/logs", b.cache);
+	xsnprintf(logdir, sizeof(logdir), "%s/logs", b->cache);
 	mkdir_p(logdir, 0755);
-	mkdir_p(b.src.obj, 0755);
-	xsnprintf(b.log, sizeof(b.log), "%s/%s-%d.log", logdir, b.key, (int)getpid());
+	mkdir_p(b->src.obj, 0755);
+	xsnprintf(b->log, sizeof(b->log), "%s/%s-%d.log", logdir, b->key, (int)getpid());
 	fprintf(stderr, "mmrepro: building %s%s%s (key %s, log %s)\n", req->spec, req->series ? " + " : "",
-		req->series ? req->series : "", b.key, b.log);
-	lock = lock_base(&b);
+		req->series ? req->series : "", b->key, b->log);
+	lock = lock_base(b);
 	if (lock < 0)
-		return fail(&b, EXIT_UNTESTABLE, "cannot lock the build dir of %s", b.src.base);
+		return fail(b, EXIT_UNTESTABLE, "cannot lock the build dir of %s", b->src.base);
 	/* Another process may have finished the same key while we waited. */
-	if (!b.src.mutable_tree && file_exists(complete))
-		rc = 0;
-	else
-		rc = build_locked(&b);
+	rc = !b->src.mutable_tree && file_exists(complete) ? 0 : build_locked(b);
 	close(lock);
-	series_free(&b.series);
 	if (!rc)
-		fill_kernel(&b, k);
+		fill_kernel(b, k);
+	return rc;
+}
+
+int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen)
+{
+	struct build b = { .req = req, .err = err, .errlen = errlen };
+	int rc;
+
+	build_cache_dir(b.cache, sizeof(b.cache));
+	/* The series first: a bad one is a usage error, reported before any
+	 * source is looked up, let alone unpacked. */
+	if (req->series && series_load(req->series, &b.series, err, errlen) < 0)
+		return EXIT_USAGE;
+	rc = resolve_and_build(&b, k);
+	series_free(&b.series);
 	return rc;
 }
 
@@ -817,14 +965,68 @@ int build_cache_ls(void)
 	return 0;
 }
 
+/* find -atime/-mtime +N: more than N whole days old. */
+static bool older_than_days(time_t when, time_t now, int days)
+{
+	return (now - when) / 86400 > days;
+}
+
+/* Incomplete outputs of crashed builds (*.tmp-*), and kernels whose dirs
+ * were not used for keep_days days. */
+static int gc_kernels(const char *cache, int keep_days, time_t now)
+{
+	char dir[PATH_MAX + 16], path[PATH_MAX * 2];
+	struct dirent **list;
+	int n, rc = 0;
+
+	xsnprintf(dir, sizeof(dir), "%s/kernels", cache);
+	n = scandir(dir, &list, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (strcmp(name, ".") && strcmp(name, "..") && lstat(path, &st) == 0) {
+			bool incomplete = strstr(name, ".tmp-") != NULL;
+			bool stale = !incomplete && S_ISDIR(st.st_mode) && older_than_days(st.st_atime, now, keep_days);
+			if (stale)
+				printf("%s\n", path);
+			if ((incomplete || stale) && remove_tree(path) < 0)
+				rc = -1;
+		}
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	return rc;
+}
+
+/* Build logs older than keep_days days. */
+static int gc_logs(const char *cache, int keep_days, time_t now)
+{
+	char dir[PATH_MAX + 16], *roots[] = { dir, NULL };
+	FTS *walk;
+	FTSENT *e;
+	int rc = 0;
+
+	xsnprintf(dir, sizeof(dir), "%s/logs", cache);
+	if (!file_exists(dir) || !(walk = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL)))
+		return 0;
+	while ((e = fts_read(walk)))
+		if (e->fts_info == FTS_F && older_than_days(e->fts_statp->st_mtime, now, keep_days) &&
+		    unlink(e->fts_path) < 0)
+			rc = -1;
+	fts_close(walk);
+	return rc;
+}
+
 int build_cache_gc(int keep_days)
 {
-	char dir[PATH_MAX], cmd[PATH_MAX * 2];
+	char cache[PATH_MAX];
+	time_t now = time(NULL);
+	int kernels, logs;
 
-	build_cache_dir(dir, sizeof(dir));
-	/* Incomplete outputs of crashed builds, and kernels unused for N days. */
-	snprintf(cmd, sizeof(cmd), "find '%s/kernels' -mindepth 1 -maxdepth 1 -name '*.tmp-*' -exec rm -rf {} + ; "
-		 "find '%s/kernels' -mindepth 1 -maxdepth 1 -type d -atime +%d -print -exec rm -rf {} + ; "
-		 "find '%s/logs' -type f -mtime +%d -delete", dir, dir, keep_days, dir, keep_days);
-	return system(cmd) == 0 ? 0 : EXIT_UNTESTABLE;
+	build_cache_dir(cache, sizeof(cache));
+	kernels = gc_kernels(cache, keep_days, now);
+	logs = gc_logs(cache, keep_days, now);
+	return kernels || logs ? EXIT_UNTESTABLE : 0;
 }

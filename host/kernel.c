@@ -113,6 +113,22 @@ static int parse_image_opts(char *opts, struct kernel *k, const char *spec, char
 	return 0;
 }
 
+/* The paths given as image: options must exist. */
+static int check_image_opts(const struct kernel *k, const char *spec, char *err, size_t errlen)
+{
+	const struct {
+		const char *what, *path;
+	} opts[] = { { "modules dir", k->modules_dir }, { "config", k->config }, { "vmlinux", k->vmlinux } };
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (opts[i].path[0] && !file_exists(opts[i].path)) {
+			snprintf(err, errlen, "--kernel %s: %s %s does not exist", spec, opts[i].what, opts[i].path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int resolve_image(const char *spec, struct kernel *k, char *err, size_t errlen)
 {
 	char buf[3 * PATH_MAX], *comma;
@@ -126,14 +142,16 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 			return rc;
 	}
 	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s", buf);
+	if (!file_exists(k->bzimage)) {
+		snprintf(err, errlen, "--kernel %s: %s does not exist", spec, k->bzimage);
+		return EXIT_USAGE;
+	}
 	if (kernel_image_release(k->bzimage, k->release, sizeof(k->release)) < 0) {
 		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage", spec, k->bzimage);
-		return EXIT_UNTESTABLE;
+		return EXIT_USAGE;
 	}
-	if (k->modules_dir[0] && !file_exists(k->modules_dir)) {
-		snprintf(err, errlen, "--kernel %s: modules dir %s does not exist", spec, k->modules_dir);
-		return EXIT_UNTESTABLE;
-	}
+	if (check_image_opts(k, spec, err, errlen))
+		return EXIT_USAGE;
 	if (!k->config[0]) {
 		/* A built tree keeps .config next to arch/x86/boot/bzImage. */
 		char guess[PATH_MAX + 32];

@@ -22,9 +22,10 @@ struct kernel {
 
 /* True for specs that need a build (src:, git:, dir:). */
 bool kernel_spec_needs_build(const char *spec);
-/* Resolves a prebuilt spec (deb:6.12, deb:6.1, image:PATH[,modules=DIR][,config=FILE]).
- * Returns 0, or an exit code (EXIT_USAGE for a bad spec, EXIT_UNTESTABLE
- * for a missing kernel) with a message naming the spec in err. */
+/* Resolves a prebuilt spec (deb:6.12, deb:6.1, image:PATH[,modules=DIR][,config=FILE][,vmlinux=FILE]).
+ * Returns 0, or an exit code (EXIT_USAGE for a bad spec, including an image:
+ * path that is missing or no bzImage; EXIT_UNTESTABLE for a Debian kernel
+ * that is not installed) with a message naming the spec in err. */
 int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen);
 /* Reads the version string from a bzImage's setup header. */
 int kernel_image_release(const char *bzimage, char *out, size_t len);

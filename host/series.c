@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,8 +17,7 @@ void series_free(struct series *s)
 		free(s->patches[i]);
 	s->npatches = 0;
 	if (s->split_dir[0]) {
-		char *argv[] = { "rm", "-rf", s->split_dir, NULL };
-		run_cmd(argv, NULL, NULL);
+		remove_tree(s->split_dir);
 		s->split_dir[0] = '\0';
 	}
 }
@@ -73,10 +73,66 @@ static int load_dir(const char *dir, struct series *s, char *err, size_t errlen)
 	rc = series_parse(text, dir, file, s, err, errlen);
 	free(text);
 	if (!rc && s->npatches == 0) {
-		snprintf(err, errlen, "%s: lists no patches", file);
+		snprintf(err, errlen, "--series %s: %s lists no patches", dir, file);
 		return -1;
 	}
 	return rc;
+}
+
+bool series_text_is_patch(const char *text)
+{
+	for (const char *line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, "diff --git ", 11))
+			return true;
+		if (!strncmp(line, "--- ", 4)) {
+			const char *next = strchr(line, '\n');
+			if (next && !strncmp(next + 1, "+++ ", 4))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool file_is_patch(const char *path)
+{
+	char *text = read_file(path, NULL);
+	bool yes = text && series_text_is_patch(text);
+
+	free(text);
+	return yes;
+}
+
+/* Lists the split messages in order; more than SERIES_MAX_PATCHES is an
+ * error rather than a silently shortened series. */
+static int collect_messages(const char *mbox, const char *dir, struct series *s, char *err, size_t errlen)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, NULL, alphasort), rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX * 2];
+		if (list[i]->d_name[0] != '.' && !rc) {
+			if (s->npatches >= SERIES_MAX_PATCHES) {
+				snprintf(err, errlen, "--series %s: more than %d messages", mbox, SERIES_MAX_PATCHES);
+				rc = -1;
+			} else {
+				snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+				s->patches[s->npatches++] = xstrdup(path);
+			}
+		}
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	return rc;
+}
+
+static bool any_patch(const struct series *s)
+{
+	for (int i = 0; i < s->npatches; i++)
+		if (file_is_patch(s->patches[i]))
+			return true;
+	return false;
 }
 
 /* git mailsplit turns an mbox into one numbered file per message. */
@@ -84,8 +140,6 @@ static int load_mbox(const char *mbox, struct series *s, char *err, size_t errle
 {
 	char arg[PATH_MAX + 4], tmpl[] = "/tmp/mmrepro-mbox-XXXXXX";
 	char *argv[] = { "git", "mailsplit", "-b", arg, (char *)mbox, NULL };
-	struct dirent **list;
-	int n;
 
 	if (!mkdtemp(tmpl)) {
 		snprintf(err, errlen, "--series %s: cannot make a temp dir: %s", mbox, strerror(errno));
@@ -97,19 +151,15 @@ static int load_mbox(const char *mbox, struct series *s, char *err, size_t errle
 		snprintf(err, errlen, "--series %s: git mailsplit could not read it as an mbox", mbox);
 		return -1;
 	}
-	n = scandir(tmpl, &list, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX * 2];
-		if (list[i]->d_name[0] != '.' && s->npatches < SERIES_MAX_PATCHES) {
-			snprintf(path, sizeof(path), "%s/%s", tmpl, list[i]->d_name);
-			s->patches[s->npatches++] = xstrdup(path);
-		}
-		free(list[i]);
-	}
-	if (n >= 0)
-		free(list);
+	if (collect_messages(mbox, tmpl, s, err, errlen) < 0)
+		return -1;
 	if (s->npatches == 0) {
 		snprintf(err, errlen, "--series %s: the mbox holds no messages", mbox);
+		return -1;
+	}
+	if (!any_patch(s)) {
+		snprintf(err, errlen, "--series %s: no message in the mbox is a patch (no diff --git, no ---/+++ pair)",
+			 mbox);
 		return -1;
 	}
 	return 0;
@@ -148,7 +198,9 @@ void series_describe_failure(const char *patch, const char *text, char *msg, siz
 
 int series_apply_patch(const char *tree, const char *patch, const char *log, char *msg, size_t msglen)
 {
-	char errfile[] = "/tmp/mmrepro-apply-XXXXXX", cmd[PATH_MAX * 3 + 128];
+	char errfile[] = "/tmp/mmrepro-apply-XXXXXX";
+	char *argv[] = { "git", "-C", (char *)tree, "apply", "--verbose", "-p1", "--whitespace=nowarn", "--",
+			 (char *)patch, NULL };
 	int fd = mkstemp(errfile), rc;
 	char *text;
 
@@ -157,9 +209,7 @@ int series_apply_patch(const char *tree, const char *patch, const char *log, cha
 		return -1;
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "git -C '%s' apply --verbose -p1 --whitespace=nowarn '%s' >>'%s' 2>'%s'",
-		 tree, patch, log, errfile);
-	rc = system(cmd);
+	rc = run_cmd_split(argv, log, errfile, NULL);
 	text = read_file(errfile, NULL);
 	unlink(errfile);
 	if (text) {

@@ -3,6 +3,7 @@
 #ifndef MMREPRO_SERIES_H
 #define MMREPRO_SERIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SERIES_MAX_PATCHES 256
@@ -26,5 +27,8 @@ int series_apply_patch(const char *tree, const char *patch, const char *log, cha
 /* Extracts "error: patch failed: FILE:LINE" style details from git apply's
  * stderr into a one-line message. */
 void series_describe_failure(const char *patch, const char *stderr_text, char *msg, size_t len);
+/* Whether text holds a diff: a `diff --git` line, or a `--- ` line
+ * directly followed by a `+++ ` line. */
+bool series_text_is_patch(const char *text);
 
 #endif

@@ -1,7 +1,9 @@
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -182,26 +184,27 @@ const char *repo_root(void)
 	return root;
 }
 
-int run_cmd(char *const argv[], const char *log_path, const char *cwd)
+/* Forks and execs argv with stdout and stderr on the given fds (-1:
+ * inherited). Returns the child's pid, or -1. */
+static pid_t spawn(char *const argv[], const char *cwd, int out_fd, int err_fd)
 {
-	int status;
 	pid_t pid = fork();
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (cwd && chdir(cwd) < 0)
-			_exit(127);
-		if (log_path) {
-			int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-			if (fd < 0)
-				_exit(127);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvp(argv[0], argv);
+	if (pid != 0)
+		return pid;
+	if (cwd && chdir(cwd) < 0)
 		_exit(127);
-	}
+	if ((out_fd >= 0 && dup2(out_fd, 1) < 0) || (err_fd >= 0 && dup2(err_fd, 2) < 0))
+		_exit(127);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+/* The exit status (0..255), 128+signal, or -1 when exec failed (127). */
+static int wait_exit_status(pid_t pid)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -210,21 +213,107 @@ int run_cmd(char *const argv[], const char *log_path, const char *cwd)
 	return 128 + WTERMSIG(status);
 }
 
-char *capture_cmd(const char *cmd)
+static int open_for_output(const char *path, bool append)
 {
-	FILE *p = popen(cmd, "r");
-	char buf[4096];
-	size_t n;
+	return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
+}
 
-	if (!p)
+int run_cmd(char *const argv[], const char *log_path, const char *cwd)
+{
+	int fd = -1;
+	pid_t pid;
+
+	if (log_path && (fd = open_for_output(log_path, true)) < 0)
+		return -1;
+	pid = spawn(argv, cwd, fd, fd);
+	if (fd >= 0)
+		close(fd);
+	return pid < 0 ? -1 : wait_exit_status(pid);
+}
+
+int run_cmd_split(char *const argv[], const char *out_log, const char *err_file, const char *cwd)
+{
+	int out = open_for_output(out_log, true), err = open_for_output(err_file, false);
+	pid_t pid = -1;
+
+	if (out >= 0 && err >= 0)
+		pid = spawn(argv, cwd, out, err);
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	return pid < 0 ? -1 : wait_exit_status(pid);
+}
+
+/* Reads fd to EOF into a growing buffer; NULL beyond CAPTURE_MAX bytes. */
+static char *read_all(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	ssize_t r;
+
+	while (buf && (r = read(fd, buf + n, cap - n - 1)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || n + (size_t)r > CAPTURE_MAX) {
+			free(buf);
+			return NULL;
+		}
+		n += (size_t)r;
+		if (cap - n - 1 == 0) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+char *capture_argv(char *const argv[], const char *cwd)
+{
+	int pipefd[2], devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	size_t n = 0;
+	char *out = NULL;
+	pid_t pid = -1;
+
+	if (devnull >= 0 && pipe2(pipefd, O_CLOEXEC) == 0) {
+		pid = spawn(argv, cwd, pipefd[1], devnull);
+		close(pipefd[1]);
+		if (pid > 0)
+			out = read_all(pipefd[0], &n);
+		/* Closing before the wait: a child still writing past the cap
+		 * gets SIGPIPE instead of blocking forever. */
+		close(pipefd[0]);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	if (pid > 0 && wait_exit_status(pid) != 0) {
+		free(out);
 		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	if (pclose(p) != 0)
-		return NULL;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return xstrdup(buf);
+	}
+	while (out && n > 0 && isspace((unsigned char)out[n - 1]))
+		out[--n] = '\0';
+	return out;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
 char *read_file_limited(const char *path, size_t max, size_t *len)

@@ -34,8 +34,18 @@ const char *repo_root(void);
 /* Runs argv, stdout/stderr appended to log_path (or inherited if NULL).
  * Returns the exit status (0..255), or -1 when it could not run. */
 int run_cmd(char *const argv[], const char *log_path, const char *cwd);
-/* Runs a shell command and returns its stdout (trimmed) or NULL. */
-char *capture_cmd(const char *cmd);
+/* Runs argv with stdout appended to out_log and stderr written to err_file
+ * (truncated), so a caller can both log and parse the errors. */
+int run_cmd_split(char *const argv[], const char *out_log, const char *err_file, const char *cwd);
+/* The most output capture_argv keeps; more is an error, never a silent cut. */
+#define CAPTURE_MAX (1024 * 1024)
+/* Runs argv (no shell) in cwd (NULL: ours) and returns its stdout with
+ * trailing whitespace trimmed (malloc'd), or NULL when it could not run,
+ * exited non-zero or wrote more than CAPTURE_MAX. stderr goes to /dev/null. */
+char *capture_argv(char *const argv[], const char *cwd);
+/* rm -rf without a shell: symlinks are removed, never followed. 0 when the
+ * path is gone (or never was), -1 otherwise. */
+int remove_tree(const char *path);
 
 /* Reads a regular file that something untrusted may have written or
  * replaced: never follows a symlink, refuses devices and FIFOs, and fails

@@ -1,5 +1,7 @@
 #include "suites.h"
+#include "util.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,39 @@ const char *test_temp_dir(void)
 	if (!mkdtemp(path))
 		abort();
 	return path;
+}
+
+bool test_dir_has_entry_starting(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		abort();
+	while ((e = readdir(d)) && !found)
+		found = !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return found;
+}
+
+const char *test_git_repo(void)
+{
+	static char repo[128];
+	char file[160];
+	FILE *f;
+
+	snprintf(repo, sizeof(repo), "%s", test_temp_dir());
+	snprintf(file, sizeof(file), "%s/f.txt", repo);
+	f = fopen(file, "w");
+	fputs("old\n", f);
+	fclose(f);
+	if (run_cmd((char *[]){ "git", "-C", repo, "init", "-q", NULL }, "/dev/null", NULL) ||
+	    run_cmd((char *[]){ "git", "-C", repo, "add", "f.txt", NULL }, "/dev/null", NULL) ||
+	    run_cmd((char *[]){ "git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m",
+				"one", NULL }, "/dev/null", NULL))
+		abort();
+	return repo;
 }
 
 int main(void)

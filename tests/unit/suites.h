@@ -3,6 +3,7 @@
 #define MMREPRO_TEST_SUITES_H
 
 #include <check.h>
+#include <stdbool.h>
 
 Suite *case_suite(void);
 Suite *report_suite(void);
@@ -17,5 +18,10 @@ Suite *build_suite(void);
 const char *test_temp_file(const char *text, const char *suffix);
 /* A fresh temp directory. */
 const char *test_temp_dir(void);
+/* Whether any entry of dir starts with prefix (a file an injected command
+ * would have created). */
+bool test_dir_has_entry_starting(const char *dir, const char *prefix);
+/* A fresh git repository holding one commit of f.txt ("old\n") (static buffer). */
+const char *test_git_repo(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void write_in(const char *dir, const char *name, const char *text)
 {
@@ -105,6 +106,140 @@ START_TEST(failure_description_names_hunk)
 }
 END_TEST
 
+/* A patch that creates the file `name` holding "x". */
+static void write_new_file_patch(const char *dir, const char *patch, const char *name)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "diff --git a/%s b/%s\nnew file mode 100644\n--- /dev/null\n+++ b/%s\n"
+		 "@@ -0,0 +1 @@\n+x\n", name, name, name);
+	write_in(dir, patch, text);
+}
+
+static void assert_nothing_injected(const char *const *dirs, int n)
+{
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(!test_dir_has_entry_starting(dirs[i], "PWNED"), "a PWNED file appeared in %s", dirs[i]);
+}
+
+static const char *const hostile_names[] = {
+	"x';touch${IFS}PWNED;'.patch", "$(touch${IFS}PWNED2).patch", "`touch${IFS}PWNED3`.patch", "a,b.patch",
+};
+
+START_TEST(hostile_patch_names_in_quilt_series_apply_without_a_shell)
+{
+	char tree[128], patches[128], log[160], orig[4096], err[512] = "", msg[1024] = "", path[256];
+	const char *dirs[] = { tree, patches, orig, "." };
+	struct series s;
+
+	ck_assert_ptr_nonnull(getcwd(orig, sizeof(orig)));
+	snprintf(tree, sizeof(tree), "%s", test_git_repo());
+	snprintf(patches, sizeof(patches), "%s", test_temp_dir());
+	snprintf(log, sizeof(log), "%s/apply.log", patches);
+	ck_assert_int_eq(chdir(patches), 0);
+	write_in(patches, "series", "x';touch${IFS}PWNED;'.patch\n$(touch${IFS}PWNED2).patch -p1\n"
+		 "`touch${IFS}PWNED3`.patch\na,b.patch\n");
+	for (int i = 0; i < 4; i++) {
+		char file[8];
+		snprintf(file, sizeof(file), "n%d", i);
+		write_new_file_patch(patches, hostile_names[i], file);
+	}
+	ck_assert_msg(series_load(patches, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(s.npatches, 4);
+	for (int i = 0; i < s.npatches; i++)
+		ck_assert_msg(series_apply_patch(tree, s.patches[i], log, msg, sizeof(msg)) == 0, "%s", msg);
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/n%d", tree, i);
+		ck_assert_msg(file_exists(path), "patch %s was not applied", hostile_names[i]);
+	}
+	/* Applying one again fails, and the message names the hostile file. */
+	ck_assert_int_eq(series_apply_patch(tree, s.patches[0], log, msg, sizeof(msg)), -1);
+	ck_assert_msg(strstr(msg, hostile_names[0]) != NULL, "%s", msg);
+	series_free(&s);
+	assert_nothing_injected(dirs, 4);
+	ck_assert_int_eq(chdir(orig), 0);
+}
+END_TEST
+
+/* Spaces and newlines cannot be listed in a quilt series (a line holds a
+ * name and its options), but a patch path may still hold them. */
+START_TEST(patch_paths_with_spaces_and_newlines_apply_without_a_shell)
+{
+	char tree[128], patches[128], log[160], orig[4096], err[512] = "", msg[1024] = "", path[300];
+	const char *dirs[] = { tree, patches, orig, "." };
+	const char *names[] = { "$(touch PWNED4) a.patch", "b\n`touch PWNED5`.patch", "c; touch PWNED6 #.patch" };
+	struct series s;
+
+	ck_assert_ptr_nonnull(getcwd(orig, sizeof(orig)));
+	snprintf(tree, sizeof(tree), "%s", test_git_repo());
+	snprintf(patches, sizeof(patches), "%s", test_temp_dir());
+	snprintf(log, sizeof(log), "%s/apply.log", patches);
+	ck_assert_int_eq(chdir(patches), 0);
+	for (int i = 0; i < 3; i++) {
+		char file[8];
+		snprintf(file, sizeof(file), "m%d", i);
+		write_new_file_patch(patches, names[i], file);
+		snprintf(path, sizeof(path), "%s/%s", patches, names[i]);
+		ck_assert_msg(series_apply_patch(tree, path, log, msg, sizeof(msg)) == 0, "%s", msg);
+		snprintf(path, sizeof(path), "%s/%s", tree, file);
+		ck_assert(file_exists(path));
+	}
+	write_in(patches, "series", "$(touch PWNED4) a.patch\n");
+	ck_assert_int_eq(series_load(patches, &s, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "series:1: patch '$(touch' does not exist") != NULL, "%s", err);
+	assert_nothing_injected(dirs, 4);
+	ck_assert_int_eq(chdir(orig), 0);
+}
+END_TEST
+
+START_TEST(bad_series_rejected)
+{
+	const char *empty = test_temp_dir();
+	char listing[128], err[512] = "";
+	struct series s;
+
+	ck_assert_int_eq(series_load(empty, &s, err, sizeof(err)), -1);
+	ck_assert_msg(!strncmp(err, "--series ", 9) && strstr(err, "no readable 'series' file"), "%s", err);
+	snprintf(listing, sizeof(listing), "%s", test_temp_dir());
+	write_in(listing, "series", "\n# only comments\n   \n");
+	ck_assert_int_eq(series_load(listing, &s, err, sizeof(err)), -1);
+	ck_assert_msg(!strncmp(err, "--series ", 9) && strstr(err, "lists no patches"), "%s", err);
+	ck_assert_int_eq(series_load(test_temp_file("From x Mon Sep 17 00:00:00 2001\nFrom: A <a@example.org>\n"
+						    "Subject: [PATCH 0/1] cover letter\n\n--- words\nno diff here\n",
+						    ".mbox"), &s, err, sizeof(err)), -1);
+	ck_assert_msg(!strncmp(err, "--series ", 9) && strstr(err, "no message in the mbox is a patch"), "%s", err);
+	ck_assert_int_eq(series_load(test_temp_file("", ".mbox"), &s, err, sizeof(err)), -1);
+	ck_assert_msg(!strncmp(err, "--series ", 9), "%s", err);
+	ck_assert_int_eq(series_load("/nonexistent/x.mbox", &s, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--series /nonexistent/x.mbox: No such file or directory");
+}
+END_TEST
+
+START_TEST(mbox_with_cover_letter_and_patch_loads)
+{
+	static const char text[] = "From x Mon Sep 17 00:00:00 2001\nSubject: [PATCH 0/1] cover\n\nwords\n"
+				   "From y Mon Sep 17 00:00:00 2001\nSubject: [PATCH 1/1] one\n\n---\n"
+				   "--- a/f.txt\n+++ b/f.txt\n@@ -1 +1 @@\n-old\n+new\n";
+	char err[512] = "";
+	struct series s;
+
+	ck_assert_msg(series_load(test_temp_file(text, ".mbox"), &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(s.npatches, 2);
+	series_free(&s);
+}
+END_TEST
+
+START_TEST(patch_text_detection)
+{
+	ck_assert(series_text_is_patch("Subject: x\n\ndiff --git a/f b/f\n"));
+	ck_assert(series_text_is_patch("intro\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n"));
+	ck_assert(!series_text_is_patch("Subject: x\n\n---\n 1 file changed\n"));
+	ck_assert(!series_text_is_patch("--- a/f\nsomething\n+++ b/f\n"));
+	ck_assert(!series_text_is_patch("--- a/f"));
+	ck_assert(!series_text_is_patch(""));
+}
+END_TEST
+
 Suite *series_suite(void)
 {
 	Suite *s = suite_create("series");
@@ -115,6 +250,11 @@ Suite *series_suite(void)
 	tcase_add_test(t, empty_series_and_missing_dir);
 	tcase_add_test(t, mbox_splits_and_applies_in_order);
 	tcase_add_test(t, failure_description_names_hunk);
+	tcase_add_test(t, hostile_patch_names_in_quilt_series_apply_without_a_shell);
+	tcase_add_test(t, patch_paths_with_spaces_and_newlines_apply_without_a_shell);
+	tcase_add_test(t, bad_series_rejected);
+	tcase_add_test(t, mbox_with_cover_letter_and_patch_loads);
+	tcase_add_test(t, patch_text_detection);
 	suite_add_tcase(s, t);
 	return s;
 }
