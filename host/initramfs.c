@@ -80,33 +80,39 @@ static int add_file(struct archive *a, const char *src, const char *dst, int mod
 }
 
 /* The shared libraries of the init binary, as the dynamic loader resolves
- * them (`ld.so --list`), each stored at its resolved host path. */
+ * them (`ld.so --list`, run directly: no shell, no ldd script), each
+ * stored at its resolved host path. */
 static int list_libs(const char *bin, char **libs, int max, char *err, size_t errlen)
 {
-	char cmd[PATH_MAX + 64], line[PATH_MAX + 64];
-	FILE *p;
-	int n = 0;
+	char *argv[] = { "/lib64/ld-linux-x86-64.so.2", "--list", (char *)bin, NULL };
+	char *out = capture_argv(argv, NULL), *save = NULL, *line;
+	int n = 0, failed = 0;
 
-	snprintf(cmd, sizeof(cmd), "ldd '%s' 2>&1", bin);
-	p = popen(cmd, "r");
-	if (!p) {
-		snprintf(err, errlen, "initramfs: cannot run ldd on %s", bin);
+	if (!out) {
+		snprintf(err, errlen, "initramfs: the dynamic loader cannot list the libraries of %s", bin);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), p) && n < max) {
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *path = strchr(line, '/');
 		if (strstr(line, "not found")) {
 			snprintf(err, errlen, "initramfs: %s needs a missing library: %s", bin, line);
-			pclose(p);
-			return -1;
+			failed = 1;
+			break;
 		}
 		if (!path)
 			continue;
-		path[strcspn(path, " (\n")] = '\0';
+		if (n >= max) {
+			snprintf(err, errlen, "initramfs: %s needs more than %d libraries", bin, max);
+			failed = 1;
+			break;
+		}
+		path[strcspn(path, " (")] = '\0';
 		libs[n++] = xstrdup(path);
 	}
-	pclose(p);
-	return n;
+	free(out);
+	while (failed && n > 0)
+		free(libs[--n]);
+	return failed ? -1 : n;
 }
 
 static int add_init(struct archive *a, const char *init, char *err, size_t errlen)

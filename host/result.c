@@ -103,7 +103,8 @@ static void decide_no_result(struct run_result *r, const struct console_result *
 		set(r, V_FAIL, "hang: workload did not finish within the case timeout");
 		snprintf(r->report.title, sizeof(r->report.title), "hang: workload timeout");
 	} else {
-		snprintf(why, sizeof(why), "workload left no result (%s)", status ? status : "no status");
+		snprintf(why, sizeof(why), "workload left no result (%s%s%s)", status ? status : "no status",
+			 r->init_error[0] ? "; " : "", r->init_error);
 		set_brok(r, why);
 	}
 }
