@@ -13,6 +13,7 @@ packages=(
 	build-essential pkg-config git ccache bc bison flex libelf-dev libssl-dev cpio zstd xz-utils rsync
 	qemu-system-x86 util-linux kmod python3
 	check libarchive-dev libkmod-dev libinih-dev libjson-c-dev
+	clang libclang-rt-dev passwd
 	linux-source-6.12 linux-source-6.1
 )
 
@@ -33,6 +34,11 @@ setup() {
 	fi
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
 		"${packages[@]}" "$img612" "$img61"
+	# QEMU drops root for this user once the VM is set up, so the guest
+	# reads the host through its root share only as an unprivileged user.
+	if [ "$(id -u)" = 0 ] && ! getent passwd mmrepro-qemu >/dev/null; then
+		useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mmrepro-qemu
+	fi
 	make -C "$here" -j"$(nproc)" all
 }
 

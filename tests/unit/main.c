@@ -74,11 +74,9 @@ const char *test_git_repo(void)
 int main(void)
 {
 	Suite *suites[] = { case_suite(), report_suite(), vm_suite(), console_suite(), result_suite(),
-			    initramfs_suite(), series_suite(), build_suite() };
+			    initramfs_suite(), series_suite(), build_suite(), run_suite() };
 	SRunner *sr = srunner_create(suites[0]);
 	int failed;
-	char rm[128];
-
 	snprintf(scratch, sizeof(scratch), "/tmp/mmrepro-unit-XXXXXX");
 	if (!mkdtemp(scratch))
 		abort();
@@ -87,8 +85,7 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	snprintf(rm, sizeof(rm), "rm -rf '%s'", scratch);
-	if (system(rm) != 0)
+	if (remove_tree(scratch) != 0)
 		fprintf(stderr, "could not remove %s\n", scratch);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
