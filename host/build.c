@@ -569,12 +569,15 @@ static bool program_on_path(const char *name)
 	return false;
 }
 
-static void child_exec_make(struct build *b, const char *target, int out_fd)
+static void child_exec_make(struct build *b, const char *target, int out_fd, pid_t runner)
 {
 	char o[PATH_MAX + 4], jobs[16], cc[32] = "CC=gcc";
 	sigset_t none;
 
 	setpgid(0, 0);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	dup2(out_fd, 1);
@@ -592,8 +595,9 @@ static void child_exec_make(struct build *b, const char *target, int out_fd)
 		setenv("KBUILD_BUILD_USER", "mmrepro", 1);
 		setenv("KBUILD_BUILD_HOST", "mmrepro", 1);
 	}
-	execlp("make", "make", "-C", b->src.tree, o, jobs, cc, target, (char *)NULL);
-	_exit(127);
+	char *argv[] = { "make", "-C", b->src.tree, o, jobs, cc, (char *)target, NULL };
+	/* A runner killed mid-build takes make and its compilers with it. */
+	exec_supervised(argv, runner);
 }
 
 static bool interrupted(int sfd)
@@ -624,7 +628,7 @@ static int kmake(struct build *b, const char *target, bool progress)
 	long total = previous_objects(b), done = 0;
 	double start = now_seconds();
 	char line[4096];
-	pid_t pid;
+	pid_t pid, runner = getpid();
 
 	if (!log || pipe2(pipefd, O_CLOEXEC) < 0) {
 		if (log)
@@ -633,7 +637,7 @@ static int kmake(struct build *b, const char *target, bool progress)
 	}
 	pid = fork();
 	if (pid == 0)
-		child_exec_make(b, target, pipefd[1]);
+		child_exec_make(b, target, pipefd[1], runner);
 	close(pipefd[1]);
 	in = fdopen(pipefd[0], "r");
 	while (fgets(line, sizeof(line), in)) {
@@ -807,7 +811,47 @@ static void print_log_tail(const char *log)
 	free(text);
 }
 
+/* A build that died mid-way (SIGKILL, power loss) may have left half-written
+ * objects with fresh mtimes that make would take as up to date. Everything
+ * in the object dir written after that build began goes; make redoes it. */
+static void forget_dead_build(struct build *b, const char *marker)
+{
+	char *roots[] = { b->src.obj, NULL };
+	struct stat since;
+	FTS *walk;
+	FTSENT *e;
+	long n = 0;
+
+	if (stat(marker, &since) < 0 || !(walk = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL)))
+		return;
+	while ((e = fts_read(walk)))
+		if (e->fts_info == FTS_F && e->fts_statp->st_mtim.tv_sec >= since.st_mtim.tv_sec &&
+		    strcmp(e->fts_path, marker) && unlink(e->fts_path) == 0)
+			n++;
+	fts_close(walk);
+	fprintf(stderr, "mmrepro: an earlier build in %s died mid-way; removed the %ld files it wrote\n",
+		b->src.obj, n);
+}
+
+static int build_locked_marked(struct build *b);
+
 static int build_locked(struct build *b)
+{
+	char marker[PATH_MAX + 32];
+	int rc;
+
+	xsnprintf(marker, sizeof(marker), "%s/.mmrepro-building", b->src.obj);
+	if (file_exists(marker))
+		forget_dead_build(b, marker);
+	write_file_atomic(marker, b->key, strlen(b->key));
+	rc = build_locked_marked(b);
+	/* Only a build that ended by itself leaves an object dir to trust. */
+	if (rc != EXIT_INTERRUPTED)
+		unlink(marker);
+	return rc;
+}
+
+static int build_locked_marked(struct build *b)
 {
 	double start = now_seconds();
 	int rc;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,42 +67,6 @@ bool console_signal_pending(int signal_fd)
 	return signal_fd >= 0 && read(signal_fd, &si, sizeof(si)) == sizeof(si);
 }
 
-/* ---- the supervisor --------------------------------------------------- */
-
-static void kill_own_group(int sig)
-{
-	(void)sig;
-	kill(0, SIGKILL);
-}
-
-/* The supervisor leads QEMU's process group. QEMU's own parent-death
- * signal would not survive its switch to an unprivileged user (-runas),
- * so the supervisor holds it and takes the whole group down when the
- * runner dies, even by SIGKILL. It exits with QEMU's status. */
-static void supervise(char *const argv[], pid_t runner)
-{
-	int status;
-	pid_t qemu;
-
-	signal(SIGUSR1, kill_own_group);
-	prctl(PR_SET_PDEATHSIG, SIGUSR1);
-	if (getppid() != runner)
-		kill_own_group(0);
-	qemu = fork();
-	if (qemu == 0) {
-		signal(SIGUSR1, SIG_DFL);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	while (qemu > 0 && waitpid(qemu, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(127);
-	if (qemu < 0)
-		_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-}
-
 struct child_fds {
 	int console, err, results; /* write ends, -1 when absent */
 };
@@ -133,8 +96,7 @@ static pid_t spawn(char *const argv[], const struct child_fds *fds)
 		dup2(fds->results, VM_RESULTS_FD);
 	else
 		dup2(null, VM_RESULTS_FD);
-	supervise(argv, runner);
-	_exit(127);
+	exec_supervised(argv, runner);
 }
 
 static void kill_group(pid_t pid, int *status)

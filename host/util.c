@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -380,4 +382,34 @@ size_t sanitize_bytes(const char *s, size_t n, char *out, bool keep_lines)
 void sanitize_text(char *s, bool keep_lines)
 {
 	sanitize_bytes(s, strlen(s), s, keep_lines);
+}
+
+static void kill_own_group(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);
+}
+
+void exec_supervised(char *const argv[], pid_t runner)
+{
+	int status;
+	pid_t child;
+
+	signal(SIGUSR1, kill_own_group);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
+	if (getppid() != runner)
+		kill_own_group(0);
+	child = fork();
+	if (child == 0) {
+		signal(SIGUSR1, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (child > 0 && waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	if (child < 0)
+		_exit(127);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

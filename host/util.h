@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit codes, the same everywhere so that `git bisect run` works. */
 enum {
@@ -47,6 +48,12 @@ char *capture_argv(char *const argv[], const char *cwd);
  * path is gone (or never was), -1 otherwise. */
 int remove_tree(const char *path);
 
+/* In a forked child that leads its own process group: runs argv as a
+ * grandchild and exits with its status. When `runner` (the parent) dies,
+ * even by SIGKILL, it kills the whole group first, so no QEMU or make is
+ * left behind. (A parent-death signal set on the program itself would not
+ * do: QEMU's -runas switch of user clears it.) Never returns. */
+void exec_supervised(char *const argv[], pid_t runner) __attribute__((noreturn));
 /* Reads a regular file that something untrusted may have written or
  * replaced: never follows a symlink, refuses devices and FIFOs, and fails
  * with EFBIG beyond max bytes. NUL-terminated; NULL with errno on error. */

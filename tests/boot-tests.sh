@@ -34,9 +34,11 @@ boot() {
 		test "$(field "$res" "r['workload']['verdict']")" = "$want"
 	check "$case on $kernel boot phase timed" \
 		test "$(field "$res" "1 if r['seconds']['boot'] > 0 else 0")" = 1
-	for f in console.log qemu.cmdline guest/job.ini; do
-		check "$case on $kernel left $f" test -s "$out/run-1/$f"
+	for f in run-1/console.log run-1/qemu.cmdline job.ini; do
+		check "$case on $kernel left $f" test -s "$out/$f"
 	done
+	check "$case on $kernel records its accelerator and why" \
+		test "$(field "$res" "r['accel'] in ('kvm', 'tcg') and len(r['accel_reason']) > 5")" = True
 	check "$case on $kernel wrote junit.xml and results.tap" test -s "$out/junit.xml" -a -s "$out/results.tap"
 	LAST_OUT=$out
 }
@@ -78,7 +80,7 @@ check "bad --runs exits 2 and names it" test "$rc" = 2 -a -n "$(grep -- '--runs'
 msg=$($mm run no-such-case 2>&1); rc=$?
 check "unknown case exits 2" test "$rc" = 2
 msg=$($mm run smoke --kernel image:/nonexistent/bzImage 2>&1); rc=$?
-check "missing image exits 125 and names it" test "$rc" = 125 -a -n "$(grep /nonexistent/bzImage <<<"$msg")"
+check "missing image exits 2 and names it" test "$rc" = 2 -a -n "$(grep /nonexistent/bzImage <<<"$msg")"
 
 # classify on the corpus: a crash exits 1 and prints the title.
 out=$($mm classify tests/corpus/real-src612-v5-migrate-misplaced-folio-bug.log); rc=$?
@@ -86,6 +88,106 @@ check "classify a BUG exits 1" test "$rc" = 1
 check "classify titles the seed 002 BUG" grep -q '"title":"kernel BUG in migrate_misplaced_folio"' <<<"$out"
 out=$($mm classify - <"$tmp/intr/run-1/console.log"); rc=$?
 check "classify a clean partial boot from stdin exits 0" test "$rc" = 0 -a -n "$(grep '"crash":false' <<<"$out")"
+
+
+# ---- accelerator -------------------------------------------------------
+# On a host without vmx/svm (this project's machines: /dev/kvm is kvm_pvm),
+# auto must pick TCG and say why; --accel kvm must fail at once with 125.
+if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	msg=$($mm run smoke --kernel deb:6.12 --out "$tmp/accel-auto" 2>&1); rc=$?
+	check "auto accel on a host without vmx/svm passes smoke" test "$rc" = 0
+	check "auto accel says tcg and why" grep -q 'accel: tcg (no vmx/svm in /proc/cpuinfo' <<<"$msg"
+	t0=$SECONDS
+	msg=$($mm run smoke --kernel deb:6.12 --accel kvm --out "$tmp/accel-kvm" 2>&1); rc=$?
+	check "--accel kvm without vmx/svm exits 125" test "$rc" = 125
+	check "--accel kvm fails fast (no boot)" test $((SECONDS - t0)) -lt 5
+	check "--accel kvm names the reason" grep -q -- '--accel kvm: KVM cannot run a normal guest here' <<<"$msg"
+	msg=$(MMREPRO_ACCEL=tcg $mm run smoke --kernel deb:6.1 --accel bogus 2>&1); rc=$?
+	check "bad --accel exits 2 and names it" test "$rc" = 2 -a -n "$(grep -- '--accel bogus' <<<"$msg")"
+fi
+# A host that claims vmx and kvm_intel (faked) but whose /dev/kvm cannot run
+# the guest: the first boot fails on KVM, the command goes on with TCG.
+if [ -r /dev/kvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	fake="$tmp/fakehost"
+	mkdir -p "$fake/proc" "$fake/sys/module/kvm" "$fake/sys/module/kvm_intel"
+	printf 'processor\t: 0\nflags\t\t: fpu vme vmx sse\n' >"$fake/proc/cpuinfo"
+	msg=$(MMREPRO_HOST_ROOT=$fake $mm run smoke --kernel deb:6.12 --runs 2 --out "$tmp/fallback" 2>&1); rc=$?
+	check "a KVM that fails its first boot falls back to TCG and passes" test "$rc" = 0
+	check "the fallback is announced with its reason" grep -q 'accel: tcg (KVM failed its first boot' <<<"$msg"
+	check "the fallback is decided once per command" test "$(grep -c 'accel: tcg (KVM failed' <<<"$msg")" = 1
+	check "the failed KVM attempt's console is kept apart" test -e "$tmp/fallback/run-1/kvm-attempt.console.log"
+	check "the second run went straight to TCG" test ! -e "$tmp/fallback/run-2/kvm-attempt.console.log"
+	check "result.json says tcg after the fallback" \
+		test "$(field "$tmp/fallback/run-2/result.json" "r['accel']")" = tcg
+fi
+
+# ---- the guest cannot reach the host ------------------------------------
+hostile() { # case, expected exit, expected verdict
+	local out="$tmp/$1" rc
+	$mm run "tests/cases/$1.case" --out "$out" >"$out.stdout" 2>"$out.stderr"; rc=$?
+	check "$1 exits $2" test "$rc" = "$2"
+	check "$1 verdict is $3" test "$(field "$out/run-1/result.json" "r['verdict']")" = "$3"
+	check "$1 left no link in its results" test -z "$(find "$out" -type l)"
+	check "$1 printed no control byte to the terminal" bash -c "! LC_ALL=C grep -q \$'[\x01-\x08\x0b-\x1f\x7f]' '$out.stdout' '$out.stderr'"
+}
+hostile hostile 0 PASS
+check "hostile: /etc/shadow unreadable, setuid files and device nodes refused" \
+	test "$(field "$tmp/hostile/run-1/result.json" "sum(x['verdict'] == 'PASS' for x in r['workload']['results'])")" = 8
+check "hostile: escapes reach result.json as inert '?'" \
+	test "$(field "$tmp/hostile/run-1/result.json" "r['reason']")" = 'escapes ?[2J?]0;pwned? ?[31mred?[0m end'
+for f in /usr/local/bin/mmrepro-hostile-suid /var/lib/mmrepro-hostile /etc/mmrepro-hostile; do
+	check "hostile: nothing created at $f" test ! -e "$f"
+done
+hostile hostile-symlink 125 BROK
+check "hostile-symlink: the linked host file never reaches the results" \
+	bash -c "! grep -rqs 'root:' '$tmp/hostile-symlink/run-1/result.json' '$tmp/hostile-symlink/result.json' '$tmp/hostile-symlink/junit.xml'"
+check "hostile-symlink: no workload.json came back" test ! -e "$tmp/hostile-symlink/run-1/guest/workload.json"
+hostile hostile-flood 125 BROK
+check "hostile-flood: the channel's cap is named" \
+	grep -q 'result channel: over 4194304 bytes' <<<"$(field "$tmp/hostile-flood/run-1/result.json" "r['reason']")"
+
+# ---- exit codes git bisect can trust --------------------------------------
+$mm run tests/cases/boot-panic.case --out "$tmp/panic" >/dev/null 2>&1; rc=$?
+check "a panic before init exits 125, not 1" test "$rc" = 125
+check "a panic before init is BROK" test "$(field "$tmp/panic/run-1/result.json" "r['verdict']")" = BROK
+check "a panic before init keeps its title" \
+	grep -q 'VFS: Unable to mount root fs' <<<"$(field "$tmp/panic/run-1/result.json" "r['title']")"
+$mm run tests/cases/boot-panic-is-bug.case --out "$tmp/panic-bug" >/dev/null 2>&1; rc=$?
+check "boot_failure = bug turns the same panic into exit 1" test "$rc" = 1
+
+# ---- runs that cannot clobber each other or leak processes -----------------
+$mm run numa-thp-migrate --kernel deb:6.12 --out "$tmp/killed" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do grep -q 'mmrepro-init: workload-start' "$tmp/killed/run-1/console.log" 2>/dev/null && break; sleep 0.1; done
+msg=$($mm run smoke --kernel deb:6.12 --out "$tmp/killed" --force 2>&1); rc=$?
+check "a second run into a held --out exits 2" test "$rc" = 2
+check "a second run into a held --out names the holder" grep -q "another mmrepro run (pid $pid)" <<<"$msg"
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 2
+check "SIGKILL of the runner takes QEMU with it" bash -c "! pgrep -f '[q]emu-system-x86_64.*$tmp/killed' >/dev/null"
+check "the killed run is left RUNNING" test "$(field "$tmp/killed/run-1/result.json" "r['verdict']")" = RUNNING
+msg=$($mm run smoke --kernel deb:6.12 --out "$tmp/killed" 2>&1); rc=$?
+check "a --out with results is refused without --force (exit 2)" test "$rc" = 2 -a -n "$(grep -- 'pass --force' <<<"$msg")"
+$mm run smoke --kernel deb:6.12 --out "$tmp/killed" --force >/dev/null 2>&1; rc=$?
+check "--force adds a run beside the old one" test "$rc" = 0 -a -e "$tmp/killed/run-2/result.json"
+check "the next command marks the killed run ABANDONED" \
+	test "$(field "$tmp/killed/run-1/result.json" "r['verdict']")" = ABANDONED
+check "the killed run's console is kept" grep -q 'mmrepro-init: workload-start' "$tmp/killed/run-1/console.log"
+
+# ---- location independence -------------------------------------------------
+# A clone under /tmp (which the guest covers with tmpfs), with a space, a
+# comma and a quote in its path, builds and passes smoke.
+clone="$tmp/clone dir,with 'odd chars"
+if git clone -q . "$clone" 2>/dev/null; then
+	(cd "$clone" && make -s -j"$(nproc)" all >/dev/null 2>&1) ; rc=$?
+	check "a clone under /tmp with odd characters builds" test "$rc" = 0
+	msg=$(cd "$clone" && ./run.sh run smoke --kernel deb:6.12 2>&1); rc=$?
+	check "smoke passes from a clone under /tmp" test "$rc" = 0
+	check "the clone's results stay in the clone" test -e "$clone/results/latest/run-1/result.json"
+else
+	nok "git clone of the checkout into $clone"
+fi
 
 echo "boot-tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export MMREPRO_ROOT=$PWD MMREPRO_PROGRESS=1
 mm=./build/mmrepro
+cache=${MMREPRO_CACHE:-$HOME/.cache/mmrepro}
 tmp=$(mktemp -d /tmp/mmrepro-build-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -39,6 +40,51 @@ printf 'CONFIG_CMA=y\nCONFIG_THIS_SYMBOL_DOES_NOT_EXIST=y\n' >"$tmp/bad.config"
 msg=$($mm build --kernel src:deb-6.12 --config "$tmp/bad.config" 2>&1); rc=$?
 check "an option that did not stick exits 125" test "$rc" = 125
 check "the error names the fragment, line and option" grep -q "$tmp/bad.config:2: 'CONFIG_THIS_SYMBOL_DOES_NOT_EXIST=y' did not stick" <<<"$msg"
+
+
+# Two builds of different series on one base, at once: both succeed, the
+# second says it waits for the first (one tree and object dir per base).
+variant() { # dir, tag: the one-line series with its own comment text
+	mkdir -p "$1"
+	sed "s/(mmrepro one-line test)/(mmrepro $2)/" patches/test-one-line/0001-*.patch >"$1/0001-tag.patch"
+	echo 0001-tag.patch >"$1/series"
+}
+stamp=$(date +%s%N)
+variant "$tmp/va" "concurrent-a-$stamp"
+variant "$tmp/vb" "concurrent-b-$stamp"
+t0=$SECONDS
+$mm build --kernel src:deb-6.12 --series "$tmp/va" >"$tmp/va.out" 2>"$tmp/va.err" &
+pa=$!
+sleep 1
+$mm build --kernel src:deb-6.12 --series "$tmp/vb" >"$tmp/vb.out" 2>"$tmp/vb.err" &
+pb=$!
+wait $pa; ra=$?
+wait $pb; rb=$?
+echo "# two concurrent series builds: exit $ra and $rb in $((SECONDS - t0)) s"
+check "concurrent builds of two series on one base both succeed" test "$ra" = 0 -a "$rb" = 0
+check "they built two kernels" test -s "$(cat "$tmp/va.out")" -a -s "$(cat "$tmp/vb.out")" -a "$(cat "$tmp/va.out")" != "$(cat "$tmp/vb.out")"
+check "the second one said it was waiting for the lock" grep -q "waiting for another build of deb-6.12" "$tmp/vb.err"
+
+# A build killed by SIGKILL: make dies with it, nothing looks complete, and
+# the next build of the base recovers the object dir and succeeds.
+variant "$tmp/vk" "killed-$stamp"
+$mm build --kernel src:deb-6.12 --series "$tmp/vk" >"$tmp/vk.out" 2>"$tmp/vk.err" &
+pk=$!
+for _ in $(seq 1 300); do
+	pgrep -f "make -C $cache/src/deb-6.12.* bzImage" >/dev/null && break
+	sleep 0.2
+done
+sleep 4 # into the compile
+key=$(sed -n 's/.*(key \([0-9a-f]*\),.*/\1/p' "$tmp/vk.err")
+kill -KILL $pk; wait $pk 2>/dev/null
+live_make() { ps -eo stat=,args= | grep -v '^Z' | grep -q "[m]ake -C $cache/src/deb-6.12"; }
+for _ in $(seq 1 50); do live_make || break; sleep 0.1; done
+check "SIGKILL of a build takes make with it" test -z "$(ps -eo stat=,args= | grep -v "^Z" | grep "[m]ake -C $cache/src/deb-6.12")"
+check "the killed build left nothing that looks complete" test ! -e "$cache/kernels/$key/meta.json"
+check "cache ls does not list it as complete" bash -c "! $mm cache ls | grep -q '^$key  complete'"
+img=$($mm build --kernel src:deb-6.12 --series "$tmp/vk" 2>"$tmp/vk2.err"); rc=$?
+check "the next build of the same series succeeds" test "$rc" = 0 -a -s "$img"
+check "it removed what the dead build had written" grep -q "died mid-way; removed the" "$tmp/vk2.err"
 
 echo "build-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]
