@@ -239,6 +239,7 @@ static int cmd_list(void)
 			fprintf(stderr, "mmrepro: %s\n", err);
 			return EXIT_USAGE;
 		}
+		sanitize_text(c.description, false);
 		printf("%-28s %s\n", c.name, c.description);
 	}
 	return 0;

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The bad-input matrix: every row is a bad input or fault, run through the
+# real CLI. Each row asserts the exit code, that the message names the file
+# and line or the option, that no hostile string ran, and that the results
+# gathered before it (a real smoke run) are intact. No row builds a kernel.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export MMREPRO_ROOT=$PWD
+mm=$PWD/build/mmrepro
+tmp=$(mktemp -d /tmp/mmrepro-bad-input.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+ok()  { echo "ok - $1"; passed=$((passed + 1)); }
+nok() { echo "not ok - $1"; failed=$((failed + 1)); }
+
+# The results that must survive every row.
+kept="$tmp/kept"
+$mm run smoke --kernel deb:6.12 --out "$kept" >/dev/null 2>&1 || nok "the smoke run the matrix protects"
+digest() { (cd "$kept" && find . -type f ! -name .lock -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
+kept_digest=$(digest)
+
+# row NAME WANT_RC PATTERN CMD...: PATTERN (grep -E) must be in stderr+stdout.
+row() {
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$(cd "$tmp/cwd" && "$@" 2>&1 </dev/null); rc=$?
+	if [ "$rc" != "$want" ]; then
+		nok "$name: exit $rc, want $want ($(head -c 300 <<<"$out"))"
+	elif ! grep -qE -- "$pattern" <<<"$out"; then
+		nok "$name: message lacks /$pattern/ ($(head -c 300 <<<"$out"))"
+	elif [ -n "$(find / -xdev -maxdepth 1 -name 'PWNED*' 2>/dev/null; find "$tmp" -name 'PWNED*')" ]; then
+		nok "$name: a hostile string ran a command"
+	elif [ "$(digest)" != "$kept_digest" ]; then
+		nok "$name: earlier results changed"
+	else
+		ok "$name"
+	fi
+}
+mkdir -p "$tmp/cwd"
+
+# case FILE-NAME TEXT: writes a case file under $tmp.
+case_file() { printf '%b' "$2" >"$tmp/$1.case"; echo "$tmp/$1.case"; }
+good='[case]\nname = c\ndescription = d\n[vm]\nmemory = 512M\n[guest]\nworkload = smoke\n'
+
+# ---- 1. accelerator ---------------------------------------------------------
+row "--accel with a bad value" 2 "--accel bogus: expected auto, kvm or tcg" $mm run smoke --accel bogus
+row "MMREPRO_ACCEL with a bad value" 2 "MMREPRO_ACCEL=fast: expected auto, kvm or tcg" \
+	env MMREPRO_ACCEL=fast $mm run smoke
+if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	row "--accel kvm where KVM cannot run a guest" 125 "--accel kvm: KVM cannot run a normal guest here" \
+		$mm run smoke --kernel deb:6.12 --accel kvm --out "$tmp/o-kvm"
+fi
+
+# ---- 3. no shell, ever -------------------------------------------------------
+row "git: spec with a quote and a command" 2 "--kernel git:" \
+	$mm run smoke --kernel "git:/x'; touch $tmp/PWNED; echo '@HEAD"
+row "git: spec with \$() and backticks" 2 "--kernel git:" \
+	$mm build --kernel "git:/x\$(touch $tmp/PWNED2)\`touch $tmp/PWNED3\`@HEAD"
+row "image: path with a command" 2 "--kernel image:" $mm run smoke --kernel "image:/x';touch $tmp/PWNED4;'"
+mkdir -p "$tmp/hostile-series"
+printf 'not a patch\n' >"$tmp/hostile-series/x';touch\${IFS}PWNED5;'.patch"
+printf "x';touch\${IFS}PWNED5;'.patch\n" >"$tmp/hostile-series/series"
+row "a hostile patch name on a prebuilt kernel" 2 "--series needs a source kernel" \
+	$mm run smoke --kernel deb:6.12 --series "$tmp/hostile-series"
+row "--config with a command in its name" 2 "--config" \
+	$mm build --kernel src:deb-6.12 --config "$tmp/\$(touch PWNED6).config"
+
+# ---- 5. exit codes and input errors ----------------------------------------
+row "unknown command" 2 "unknown command 'frobnicate'" $mm frobnicate
+row "unknown option" 2 "unknown or incomplete option '--frob'" $mm run smoke --frob
+row "--runs not a number" 2 "--runs: expected a number" $mm run smoke --runs many
+row "--runs zero" 2 "--runs: expected a number from 1" $mm run smoke --runs 0
+row "--timeout negative" 2 "--timeout" $mm run smoke --timeout -5
+row "run without a case" 2 "run: which case" $mm run
+row "run with a stray argument" 2 "unexpected argument 'extra'" $mm run smoke extra
+row "an unknown case" 2 "no case 'no-such-case'" $mm run no-such-case
+row "verify a case without variants" 2 "declares no \[variant" $mm verify smoke
+row "verify an unknown variant" 2 "--variant nope: .* has no such variant" $mm verify numa-deferred-split-migrate --variant nope
+row "classify a missing file" 2 "classify: cannot read /nonexistent.log" $mm classify /nonexistent.log
+row "unknown kernel spec" 2 "--kernel bogus:1: unknown kernel spec" $mm run smoke --kernel bogus:1
+row "deb: of a series Debian does not have" 2 "--kernel deb:5.10" $mm run smoke --kernel deb:5.10
+row "image: that does not exist" 2 "--kernel image:/nonexistent/bzImage" $mm run smoke --kernel image:/nonexistent/bzImage
+printf 'text\n' >"$tmp/not-a-kernel"
+row "image: that is not a bzImage" 2 "--kernel image:$tmp/not-a-kernel" $mm run smoke --kernel "image:$tmp/not-a-kernel"
+row "image: with a missing modules dir" 2 "modules" \
+	$mm run smoke --kernel "image:/boot/vmlinuz-$(ls /boot | sed -n 's/^vmlinuz-\(6\.12.*\)/\1/p' | head -1),modules=/nonexistent"
+row "git: path that does not exist" 2 "--kernel git:/nonexistent/linux@HEAD" $mm build --kernel git:/nonexistent/linux@HEAD
+mkdir -p "$tmp/not-a-repo"
+row "git: path that is not a repository" 2 "--kernel git:$tmp/not-a-repo@HEAD" $mm build --kernel "git:$tmp/not-a-repo@HEAD"
+git init -q "$tmp/repo" && git -C "$tmp/repo" -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+row "git: revision that is not a commit" 2 "no-such-rev" $mm build --kernel "git:$tmp/repo@no-such-rev"
+row "git: without @REV" 2 "expected git:/path/to/linux@REV" $mm build --kernel "git:$tmp/repo"
+row "dir: that does not exist" 2 "--kernel dir:/nonexistent" $mm build --kernel dir:/nonexistent
+row "dir: that is not a kernel tree" 2 "--kernel dir:$tmp/not-a-repo" $mm build --kernel "dir:$tmp/not-a-repo"
+row "--series on a prebuilt kernel" 2 "--series needs a source kernel" $mm run smoke --kernel deb:6.1 --series patches/test-one-line
+printf 'just text\n' >"$tmp/notes.txt"
+t0=$SECONDS
+row "--series FILE that is no mbox with a patch (before any unpack)" 2 "--series $tmp/notes.txt" \
+	$mm build --kernel src:deb-6.12 --series "$tmp/notes.txt"
+[ $((SECONDS - t0)) -lt 20 ] && ok "a bad --series is refused before any tree is unpacked" || nok "a bad --series took $((SECONDS - t0)) s"
+mkdir -p "$tmp/empty-series"
+row "--series dir without a series file" 2 "--series $tmp/empty-series" $mm build --kernel src:deb-6.12 --series "$tmp/empty-series"
+: >"$tmp/empty-series/series"
+row "--series dir listing no patch" 2 "lists no patches" $mm build --kernel src:deb-6.12 --series "$tmp/empty-series"
+row "--series that does not exist" 2 "--series /nonexistent/s" $mm build --kernel src:deb-6.12 --series /nonexistent/s
+row "--config that does not exist" 2 "--config /nonexistent.config" $mm build --kernel src:deb-6.12 --config /nonexistent.config
+f=$(case_file missing-workload "${good/workload = smoke/workload = nosuch}")
+row "a case naming a missing workload" 2 "$f:7: workload 'nosuch' does not exist" $mm run "$f"
+f=$(case_file missing-series "$good[variant v]\nkernel = src:deb-6.12\nseries = patches/no-such-series\nexpect = fail\n")
+row "a variant's missing series" 2 "$f:10: series 'patches/no-such-series' does not exist" $mm run "$f"
+f=$(case_file mem-overflow "${good/memory = 512M/memory = 4294967296M}")
+row "memory that overflows QEMU's -m" 2 "$f:5: 'memory' must be a size from 64M to 1T" $mm run "$f"
+f=$(case_file mem-ub "${good/memory = 512M/memory = 99999999999999999G}")
+row "memory that overflows the parser" 2 "$f:5: 'memory' must be a size" $mm run "$f"
+f=$(case_file mem-units "${good/memory = 512M/memory = 5X}")
+row "memory in unknown units names the units" 2 "$f:5: .*K, M, G|$f:5: .*\(.*T" $mm run "$f"
+f=$(case_file numa-sum "${good/memory = 512M/memory = 512M\\ncpus = 2\\nnuma = 256M 128M}")
+row "NUMA nodes that do not add up" 2 "$f: \[vm\] numa node sizes add up to 384M but memory is 512M" $mm run "$f"
+f=$(case_file numa-cpus "${good/memory = 512M/memory = 512M\\ncpus = 3\\nnuma = 256M 256M}")
+row "CPUs that do not divide among nodes" 2 "$f: \[vm\] 3 cpus do not divide evenly among 2 NUMA nodes" $mm run "$f"
+f=$(case_file too-many-cpus "${good/memory = 512M/memory = 512M\\ncpus = 65}")
+row "more CPUs than QEMU takes" 2 "$f:6: 'cpus' must be an integer from 1 to 64" $mm run "$f"
+
+# ---- 6. results dirs --------------------------------------------------------
+printf 'x\n' >"$tmp/a-file"
+row "--out that is a file" 2 "--out $tmp/a-file: not a writable directory" $mm run smoke --out "$tmp/a-file"
+row "--out under a file" 2 "--out $tmp/a-file/sub" $mm run smoke --out "$tmp/a-file/sub"
+row "--out that already holds results" 2 "--out $kept: already holds results; pass --force" $mm run smoke --out "$kept"
+row "--force without --out" 2 "--force goes with --out" $mm run smoke --force
+f=$(case_file dotdot "${good/name = c/name = ..\/..\/x}")
+row "a case name that is a path" 2 "$f:2: 'name' must be a plain word" $mm run "$f"
+
+# ---- 7. case files ---------------------------------------------------------
+long=$(printf 'x%.0s' $(seq 1 300))
+f=$(case_file long-line "[case]\nname = c\ndescription = $long\n[vm]\nmemory = 512M\n[guest]\nworkload = smoke\n")
+row "a line longer than inih's buffer" 2 "$f:3: line too long" $mm run "$f"
+f=$(case_file dup-section "$good[vm]\ncpus = 2\n")
+row "a duplicate section" 2 "$f:8: duplicate section \[vm\] \(first at line 4\)" $mm run "$f"
+f=$(case_file dup-key "${good/memory = 512M/memory = 512M\\nmemory = 1G}")
+row "a duplicate key" 2 "$f:6: duplicate key 'memory' in \[vm\] \(first at line 5\)" $mm run "$f"
+f=$(case_file unterminated "[case\nname = c\n")
+row "an unterminated section header" 2 "$f:1: unterminated section header" $mm run "$f"
+f=$(case_file cgroup "${good/workload = smoke/workload = smoke\\ncgroup = v1:memory,bogus}")
+row "an unknown cgroup v1 controller" 2 "$f:8: unknown cgroup v1 controller 'bogus'" $mm run "$f"
+f=$(case_file boot-failure "${good/description = d/description = d\\nboot_failure = maybe}")
+row "boot_failure with a bad value" 2 "$f:4: 'boot_failure' must be untestable or bug" $mm run "$f"
+f=$(case_file unknown-key "${good/workload = smoke/workload = smoke\\nflavour = x}")
+row "an unknown key" 2 "$f:8: unknown key 'flavour' in \[guest\]" $mm run "$f"
+f=$(case_file unknown-section "$good[frob]\nx = 1\n")
+row "an unknown section" 2 "$f:8: unknown section \[frob\]" $mm run "$f"
+f=$(case_file missing-name '[case]\ndescription = d\n[guest]\nworkload = smoke\n')
+row "a case without a name" 2 "$f: missing" $mm run "$f"
+printf '[case]\nname = c\0x\n' >"$tmp/nul.case"
+row "a NUL byte in a case file" 2 "$tmp/nul.case:2: NUL byte" $mm run "$tmp/nul.case"
+row "list still works after all of this" 0 "smoke" $mm list
+
+[ "$(digest)" = "$kept_digest" ] && ok "the smoke results from before the matrix are intact" || nok "earlier results changed"
+echo "bad-input: $passed passed, $failed failed"
+[ "$failed" = 0 ]
