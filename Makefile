@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all check unit unit-asan boot-tests bench bench-build check-build e2e clean
+.PHONY: all check unit unit-asan boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -51,7 +51,7 @@ unit-asan: $(B)/unit-tests-asan all
 boot-tests: all
 	bash tests/boot-tests.sh
 
-check: unit unit-asan boot-tests
+check: unit unit-asan fuzz-quick boot-tests
 
 # Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
 check-build: all
@@ -65,6 +65,31 @@ bench: all
 	bash tests/bench.sh
 bench-build: all
 	bash tests/bench-build.sh
+
+# libFuzzer targets (Debian's clang), with ASan and UBSan. `make fuzz`
+# runs each for FUZZ_SECONDS, `make fuzz-quick` for 30 s; any crash fails.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FB           = $(B)/fuzz
+FUZZ_CFLAGS  = $(WARN) -Wno-unknown-warning-option -std=gnu11 -D_GNU_SOURCE -g -O1 \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       $(shell pkg-config --cflags $(PKGS)) -Ihost
+FUZZ_RUN     = MMREPRO_ROOT=$(CURDIR) bash tests/fuzz/run.sh
+
+$(FB)/host/%.o: host/%.c host/*.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FB)/fuzz_report: tests/fuzz/fuzz_report.c $(FB)/host/report.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
+$(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(FB)/host/case.o $(FB)/host/util.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case
+fuzz: fuzz-build
+	$(FUZZ_RUN) $(FB)/fuzz_report $(FUZZ_SECONDS) 1048576 tests/fuzz/report.dict tests/corpus/*.log
+	$(FUZZ_RUN) $(FB)/fuzz_case $(FUZZ_SECONDS) 65536 tests/fuzz/case.dict cases/*.case
+fuzz-quick:
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 clean:
 	rm -rf $(B)

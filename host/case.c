@@ -1,18 +1,44 @@
+/* Case files: ini text fed to inih line by line and checked as it goes. */
 #include "case.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* QEMU builds -m from an unsigned number of MiB; 1 TiB keeps well clear. */
+#define MAX_MEMORY_MB (1024L * 1024)
+#define SIZE_UNITS "units K, KiB, M, MiB, G, GiB, T, TiB; bare numbers are MiB"
+
+enum section_kind { SECTION_NONE, SECTION_CASE, SECTION_VM, SECTION_GUEST, SECTION_BUILD, SECTION_VARIANT };
+
+/* A section header or key already seen, so a second one can name the first. */
+struct seen {
+	char *name;
+	int section;                /* index of the key's header; -1 for a header */
+	int line;
+};
 
 struct parse_ctx {
+	const char *file;
+	const char *text;           /* the case text; len bytes, maybe no NUL */
+	size_t len, pos;
+	int line;                   /* of the line inih is working on */
 	struct case_def *c;
+	enum section_kind kind;
+	int section;                /* index in seen of the current header, -1 before one */
 	struct variant *cur_variant;
-	char err[256];
-	int line;
+	struct seen *seen;
+	size_t nseen, seen_cap;
+	char *err;
+	size_t errlen;
+	int err_line;               /* 0 until the first error */
 };
 
 const char *expect_name(enum expect e)
@@ -25,60 +51,143 @@ const char *expect_name(enum expect e)
 	}
 }
 
+/* Returns the size of unit in KiB, or 0 for an unknown unit. */
+static unsigned long long unit_kib(const char *unit)
+{
+	static const struct { const char *name; unsigned long long kib; } units[] = {
+		{ "", 1024 }, { "K", 1 }, { "KiB", 1 }, { "M", 1024 }, { "MiB", 1024 },
+		{ "G", 1024 * 1024 }, { "GiB", 1024 * 1024 },
+		{ "T", 1024ULL * 1024 * 1024 }, { "TiB", 1024ULL * 1024 * 1024 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(unit, units[i].name))
+			return units[i].kib;
+	return 0;
+}
+
 long parse_size_mb(const char *s)
 {
-	char *end;
-	long v;
+	unsigned long long n = 0, kib, per_unit;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || v < 0)
+	if (!isdigit((unsigned char)*s))
 		return -1;
-	if (*end == '\0' || !strcmp(end, "M") || !strcmp(end, "MiB"))
-		return v;
-	if (!strcmp(end, "G") || !strcmp(end, "GiB"))
-		return v * 1024;
+	for (; isdigit((unsigned char)*s); s++)
+		if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, (unsigned)(*s - '0'), &n))
+			return -1;
+	per_unit = unit_kib(s);
+	if (!per_unit || __builtin_mul_overflow(n, per_unit, &kib) || kib % 1024)
+		return -1;
+	if (kib / 1024 > LONG_MAX)
+		return -1;
+	return (long)(kib / 1024);
+}
+
+static int fail(struct parse_ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Keeps only the first error: later ones are usually its consequences. */
+static int fail(struct parse_ctx *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->err_line)
+		return 0;
+	p->err_line = p->line;
+	if (!p->errlen)
+		return 0;
+	n = snprintf(p->err, p->errlen, "%s:%d: ", p->file, p->line);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+/* Returns the index of the entry named name in section, or -1. */
+static int find_seen(const struct parse_ctx *p, int section, const char *name)
+{
+	for (size_t i = 0; i < p->nseen; i++)
+		if (p->seen[i].section == section && !strcmp(p->seen[i].name, name))
+			return (int)i;
 	return -1;
 }
 
-static int fail(struct parse_ctx *p, const char *fmt, const char *a, const char *b)
+/* Takes ownership of name. */
+static int add_seen(struct parse_ctx *p, char *name, int section)
 {
-	if (!p->err[0])
-		snprintf(p->err, sizeof(p->err), fmt, a, b);
-	return 0;
+	if (p->nseen == p->seen_cap) {
+		size_t cap = p->seen_cap ? p->seen_cap * 2 : 16;
+		struct seen *grown = realloc(p->seen, cap * sizeof(*grown));
+		if (!grown) {
+			free(name);
+			return fail(p, "out of memory");
+		}
+		p->seen = grown;
+		p->seen_cap = cap;
+	}
+	p->seen[p->nseen++] = (struct seen){ .name = name, .section = section, .line = p->line };
+	return 1;
+}
+
+static void free_seen(struct parse_ctx *p)
+{
+	for (size_t i = 0; i < p->nseen; i++)
+		free(p->seen[i].name);
+	free(p->seen);
+}
+
+static bool is_word_of(const char *s, const char *punctuation)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(punctuation, *s))
+			return false;
+	return true;
+}
+
+static bool is_plain_word(const char *s)
+{
+	return is_word_of(s, "-_");
 }
 
 static int copy_value(struct parse_ctx *p, char *dst, size_t len, const char *key, const char *v)
 {
 	if (strlen(v) >= len)
-		return fail(p, "value of '%s' is too long%s", key, "");
+		return fail(p, "value of '%s' is too long (at most %zu characters)", key, len - 1);
 	strcpy(dst, v);
 	return 1;
 }
 
-/* Appends whitespace-separated words of v to a list. */
+/* Appends the whitespace- or comma-separated words of v to a list. */
 static int add_words(struct parse_ctx *p, char list[][256], int *n, const char *key, const char *v)
 {
-	char buf[1024], *save, *w;
+	char *buf = strdup(v), *save, *w;
+	int ok = 1;
 
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (w = strtok_r(buf, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+	if (!buf)
+		return fail(p, "out of memory");
+	for (w = strtok_r(buf, " \t,", &save); w && ok; w = strtok_r(NULL, " \t,", &save)) {
 		if (*n >= CASE_MAX_LIST)
-			return fail(p, "too many values for '%s'%s", key, "");
-		if (strlen(w) >= 256)
-			return fail(p, "value of '%s' is too long%s", key, "");
-		strcpy(list[(*n)++], w);
+			ok = fail(p, "too many values for '%s' (at most %d)", key, CASE_MAX_LIST);
+		else
+			ok = copy_value(p, list[(*n)++], sizeof(list[0]), key, w);
 	}
-	return 1;
+	free(buf);
+	return ok;
 }
 
 static int parse_int(struct parse_ctx *p, int *dst, const char *key, const char *v, int min, int max)
 {
 	char *end;
-	long n = strtol(v, &end, 10);
+	long n;
 
-	if (end == v || *end || n < min || n > max)
-		return fail(p, "'%s' must be an integer in range, got '%s'", key, v);
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return fail(p, "'%s' must be an integer from %d to %d, got '%s'", key, min, max, v);
 	*dst = (int)n;
 	return 1;
 }
@@ -94,21 +203,22 @@ static int parse_bool(struct parse_ctx *p, bool *dst, const char *key, const cha
 	return 1;
 }
 
-static int parse_numa(struct parse_ctx *p, const char *v)
+static int parse_name(struct parse_ctx *p, const char *v)
 {
-	char buf[256], *save, *w;
-	struct case_def *c = p->c;
+	/* The name becomes a directory under results/. */
+	if (!is_plain_word(v))
+		return fail(p, "'name' must be a plain word (letters, digits, '-', '_'), got '%s'", v);
+	return copy_value(p, p->c->name, sizeof(p->c->name), "name", v);
+}
 
-	snprintf(buf, sizeof(buf), "%s", v);
-	c->nnuma = 0;
-	for (w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
-		long mb = parse_size_mb(w);
-		if (mb <= 0)
-			return fail(p, "bad node size '%s' in 'numa'%s", w, "");
-		if (c->nnuma >= 8)
-			return fail(p, "at most 8 NUMA nodes%s%s", "", "");
-		c->numa_mb[c->nnuma++] = (unsigned)mb;
-	}
+static int parse_boot_failure(struct parse_ctx *p, const char *v)
+{
+	if (!strcmp(v, "bug"))
+		p->c->boot_failure_is_bug = true;
+	else if (!strcmp(v, "untestable"))
+		p->c->boot_failure_is_bug = false;
+	else
+		return fail(p, "'boot_failure' must be untestable or bug, got '%s'", v);
 	return 1;
 }
 
@@ -117,7 +227,7 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 	struct case_def *c = p->c;
 
 	if (!strcmp(k, "name"))
-		return copy_value(p, c->name, sizeof(c->name), k, v);
+		return parse_name(p, v);
 	if (!strcmp(k, "description"))
 		return copy_value(p, c->description, sizeof(c->description), k, v);
 	if (!strcmp(k, "fix"))
@@ -128,92 +238,212 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_int(p, &c->timeout_s, k, v, 1, 86400);
 	if (!strcmp(k, "idle_timeout"))
 		return parse_int(p, &c->idle_timeout_s, k, v, 1, 86400);
-	return fail(p, "unknown key '%s' in [case]%s", k, "");
+	if (!strcmp(k, "boot_failure"))
+		return parse_boot_failure(p, v);
+	return fail(p, "unknown key '%s' in [case]", k);
+}
+
+static int parse_memory(struct parse_ctx *p, const char *v)
+{
+	long mb = parse_size_mb(v);
+
+	if (mb < 64 || mb > MAX_MEMORY_MB)
+		return fail(p, "'memory' must be a size from 64M to 1T (" SIZE_UNITS "), got '%s'", v);
+	p->c->mem_mb = (unsigned)mb;
+	return 1;
+}
+
+static int parse_numa(struct parse_ctx *p, const char *v)
+{
+	char *buf = strdup(v), *save, *w;
+	struct case_def *c = p->c;
+	int ok = 1;
+
+	if (!buf)
+		return fail(p, "out of memory");
+	for (w = strtok_r(buf, " ,", &save); w && ok; w = strtok_r(NULL, " ,", &save)) {
+		long mb = parse_size_mb(w);
+		if (mb <= 0 || mb > MAX_MEMORY_MB)
+			ok = fail(p, "bad node size '%s' in 'numa': must be from 1M to 1T (" SIZE_UNITS ")", w);
+		else if (c->nnuma >= CASE_MAX_NUMA)
+			ok = fail(p, "at most %d NUMA nodes", CASE_MAX_NUMA);
+		else
+			c->numa_mb[c->nnuma++] = (unsigned)mb;
+	}
+	free(buf);
+	if (ok && !c->nnuma)
+		return fail(p, "'numa' needs at least one node size");
+	return ok;
 }
 
 static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
-	long mb;
 
-	if (!strcmp(k, "memory")) {
-		mb = parse_size_mb(v);
-		if (mb < 64)
-			return fail(p, "'memory' must be a size of at least 64M, got '%s'%s", v, "");
-		c->mem_mb = (unsigned)mb;
-		return 1;
-	}
+	if (!strcmp(k, "memory"))
+		return parse_memory(p, v);
 	if (!strcmp(k, "cpus"))
 		return parse_int(p, &c->cpus, k, v, 1, 64);
 	if (!strcmp(k, "numa"))
 		return parse_numa(p, v);
 	if (!strcmp(k, "machine")) {
 		if (strcmp(v, "pc") && strcmp(v, "q35"))
-			return fail(p, "'machine' must be pc or q35, got '%s'%s", v, "");
+			return fail(p, "'machine' must be pc or q35, got '%s'", v);
 		return copy_value(p, c->machine, sizeof(c->machine), k, v);
 	}
 	if (!strcmp(k, "iommu"))
 		return parse_bool(p, &c->iommu, k, v);
 	if (!strcmp(k, "device")) {
 		if (c->ndevices >= CASE_MAX_LIST)
-			return fail(p, "too many 'device' lines%s%s", "", "");
+			return fail(p, "too many 'device' lines (at most %d)", CASE_MAX_LIST);
 		return copy_value(p, c->devices[c->ndevices++], sizeof(c->devices[0]), k, v);
 	}
 	if (!strcmp(k, "cmdline"))
 		return copy_value(p, c->cmdline, sizeof(c->cmdline), k, v);
-	return fail(p, "unknown key '%s' in [vm]%s", k, "");
+	return fail(p, "unknown key '%s' in [vm]", k);
+}
+
+static bool is_regular_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int parse_workload(struct parse_ctx *p, const char *v)
+{
+	char *path;
+	int exists;
+
+	if (!is_plain_word(v))
+		return fail(p, "'workload' must be a name under guest/workloads, got '%s'", v);
+	if (asprintf(&path, "%s/guest/workloads/%s.c", repo_root(), v) < 0)
+		return fail(p, "out of memory");
+	exists = is_regular_file(path);
+	free(path);
+	if (!exists)
+		return fail(p, "workload '%s' does not exist (no guest/workloads/%s.c)", v, v);
+	return copy_value(p, p->c->workload, sizeof(p->c->workload), "workload", v);
+}
+
+static int parse_modules(struct parse_ctx *p, const char *v)
+{
+	char tmp[CASE_MAX_LIST][256];
+	int n = 0;
+	struct case_def *c = p->c;
+
+	if (!add_words(p, tmp, &n, "modules", v))
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (c->nmodules >= CASE_MAX_LIST)
+			return fail(p, "too many modules (at most %d)", CASE_MAX_LIST);
+		if (!copy_value(p, c->modules[c->nmodules++], sizeof(c->modules[0]), "modules", tmp[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static bool is_v1_controller(const char *name, size_t len)
+{
+	static const char *const known[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
+					     "net_cls", "net_prio", "blkio", "perf_event", "hugetlb",
+					     "pids", "rdma", "misc" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == len && !strncmp(known[i], name, len))
+			return true;
+	return false;
+}
+
+/* The guest mounts one v1 hierarchy per controller in "v1:a,b,c". */
+static int parse_cgroup(struct parse_ctx *p, const char *v)
+{
+	if (!strcmp(v, "v2"))
+		return copy_value(p, p->c->cgroup, sizeof(p->c->cgroup), "cgroup", v);
+	if (strncmp(v, "v1:", 3))
+		return fail(p, "'cgroup' must be v2 or v1:CONTROLLERS, got '%s'", v);
+	for (const char *s = v + 3;; s++) {
+		size_t len = strcspn(s, ",");
+		if (!is_v1_controller(s, len))
+			return fail(p, "unknown cgroup v1 controller '%.*s' in 'cgroup'", (int)len, s);
+		s += len;
+		if (!*s)
+			break;
+	}
+	return copy_value(p, p->c->cgroup, sizeof(p->c->cgroup), "cgroup", v);
 }
 
 static int guest_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
 
-	if (!strcmp(k, "workload")) {
-		for (const char *s = v; *s; s++)
-			if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-				return fail(p, "'workload' must be a name under guest/workloads, got '%s'%s", v, "");
-		return copy_value(p, c->workload, sizeof(c->workload), k, v);
-	}
+	if (!strcmp(k, "workload"))
+		return parse_workload(p, v);
 	if (!strcmp(k, "args"))
 		return copy_value(p, c->args, sizeof(c->args), k, v);
 	if (!strcmp(k, "sysctl")) {
 		if (!strchr(v, '='))
-			return fail(p, "'sysctl' must be name=value, got '%s'%s", v, "");
+			return fail(p, "'sysctl' must be name=value, got '%s'", v);
 		if (c->nsysctls >= CASE_MAX_LIST)
-			return fail(p, "too many 'sysctl' lines%s%s", "", "");
+			return fail(p, "too many 'sysctl' lines (at most %d)", CASE_MAX_LIST);
 		return copy_value(p, c->sysctls[c->nsysctls++], sizeof(c->sysctls[0]), k, v);
 	}
-	if (!strcmp(k, "modules")) {
-		char tmp[CASE_MAX_LIST][256];
-		int n = 0;
-		if (!add_words(p, tmp, &n, k, v))
-			return 0;
-		for (int i = 0; i < n; i++) {
-			if (c->nmodules >= CASE_MAX_LIST)
-				return fail(p, "too many modules%s%s", "", "");
-			if (!copy_value(p, c->modules[c->nmodules++], sizeof(c->modules[0]), k, tmp[i]))
-				return 0;
-		}
-		return 1;
-	}
-	if (!strcmp(k, "cgroup")) {
-		if (strcmp(v, "v2") && strncmp(v, "v1:", 3))
-			return fail(p, "'cgroup' must be v2 or v1:CONTROLLERS, got '%s'%s", v, "");
-		return copy_value(p, c->cgroup, sizeof(c->cgroup), k, v);
-	}
+	if (!strcmp(k, "modules"))
+		return parse_modules(p, v);
+	if (!strcmp(k, "cgroup"))
+		return parse_cgroup(p, v);
 	if (!strcmp(k, "zram")) {
 		if (parse_size_mb(v) <= 0)
-			return fail(p, "'zram' must be a size like 512M, got '%s'%s", v, "");
+			return fail(p, "'zram' must be a size like 512M (" SIZE_UNITS "), got '%s'", v);
 		return copy_value(p, c->zram, sizeof(c->zram), k, v);
 	}
-	return fail(p, "unknown key '%s' in [guest]%s", k, "");
+	return fail(p, "unknown key '%s' in [guest]", k);
 }
 
 static int build_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "config"))
 		return add_words(p, p->c->configs, &p->c->nconfigs, k, v);
-	return fail(p, "unknown key '%s' in [build]%s", k, "");
+	return fail(p, "unknown key '%s' in [build]", k);
+}
+
+/* A series is a quilt directory with a series file, or an mbox. */
+static int check_series_path(struct parse_ctx *p, const char *v, const char *path)
+{
+	struct stat st;
+	char *list;
+	bool has_list;
+
+	if (stat(path, &st) < 0)
+		return fail(p, "series '%s' does not exist (%s: %s)", v, path, strerror(errno));
+	if (S_ISREG(st.st_mode))
+		return 1;
+	if (!S_ISDIR(st.st_mode))
+		return fail(p, "series '%s' is neither a directory nor an mbox file", v);
+	if (asprintf(&list, "%s/series", path) < 0)
+		return fail(p, "out of memory");
+	has_list = is_regular_file(list);
+	free(list);
+	if (!has_list)
+		return fail(p, "series '%s' is a directory without a series file", v);
+	return 1;
+}
+
+/* Relative series paths are from the repository, as verify resolves them. */
+static int parse_series(struct parse_ctx *p, struct variant *var, const char *v)
+{
+	char *path;
+	int ok;
+
+	if (*v) {
+		if (asprintf(&path, "%s%s%s", v[0] == '/' ? "" : repo_root(), v[0] == '/' ? "" : "/", v) < 0)
+			return fail(p, "out of memory");
+		ok = check_series_path(p, v, path);
+		free(path);
+		if (!ok)
+			return 0;
+	}
+	return copy_value(p, var->series, sizeof(var->series), "series", v);
 }
 
 static int variant_key(struct parse_ctx *p, const char *k, const char *v)
@@ -223,7 +453,7 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 	if (!strcmp(k, "kernel"))
 		return copy_value(p, var->kernel, sizeof(var->kernel), k, v);
 	if (!strcmp(k, "series"))
-		return copy_value(p, var->series, sizeof(var->series), k, v);
+		return parse_series(p, var, v);
 	if (!strcmp(k, "title"))
 		return copy_value(p, var->expect_title, sizeof(var->expect_title), k, v);
 	if (!strcmp(k, "expect")) {
@@ -234,54 +464,175 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		else if (!strcmp(v, "conf"))
 			var->expect = EXPECT_CONF;
 		else
-			return fail(p, "'expect' must be pass, fail or conf, got '%s'%s", v, "");
+			return fail(p, "'expect' must be pass, fail or conf, got '%s'", v);
 		return 1;
 	}
 	return fail(p, "unknown key '%s' in [variant %s]", k, var->name);
 }
 
-static int start_variant(struct parse_ctx *p, const char *section)
+static int start_variant(struct parse_ctx *p, const char *name)
 {
-	const char *name = section + strlen("variant ");
 	struct case_def *c = p->c;
 
-	if (!*name || strlen(name) >= sizeof(c->variants[0].name))
-		return fail(p, "bad variant name in [%s]%s", section, "");
-	for (int i = 0; i < c->nvariants; i++)
-		if (!strcmp(c->variants[i].name, name))
-			return fail(p, "duplicate [variant %s]%s", name, "");
+	/* verify writes each variant's runs under a directory of its name;
+	 * dots are fine (debian-6.1) as long as the name is not . or .. */
+	if (!is_word_of(name, "-_.") || name[0] == '.')
+		return fail(p, "variant name must be letters, digits, '-', '_' and '.', not starting with '.', got '%s'",
+			    name);
+	if (strlen(name) >= sizeof(c->variants[0].name))
+		return fail(p, "variant name '%s' is too long (at most %zu characters)", name,
+			    sizeof(c->variants[0].name) - 1);
 	if (c->nvariants >= CASE_MAX_VARIANTS)
-		return fail(p, "too many variants%s%s", "", "");
+		return fail(p, "too many variants (at most %d)", CASE_MAX_VARIANTS);
 	p->cur_variant = &c->variants[c->nvariants++];
 	strcpy(p->cur_variant->name, name);
 	return 1;
 }
 
-static int on_line(void *user, const char *section, const char *key, const char *value)
+static enum section_kind section_kind(const char *name)
+{
+	if (!strcmp(name, "case"))
+		return SECTION_CASE;
+	if (!strcmp(name, "vm"))
+		return SECTION_VM;
+	if (!strcmp(name, "guest"))
+		return SECTION_GUEST;
+	if (!strcmp(name, "build"))
+		return SECTION_BUILD;
+	if (!strncmp(name, "variant ", strlen("variant ")))
+		return SECTION_VARIANT;
+	return SECTION_NONE;
+}
+
+static int enter_section(struct parse_ctx *p, const char *header, size_t len)
+{
+	char *name = strndup(header, len);
+	int first;
+
+	if (!name)
+		return fail(p, "out of memory");
+	first = find_seen(p, -1, name);
+	p->kind = section_kind(name);
+	if (first >= 0)
+		fail(p, "duplicate section [%s] (first at line %d)", name, p->seen[first].line);
+	else if (p->kind == SECTION_NONE)
+		fail(p, "unknown section [%s]", name);
+	else if (p->kind == SECTION_VARIANT)
+		start_variant(p, name + strlen("variant "));
+	if (p->err_line) {
+		free(name);
+		return 0;
+	}
+	if (!add_seen(p, name, -1))
+		return 0;
+	p->section = (int)p->nseen - 1;
+	return 1;
+}
+
+static bool is_comment_or_blank(const char *s)
+{
+	return !*s || *s == ';' || *s == '#';
+}
+
+/* Checks what inih would get wrong or drop without a word: sections are
+ * tracked here because inih keeps no record of them and the handler only
+ * sees sections that have keys. */
+static int check_raw_line(struct parse_ctx *p, const char *line)
+{
+	const char *s = line, *close;
+
+	if (p->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	if (isspace((unsigned char)*s)) {
+		while (isspace((unsigned char)*s))
+			s++;
+		/* inih would append it to the previous key as a continuation. */
+		if (!is_comment_or_blank(s))
+			return fail(p, "line starts with whitespace (continuation lines are not supported)");
+		return 1;
+	}
+	if (*s != '[')
+		return 1;
+	close = strchr(s, ']');
+	if (!close)
+		return fail(p, "unterminated section header '%s'", s);
+	for (const char *t = close + 1; *t && !strchr(";#", *t); t++)
+		if (!isspace((unsigned char)*t))
+			return fail(p, "text after section header [%.*s]", (int)(close - s - 1), s + 1);
+	return enter_section(p, s + 1, (size_t)(close - s - 1));
+}
+
+/* inih's fgets-like reader: hands it the case text a line at a time. inih
+ * would split a line longer than its buffer and parse the rest as a new
+ * line, so such a line ends the parse with an error. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct parse_ctx *p = stream;
+	const char *start = p->text + p->pos, *newline;
+	size_t n;
+
+	if (p->err_line || p->pos >= p->len || size < 1)
+		return NULL;
+	newline = memchr(start, '\n', p->len - p->pos);
+	n = newline ? (size_t)(newline - start) : p->len - p->pos;
+	p->pos += n + (newline != NULL);
+	p->line++;
+	if (n && start[n - 1] == '\r')
+		n--;
+	if (n >= (size_t)size) {
+		fail(p, "line too long (at most %d characters)", size - 1);
+		return NULL;
+	}
+	if (memchr(start, '\0', n)) {
+		fail(p, "NUL byte in line");
+		return NULL;
+	}
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	return check_raw_line(p, buf) ? buf : NULL;
+}
+
+static bool key_may_repeat(enum section_kind kind, const char *key)
+{
+	return (kind == SECTION_CASE && !strcmp(key, "kernels")) ||
+	       (kind == SECTION_VM && !strcmp(key, "device")) ||
+	       (kind == SECTION_GUEST && (!strcmp(key, "sysctl") || !strcmp(key, "modules"))) ||
+	       (kind == SECTION_BUILD && !strcmp(key, "config"));
+}
+
+static int note_key(struct parse_ctx *p, const char *key)
+{
+	int first = find_seen(p, p->section, key);
+	char *copy;
+
+	if (first >= 0)
+		return fail(p, "duplicate key '%s' in [%s] (first at line %d)", key,
+			    p->seen[p->section].name, p->seen[first].line);
+	copy = strdup(key);
+	if (!copy)
+		return fail(p, "out of memory");
+	return add_seen(p, copy, p->section);
+}
+
+/* The section inih passes is ignored: read_line tracks the real one. */
+static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *p = user;
 
-	if (!key) {
-		/* inih calls us with key == NULL at each new section (INI_CALL_HANDLER_ON_NEW_SECTION) */
-		return 1;
+	if (p->err_line)
+		return 0;
+	if (p->kind == SECTION_NONE)
+		return fail(p, "key '%s' outside of any section", key);
+	if (!key_may_repeat(p->kind, key) && !note_key(p, key))
+		return 0;
+	switch (p->kind) {
+	case SECTION_CASE: return case_key(p, key, value);
+	case SECTION_VM: return vm_key(p, key, value);
+	case SECTION_GUEST: return guest_key(p, key, value);
+	case SECTION_BUILD: return build_key(p, key, value);
+	case SECTION_VARIANT: return variant_key(p, key, value);
+	default: return 0;
 	}
-	if (!strncmp(section, "variant ", 8)) {
-		if (!p->cur_variant || strcmp(p->cur_variant->name, section + 8))
-			if (!start_variant(p, section))
-				return 0;
-		return variant_key(p, key, value);
-	}
-	if (!strcmp(section, "case"))
-		return case_key(p, key, value);
-	if (!strcmp(section, "vm"))
-		return vm_key(p, key, value);
-	if (!strcmp(section, "guest"))
-		return guest_key(p, key, value);
-	if (!strcmp(section, "build"))
-		return build_key(p, key, value);
-	if (!*section)
-		return fail(p, "key '%s' outside of any section%s", key, "");
-	return fail(p, "unknown section [%s]%s", section, "");
 }
 
 static void set_defaults(struct case_def *c)
@@ -295,22 +646,11 @@ static void set_defaults(struct case_def *c)
 	strcpy(c->cgroup, "v2");
 }
 
-static int validate(struct case_def *c, char *err, size_t errlen)
+/* What QEMU would refuse: vm.c gives each node cpus / nnuma CPUs. */
+static int validate_topology(const struct case_def *c, char *err, size_t errlen)
 {
 	unsigned total = 0;
 
-	if (!c->name[0]) {
-		snprintf(err, errlen, "%s: missing 'name' in [case]", c->path);
-		return -1;
-	}
-	if (!c->description[0]) {
-		snprintf(err, errlen, "%s: missing 'description' in [case]", c->path);
-		return -1;
-	}
-	if (!c->workload[0]) {
-		snprintf(err, errlen, "%s: missing 'workload' in [guest]", c->path);
-		return -1;
-	}
 	for (int i = 0; i < c->nnuma; i++)
 		total += c->numa_mb[i];
 	if (c->nnuma && total != c->mem_mb) {
@@ -322,21 +662,47 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [vm] %d NUMA nodes need at least %d cpus", c->path, c->nnuma, c->nnuma);
 		return -1;
 	}
+	if (c->nnuma && c->cpus % c->nnuma) {
+		snprintf(err, errlen, "%s: [vm] %d cpus do not divide evenly among %d NUMA nodes", c->path,
+			 c->cpus, c->nnuma);
+		return -1;
+	}
 	if (c->iommu && strcmp(c->machine, "q35")) {
 		snprintf(err, errlen, "%s: [vm] iommu = yes needs machine = q35", c->path);
 		return -1;
 	}
+	return 0;
+}
+
+/* Fragments are named relative to the repository, as series are. */
+static int resolve_configs(struct case_def *c, char *err, size_t errlen)
+{
 	for (int i = 0; i < c->nconfigs; i++) {
 		char abs[sizeof(c->configs[0])];
 		if (c->configs[i][0] == '/')
 			continue;
-		/* Fragments are named relative to the repository, as series are. */
 		if (snprintf(abs, sizeof(abs), "%s/%s", repo_root(), c->configs[i]) >= (int)sizeof(abs)) {
 			snprintf(err, errlen, "%s: [build] config path %s is too long", c->path, c->configs[i]);
 			return -1;
 		}
 		strcpy(c->configs[i], abs);
 	}
+	return 0;
+}
+
+static int validate(struct case_def *c, char *err, size_t errlen)
+{
+	const char *missing = !c->name[0]          ? "'name' in [case]"
+			      : !c->description[0] ? "'description' in [case]"
+			      : !c->workload[0]    ? "'workload' in [guest]"
+						   : NULL;
+
+	if (missing) {
+		snprintf(err, errlen, "%s: missing %s", c->path, missing);
+		return -1;
+	}
+	if (validate_topology(c, err, errlen) < 0 || resolve_configs(c, err, errlen) < 0)
+		return -1;
 	for (int i = 0; i < c->nvariants; i++) {
 		struct variant *v = &c->variants[i];
 		if (!v->kernel[0] || v->expect == EXPECT_NONE) {
@@ -347,30 +713,53 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 	return 0;
 }
 
-int case_load(const char *path, struct case_def *c, char *err, size_t errlen)
+/* Returns inih's verdict merged with ours: the earliest error wins. */
+static int parse_text(struct parse_ctx *p)
 {
-	struct parse_ctx p = { .c = c };
-	FILE *f;
-	int line;
+	int syntax_line = ini_parse_stream(read_line, p, on_key, p);
+
+	if (syntax_line < 0) {
+		snprintf(p->err, p->errlen, "%s: cannot parse (out of memory)", p->file);
+		return -1;
+	}
+	if (syntax_line > 0 && (!p->err_line || syntax_line < p->err_line)) {
+		snprintf(p->err, p->errlen, "%s:%d: syntax error", p->file, syntax_line);
+		return -1;
+	}
+	return p->err_line ? -1 : 0;
+}
+
+int case_load_buffer(const char *name, const char *text, size_t len, struct case_def *c, char *err,
+		     size_t errlen)
+{
+	struct parse_ctx p = { .file = name, .text = text, .len = len, .c = c, .section = -1,
+			       .err = err, .errlen = errlen };
+	int rc;
 
 	set_defaults(c);
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	f = fopen(path, "r");
-	if (!f) {
+	if (snprintf(c->path, sizeof(c->path), "%s", name) >= (int)sizeof(c->path)) {
+		snprintf(err, errlen, "%s: path too long (at most %zu characters)", name, sizeof(c->path) - 1);
+		return -1;
+	}
+	rc = parse_text(&p);
+	free_seen(&p);
+	return rc < 0 ? -1 : validate(c, err, errlen);
+}
+
+int case_load(const char *path, struct case_def *c, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	int rc;
+
+	if (!text) {
+		set_defaults(c);
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_file(f, on_line, &p);
-	fclose(f);
-	if (line < 0) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		return -1;
-	}
-	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line, p.err[0] ? p.err : "syntax error");
-		return -1;
-	}
-	return validate(c, err, errlen);
+	rc = case_load_buffer(path, text, len, c, err, errlen);
+	free(text);
+	return rc;
 }
 
 int case_path(const char *name_or_path, char *out, size_t len)

@@ -7,6 +7,7 @@
 
 #define CASE_MAX_LIST 16
 #define CASE_MAX_VARIANTS 8
+#define CASE_MAX_NUMA 8
 
 enum expect { EXPECT_NONE, EXPECT_PASS, EXPECT_FAIL, EXPECT_CONF };
 
@@ -27,12 +28,16 @@ struct case_def {
 	int nkernels;
 	int timeout_s;
 	int idle_timeout_s;
-	bool boot_failure_is_bug;   /* placeholder until the case parser sets it */
+	/* A kernel crash or hang before the workload starts normally means the
+	 * case could not be tested (exit 125). A case about a boot regression
+	 * sets `boot_failure = bug` in [case] so that it counts as the bug;
+	 * the default is `boot_failure = untestable`. */
+	bool boot_failure_is_bug;
 
 	/* [vm] */
 	unsigned mem_mb;
 	int cpus;
-	unsigned numa_mb[8];        /* per-node memory; nnuma == 0: no NUMA */
+	unsigned numa_mb[CASE_MAX_NUMA]; /* per-node memory; nnuma == 0: no NUMA */
 	int nnuma;
 	char machine[32];           /* pc or q35 */
 	bool iommu;                 /* intel-iommu, needs q35 */
@@ -58,12 +63,21 @@ struct case_def {
 	int nvariants;
 };
 
-/* Parses a case file. On error fills err with "file:line: message" and
- * returns -1. */
+/* Parses a case file. On error fills err with "file:line: message" (or
+ * "file: message" for what spans the whole file, like a missing key) and
+ * returns -1. Each key may appear once per section, except the list keys
+ * that add to what came before: kernels in [case], device in [vm], sysctl
+ * and modules in [guest], config in [build]. */
 int case_load(const char *path, struct case_def *c, char *err, size_t errlen);
+/* Same for a case file already in memory: text need not be NUL-terminated
+ * (len bytes are read, no more) and name is the path errors start with. */
+int case_load_buffer(const char *name, const char *text, size_t len, struct case_def *c, char *err,
+		     size_t errlen);
 /* Resolves a case name or path to a file under <root>/cases. */
 int case_path(const char *name_or_path, char *out, size_t len);
-/* Parses sizes like 512M, 2G, 1024 (MiB). Returns -1 on error. */
+/* Parses a size in MiB: a number with unit K or KiB (a whole number of
+ * MiB), M or MiB, G or GiB, T or TiB; a bare number is MiB. Returns -1 on
+ * error, including a result that does not fit in a long. */
 long parse_size_mb(const char *s);
 const char *expect_name(enum expect e);
 
