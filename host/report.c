@@ -573,9 +573,11 @@ static bool detect_die(const char *t, size_t n, size_t p, struct hdr *h)
 	const char *comma = memchr(t + ds, ',', de - ds);
 	if (comma)
 		de = (size_t)(comma - t);
+	h->text[0] = '\0';
 	if (de > ds)
 		copy_text(h->text, sizeof(h->text), t + ds, de - ds);
-	else
+	/* A description of only control bytes (serial garbage) copies to "". */
+	if (!h->text[0])
 		strcpy(h->text, "Oops");
 	return true;
 }

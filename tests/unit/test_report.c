@@ -244,6 +244,19 @@ static const char *pfx_ts_space_caller(int i, char *b)
 	return b;
 }
 
+/* Found by fuzz_report: a die() header whose description is only control
+ * bytes must still get a title. */
+START_TEST(test_die_header_of_control_bytes)
+{
+	static const char log[] = "\x01,x: 0000 [#1] SMP\n";
+	struct report r;
+
+	report_parse(log, sizeof(log) - 1, &r);
+	ck_assert(r.crash);
+	ck_assert_str_eq(r.title, "Oops");
+}
+END_TEST
+
 START_TEST(test_prefix_variants)
 {
 	const char *(*pfx[])(int, char *) = { pfx_none, pfx_ts, pfx_caller, pfx_level, pfx_ts_space_caller };
@@ -749,6 +762,7 @@ Suite *report_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_corpus);
 	tcase_add_test(tc, test_prefix_variants);
+	tcase_add_test(tc, test_die_header_of_control_bytes);
 	tcase_add_test(tc, test_kbug_without_rip);
 	tcase_add_test(tc, test_warning_forms);
 	tcase_add_test(tc, test_positive_lines);
