@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all check unit unit-asan boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -47,11 +47,15 @@ unit: $(B)/unit-tests all
 unit-asan: $(B)/unit-tests-asan all
 	MMREPRO_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 ./$(B)/unit-tests-asan
 
+# The bad-input matrix through the real CLI (one smoke boot, no builds).
+bad-input: all
+	bash tests/bad-input.sh
+
 # Real boots of Debian's prebuilt kernels under QEMU.
 boot-tests: all
 	bash tests/boot-tests.sh
 
-check: unit unit-asan fuzz-quick boot-tests
+check: unit unit-asan fuzz-quick bad-input boot-tests
 
 # Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
 check-build: all

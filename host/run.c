@@ -144,6 +144,7 @@ int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		ssize_t n = pread(fd, held, sizeof(held) - 1, 0);
 		held[n > 0 ? n : 0] = '\0';
+		held[strcspn(held, "\n")] = '\0';
 		close(fd);
 		return refuse(err, len, "--out %s: another mmrepro run (pid %s) is writing to it", dir,
 			      held[0] ? held : "?");
