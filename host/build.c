@@ -538,11 +538,17 @@ static long count_objects(const char *obj)
 	return n;
 }
 
-static void show_progress(const char *phase, long done, long total, double start)
+/* The estimate is only shown for a build from (nearly) nothing, where the
+ * last full build's object count is what this one will compile too. */
+static void show_progress(const char *phase, long done, long total, double start, bool cold)
 {
 	int secs = (int)(now_seconds() - start);
+	int eta = cold && done >= 20 && done < total ? (int)((double)secs / (double)done * (double)(total - done)) : -1;
 
-	if (total > 0 && done <= total)
+	if (total > 0 && done <= total && eta >= 0)
+		fprintf(stderr, "\r[build] %-8s %3ld%% (%ld/%ld objects) %dm%02ds, about %dm%02ds left ", phase,
+			done * 100 / total, done, total, secs / 60, secs % 60, eta / 60, eta % 60);
+	else if (total > 0 && done <= total)
 		fprintf(stderr, "\r[build] %-8s %3ld%% (%ld/%ld objects) %dm%02ds ", phase, done * 100 / total,
 			done, total, secs / 60, secs % 60);
 	else
@@ -626,6 +632,7 @@ static int kmake(struct build *b, const char *target, bool progress)
 	int pipefd[2], status = 0;
 	FILE *log = fopen(b->log, "a"), *in;
 	long total = previous_objects(b), done = 0;
+	bool cold = progress && total > 0 && count_objects(b->src.obj) < total / 2;
 	double start = now_seconds();
 	char line[4096];
 	pid_t pid, runner = getpid();
@@ -645,7 +652,7 @@ static int kmake(struct build *b, const char *target, bool progress)
 		if (!strncmp(line, "  CC ", 5) || !strncmp(line, "  AS ", 5)) {
 			done++;
 			if (progress)
-				show_progress(target, done, total, start);
+				show_progress(target, done, total, start, cold);
 		}
 		if (interrupted(b->req->signal_fd)) {
 			kill(-pid, SIGTERM);

@@ -1,5 +1,7 @@
 /* mmrepro: reproduce Linux mm bugs end to end in QEMU. See README.md. */
+#include "bisect.h"
 #include "build.h"
+#include "gate.h"
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
@@ -24,6 +26,9 @@ static const char usage_text[] =
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
 	"           [--timeout S] [--out DIR [--force]] [--verbose]\n"
 	"  verify CASE [--runs N] [--variant NAME]   every variant against its expectation\n"
+	"  gate --kernel BASE --series S [--cases a,b,...|--all] [--runs N] [--config FRAG] [--out DIR]\n"
+	"                              base vs base+series over the cases; blames the guilty patch\n"
+	"  bisect CASE --kernel BASE --series S [--runs N]   the first patch of S at which CASE fails\n"
 	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL)\n"
 	"  classify FILE|-             classify a console log, print JSON\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
@@ -41,7 +46,7 @@ static void usage_error(const char *fmt, const char *arg)
 }
 
 struct cli {
-	const char *kernel, *series, *out, *variant;
+	const char *kernel, *series, *out, *variant, *cases, *good, *bad;
 	enum accel_mode accel;
 	bool force;
 	const char *configs[BUILD_MAX_CONFIGS];
@@ -69,7 +74,9 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		{ "timeout", required_argument, 0, 't' }, { "out", required_argument, 0, 'o' },
 		{ "variant", required_argument, 0, 'V' }, { "days", required_argument, 0, 'd' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
-		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' }, { 0 },
+		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' },
+		{ "cases", required_argument, 0, 'C' }, { "all", no_argument, 0, 'A' },
+		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' }, { 0 },
 	};
 	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
@@ -80,7 +87,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -96,6 +103,10 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'd': o->days = parse_int_opt("--days", optarg, 0, 100000); break;
 		case 'v': o->verbose = true; break;
 		case 'f': o->force = true; break;
+		case 'C': o->cases = optarg; break;
+		case 'A': o->cases = NULL; break;
+		case 'G': o->good = optarg; break;
+		case 'B': o->bad = optarg; break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
@@ -336,6 +347,61 @@ static int cmd_verify(int argc, char **argv)
 	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel);
 }
 
+/* "a,b,c" into a NULL-terminated list (the strings point into a copy). */
+static const char **split_cases(const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL, *w;
+	const char **out = xcalloc(strlen(list) + 2, sizeof(char *));
+	int n = 0;
+
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		out[n++] = w;
+	if (!n)
+		usage_error("--cases %s: name at least one case", list);
+	return out;
+}
+
+static int cmd_gate(int argc, char **argv)
+{
+	struct cli o;
+	int i = parse_cli(argc, argv, &o);
+
+	if (i < argc)
+		usage_error("gate: unexpected argument '%s'", argv[i]);
+	if (!o.kernel || !o.series)
+		usage_error("gate: --kernel BASE and --series S are required%s", "");
+	if (!kernel_spec_needs_build(o.kernel))
+		usage_error("gate: --kernel %s: the base must be a source kernel (src:, git:) to apply a series", o.kernel);
+	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .runs = o.runs,
+			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
+			       .cases = o.cases ? split_cases(o.cases) : NULL };
+	if (o.force)
+		usage_error("gate: --force is not supported; choose a new --out%s", "");
+	return gate_run(&g);
+}
+
+static int cmd_bisect(int argc, char **argv)
+{
+	struct cli o;
+	struct case_def c;
+	int i = parse_cli(argc, argv, &o);
+
+	if (i >= argc)
+		usage_error("bisect: which case?%s", "");
+	load_case(argv[i], &c);
+	if (i + 1 < argc)
+		usage_error("bisect: unexpected argument '%s'", argv[i + 1]);
+	if (o.good || o.bad)
+		usage_error("bisect: --good/--bad (a tree bisection) is not written yet; use --series S to "
+			    "blame a patch, or git bisect run (README)%s", "");
+	if (!o.kernel || !o.series)
+		usage_error("bisect: --kernel BASE and --series S are required%s", "");
+	if (!kernel_spec_needs_build(o.kernel))
+		usage_error("bisect: --kernel %s: the base must be a source kernel (src:, git:)", o.kernel);
+	return bisect_series_command(&c, o.kernel, o.series, o.configs, o.runs, o.timeout_s, o.verbose, o.accel,
+				     o.out);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "suite";
@@ -355,6 +421,10 @@ int main(int argc, char **argv)
 		return cmd_cache(argc - 1, argv + 1);
 	if (!strcmp(cmd, "verify"))
 		return cmd_verify(argc - 1, argv + 1);
+	if (!strcmp(cmd, "gate"))
+		return cmd_gate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bisect"))
+		return cmd_bisect(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -224,3 +224,36 @@ int series_apply_patch(const char *tree, const char *patch, const char *log, cha
 	free(text);
 	return rc == 0 ? 0 : -1;
 }
+
+void series_patch_subject(const char *patch, char *out, size_t len)
+{
+	char *text = read_file_limited(patch, 16u << 20, NULL), *subj = NULL, *p;
+	const char *base = strrchr(patch, '/');
+	size_t n = 0;
+
+	snprintf(out, len, "%s", base ? base + 1 : patch);
+	if (text)
+		subj = !strncmp(text, "Subject: ", 9) ? text : strstr(text, "\nSubject: ");
+	if (!subj) {
+		free(text);
+		return;
+	}
+	p = subj + (subj[0] == '\n') + 9;
+	if (*p == '[' && strchr(p, ']'))
+		p = strchr(p, ']') + 1;
+	while (*p == ' ')
+		p++;
+	/* Header lines fold onto the next line when it starts with a blank. */
+	for (; *p && n + 1 < len; p++) {
+		if (*p == '\n' && (p[1] == ' ' || p[1] == '\t'))
+			continue;
+		if (*p == '\n')
+			break;
+		if (*p == '\t' || (*p == ' ' && n && out[n - 1] == ' '))
+			continue;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	sanitize_text(out, false);
+	free(text);
+}

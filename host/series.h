@@ -31,4 +31,8 @@ void series_describe_failure(const char *patch, const char *stderr_text, char *m
  * directly followed by a `+++ ` line. */
 bool series_text_is_patch(const char *text);
 
+/* The subject of a patch file ("mm/gup: ..." from its Subject: header,
+ * without "[PATCH v5 2/3]", folded lines joined), or its file name. */
+void series_patch_subject(const char *patch, char *out, size_t len);
+
 #endif

@@ -1,0 +1,603 @@
+/* `gate`: base vs base + series over the cases, outcomes by counts and a
+ * Fisher test, the guilty patch for each regression, and the reports. */
+#include "gate.h"
+#include "bisect.h"
+#include "build.h"
+#include "console.h"
+#include "kcidb.h"
+#include "run.h"
+#include "series.h"
+#include "stats.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum outcome { O_CLEAN, O_REGRESSION, O_FIXED, O_STILL_FAILING, O_INCONCLUSIVE, O_UNTESTED };
+static const char *const outcome_names[] = { "clean", "regression", "fixed", "still failing",
+					     "flaky/inconclusive", "could not test" };
+
+/* The head's own status: a series that does not apply, or a head that
+ * does not build, blocks the series but is not a test outcome. */
+enum head_status { HEAD_OK, HEAD_DOES_NOT_APPLY, HEAD_DOES_NOT_BUILD };
+static const char *const head_names[] = { "ok", "series does not apply", "head does not build" };
+
+struct gate_case {
+	struct case_def c;
+	struct tally base, head;
+	enum outcome outcome;
+	double p_regression, p_fixed;
+	char note[300];
+	struct blame_result blame;
+	bool blamed;
+};
+
+struct gate {
+	const struct gate_opts *o;
+	struct series series;
+	char dir[PATH_MAX];
+	struct accel_state accel;
+	int sfd;
+	enum head_status head;
+	char head_error[2048], base_error[2048];
+	bool base_untestable;
+	struct gate_case *cases;
+	int ncases;
+	double started;
+};
+
+/* ---- cases --------------------------------------------------------------- */
+
+static void load_one(const char *name, struct case_def *c)
+{
+	char path[PATH_MAX], err[1024];
+
+	if (case_path(name, path, sizeof(path)) < 0)
+		die(EXIT_USAGE, "--cases: no case '%s' (see ./run.sh list)", name);
+	if (case_load(path, c, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+}
+
+static int every_case(char ***names)
+{
+	char dir[PATH_MAX];
+	struct dirent **list;
+	int n, count = 0;
+
+	xsnprintf(dir, sizeof(dir), "%s/cases", repo_root());
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
+		die(EXIT_USAGE, "cannot read %s", dir);
+	*names = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(list[i]->d_name);
+		if (l > 5 && !strcmp(list[i]->d_name + l - 5, ".case"))
+			(*names)[count++] = strndup(list[i]->d_name, l - 5);
+		free(list[i]);
+	}
+	free(list);
+	return count;
+}
+
+static void load_cases(struct gate *g)
+{
+	char **names = NULL;
+	int n = 0;
+
+	if (g->o->cases)
+		while (g->o->cases[n])
+			n++;
+	else
+		n = every_case(&names);
+	g->cases = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*g->cases));
+	for (int i = 0; i < n; i++) {
+		load_one(g->o->cases ? g->o->cases[i] : names[i], &g->cases[i].c);
+		if (names)
+			free(names[i]);
+	}
+	free(names);
+	g->ncases = n;
+	if (n == 0)
+		die(EXIT_USAGE, "--cases: no case to gate");
+}
+
+/* ---- outcomes ------------------------------------------------------------ */
+
+/* How many runs a side, at the rates seen, would make the difference
+ * significant: what "flaky/inconclusive" asks for next. */
+static int runs_to_decide(const struct tally *b, const struct tally *h)
+{
+	int vb = stats_valid(b), vh = stats_valid(h);
+
+	for (int k = 2; k <= 16; k++) {
+		double up = stats_fisher_one_sided(h->hits * k, vh * k, b->hits * k, vb * k);
+		double down = stats_fisher_one_sided(b->hits * k, vb * k, h->hits * k, vh * k);
+		if (up < 0.05 || down < 0.05)
+			return k * (vb > vh ? vb : vh);
+	}
+	return 0;
+}
+
+static void decide(struct gate_case *gc)
+{
+	const struct tally *b = &gc->base, *h = &gc->head;
+	int vb = stats_valid(b), vh = stats_valid(h);
+
+	if (!vb || !vh) {
+		snprintf(gc->note, sizeof(gc->note), "no valid run on the %s (%d infra, %d conf)%s%s",
+			 vb ? "head" : "base", vb ? h->infra : b->infra, vb ? h->conf : b->conf,
+			 (vb ? h : b)->conf ? ": " : "", (vb ? h : b)->conf_reason);
+		gc->outcome = O_UNTESTED;
+		return;
+	}
+	gc->p_regression = stats_fisher_one_sided(h->hits, vh, b->hits, vb);
+	gc->p_fixed = stats_fisher_one_sided(b->hits, vb, h->hits, vh);
+	if (!b->hits && !h->hits)
+		gc->outcome = O_CLEAN;
+	else if (gc->p_regression < 0.05 || (h->hits >= 2 && !b->hits))
+		gc->outcome = O_REGRESSION;
+	else if (gc->p_fixed < 0.05 || (b->hits >= 2 && !h->hits))
+		gc->outcome = O_FIXED;
+	else if (b->hits && h->hits)
+		gc->outcome = O_STILL_FAILING;
+	else
+		gc->outcome = O_INCONCLUSIVE;
+	if (gc->outcome == O_INCONCLUSIVE) {
+		int more = runs_to_decide(b, h);
+		if (more)
+			snprintf(gc->note, sizeof(gc->note), "--runs %d on both sides would decide it if these rates hold",
+				 more);
+		else
+			snprintf(gc->note, sizeof(gc->note), "even 16x the runs would not decide it at these rates");
+	}
+}
+
+/* ---- kernels and runs ---------------------------------------------------- */
+
+static void case_fragments(const struct gate *g, const struct case_def *c, const char **out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < c->nconfigs && n < max - 1; i++)
+		out[n++] = c->configs[i];
+	for (int i = 0; g->o->configs && g->o->configs[i] && n < max - 1; i++)
+		out[n++] = g->o->configs[i];
+	out[n] = NULL;
+}
+
+static struct point_ctx point_for(struct gate *g, const struct case_def *c, const char **frags)
+{
+	struct point_ctx x = { .c = c, .configs = frags, .expect_title = "", .runs = g->o->runs,
+			       .timeout_s = g->o->timeout_s, .signal_fd = g->sfd, .verbose = g->o->verbose,
+			       .accel = &g->accel };
+	return x;
+}
+
+/* A build error of the head is the series' fault: which kind? */
+static enum head_status head_failure(const char *err)
+{
+	return strstr(err, "does not apply") ? HEAD_DOES_NOT_APPLY : HEAD_DOES_NOT_BUILD;
+}
+
+/* Base, then head, for one case. Returns an exit code to stop at (2, 130)
+ * or 0. */
+static int gate_case(struct gate *g, struct gate_case *gc)
+{
+	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
+	char dir[PATH_MAX + 300], err[2048] = "";
+	struct point_ctx x;
+	int rc;
+
+	case_fragments(g, &gc->c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
+	x = point_for(g, &gc->c, frags);
+	xsnprintf(dir, sizeof(dir), "%s/%s/base", g->dir, gc->c.name);
+	rc = bisect_test_point(&x, g->o->base, NULL, dir, &gc->base, err, sizeof(err));
+	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED) {
+		snprintf(g->base_error, sizeof(g->base_error), "%s", err);
+		return rc;
+	}
+	if (rc) {
+		g->base_untestable = true;
+		snprintf(g->base_error, sizeof(g->base_error), "%s", err);
+		snprintf(gc->note, sizeof(gc->note), "the base could not be had: %.250s", err);
+		gc->outcome = O_UNTESTED;
+		return 0;
+	}
+	xsnprintf(dir, sizeof(dir), "%s/%s/head", g->dir, gc->c.name);
+	rc = bisect_test_point(&x, g->o->base, g->o->series, dir, &gc->head, err, sizeof(err));
+	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED)
+		return rc;
+	if (rc) {
+		g->head = head_failure(err);
+		snprintf(g->head_error, sizeof(g->head_error), "%s", err);
+		snprintf(gc->note, sizeof(gc->note), "%s: %.250s", head_names[g->head], err);
+		gc->outcome = O_UNTESTED;
+		return 0;
+	}
+	decide(gc);
+	return 0;
+}
+
+static int blame(struct gate *g, struct gate_case *gc)
+{
+	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
+	char dir[PATH_MAX + 300];
+	struct point_ctx x;
+
+	if (g->series.npatches == 1) {
+		/* One patch: it is the culprit, no search needed. */
+		gc->blame.first_bad = gc->blame.hi = 1;
+		const char *name = strrchr(g->series.patches[0], '/');
+		snprintf(gc->blame.file, sizeof(gc->blame.file), "%s", name ? name + 1 : g->series.patches[0]);
+		series_patch_subject(g->series.patches[0], gc->blame.subject, sizeof(gc->blame.subject));
+		gc->blamed = true;
+		return 0;
+	}
+	case_fragments(g, &gc->c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
+	x = point_for(g, &gc->c, frags);
+	xsnprintf(dir, sizeof(dir), "%s/%s/blame", g->dir, gc->c.name);
+	gc->blamed = true;
+	return bisect_series_blame(&x, g->o->base, &g->series, dir, &gc->blame);
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+/* Lines from..to (1-based) of a console log, sanitised, CRs dropped. */
+static char *excerpt_lines(const char *log, int from, int to)
+{
+	char *text = read_file_limited(log, 64u << 20, NULL), *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+	int n = 1;
+
+	for (char *p = text; p && *p && n <= to; n++) {
+		char *end = strchr(p, '\n');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		if (n >= from) {
+			char *line = strndup(p, l);
+			line[strcspn(line, "\r")] = '\0';
+			sanitize_text(line, false);
+			fprintf(f, "    %s\n", line);
+			free(line);
+		}
+		p = end ? end + 1 : p + l;
+	}
+	fclose(f);
+	free(text);
+	return out;
+}
+
+/* Up to 30 report lines of the first FAIL among dir/run-N, sanitised. */
+static char *first_hit_excerpt(const char *dir)
+{
+	char path[PATH_MAX + 64];
+
+	for (int i = 1; i < 1000; i++) {
+		xsnprintf(path, sizeof(path), "%s/run-%d/result.json", dir, i);
+		char *text = read_file_limited(path, 4u << 20, NULL);
+		struct json_object *o = text ? json_tokener_parse(text) : NULL, *v, *s, *e;
+		free(text);
+		if (!text)
+			return NULL;
+		if (o && json_object_object_get_ex(o, "verdict", &v) && !strcmp(json_object_get_string(v), "FAIL") &&
+		    json_object_object_get_ex(o, "report_start_line", &s) &&
+		    json_object_object_get_ex(o, "report_end_line", &e)) {
+			int from = json_object_get_int(s), to = json_object_get_int(e);
+			json_object_put(o);
+			xsnprintf(path, sizeof(path), "%s/run-%d/console.log", dir, i);
+			return excerpt_lines(path, from, to < from + 29 ? to : from + 29);
+		}
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+static struct json_object *patches_json(const struct series *s)
+{
+	struct json_object *a = json_object_new_array();
+	char subject[256];
+
+	for (int i = 0; i < s->npatches; i++) {
+		struct json_object *p = json_object_new_object();
+		const char *name = strrchr(s->patches[i], '/');
+		series_patch_subject(s->patches[i], subject, sizeof(subject));
+		json_object_object_add(p, "file", json_object_new_string(name ? name + 1 : s->patches[i]));
+		json_object_object_add(p, "subject", json_object_new_string(subject));
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+static struct json_object *case_json(const struct gate_case *gc)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "case", json_object_new_string(gc->c.name));
+	json_object_object_add(o, "outcome", json_object_new_string(outcome_names[gc->outcome]));
+	json_object_object_add(o, "base", stats_tally_json(&gc->base));
+	json_object_object_add(o, "head", stats_tally_json(&gc->head));
+	if (gc->outcome != O_UNTESTED) {
+		json_object_object_add(o, "p_regression", json_object_new_double(gc->p_regression));
+		json_object_object_add(o, "p_fixed", json_object_new_double(gc->p_fixed));
+	}
+	if (gc->note[0])
+		json_object_object_add(o, "note", json_object_new_string(gc->note));
+	if (gc->blamed) {
+		struct json_object *b = json_object_new_object();
+		json_object_object_add(b, "first_bad_patch", json_object_new_int(gc->blame.first_bad));
+		json_object_object_add(b, "file", json_object_new_string(gc->blame.file));
+		json_object_object_add(b, "subject", json_object_new_string(gc->blame.subject));
+		json_object_object_add(b, "builds", json_object_new_int(gc->blame.builds));
+		if (gc->blame.note[0])
+			json_object_object_add(b, "note", json_object_new_string(gc->blame.note));
+		json_object_object_add(o, "blame", b);
+	}
+	return o;
+}
+
+static int gate_exit_code(const struct gate *g)
+{
+	if (g->base_untestable)
+		return EXIT_UNTESTABLE;
+	if (g->head != HEAD_OK)
+		return EXIT_BUG;
+	for (int i = 0; i < g->ncases; i++)
+		if (g->cases[i].outcome == O_REGRESSION)
+			return EXIT_BUG;
+	return EXIT_NO_BUG;
+}
+
+static void write_gate_json(const struct gate *g)
+{
+	struct json_object *o = json_object_new_object(), *cases = json_object_new_array();
+	char path[PATH_MAX + 32];
+
+	json_object_object_add(o, "base", json_object_new_string(g->o->base));
+	json_object_object_add(o, "series", json_object_new_string(g->o->series));
+	json_object_object_add(o, "patches", patches_json(&g->series));
+	json_object_object_add(o, "runs", json_object_new_int(g->o->runs));
+	json_object_object_add(o, "accel", json_object_new_string(g->accel.choice.reason));
+	json_object_object_add(o, "head_status", json_object_new_string(head_names[g->head]));
+	if (g->head_error[0])
+		json_object_object_add(o, "head_error", json_object_new_string(g->head_error));
+	if (g->base_error[0])
+		json_object_object_add(o, "base_error", json_object_new_string(g->base_error));
+	for (int i = 0; i < g->ncases; i++)
+		json_object_array_add(cases, case_json(&g->cases[i]));
+	json_object_object_add(o, "cases", cases);
+	json_object_object_add(o, "seconds", json_object_new_double(now_seconds() - g->started));
+	json_object_object_add(o, "exit_code", json_object_new_int(gate_exit_code(g)));
+	xsnprintf(path, sizeof(path), "%s/gate.json", g->dir);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	write_file_atomic(path, s, strlen(s));
+	json_object_put(o);
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+			fputc(*s, f);
+	}
+}
+
+static void write_junit(const struct gate *g)
+{
+	char *text = NULL, path[PATH_MAX + 32], counts[400];
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	int fails = 0, skips = 0;
+
+	for (int i = 0; i < g->ncases; i++) {
+		fails += g->cases[i].outcome == O_REGRESSION;
+		skips += g->cases[i].outcome == O_UNTESTED;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"mmrepro-gate\" tests=\"%d\" "
+		"failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", g->ncases, fails, skips);
+	for (int i = 0; i < g->ncases; i++) {
+		const struct gate_case *gc = &g->cases[i];
+		snprintf(counts, sizeof(counts), "base %d/%d hits, head %d/%d hits: %s%s%s", gc->base.hits,
+			 stats_valid(&gc->base), gc->head.hits, stats_valid(&gc->head), outcome_names[gc->outcome],
+			 gc->note[0] ? "; " : "", gc->note);
+		fprintf(f, "  <testcase classname=\"mmrepro.gate\" name=\"");
+		xml_text(f, gc->c.name);
+		fprintf(f, "\">\n");
+		if (gc->outcome == O_REGRESSION || gc->outcome == O_UNTESTED) {
+			fprintf(f, "    <%s message=\"", gc->outcome == O_REGRESSION ? "failure" : "skipped");
+			xml_text(f, counts);
+			fprintf(f, "\"/>\n");
+		}
+		fprintf(f, "    <system-out>");
+		xml_text(f, counts);
+		fprintf(f, "</system-out>\n  </testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n");
+	fclose(f);
+	xsnprintf(path, sizeof(path), "%s/junit.xml", g->dir);
+	write_file_atomic(path, text, len);
+	free(text);
+}
+
+static void report_table(FILE *f, const struct gate *g)
+{
+	fprintf(f, "  %-28s %-14s %-14s %s\n", "case", "base hits:runs", "head hits:runs", "outcome");
+	for (int i = 0; i < g->ncases; i++) {
+		const struct gate_case *gc = &g->cases[i];
+		char b[32], h[32];
+		snprintf(b, sizeof(b), "%d:%d", gc->base.hits, stats_valid(&gc->base));
+		snprintf(h, sizeof(h), "%d:%d", gc->head.hits, stats_valid(&gc->head));
+		fprintf(f, "  %-28s %-14s %-14s %s%s%s\n", gc->c.name, b, h, outcome_names[gc->outcome],
+			gc->note[0] ? ": " : "", gc->note);
+	}
+}
+
+static void report_hit(FILE *f, const struct gate *g, const struct gate_case *gc)
+{
+	char dir[PATH_MAX + 300];
+	char *excerpt;
+
+	xsnprintf(dir, sizeof(dir), "%s/%s/head", g->dir, gc->c.name);
+	excerpt = first_hit_excerpt(dir);
+	fprintf(f, "\n%s: %d of %d head runs hit, against %d of %d on the base (one-sided Fisher p = %.3g).\n",
+		gc->c.name, gc->head.hits, stats_valid(&gc->head), gc->base.hits, stats_valid(&gc->base),
+		gc->p_regression);
+	fprintf(f, "The first hit: %s\n", gc->head.hit_title[0] ? gc->head.hit_title : "(the workload's FAIL)");
+	if (excerpt && *excerpt)
+		fprintf(f, "\n%s", excerpt);
+	free(excerpt);
+	if (gc->blamed && gc->blame.first_bad)
+		fprintf(f, "\nThe first patch at which it fails: [%d/%d] %s\n    %s\n", gc->blame.first_bad,
+			g->series.npatches, gc->blame.file, gc->blame.subject);
+	else if (gc->blamed)
+		fprintf(f, "\nThe guilty patch was not found: %s\n", gc->blame.note);
+	fprintf(f, "\nTo reproduce:\n    ./run.sh run %s --kernel %s --series %s --runs %d\n", gc->c.name, g->o->base,
+		g->o->series, g->o->runs);
+}
+
+static void write_report(const struct gate *g)
+{
+	char *text = NULL, path[PATH_MAX + 32], subject[256];
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	int code = gate_exit_code(g);
+
+	fprintf(f, "Hello,\n\nmmrepro gated this series on %s (%d runs per case and side):\n\n", g->o->base,
+		g->o->runs);
+	for (int i = 0; i < g->series.npatches; i++) {
+		series_patch_subject(g->series.patches[i], subject, sizeof(subject));
+		fprintf(f, "  [%d/%d] %s\n", i + 1, g->series.npatches, subject);
+	}
+	fprintf(f, "\nVerdict: %s\n", code == EXIT_NO_BUG ? "no regression" : code == EXIT_BUG ?
+		(g->head != HEAD_OK ? head_names[g->head] : "REGRESSION") : "the base could not be tested");
+	if (g->head != HEAD_OK)
+		fprintf(f, "    %s\n", g->head_error);
+	fprintf(f, "\n");
+	report_table(f, g);
+	for (int i = 0; i < g->ncases; i++)
+		if (g->cases[i].outcome == O_REGRESSION)
+			report_hit(f, g, &g->cases[i]);
+	fprintf(f, "\nTo rerun the gate:\n    ./run.sh gate --kernel %s --series %s --runs %d\n", g->o->base,
+		g->o->series, g->o->runs);
+	fprintf(f, "\nIf you fix the issue in a separate patch, kindly add these tags:\n"
+		"| Reported-by: <REPORTER>\n| Closes: <LINK>\n");
+	fclose(f);
+	xsnprintf(path, sizeof(path), "%s/report.txt", g->dir);
+	write_file_atomic(path, text, len);
+	free(text);
+}
+
+static const char *case_status(const struct gate_case *gc, const struct tally *t)
+{
+	if (gc->outcome == O_UNTESTED || !stats_valid(t))
+		return t->conf ? "SKIP" : "ERROR";
+	return t->hits ? "FAIL" : "PASS";
+}
+
+static void kcidb_side(struct json_object *doc, const struct gate *g, const char *run_id, bool head)
+{
+	struct kcidb_build b = { .id_suffix = head ? "head" : "base", .config_name = "mmrepro-guest",
+				 .compiler = "gcc" };
+
+	b.status = head ? (g->head == HEAD_OK ? "PASS" : "FAIL") : (g->base_untestable ? "ERROR" : "PASS");
+	kcidb_add_build(doc, run_id, &b);
+	for (int i = 0; i < g->ncases; i++) {
+		const struct gate_case *gc = &g->cases[i];
+		const struct tally *t = head ? &gc->head : &gc->base;
+		struct kcidb_test kt = { .case_name = gc->c.name, .status = case_status(gc, t),
+					 .start_time_unix = 0, .misc = stats_tally_json(t) };
+		kcidb_add_test(doc, run_id, b.id_suffix, &kt);
+	}
+}
+
+static void write_kcidb(const struct gate *g)
+{
+	const char *run_id = strrchr(g->dir, '/') ? strrchr(g->dir, '/') + 1 : g->dir;
+	struct kcidb_checkout co = { .tree_name = g->o->base, .patch_paths = (const char *const *)g->series.patches,
+				     .npatches = g->series.npatches, .start_time_unix = (double)time(NULL), .valid = true };
+	struct json_object *doc = kcidb_new(run_id, &co);
+	char path[PATH_MAX + 32];
+
+	kcidb_side(doc, g, run_id, false);
+	kcidb_side(doc, g, run_id, true);
+	xsnprintf(path, sizeof(path), "%s/kcidb.json", g->dir);
+	kcidb_write(doc, path);
+	json_object_put(doc);
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static void print_table(const struct gate *g)
+{
+	printf("\n");
+	report_table(stdout, g);
+	for (int i = 0; i < g->ncases; i++) {
+		const struct gate_case *gc = &g->cases[i];
+		if (gc->blamed && gc->blame.first_bad)
+			printf("  %s: first bad patch [%d/%d] %s: %s\n", gc->c.name, gc->blame.first_bad,
+			       g->series.npatches, gc->blame.file, gc->blame.subject);
+		else if (gc->blamed)
+			printf("  %s: %s\n", gc->c.name, gc->blame.note);
+	}
+	if (g->head != HEAD_OK)
+		printf("  head: %s: %s\n", head_names[g->head], g->head_error);
+	printf("results: %s\n", g->dir);
+}
+
+static int run_all(struct gate *g)
+{
+	int rc = 0;
+
+	for (int i = 0; i < g->ncases && !rc; i++) {
+		rc = gate_case(g, &g->cases[i]);
+		/* The head's build failed for every case alike: stop there. */
+		if (g->head != HEAD_OK || g->base_untestable)
+			break;
+	}
+	for (int i = 0; i < g->ncases && !rc; i++)
+		if (g->cases[i].outcome == O_REGRESSION)
+			rc = blame(g, &g->cases[i]);
+	return rc;
+}
+
+int gate_run(const struct gate_opts *o)
+{
+	struct gate g = { .o = o, .started = now_seconds() };
+	char err[2048];
+	int rc;
+
+	load_cases(&g);
+	if (series_load(o->series, &g.series, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	if (o->out)
+		snprintf(g.dir, sizeof(g.dir), "%s", o->out);
+	else
+		run_default_out_dir("gate", o->base, g.dir, sizeof(g.dir));
+	if (run_claim_out_dir(g.dir, false, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	run_accel_init(&g.accel, o->accel);
+	g.sfd = console_signal_fd();
+	rc = run_all(&g);
+	write_gate_json(&g);
+	write_junit(&g);
+	write_kcidb(&g);
+	write_report(&g);
+	print_table(&g);
+	series_free(&g.series);
+	free(g.cases);
+	if (rc)
+		return rc;
+	return console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : gate_exit_code(&g);
+}

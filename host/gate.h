@@ -1,0 +1,28 @@
+/* `gate`: every case on a base kernel and on base + a patch series, with
+ * the same runs and VM shape; a case that the series makes fail blocks
+ * it, and the guilty patch is named. */
+#ifndef MMREPRO_GATE_H
+#define MMREPRO_GATE_H
+
+#include <stdbool.h>
+
+#include "vm.h"
+
+struct gate_opts {
+	const char *base;             /* a source spec: src:deb-6.12, git:TREE@REV */
+	const char *series;           /* quilt dir or mbox */
+	const char *const *configs;   /* --config fragments, NULL-terminated, or NULL */
+	const char *const *cases;     /* case names, NULL-terminated; NULL: every case */
+	int runs;
+	int timeout_s;                /* 0: each case's own */
+	bool verbose;
+	enum accel_mode accel;
+	const char *out;              /* NULL: results/<stamp>-gate-... */
+};
+
+/* Exit code: 0 no regression, 1 a regression (or a series that does not
+ * apply or a head that does not build), 2 bad input, 125 the base could
+ * not be tested, 130 interrupted. */
+int gate_run(const struct gate_opts *o);
+
+#endif
