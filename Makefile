@@ -5,7 +5,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE
 PKGS     = libkmod inih json-c libarchive libcrypto
 HOST_CFLAGS = $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
-HOST_LIBS   = $(shell pkg-config --libs $(PKGS))
+HOST_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_LIBS  = $(shell pkg-config --libs check)
 
 B        = build
