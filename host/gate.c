@@ -129,9 +129,10 @@ static void decide(struct gate_case *gc)
 	int vb = stats_valid(b), vh = stats_valid(h);
 
 	if (!vb || !vh) {
-		snprintf(gc->note, sizeof(gc->note), "no valid run on the %s (%d infra, %d conf)%s%s",
-			 vb ? "head" : "base", vb ? h->infra : b->infra, vb ? h->conf : b->conf,
-			 (vb ? h : b)->conf ? ": " : "", (vb ? h : b)->conf_reason);
+		const struct tally *side = vb ? h : b;
+		snprintf(gc->note, sizeof(gc->note), "no valid run on the %s (%d infra, %d conf): %.200s",
+			 vb ? "head" : "base", side->infra, side->conf,
+			 side->conf ? side->conf_reason : side->infra_reason);
 		gc->outcome = O_UNTESTED;
 		return;
 	}

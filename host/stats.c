@@ -87,10 +87,12 @@ void stats_add(struct tally *t, const struct run_result *r, const char *expect_t
 		t->clean++;
 		break;
 	case RUN_INFRA:
-		t->infra++;
+		if (!t->infra++)
+			snprintf(t->infra_reason, sizeof(t->infra_reason), "%s", r->reason);
 		break;
 	case RUN_CONF:
-		t->conf++;
+		if (!t->conf++)
+			snprintf(t->conf_reason, sizeof(t->conf_reason), "%s", r->reason);
 		break;
 	case RUN_INTERRUPTED:
 		t->interrupted++;
@@ -191,13 +193,18 @@ enum point_verdict stats_point(const struct tally *t)
 {
 	int valid = stats_valid(t), n = t->runs - t->interrupted;
 
-	if (t->hits > 0 && t->hits < valid && interval_contains(stats_wilson(t->hits, valid), 0.5))
-		return POINT_FLAKY;
 	if (t->hits >= 2 || (n < 4 && valid >= 1 && t->hits == valid))
 		return POINT_BAD;
 	if (t->hits == 0 && valid >= 1 && valid >= (n + 1) / 2)
 		return POINT_GOOD;
 	return POINT_SKIP;
+}
+
+bool stats_flaky(const struct tally *t)
+{
+	int valid = stats_valid(t);
+
+	return t->hits > 0 && t->hits < valid && interval_contains(stats_wilson(t->hits, valid), 0.5);
 }
 
 const char *stats_point_name(enum point_verdict v)
@@ -209,8 +216,6 @@ const char *stats_point_name(enum point_verdict v)
 		return "good";
 	case POINT_SKIP:
 		return "skip";
-	case POINT_FLAKY:
-		return "flaky";
 	}
 	return "?";
 }

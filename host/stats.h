@@ -24,6 +24,8 @@ struct tally {
 	int runs, hits, clean, other_crash, infra, conf, interrupted;
 	char other_title[256]; /* the first OTHER_CRASH's title (or reason) */
 	char hit_title[256];   /* the first HIT's title (or reason) */
+	char infra_reason[256]; /* the first INFRA run's reason */
+	char conf_reason[256];  /* the first CONF run's reason */
 };
 
 void stats_add(struct tally *t, const struct run_result *r, const char *expect_title);
@@ -45,19 +47,21 @@ double stats_fisher_one_sided(int head_hits, int head_n, int base_hits, int base
  * observed one (relative tolerance 1e-7, as R's fisher.test). */
 double stats_fisher_two_sided(int head_hits, int head_n, int base_hits, int base_n);
 
-enum point_verdict { POINT_BAD, POINT_GOOD, POINT_SKIP, POINT_FLAKY };
+enum point_verdict { POINT_BAD, POINT_GOOD, POINT_SKIP };
 
-/* One kernel run N times (N = runs - interrupted; valid = stats_valid),
- * rules applied in this order:
- * - FLAKY when 0 < hits < valid and the Wilson interval of hits/valid
- *   contains 0.5 (lo <= 0.5 <= hi): the runs cannot tell "mostly hits"
- *   from "mostly clean". So 2/10, 1/3 and 5/10 are flaky; 9/10 is bad.
+/* One kernel run N times (N = runs - interrupted; valid = stats_valid), as
+ * bisect and gate see it: a bug that hits at all is there, however rarely.
  * - BAD when hits >= 2, or when N < 4 and valid >= 1 and every valid run hit.
  * - GOOD when hits == 0, valid >= 1 and valid >= ceil(N / 2).
  * - SKIP otherwise (too few valid runs, or a single hit among many runs). */
 enum point_verdict stats_point(const struct tally *t);
-/* "bad", "good", "skip", "flaky". */
+/* "bad", "good", "skip". */
 const char *stats_point_name(enum point_verdict v);
+/* For verify, whose variants expect all runs to hit or none: FLAKY when
+ * 0 < hits < valid and the Wilson interval of hits/valid contains 0.5, so
+ * the runs cannot tell "mostly hits" from "mostly clean" (2/10, 1/3, 5/10;
+ * not 9/10). */
+bool stats_flaky(const struct tally *t);
 
 /* The chance that no good step of a bisection was really bad and just
  * missed the bug: the product over good steps of 1 - (1 - p_bad)^valid,

@@ -174,6 +174,17 @@ START_TEST(fisher_rejects_inconsistent_counts)
 }
 END_TEST
 
+START_TEST(flaky_is_an_interval_across_one_half)
+{
+	const int rows[][3] = { { 1, 2, 1 }, { 5, 5, 1 }, { 2, 8, 1 }, { 9, 1, 0 }, { 0, 4, 0 }, { 4, 0, 0 }, { 1, 19, 0 } };
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct tally t = tally_of(rows[i][0], rows[i][1], 0, 0, 0, 0);
+		ck_assert_msg(stats_flaky(&t) == (bool)rows[i][2], "%d hits, %d clean", rows[i][0], rows[i][1]);
+	}
+}
+END_TEST
+
 START_TEST(point_verdicts_follow_the_rules)
 {
 	struct tally t;
@@ -186,11 +197,11 @@ START_TEST(point_verdicts_follow_the_rules)
 	ck_assert_str_eq(point_of(2, 0, 0), "bad");
 	ck_assert_str_eq(point_of(1, 0, 2), "bad");  /* N = 3 < 4, the one valid run hit */
 	ck_assert_str_eq(point_of(1, 0, 3), "skip"); /* N = 4: one hit alone is not enough */
-	ck_assert_str_eq(point_of(1, 2, 0), "flaky");
+	ck_assert_str_eq(point_of(1, 2, 0), "skip");  /* one hit in three */
 	ck_assert_str_eq(point_of(10, 0, 0), "bad");
-	ck_assert_str_eq(point_of(5, 5, 0), "flaky");
+	ck_assert_str_eq(point_of(5, 5, 0), "bad");   /* a 50% bug is there */
 	ck_assert_str_eq(point_of(9, 1, 0), "bad");   /* [0.596, 0.982] excludes 0.5 */
-	ck_assert_str_eq(point_of(2, 8, 0), "flaky"); /* [0.057, 0.510] just contains 0.5 */
+	ck_assert_str_eq(point_of(2, 8, 0), "bad");
 	ck_assert_str_eq(point_of(1, 19, 0), "skip"); /* [0.009, 0.236]: one hit in twenty */
 	ck_assert_str_eq(point_of(2, 98, 0), "bad");  /* rare but repeated */
 	ck_assert_str_eq(point_of(0, 0, 4), "skip");
@@ -240,7 +251,7 @@ START_TEST(tally_json_has_every_field)
 	ck_assert_int_eq(json_object_array_length(v), 2);
 	ck_assert_double_eq_tol(json_object_get_double(json_object_array_get_idx(v, 0)), 0.300642, 1e-6);
 	ck_assert_double_eq_tol(json_object_get_double(json_object_array_get_idx(v, 1)), 0.954413, 1e-6);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "verdict")), "flaky"); /* 3/4: [0.30, 0.95] */
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "verdict")), "bad"); /* 3/4 */
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "hit_title")), "kernel BUG in x");
 	ck_assert(!json_object_object_get_ex(o, "other_title", NULL));
 	json_object_put(o);
@@ -287,6 +298,7 @@ Suite *stats_suite(void)
 	tcase_add_test(t, fisher_is_stable_for_thousands_of_runs);
 	tcase_add_test(t, fisher_rejects_inconsistent_counts);
 	tcase_add_test(t, point_verdicts_follow_the_rules);
+	tcase_add_test(t, flaky_is_an_interval_across_one_half);
 	tcase_add_test(t, bisect_confidence_known_values);
 	tcase_add_test(t, tally_json_has_every_field);
 	tcase_add_test(t, tally_text_is_short);
