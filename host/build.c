@@ -359,8 +359,10 @@ static int collect_fragments(struct build *b)
 	add_frag(b, path);
 	xsnprintf(path, sizeof(path), "%s/config/guest.config", repo_root());
 	add_frag(b, path);
+	/* Only versions with symbols of their own have a fragment; the version
+	 * itself is always known here (detect_version). */
 	xsnprintf(path, sizeof(path), "%s/config/guest-%s.config", repo_root(), b->src.version);
-	if (b->src.version[0] && file_exists(path))
+	if (file_exists(path))
 		add_frag(b, path);
 	for (int i = 0; b->req->configs[i]; i++) {
 		if (!file_exists(b->req->configs[i]))
@@ -888,38 +890,101 @@ static int build_locked_marked(struct build *b)
 	return store_outputs(b, now_seconds() - start);
 }
 
+/* The number of a "NAME = 6" line of a Makefile, or -1. */
+static int makefile_number(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *p = line + n;
+		long v;
+		if (strncmp(line, name, n))
+			continue;
+		p += strspn(p, " \t");
+		if (*p != '=')
+			continue;
+		p += 1 + strspn(p + 1, " \t");
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = strtol(p, NULL, 10);
+		return v > 9999 ? -1 : (int)v;
+	}
+	return -1;
+}
+
+bool build_makefile_version(const char *makefile, char *out, size_t len)
+{
+	int version = makefile_number(makefile, "VERSION"), patchlevel = makefile_number(makefile, "PATCHLEVEL");
+
+	if (version < 0 || patchlevel < 0)
+		return false;
+	snprintf(out, len, "%d.%d", version, patchlevel);
+	return true;
+}
+
+/* The top Makefile of the source. For git: it is read from the commit, not
+ * the worktree: the worktree may not exist yet, or still hold the last
+ * revision built, and the version must not depend on which. */
+static char *source_makefile(struct build *b)
+{
+	char path[PATH_MAX + 16], *object, *text;
+
+	if (!b->src.repo[0]) {
+		xsnprintf(path, sizeof(path), "%s/Makefile", b->src.tree);
+		return read_file(path, NULL);
+	}
+	if (asprintf(&object, "%s:Makefile", b->src.rev) < 0)
+		return NULL;
+	/* cat-file, not show: plumbing runs no textconv filter the repository
+	 * may configure. */
+	text = capture_argv((char *[]){ "git", "-C", b->src.repo, "cat-file", "blob", object, NULL }, NULL);
+	free(object);
+	return text;
+}
+
+/* The version picks config/guest-<version>.config, which is part of the
+ * key: a spec whose version is unknown would be configured (and keyed)
+ * differently from the same spec once it is known. */
 static int detect_version(struct build *b)
 {
-	char path[PATH_MAX + 16], *mk, *v, *p;
+	char *mk;
+	bool ok;
 
 	if (b->src.version[0])
 		return 0;
-	xsnprintf(path, sizeof(path), "%s/Makefile", b->src.tree);
-	mk = read_file(path, NULL);
-	if (!mk)
-		return 0;
-	v = strstr(mk, "\nVERSION = ");
-	p = strstr(mk, "\nPATCHLEVEL = ");
-	if (v && p)
-		snprintf(b->src.version, sizeof(b->src.version), "%d.%d", atoi(v + 11), atoi(p + 14));
+	mk = source_makefile(b);
+	ok = mk && build_makefile_version(mk, b->src.version, sizeof(b->src.version));
 	free(mk);
+	if (!ok)
+		return fail(b, EXIT_USAGE, "--kernel %s: not a kernel tree: no VERSION and PATCHLEVEL in %s", b->req->spec,
+			    b->src.repo[0] ? "the commit's top Makefile" : "its top Makefile");
 	return 0;
 }
 
-/* Everything after the series is loaded: the source, the key, the cache
- * lookup and, on a miss, the build under the base's lock. */
-static int resolve_and_build(struct build *b, struct kernel *k)
+/* Everything a cache lookup needs (source, version, fragments, key), in
+ * this order, with nothing written yet. The series is loaded first: a bad
+ * one is a usage error, reported before any source is looked up, let alone
+ * unpacked. */
+static int plan_build(struct build *b)
+{
+	int rc;
+
+	build_cache_dir(b->cache, sizeof(b->cache));
+	if (b->req->series && series_load(b->req->series, &b->series, b->err, b->errlen) < 0)
+		return EXIT_USAGE;
+	if ((rc = resolve_source(b)) || (rc = detect_version(b)) || (rc = collect_fragments(b)))
+		return rc;
+	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s", b->cache, b->src.base);
+	return compute_key(b);
+}
+
+/* The cache lookup and, on a miss, the build under the base's lock. */
+static int find_or_build(struct build *b, struct kernel *k)
 {
 	const struct build_request *req = b->req;
 	char logdir[PATH_MAX + 16], complete[PATH_MAX + 32];
 	int rc, lock;
 
-	if ((rc = resolve_source(b)))
-		return rc;
-	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s", b->cache, b->src.base);
-	detect_version(b);
-	if ((rc = collect_fragments(b)) || (rc = compute_key(b)))
-		return rc;
 	xsnprintf(complete, sizeof(complete), "%s/meta.json", b->out);
 	if (!b->src.mutable_tree && file_exists(complete)) {
 		fill_kernel(b, k);
@@ -942,17 +1007,31 @@ static int resolve_and_build(struct build *b, struct kernel *k)
 	return rc;
 }
 
+int build_plan(const struct build_request *req, struct build_plan *plan, char *err, size_t errlen)
+{
+	struct build b = { .req = req, .err = err, .errlen = errlen };
+	int rc = plan_build(&b);
+
+	series_free(&b.series);
+	memset(plan, 0, sizeof(*plan));
+	if (rc)
+		return rc;
+	snprintf(plan->version, sizeof(plan->version), "%s", b.src.version);
+	snprintf(plan->tree, sizeof(plan->tree), "%s", b.src.tree);
+	for (int i = 0; i < b.nfrags; i++)
+		snprintf(plan->fragments[i], sizeof(plan->fragments[i]), "%s", b.frags[i]);
+	plan->nfragments = b.nfrags;
+	snprintf(plan->key, sizeof(plan->key), "%s", b.key);
+	return 0;
+}
+
 int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen)
 {
 	struct build b = { .req = req, .err = err, .errlen = errlen };
-	int rc;
+	int rc = plan_build(&b);
 
-	build_cache_dir(b.cache, sizeof(b.cache));
-	/* The series first: a bad one is a usage error, reported before any
-	 * source is looked up, let alone unpacked. */
-	if (req->series && series_load(req->series, &b.series, err, errlen) < 0)
-		return EXIT_USAGE;
-	rc = resolve_and_build(&b, k);
+	if (!rc)
+		rc = find_or_build(&b, k);
 	series_free(&b.series);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #ifndef MMREPRO_BUILD_H
 #define MMREPRO_BUILD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,23 @@ struct build_request {
 	bool progress;               /* a progress line on stderr */
 };
 
+/* What building req would use, found without building or touching the
+ * cache: build_kernel takes the same steps before its cache lookup. */
+struct build_plan {
+	char version[16];            /* "6.12": the kernel version of the source */
+	char tree[PATH_MAX];         /* the tree make runs in (for git:, a worktree) */
+	char fragments[BUILD_MAX_CONFIGS + 4][PATH_MAX]; /* in merge order */
+	int nfragments;
+	char key[25];
+};
+
+/* Fills plan for req. Returns 0, or an exit code with the reason in err:
+ * EXIT_USAGE for bad input, including a source whose kernel version cannot
+ * be read (no VERSION/PATCHLEVEL in its top Makefile). */
+int build_plan(const struct build_request *req, struct build_plan *plan, char *err, size_t errlen);
+/* "6.12" from the text of a kernel's top Makefile (its VERSION and
+ * PATCHLEVEL lines). false when either is missing. */
+bool build_makefile_version(const char *makefile, char *out, size_t len);
 /* Builds (or finds in the cache) and fills k. Returns 0, or an exit code:
  * EXIT_USAGE for bad input, EXIT_UNTESTABLE when a patch does not apply or
  * the build fails (git bisect's "skip"), with the reason in err. */

@@ -91,6 +91,8 @@ row "git: path that is not a repository" 2 "--kernel git:$tmp/not-a-repo@HEAD" $
 git init -q "$tmp/repo" && git -C "$tmp/repo" -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
 row "git: revision that is not a commit" 2 "no-such-rev" $mm build --kernel "git:$tmp/repo@no-such-rev"
 row "git: without @REV" 2 "expected git:/path/to/linux@REV" $mm build --kernel "git:$tmp/repo"
+row "git: commit that is not a kernel tree" 2 "not a kernel tree: no VERSION and PATCHLEVEL" \
+	$mm build --kernel "git:$tmp/repo@HEAD"
 row "dir: that does not exist" 2 "--kernel dir:/nonexistent" $mm build --kernel dir:/nonexistent
 row "dir: that is not a kernel tree" 2 "--kernel dir:$tmp/not-a-repo" $mm build --kernel "dir:$tmp/not-a-repo"
 row "--series on a prebuilt kernel" 2 "--series needs a source kernel" $mm run smoke --kernel deb:6.1 --series patches/test-one-line

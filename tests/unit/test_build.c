@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,170 @@ START_TEST(bad_series_is_usage_error_before_any_tree)
 }
 END_TEST
 
+START_TEST(makefile_version_parsed)
+{
+	char v[16];
+
+	ck_assert(build_makefile_version("# SPDX-License-Identifier: GPL-2.0\nVERSION = 6\nPATCHLEVEL = 12\n"
+					 "SUBLEVEL = 57\nEXTRAVERSION =\n", v, sizeof(v)));
+	ck_assert_str_eq(v, "6.12");
+	ck_assert(build_makefile_version("VERSION = 6\nPATCHLEVEL = 1\n", v, sizeof(v)));
+	ck_assert_str_eq(v, "6.1");
+	ck_assert(build_makefile_version("VERSION=5\nPATCHLEVEL\t=\t15\n", v, sizeof(v)));
+	ck_assert_str_eq(v, "5.15");
+	ck_assert(!build_makefile_version("VERSION = 6\n", v, sizeof(v)));
+	ck_assert(!build_makefile_version("PATCHLEVEL = 12\n", v, sizeof(v)));
+	ck_assert(!build_makefile_version("VERSIONX = 6\nPATCHLEVEL = 12\n", v, sizeof(v)));
+	ck_assert(!build_makefile_version("VERSION = six\nPATCHLEVEL = 12\n", v, sizeof(v)));
+	ck_assert(!build_makefile_version("", v, sizeof(v)));
+}
+END_TEST
+
+/* A fresh repository in which each call commits a kernel-like top Makefile
+ * of version.patchlevel; sha gets the new commit. */
+static void commit_makefile(const char *repo, int version, int patchlevel, char sha[41])
+{
+	char path[300], text[200], *out;
+
+	snprintf(path, sizeof(path), "%s/.git", repo);
+	if (!file_exists(path))
+		ck_assert_int_eq(run_cmd((char *[]){ "git", "-C", (char *)repo, "init", "-q", NULL }, "/dev/null", NULL), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", repo);
+	snprintf(text, sizeof(text), "# SPDX-License-Identifier: GPL-2.0\nVERSION = %d\nPATCHLEVEL = %d\nSUBLEVEL = 0\n"
+		 "EXTRAVERSION =\nNAME = Baby Opossum Posse\n", version, patchlevel);
+	ck_assert_int_eq(write_file_atomic(path, text, strlen(text)), 0);
+	ck_assert_int_eq(run_cmd((char *[]){ "git", "-C", (char *)repo, "add", "Makefile", NULL }, "/dev/null", NULL), 0);
+	ck_assert_int_eq(run_cmd((char *[]){ "git", "-C", (char *)repo, "-c", "user.name=t", "-c", "user.email=t@t",
+					     "commit", "-q", "-m", "version", NULL }, "/dev/null", NULL), 0);
+	out = capture_argv((char *[]){ "git", "-C", (char *)repo, "rev-parse", "HEAD", NULL }, NULL);
+	ck_assert_ptr_nonnull(out);
+	snprintf(sha, 41, "%s", out);
+	free(out);
+}
+
+static bool plan_has_fragment(const struct build_plan *plan, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/config/%s", repo_root(), name);
+	for (int i = 0; i < plan->nfragments; i++)
+		if (!strcmp(plan->fragments[i], path))
+			return true;
+	return false;
+}
+
+/* build_plan for spec with MMREPRO_CACHE at cache; asserts success. */
+static void plan_spec(const char *spec, const char *cache, struct build_plan *plan)
+{
+	struct build_request req = { .spec = spec, .signal_fd = -1 };
+	char err[1024] = "";
+
+	setenv("MMREPRO_CACHE", cache, 1);
+	ck_assert_msg(build_plan(&req, plan, err, sizeof(err)) == 0, "%s: %s", spec, err);
+}
+
+/* `build` and a later `run` of the same git: spec must share one key: the
+ * version fragment cannot depend on whether the worktree exists yet. */
+START_TEST(git_spec_key_same_before_and_after_worktree)
+{
+	static struct build_plan first, again;
+	char repo[128], cache[128], sha[41], spec[300], path[300];
+
+	snprintf(repo, sizeof(repo), "%s", test_temp_dir());
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	commit_makefile(repo, 6, 12, sha);
+	snprintf(spec, sizeof(spec), "git:%s@%s", repo, sha);
+	plan_spec(spec, cache, &first);
+	snprintf(path, sizeof(path), "%s/worktrees", cache);
+	ck_assert(!file_exists(path));
+	ck_assert_str_eq(first.version, "6.12");
+	ck_assert(plan_has_fragment(&first, "guest-6.12.config"));
+	ck_assert(!plan_has_fragment(&first, "guest-6.1.config"));
+	/* What prepare_git_tree does before the first compile. */
+	ck_assert_int_eq(run_cmd((char *[]){ "git", "-C", repo, "worktree", "add", "-f", "--detach", first.tree, sha, NULL },
+				 "/dev/null", NULL), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", first.tree);
+	ck_assert(file_exists(path));
+	plan_spec(spec, cache, &again);
+	ck_assert_str_eq(again.key, first.key);
+	ck_assert_int_eq(again.nfragments, first.nfragments);
+	for (int i = 0; i < first.nfragments; i++)
+		ck_assert_str_eq(again.fragments[i], first.fragments[i]);
+}
+END_TEST
+
+/* Bisect moves one worktree between revisions: the version is the one of
+ * the commit asked for, not of whatever the worktree last held. */
+START_TEST(git_spec_version_read_at_its_commit_not_worktree)
+{
+	static struct build_plan new_plan, old_plan;
+	char repo[128], cache[128], sha612[41], sha61[41], spec[300];
+
+	snprintf(repo, sizeof(repo), "%s", test_temp_dir());
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	commit_makefile(repo, 6, 12, sha612);
+	commit_makefile(repo, 6, 1, sha61);
+	snprintf(spec, sizeof(spec), "git:%s@%s", repo, sha612);
+	plan_spec(spec, cache, &new_plan);
+	ck_assert_int_eq(run_cmd((char *[]){ "git", "-C", repo, "worktree", "add", "-f", "--detach", new_plan.tree,
+					     sha612, NULL }, "/dev/null", NULL), 0);
+	snprintf(spec, sizeof(spec), "git:%s@%s", repo, sha61);
+	plan_spec(spec, cache, &old_plan);
+	ck_assert_str_eq(old_plan.tree, new_plan.tree);
+	ck_assert_str_eq(old_plan.version, "6.1");
+	ck_assert(plan_has_fragment(&old_plan, "guest-6.1.config"));
+	ck_assert(!plan_has_fragment(&old_plan, "guest-6.12.config"));
+	ck_assert_str_ne(old_plan.key, new_plan.key);
+}
+END_TEST
+
+/* dir: reads its own Makefile through the same parser; src: is named by
+ * its package. */
+START_TEST(dir_and_src_specs_planned_with_their_version)
+{
+	static struct build_plan plan;
+	struct build_request req = { .spec = "src:deb-6.1", .signal_fd = -1 };
+	char tree[128], path[300], spec[300], err[1024];
+	int rc;
+
+	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
+	snprintf(path, sizeof(path), "%s/arch/x86", tree);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", tree);
+	ck_assert_int_eq(write_file_atomic(path, "VERSION = 6\nPATCHLEVEL = 1\n", 26), 0);
+	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	plan_spec(spec, test_temp_dir(), &plan);
+	ck_assert_str_eq(plan.version, "6.1");
+	ck_assert(plan_has_fragment(&plan, "guest-6.1.config"));
+	rc = build_plan(&req, &plan, err, sizeof(err));
+	ck_assert_msg(rc == 0 || rc == EXIT_UNTESTABLE, "%d: %s", rc, err);
+	if (rc == 0)
+		ck_assert(plan_has_fragment(&plan, "guest-6.1.config"));
+}
+END_TEST
+
+/* A tree without a readable version is refused, never built without its
+ * version fragment. */
+START_TEST(source_without_version_is_usage_error)
+{
+	char repo[128], tree[128], path[300], spec[300], err[1024];
+
+	snprintf(repo, sizeof(repo), "%s", test_git_repo());
+	snprintf(spec, sizeof(spec), "git:%s@HEAD", repo);
+	ck_assert_int_eq(get_kernel(spec, NULL, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, "not a kernel tree: no VERSION and PATCHLEVEL") != NULL, "%s", err);
+	snprintf(path, sizeof(path), "%s/worktrees", getenv("MMREPRO_CACHE"));
+	ck_assert(!file_exists(path));
+	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
+	snprintf(path, sizeof(path), "%s/arch/x86", tree);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", tree);
+	ck_assert_int_eq(write_file_atomic(path, "all:\n", 5), 0);
+	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	assert_usage_error(spec, NULL, "not a kernel tree: no VERSION and PATCHLEVEL");
+}
+END_TEST
+
 START_TEST(cache_gc_removes_incomplete_and_stale_only)
 {
 	char cache[128], path[300];
@@ -319,6 +484,10 @@ Suite *build_suite(void)
 
 	tcase_add_test(t, fragment_lines_checked_against_config);
 	tcase_add_test(t, cache_key_hashes_contents_in_order);
+	tcase_add_test(t, makefile_version_parsed);
+	tcase_add_test(t, git_spec_key_same_before_and_after_worktree);
+	tcase_add_test(t, git_spec_version_read_at_its_commit_not_worktree);
+	tcase_add_test(t, dir_and_src_specs_planned_with_their_version);
 	suite_add_tcase(s, t);
 	t = tcase_create("no-shell");
 	tcase_add_test(t, capture_argv_returns_trimmed_stdout_without_a_shell);
@@ -333,6 +502,7 @@ Suite *build_suite(void)
 	tcase_add_test(t, dir_spec_checked_up_front);
 	tcase_add_test(t, image_spec_checked_up_front);
 	tcase_add_test(t, bad_series_is_usage_error_before_any_tree);
+	tcase_add_test(t, source_without_version_is_usage_error);
 	suite_add_tcase(s, t);
 	return s;
 }
