@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mmrepro's one entry point.
 #   ./run.sh setup      install Debian packages, build host/ and guest/
-#   ./run.sh            run the default suite on Debian's prebuilt kernels
+#   ./run.sh            reproduce the seed bugs (builds the kernels it needs)
+#   ./run.sh quick      every case on Debian's prebuilt kernels, no build
 #   ./run.sh CMD ...    any mmrepro command (list, run, verify, classify, build, cache)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,7 +55,7 @@ setup)
 	;;
 "")
 	build_if_needed
-	exec "$here/build/mmrepro" suite
+	exec "$here/build/mmrepro" reproduce
 	;;
 *)
 	build_if_needed

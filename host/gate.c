@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -510,7 +511,7 @@ static const char *case_status(const struct gate_case *gc, const struct tally *t
 static void kcidb_side(struct json_object *doc, const struct gate *g, const char *run_id, bool head)
 {
 	struct kcidb_build b = { .id_suffix = head ? "head" : "base", .config_name = "mmrepro-guest",
-				 .compiler = "gcc" };
+				 .compiler = "gcc", .duration_s = -1 };
 
 	b.status = head ? (g->head == HEAD_OK ? "PASS" : "FAIL") : (g->base_untestable ? "ERROR" : "PASS");
 	kcidb_add_build(doc, run_id, &b);
@@ -518,7 +519,7 @@ static void kcidb_side(struct json_object *doc, const struct gate *g, const char
 		const struct gate_case *gc = &g->cases[i];
 		const struct tally *t = head ? &gc->head : &gc->base;
 		struct kcidb_test kt = { .case_name = gc->c.name, .status = case_status(gc, t),
-					 .start_time_unix = 0, .misc = stats_tally_json(t) };
+					 .duration_s = -1, .misc = stats_tally_json(t) };
 		kcidb_add_test(doc, run_id, b.id_suffix, &kt);
 	}
 }
@@ -531,6 +532,10 @@ static void write_kcidb(const struct gate *g)
 	struct json_object *doc = kcidb_new(run_id, &co);
 	char path[PATH_MAX + 32];
 
+	if (!doc) {
+		fprintf(stderr, "mmrepro: gate: no kcidb.json: %s\n", strerror(errno));
+		return;
+	}
 	kcidb_side(doc, g, run_id, false);
 	kcidb_side(doc, g, run_id, true);
 	xsnprintf(path, sizeof(path), "%s/kcidb.json", g->dir);

@@ -21,7 +21,8 @@
 
 static const char usage_text[] =
 	"usage: mmrepro COMMAND [ARGS]\n"
-	"  suite                       every case on its default kernels (what ./run.sh runs)\n"
+	"  reproduce [--runs N]        the seed bugs: verify every case with variants (what ./run.sh runs)\n"
+	"  quick                       every case on its default prebuilt kernels, no build (./run.sh quick)\n"
 	"  list                        the cases, one line each\n"
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
 	"           [--timeout S] [--out DIR [--force]] [--verbose]\n"
@@ -344,7 +345,7 @@ static int cmd_verify(int argc, char **argv)
 	load_case(argv[i], &c);
 	if (i + 1 < argc)
 		usage_error("verify: unexpected argument '%s'", argv[i + 1]);
-	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel);
+	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel, NULL);
 }
 
 /* "a,b,c" into a NULL-terminated list (the strings point into a copy). */
@@ -402,13 +403,74 @@ static int cmd_bisect(int argc, char **argv)
 				     o.out);
 }
 
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
+}
+
+/* One line per variant: did the buggy kernels hit, did the fixed stay clean. */
+static void print_reproduce_summary(struct json_object *rows)
+{
+	printf("\n%-28s %-22s %-8s %-6s %s\n", "seed case", "variant", "expected", "ok", "hits (95% CI), title or reason");
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *r = json_object_array_get_idx(rows, i), *t, *m, *h, *ci;
+		bool ok = json_object_object_get_ex(r, "matches", &m) && json_object_get_boolean(m);
+		int hits = 0, valid = 0;
+		double lo = 0, hi = 1;
+		if (json_object_object_get_ex(r, "tally", &t)) {
+			hits = json_object_object_get_ex(t, "hits", &h) ? json_object_get_int(h) : 0;
+			valid = json_object_object_get_ex(t, "valid", &h) ? json_object_get_int(h) : 0;
+			if (json_object_object_get_ex(t, "ci95", &ci)) {
+				lo = json_object_get_double(json_object_array_get_idx(ci, 0));
+				hi = json_object_get_double(json_object_array_get_idx(ci, 1));
+			}
+		}
+		printf("%-28s %-22s %-8s %-6s %d/%d (%.0f-%.0f%%) %s\n", json_str(r, "case"), json_str(r, "variant"),
+		       json_str(r, "expect"), ok ? "yes" : "NO", hits, valid, lo * 100, hi * 100, json_str(r, "reason"));
+	}
+}
+
+/* The product's job: reproduce every seed bug and show its fix holds. */
+static int cmd_reproduce(int argc, char **argv)
+{
+	char names[64][256];
+	int n = case_files(names, 64), worst = 0;
+	struct json_object *rows = json_object_new_array();
+	struct cli o;
+
+	if (parse_cli(argc, argv, &o) < argc)
+		usage_error("reproduce: unexpected argument '%s'", argv[argc - 1]);
+	for (int i = 0; i < n; i++) {
+		struct case_def c;
+		char err[1024];
+		if (case_load(names[i], &c, err, sizeof(err)) < 0)
+			die(EXIT_USAGE, "%s", err);
+		if (!c.nvariants)
+			continue;
+		printf("\n==== %s: %s\n", c.name, c.description);
+		int code = verify_case(&c, NULL, o.runs, o.timeout_s, o.verbose, o.accel, rows);
+		if (code == EXIT_INTERRUPTED) {
+			worst = code;
+			break;
+		}
+		worst = code > worst ? code : worst;
+	}
+	print_reproduce_summary(rows);
+	json_object_put(rows);
+	return worst;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : "suite";
+	const char *cmd = argc > 1 ? argv[1] : "reproduce";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(cmd, "suite"))
-		return cmd_suite(argc > 1 ? argc - 1 : argc, argc > 1 ? argv + 1 : argv);
+	if (!strcmp(cmd, "reproduce"))
+		return cmd_reproduce(argc > 1 ? argc - 1 : argc, argc > 1 ? argv + 1 : argv);
+	if (!strcmp(cmd, "quick") || !strcmp(cmd, "suite"))
+		return cmd_suite(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list();
 	if (!strcmp(cmd, "run"))

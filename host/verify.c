@@ -1,8 +1,11 @@
+/* `verify`: each declared variant against its expectation, with counts
+ * and a 95% interval; results/<...>-verify/verify.json holds them all. */
 #include "verify.h"
 #include "build.h"
 #include "console.h"
 #include "kernel.h"
 #include "run.h"
+#include "stats.h"
 #include "util.h"
 
 #include <limits.h>
@@ -12,6 +15,7 @@
 #include <time.h>
 
 struct outcome {
+	struct tally t;            /* hits are runs that hit the variant's title */
 	int runs, pass, fail, conf, brok, title_ok;
 	double seconds;
 	char title[256];
@@ -22,6 +26,7 @@ struct outcome {
 static void tally(struct outcome *oc, const struct run_result *r, int n, const char *want_title)
 {
 	for (int i = 0; i < n; i++) {
+		stats_add(&oc->t, &r[i], want_title);
 		oc->runs++;
 		oc->seconds += r[i].total_s;
 		switch (r[i].verdict) {
@@ -78,6 +83,47 @@ static const char *got_text(const struct variant *v, const struct outcome *oc, c
 	return buf;
 }
 
+static void print_row(const struct variant *v, const struct outcome *oc, bool ok)
+{
+	char got[96], hits[48];
+	struct interval ci = stats_wilson(oc->t.hits, stats_valid(&oc->t));
+
+	snprintf(hits, sizeof(hits), "%d/%d %.0f-%.0f%%", oc->t.hits, stats_valid(&oc->t), ci.lo * 100, ci.hi * 100);
+	printf("%-22s %-8s %-22s %-17s %6.1f  %s%s%s\n", v->name, expect_name(v->expect),
+	       got_text(v, oc, got, sizeof(got)), hits, oc->runs ? oc->seconds / oc->runs : 0,
+	       oc->fail ? oc->title : oc->reason, stats_flaky(&oc->t) ? "   FLAKY" : "", ok ? "" : "   <-- MISMATCH");
+}
+
+static struct json_object *variant_json(const struct variant *v, const struct outcome *oc, bool ok)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "variant", json_object_new_string(v->name));
+	json_object_object_add(o, "kernel", json_object_new_string(v->kernel));
+	json_object_object_add(o, "series", json_object_new_string(v->series));
+	json_object_object_add(o, "expect", json_object_new_string(expect_name(v->expect)));
+	json_object_object_add(o, "expect_title", json_object_new_string(v->expect_title));
+	json_object_object_add(o, "tally", stats_tally_json(&oc->t));
+	json_object_object_add(o, "flaky", json_object_new_boolean(stats_flaky(&oc->t)));
+	json_object_object_add(o, "matches", json_object_new_boolean(ok));
+	json_object_object_add(o, "reason", json_object_new_string(oc->reason));
+	json_object_object_add(o, "seconds_per_run", json_object_new_double(oc->runs ? oc->seconds / oc->runs : 0));
+	return o;
+}
+
+static void write_verify_json(const char *dir, const struct case_def *c, struct json_object *variants)
+{
+	struct json_object *o = json_object_new_object();
+	char path[PATH_MAX + 32];
+
+	json_object_object_add(o, "case", json_object_new_string(c->name));
+	json_object_object_add(o, "variants", variants);
+	xsnprintf(path, sizeof(path), "%s/verify.json", dir);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	write_file_atomic(path, s, strlen(s));
+	json_object_put(o);
+}
+
 struct verify_ctx {
 	int runs, timeout_s, sfd;
 	bool verbose;
@@ -110,17 +156,18 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = x->runs, .timeout_s = x->timeout_s,
 			       .echo = x->verbose, .quiet = false, .signal_fd = x->sfd, .accel = &x->accel };
 	int n = run_case(c, &k, &ro, r);
-	tally(oc, r, n, v->expect_title);
+	tally(oc, r, n, v->expect == EXPECT_FAIL ? v->expect_title : "");
 	run_free_results(r, n);
 	free(r);
 }
 
 int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose,
-		enum accel_mode accel)
+		enum accel_mode accel, struct json_object *summary)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
 	char dir[PATH_MAX], buf[96];
 	int all_ok = 1, done = 0;
+	bool stopped = false;
 	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir };
 
 	if (c->nvariants == 0)
@@ -138,24 +185,33 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 			continue;
 		verify_variant(c, &c->variants[i], &x, &oc[i]);
 		done++;
-		if (oc[i].interrupted)
+		if ((stopped = oc[i].interrupted))
 			break;
 	}
 	if (!done)
 		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
-	printf("\n%-22s %-8s %-22s %8s  %s\n", "variant", "expected", "got", "s/run", "title or reason");
+	printf("\n%-22s %-8s %-22s %-17s %6s  %s\n", "variant", "expected", "got", "hits (95% CI)", "s/run",
+	       "title or reason");
+	struct json_object *json = json_object_new_array();
 	for (int i = 0; i < c->nvariants; i++) {
 		const struct variant *v = &c->variants[i];
 		if (only && strcmp(only, v->name))
 			continue;
 		bool ok = matches(v, &oc[i]);
 		all_ok &= ok;
-		printf("%-22s %-8s %-22s %8.1f  %s%s\n", v->name, expect_name(v->expect),
-		       got_text(v, &oc[i], buf, sizeof(buf)), oc[i].runs ? oc[i].seconds / oc[i].runs : 0,
-		       oc[i].fail ? oc[i].title : oc[i].reason, ok ? "" : "   <-- MISMATCH");
+		print_row(v, &oc[i], ok);
+		json_object_array_add(json, variant_json(v, &oc[i], ok));
+		if (summary) {
+			struct json_object *row = variant_json(v, &oc[i], ok);
+			json_object_object_add(row, "case", json_object_new_string(c->name));
+			json_object_array_add(summary, row);
+		}
 		if (oc[i].interrupted)
-			return EXIT_INTERRUPTED;
+			break;
 	}
+	write_verify_json(dir, c, json);
+	if (stopped)
+		return EXIT_INTERRUPTED;
 	printf("results: %s\n", dir);
 	return console_signal_pending(x.sfd) ? EXIT_INTERRUPTED : all_ok ? 0 : 1;
 }
