@@ -165,7 +165,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 		enum accel_mode accel, struct json_object *summary)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
-	char dir[PATH_MAX], buf[96];
+	char dir[PATH_MAX];
 	int all_ok = 1, done = 0;
 	bool stopped = false;
 	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir };

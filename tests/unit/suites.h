@@ -15,6 +15,7 @@ Suite *series_suite(void);
 Suite *build_suite(void);
 Suite *run_suite(void);
 Suite *stats_suite(void);
+Suite *kcidb_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
