@@ -64,6 +64,7 @@ check-build: all
 # Slow end-to-end reproductions of the seed bugs on built kernels.
 e2e: all
 	bash tests/e2e.sh
+	bash tests/gate-test.sh
 
 bench: all
 	bash tests/bench.sh
