@@ -1,5 +1,6 @@
-/* `bisect`: the first bad patch of a series (series blame), built on test
- * points: one kernel, N runs, a counted verdict. */
+/* `bisect`: the first bad commit of a git tree, or the first bad patch of
+ * a series (series blame), built on test points: one kernel, N runs, a
+ * counted verdict. */
 #ifndef MMREPRO_BISECT_H
 #define MMREPRO_BISECT_H
 
@@ -21,12 +22,18 @@ struct point_ctx {
 	struct accel_state *accel;
 };
 
+struct point_result {
+	struct tally t;
+	double build_s, run_s;
+	char bzimage[4096];
+};
+
 /* Builds (or finds) spec + series and runs the case on it into dir.
  * Returns 0 with the tally, or an exit code: EXIT_UNTESTABLE when the
  * kernel could not be had (err says why: a patch that does not apply, a
  * build failure), EXIT_USAGE, EXIT_INTERRUPTED. */
 int bisect_test_point(const struct point_ctx *x, const char *spec, const char *series, const char *dir,
-		      struct tally *t, char *err, size_t errlen);
+		      struct point_result *pr, char *err, size_t errlen);
 
 struct blame_result {
 	int first_bad;                /* 1-based patch index; 0 when inconclusive */
@@ -50,5 +57,26 @@ int bisect_series_blame(const struct point_ctx *x, const char *base, const struc
 int bisect_series_command(const struct case_def *c, const char *base, const char *series,
 			  const char *const *configs, int runs, int timeout_s, bool verbose, enum accel_mode accel,
 			  const char *out);
+
+struct tree_bisect_opts {
+	const struct case_def *c;
+	const char *kernel;           /* git:TREE or git:TREE@anything */
+	const char *good, *bad;       /* revisions */
+	const char *series;           /* applied on every commit, or NULL */
+	const char *const *configs;
+	int runs, timeout_s;
+	bool verbose;
+	enum accel_mode accel;
+	const char *out;              /* NULL: results/<stamp>-<case>-bisect */
+	const char *resume;           /* a bisection's dir to go on with, or NULL */
+};
+
+/* `mmrepro bisect CASE --kernel git:TREE --good G --bad B`, or --resume
+ * DIR: checks both ends, lets `git bisect` (in a worktree of the cache,
+ * --no-checkout) pick each commit, tests it, checks the culprit, its
+ * parent and its revert, and writes bisect.log and bisect.json. Returns 0
+ * with one culprit, 125 when the ends do not hold or the end is
+ * inconclusive, 2 on bad input, 130 when interrupted (all kept). */
+int bisect_tree_command(const struct tree_bisect_opts *o);
 
 #endif

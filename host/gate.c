@@ -193,12 +193,14 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
 	char dir[PATH_MAX + 300], err[2048] = "";
 	struct point_ctx x;
+	struct point_result pr;
 	int rc;
 
 	case_fragments(g, &gc->c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
 	x = point_for(g, &gc->c, frags);
 	xsnprintf(dir, sizeof(dir), "%s/%s/base", g->dir, gc->c.name);
-	rc = bisect_test_point(&x, g->o->base, NULL, dir, &gc->base, err, sizeof(err));
+	rc = bisect_test_point(&x, g->o->base, NULL, dir, &pr, err, sizeof(err));
+	gc->base = pr.t;
 	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED) {
 		snprintf(g->base_error, sizeof(g->base_error), "%s", err);
 		return rc;
@@ -211,7 +213,8 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 		return 0;
 	}
 	xsnprintf(dir, sizeof(dir), "%s/%s/head", g->dir, gc->c.name);
-	rc = bisect_test_point(&x, g->o->base, g->o->series, dir, &gc->head, err, sizeof(err));
+	rc = bisect_test_point(&x, g->o->base, g->o->series, dir, &pr, err, sizeof(err));
+	gc->head = pr.t;
 	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED)
 		return rc;
 	if (rc) {

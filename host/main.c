@@ -29,7 +29,9 @@ static const char usage_text[] =
 	"  verify CASE [--runs N] [--variant NAME]   every variant against its expectation\n"
 	"  gate --kernel BASE --series S [--cases a,b,...|--all] [--runs N] [--config FRAG] [--out DIR]\n"
 	"                              base vs base+series over the cases; blames the guilty patch\n"
+	"  bisect CASE --kernel git:TREE --good REV --bad REV [--runs N] [--series S]   the first bad commit\n"
 	"  bisect CASE --kernel BASE --series S [--runs N]   the first patch of S at which CASE fails\n"
+	"  bisect --resume DIR         go on with an interrupted bisection\n"
 	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL)\n"
 	"  classify FILE|-             classify a console log, print JSON\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
@@ -47,7 +49,7 @@ static void usage_error(const char *fmt, const char *arg)
 }
 
 struct cli {
-	const char *kernel, *series, *out, *variant, *cases, *good, *bad;
+	const char *kernel, *series, *out, *variant, *cases, *good, *bad, *resume;
 	enum accel_mode accel;
 	bool force;
 	const char *configs[BUILD_MAX_CONFIGS];
@@ -77,7 +79,8 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
 		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' },
 		{ "cases", required_argument, 0, 'C' }, { "all", no_argument, 0, 'A' },
-		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' }, { 0 },
+		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
+		{ "resume", required_argument, 0, 'R' }, { 0 },
 	};
 	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
@@ -88,7 +91,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -108,6 +111,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'A': o->cases = NULL; break;
 		case 'G': o->good = optarg; break;
 		case 'B': o->bad = optarg; break;
+		case 'R': o->resume = optarg; break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
@@ -387,16 +391,30 @@ static int cmd_bisect(int argc, char **argv)
 	struct case_def c;
 	int i = parse_cli(argc, argv, &o);
 
+	if (o.resume) {
+		if (i < argc)
+			usage_error("bisect --resume DIR takes no case (it is in DIR/bisect.json), got '%s'", argv[i]);
+		struct tree_bisect_opts t = { .resume = o.resume, .accel = o.accel, .verbose = o.verbose,
+					      .timeout_s = o.timeout_s, .configs = o.configs };
+		return bisect_tree_command(&t);
+	}
 	if (i >= argc)
 		usage_error("bisect: which case?%s", "");
 	load_case(argv[i], &c);
 	if (i + 1 < argc)
 		usage_error("bisect: unexpected argument '%s'", argv[i + 1]);
-	if (o.good || o.bad)
-		usage_error("bisect: --good/--bad (a tree bisection) is not written yet; use --series S to "
-			    "blame a patch, or git bisect run (README)%s", "");
-	if (!o.kernel || !o.series)
-		usage_error("bisect: --kernel BASE and --series S are required%s", "");
+	if (!o.kernel)
+		usage_error("bisect: --kernel is required%s", "");
+	if (o.good || o.bad) {
+		if (!o.good || !o.bad)
+			usage_error("bisect: a tree bisection needs both --good and --bad%s", "");
+		struct tree_bisect_opts t = { .c = &c, .kernel = o.kernel, .good = o.good, .bad = o.bad,
+					      .series = o.series, .configs = o.configs, .runs = o.runs,
+					      .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out };
+		return bisect_tree_command(&t);
+	}
+	if (!o.series)
+		usage_error("bisect: give --good REV --bad REV (a tree) or --series S (blame a patch)%s", "");
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("bisect: --kernel %s: the base must be a source kernel (src:, git:)", o.kernel);
 	return bisect_series_command(&c, o.kernel, o.series, o.configs, o.runs, o.timeout_s, o.verbose, o.accel,
