@@ -165,8 +165,7 @@ static void write_blame_json(const char *dir, const char *base, const char *seri
 		json_object_object_add(o, "note", json_object_new_string(b->note));
 	json_object_object_add(o, "exit_code", json_object_new_int(code));
 	xsnprintf(path, sizeof(path), "%s/bisect.json", dir);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	write_file_atomic(path, s, strlen(s));
+	result_write_json(path, o);
 	json_object_put(o);
 }
 
@@ -327,8 +326,7 @@ static void save_doc(struct tree *t)
 	}
 	free(log);
 	xsnprintf(path, sizeof(path), "%s/bisect.json", t->dir);
-	const char *s = json_object_to_json_string_ext(t->doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	write_file_atomic(path, s, strlen(s));
+	result_write_json(path, t->doc);
 }
 
 /* One commit as a test point: its verdict ("skip" when it cannot be had). */

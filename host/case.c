@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -771,4 +772,27 @@ int case_path(const char *name_or_path, char *out, size_t len)
 		return -1;
 	}
 	return file_exists(out) ? 0 : -1;
+}
+
+int case_list_paths(char ***paths)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent **list;
+	int n, count = 0;
+
+	snprintf(dir, sizeof(dir), "%s/cases", repo_root());
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
+		return -1;
+	*paths = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(list[i]->d_name);
+		if (l > 5 && !strcmp(list[i]->d_name + l - 5, ".case")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+			(*paths)[count++] = xstrdup(path);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return count;
 }

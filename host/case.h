@@ -73,6 +73,10 @@ int case_load(const char *path, struct case_def *c, char *err, size_t errlen);
  * (len bytes are read, no more) and name is the path errors start with. */
 int case_load_buffer(const char *name, const char *text, size_t len, struct case_def *c, char *err,
 		     size_t errlen);
+/* Every .case file in the repo's cases/ dir, sorted: malloc'd paths in *paths
+ * (free each, then the array). Returns the count, or -1 when the dir
+ * cannot be read. */
+int case_list_paths(char ***paths);
 /* Resolves a case name or path to a file under <root>/cases. */
 int case_path(const char *name_or_path, char *out, size_t len);
 /* Parses a size in MiB: a number with unit K or KiB (a whole number of

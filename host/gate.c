@@ -64,44 +64,23 @@ static void load_one(const char *name, struct case_def *c)
 		die(EXIT_USAGE, "%s", err);
 }
 
-static int every_case(char ***names)
-{
-	char dir[PATH_MAX];
-	struct dirent **list;
-	int n, count = 0;
-
-	xsnprintf(dir, sizeof(dir), "%s/cases", repo_root());
-	n = scandir(dir, &list, NULL, alphasort);
-	if (n < 0)
-		die(EXIT_USAGE, "cannot read %s", dir);
-	*names = xcalloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; i < n; i++) {
-		size_t l = strlen(list[i]->d_name);
-		if (l > 5 && !strcmp(list[i]->d_name + l - 5, ".case"))
-			(*names)[count++] = strndup(list[i]->d_name, l - 5);
-		free(list[i]);
-	}
-	free(list);
-	return count;
-}
-
 static void load_cases(struct gate *g)
 {
-	char **names = NULL;
+	char **paths = NULL;
 	int n = 0;
 
 	if (g->o->cases)
 		while (g->o->cases[n])
 			n++;
-	else
-		n = every_case(&names);
+	else if ((n = case_list_paths(&paths)) < 0)
+		die(EXIT_USAGE, "cannot read %s/cases", repo_root());
 	g->cases = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*g->cases));
 	for (int i = 0; i < n; i++) {
-		load_one(g->o->cases ? g->o->cases[i] : names[i], &g->cases[i].c);
-		if (names)
-			free(names[i]);
+		load_one(g->o->cases ? g->o->cases[i] : paths[i], &g->cases[i].c);
+		if (paths)
+			free(paths[i]);
 	}
-	free(names);
+	free(paths);
 	g->ncases = n;
 	if (n == 0)
 		die(EXIT_USAGE, "--cases: no case to gate");
@@ -378,8 +357,7 @@ static void write_gate_json(const struct gate *g)
 	json_object_object_add(o, "seconds", json_object_new_double(now_seconds() - g->started));
 	json_object_object_add(o, "exit_code", json_object_new_int(gate_exit_code(g)));
 	xsnprintf(path, sizeof(path), "%s/gate.json", g->dir);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	write_file_atomic(path, s, strlen(s));
+	result_write_json(path, o);
 	json_object_put(o);
 }
 

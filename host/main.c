@@ -223,49 +223,47 @@ static int cmd_classify(int argc, char **argv)
 	return r.crash ? EXIT_BUG : EXIT_NO_BUG;
 }
 
-static int case_files(char names[][256], int max)
+static int all_case_paths(char ***paths)
 {
-	char dir[4096];
-	struct dirent **list;
-	int n, count = 0;
+	int n = case_list_paths(paths);
 
-	snprintf(dir, sizeof(dir), "%s/cases", repo_root());
-	n = scandir(dir, &list, NULL, alphasort);
 	if (n < 0)
-		die(EXIT_USAGE, "cannot read %s", dir);
-	for (int i = 0; i < n; i++) {
-		size_t l = strlen(list[i]->d_name);
-		if (l > 5 && !strcmp(list[i]->d_name + l - 5, ".case") && count < max)
-			snprintf(names[count++], 256, "%s/%s", dir, list[i]->d_name);
-		free(list[i]);
-	}
-	free(list);
-	return count;
+		die(EXIT_USAGE, "cannot read %s/cases", repo_root());
+	return n;
+}
+
+static void free_paths(char **paths, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
 }
 
 static int cmd_list(void)
 {
-	char names[64][256];
-	int n = case_files(names, 64);
+	char **names;
+	int n = all_case_paths(&names);
 
 	for (int i = 0; i < n; i++) {
 		struct case_def c;
 		char err[1024];
 		if (case_load(names[i], &c, err, sizeof(err)) < 0) {
 			fprintf(stderr, "mmrepro: %s\n", err);
+			free_paths(names, n);
 			return EXIT_USAGE;
 		}
 		sanitize_text(c.description, false);
 		printf("%-28s %s\n", c.name, c.description);
 	}
+	free_paths(names, n);
 	return 0;
 }
 
-/* The default job: every case on each of its default kernels, once. */
+/* ./run.sh quick: every case on each of its default prebuilt kernels, once. */
 static int cmd_suite(int argc, char **argv)
 {
-	char names[64][256], suite_dir[4096];
-	int n = case_files(names, 64), worst = 0, total = 0, sfd = console_signal_fd();
+	char **names, suite_dir[4096];
+	int n = all_case_paths(&names), worst = 0, total = 0, sfd = console_signal_fd();
 	struct cli o;
 	struct accel_state accel;
 	static struct run_result results[256];
@@ -274,12 +272,12 @@ static int cmd_suite(int argc, char **argv)
 	run_accel_init(&accel, o.accel);
 	run_default_out_dir("suite", "default", suite_dir, sizeof(suite_dir));
 	printf("%-24s %-14s %-6s %-5s %7s  %s\n", "case", "kernel", "run", "got", "time", "reason");
-	for (int i = 0; i < n && total < 256; i++) {
+	for (int i = 0; i < n && total < 256 && worst != EXIT_INTERRUPTED; i++) {
 		struct case_def c;
 		char err[1024];
 		if (case_load(names[i], &c, err, sizeof(err)) < 0)
 			die(EXIT_USAGE, "%s", err);
-		for (int j = 0; j < c.nkernels && total < 256; j++) {
+		for (int j = 0; j < c.nkernels && total < 256 && worst != EXIT_INTERRUPTED; j++) {
 			struct kernel k;
 			char out[4400];
 			if (kernel_spec_needs_build(c.kernels[j]))
@@ -294,8 +292,10 @@ static int cmd_suite(int argc, char **argv)
 			if (run_case(&c, &k, &ro, &results[total]) < 1)
 				continue;
 			int code = verdict_exit_code(results[total].verdict);
-			if (code == EXIT_INTERRUPTED)
-				return code;
+			if (code == EXIT_INTERRUPTED) {
+				worst = code;
+				break;
+			}
 			/* The suite passes on PASS and CONF: CONF is an honest "not here". */
 			if (results[total].verdict != V_PASS && results[total].verdict != V_CONF)
 				worst = code > worst ? code : worst;
@@ -304,6 +304,7 @@ static int cmd_suite(int argc, char **argv)
 	}
 	result_write_summary(suite_dir, results, total);
 	run_free_results(results, total);
+	free_paths(names, n);
 	fprintf(stderr, "results: %s\n", suite_dir);
 	return exit_code_after(worst, sfd);
 }
@@ -453,8 +454,8 @@ static void print_reproduce_summary(struct json_object *rows)
 /* The product's job: reproduce every seed bug and show its fix holds. */
 static int cmd_reproduce(int argc, char **argv)
 {
-	char names[64][256];
-	int n = case_files(names, 64), worst = 0;
+	char **names;
+	int n = all_case_paths(&names), worst = 0;
 	struct json_object *rows = json_object_new_array();
 	struct cli o;
 
@@ -477,6 +478,7 @@ static int cmd_reproduce(int argc, char **argv)
 	}
 	print_reproduce_summary(rows);
 	json_object_put(rows);
+	free_paths(names, n);
 	return worst;
 }
 

@@ -196,7 +196,7 @@ struct json_object *result_to_json(const struct run_result *r)
 	return o;
 }
 
-static int write_json(const char *path, struct json_object *o)
+int result_write_json(const char *path, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 
@@ -210,7 +210,7 @@ int result_write(const struct run_result *r)
 	int rc;
 
 	xsnprintf(path, sizeof(path), "%s/result.json", r->dir);
-	rc = write_json(path, o);
+	rc = result_write_json(path, o);
 	json_object_put(o);
 	return rc;
 }
@@ -303,7 +303,7 @@ int result_write_summary(const char *out, const struct run_result *runs, int n)
 	json_object_object_add(o, "untestable", json_object_new_int(counts[V_BROK] + counts[V_CONF]));
 	json_object_object_add(o, "exit_code", json_object_new_int(verdict_exit_code_many(runs, n)));
 	xsnprintf(path, sizeof(path), "%s/result.json", out);
-	rc = write_json(path, o);
+	rc = result_write_json(path, o);
 	json_object_put(o);
 
 	text = junit_text(runs, n, &len);

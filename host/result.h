@@ -59,6 +59,8 @@ void result_decide(struct run_result *r, const struct console_result *con,
 		   const char *workload_status);
 
 struct json_object *result_to_json(const struct run_result *r);
+/* Any JSON document, pretty, written atomically. 0 or -errno. */
+int result_write_json(const char *path, struct json_object *o);
 /* <dir>/result.json, atomically. */
 int result_write(const struct run_result *r);
 /* <out>/result.json (all runs), <out>/junit.xml, <out>/results.tap. */

@@ -58,8 +58,7 @@ static void mark_one_abandoned(const char *result_path)
 		json_object_object_add(o, "reason", json_object_new_string(
 			"the runner died before this run finished (killed?); the console up to then is kept"));
 		json_object_object_add(o, "exit_code", json_object_new_int(EXIT_UNTESTABLE));
-		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-		write_file_atomic(result_path, s, strlen(s));
+		result_write_json(result_path, o);
 		fprintf(stderr, "mmrepro: marked %s ABANDONED\n", result_path);
 	}
 	json_object_put(o);

@@ -119,8 +119,7 @@ static void write_verify_json(const char *dir, const struct case_def *c, struct 
 	json_object_object_add(o, "case", json_object_new_string(c->name));
 	json_object_object_add(o, "variants", variants);
 	xsnprintf(path, sizeof(path), "%s/verify.json", dir);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	write_file_atomic(path, s, strlen(s));
+	result_write_json(path, o);
 	json_object_put(o);
 }
 
