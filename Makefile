@@ -65,6 +65,7 @@ check-build: all
 e2e: all
 	bash tests/e2e.sh
 	bash tests/gate-test.sh
+	bash tests/bisect-test.sh
 
 bench: all
 	bash tests/bench.sh

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Tree bisection (bisect --good/--bad) end to end on a throwaway git history
+# of Debian's 6.12 source (make e2e; tests/make-history.sh makes it, which
+# needs the src:deb-6.12 base unpacked once). Each tested commit is an
+# incremental build of one changed file in the cache's worktree of that
+# history; hist-base is built cold once. RUNS=N sets the runs per step.
+#
+#   hist-a: base h1 h2 h3 h4 V5 h5 h6 h7 h8   V5 = patches/numa-deferred-split-v5
+#   hist-b: base h1 h2 h3 B4 V5' h5 .. h8     B4 does not build, V5' repairs it
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+export MMREPRO_ROOT=$PWD
+mm=${MMREPRO_BIN:-./build/mmrepro}   # MMREPRO_BIN: a stand-in, to try the assertions
+runs=${RUNS:-2}
+case_=numa-deferred-split-migrate
+CACHE=${MMREPRO_CACHE:-$HOME/.cache/mmrepro}
+REPO=$CACHE/test-history/linux
+tmp=$(mktemp -d /tmp/mmrepro-bisect-test.XXXXXX)
+# The bisections and the replay add worktrees of $REPO under $tmp.
+trap 'rm -rf "$tmp"; git -C "$REPO" worktree prune 2>/dev/null' EXIT
+passed=0 failed=0
+check() { local n=$1; shift; if "$@"; then echo "ok - $n"; passed=$((passed+1)); else echo "not ok - $n"; failed=$((failed+1)); fi; }
+field() { python3 -c "import json,sys; g=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# When something failed, the end of each command's output helps.
+tails() { local f; for f in "$tmp"/[!h]*.out; do [ -f "$f" ] && { echo "# --- tail of $(basename "$f")"; tail -n 25 "$f" | sed 's/^/# /'; }; done; }
+
+bash tests/make-history.sh >"$tmp/history.out" 2>&1; rc=$?
+if [ "$rc" != 0 ]; then
+	cat "$tmp/history.out"
+	echo "bisect-test: tests/make-history.sh failed (exit $rc)"
+	exit "$rc"
+fi
+sha() { git -C "$REPO" rev-parse "$1^{commit}"; }
+base=$(sha hist-base)
+a_culprit=$(sha hist-a-culprit) a_tip=$(sha hist-a-tip)
+b_broken=$(sha hist-b-broken) b_culprit=$(sha hist-b-culprit)
+
+# --- History a: a clean search to hist-a-culprit. ---
+t0=$SECONDS
+$mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-a-tip --runs "$runs" --out "$tmp/a" \
+	>"$tmp/a.out" 2>&1; rc=$?
+echo "# bisect of hist-a: exit $rc in $((SECONDS - t0)) s"
+a="$tmp/a/bisect.json"
+check "bisect of hist-a exits 0" test "$rc" = 0
+check "bisect.json names hist-a-culprit" test "$(field "$a" "g['culprit']['commit']")" = "$a_culprit"
+check "with its subject" test "$(field "$a" "g['culprit']['subject']")" = \
+	"$(git -C "$REPO" log -1 --format=%s "$a_culprit")"
+check "its author" bash -c '[[ "$1" == *"dev@mmrepro.invalid"* || "$1" == mmrepro* ]]' _ \
+	"$(field "$a" "g['culprit']['author']")"
+check "its date" test -n "$(field "$a" "g['culprit']['date']")"
+check "and the crash title" bash -c '[[ "$1" == *migrate_misplaced_folio* ]]' _ \
+	"$(field "$a" "g['culprit']['title']")"
+# Steps are the searched commits only: the two ends and the culprit checks
+# are elsewhere (ends, checks); a step at either end would not count anyway.
+steps_a=$(field "$a" "len([s for s in g['steps'] if s['commit'] not in ('$base', '$a_tip')])")
+echo "# hist-a: $steps_a searched steps"
+check "in at most ceil(log2 9) + 2 = 6 searched steps" test "$steps_a" -le 6
+check "every step has commit, verdict, hits, valid, build_seconds, run_seconds" test "$(field "$a" \
+	"all(set(s) >= {'commit','verdict','hits','valid','build_seconds','run_seconds'} and s['verdict'] in ('good','bad','skip') for s in g['steps'])")" = True
+# Every commit of hist-a builds, and the bug is there exactly from V5 on.
+verdicts=$(field "$a" "'\n'.join(s['commit'] + ' ' + s['verdict'] for s in g['steps'])" 2>/dev/null)
+verdicts_ok=0
+[ -n "$verdicts" ] && verdicts_ok=1
+while read -r c v; do
+	[ -n "$c" ] || continue
+	if git -C "$REPO" merge-base --is-ancestor "$a_culprit" "$c"; then want=bad; else want=good; fi
+	[ "$v" = "$want" ] || { echo "# step $c: $v, expected $want"; verdicts_ok=0; }
+done <<<"$verdicts"
+check "each step is bad from hist-a-culprit on and good before it, none skipped" test "$verdicts_ok" = 1
+check "the culprit check is bad" test "$(field "$a" "g['checks']['culprit']['verdict']")" = bad
+check "its parent is good" test "$(field "$a" "g['checks']['parent']['verdict']")" = good
+check "and the tip with it reverted is good" test "$(field "$a" "g['checks']['revert']['verdict']")" = good
+check "confidence is a number" test "$(field "$a" "isinstance(g['confidence'], (int, float)) and not isinstance(g['confidence'], bool)")" = True
+check "flags is a list of strings" test "$(field "$a" "isinstance(g['flags'], list) and all(isinstance(f, str) for f in g['flags'])")" = True
+check "bisect.log starts with git bisect start" bash -c "head -n 5 '$tmp/a/bisect.log' | grep -q '^git bisect start'"
+# git bisect replay of the log, in a scratch worktree of the same repository.
+git -C "$REPO" worktree add -q -f --detach --no-checkout "$tmp/replay" "$a_tip" >"$tmp/replay.out" 2>&1 &&
+	git -C "$tmp/replay" bisect replay "$tmp/a/bisect.log" >>"$tmp/replay.out" 2>&1; rc=$?
+check "git bisect replay of bisect.log works" test "$rc" = 0
+check "and ends with hist-a-culprit as bisect/bad" test "$(git -C "$tmp/replay" rev-parse -q --verify refs/bisect/bad 2>/dev/null)" = "$a_culprit"
+git -C "$REPO" worktree remove --force "$tmp/replay" >/dev/null 2>&1
+
+# --- History b: the commit before the culprit does not build. ---
+t0=$SECONDS
+$mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-b-tip --runs "$runs" --out "$tmp/b" \
+	>"$tmp/b.out" 2>&1; rc=$?
+echo "# bisect of hist-b: exit $rc in $((SECONDS - t0)) s"
+b="$tmp/b/bisect.json"
+check "bisect of hist-b exits 0 or 125 (inconclusive)" bash -c "[ $rc = 0 ] || [ $rc = 125 ]"
+check "hist-b-culprit is the culprit or a candidate" test "$(field "$b" \
+	"'$b_culprit' in [(g.get('culprit') or {}).get('commit')] + list(g.get('candidates') or [])")" = True
+if [ "$rc" = 0 ]; then
+	check "a conclusive bisection names hist-b-culprit" test "$(field "$b" "g['culprit']['commit']")" = "$b_culprit"
+else
+	check "an inconclusive one lists candidates" test "$(field "$b" "len(g.get('candidates') or [])")" -ge 2
+fi
+check "hist-b-broken was a step, skipped" test "$(field "$b" \
+	"any(s['commit'] == '$b_broken' and s['verdict'] == 'skip' for s in g['steps'])")" = True
+check "the output says hist-b-broken was skipped" grep -qiE "${b_broken:0:7}.*skip|skip.*${b_broken:0:7}" "$tmp/b.out"
+
+# --- RESUME BLOCK (provisional: adjust to what --resume ends up doing) ---
+# Interrupting a bisection is hard to script reliably, so this only checks
+# that resuming the finished bisection of hist-a says the same culprit, exits
+# 0, builds nothing (no new kernel in the cache) and takes under 60 s.
+kernels_before=$(ls "$CACHE/kernels" 2>/dev/null | wc -l)
+t0=$SECONDS
+$mm bisect --resume "$tmp/a" >"$tmp/resume.out" 2>&1; rc=$?
+took=$((SECONDS - t0))
+echo "# bisect --resume of the finished hist-a: exit $rc in $took s"
+check "--resume of a finished bisection exits 0" test "$rc" = 0
+check "and prints the same culprit" grep -q "$a_culprit" "$tmp/resume.out"
+check "without building a kernel" test "$(ls "$CACHE/kernels" 2>/dev/null | wc -l)" = "$kernels_before"
+check "in under 60 s" test "$took" -lt 60
+# --- end of RESUME BLOCK ---
+
+[ "$failed" = 0 ] || tails
+echo "bisect-test: $passed passed, $failed failed"
+[ "$failed" = 0 ]
