@@ -343,12 +343,13 @@ static enum point_verdict test_commit(struct tree *t, const char *sha, const cha
 	xsnprintf(sub, sizeof(sub), "%s/%s-%.12s", t->dir, label, sha);
 	rc = bisect_test_point(&x, spec, t->o.series, sub, pr, err, sizeof(err));
 	v = rc ? POINT_SKIP : stats_point(&pr->t);
+	bool stopped = rc == EXIT_INTERRUPTED || pr->t.interrupted;
 	GIT_LINE(t, t->repo, subject, "log", "-1", "--format=%s", sha);
 	stats_tally_text(&pr->t, text, sizeof(text));
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "commit", json_object_new_string(sha));
 	json_object_object_add(o, "subject", json_object_new_string(subject));
-	json_object_object_add(o, "verdict", json_object_new_string(stats_point_name(v)));
+	json_object_object_add(o, "verdict", json_object_new_string(stopped ? "interrupted" : stats_point_name(v)));
 	json_object_object_add(o, "hits", json_object_new_int(pr->t.hits));
 	json_object_object_add(o, "valid", json_object_new_int(stats_valid(&pr->t)));
 	json_object_object_add(o, "tally", stats_tally_json(&pr->t));
@@ -363,9 +364,7 @@ static enum point_verdict test_commit(struct tree *t, const char *sha, const cha
 	fprintf(stderr, "[bisect] %-8s %.12s %-50.50s %d/%d hits  %-4s build %.0fs run %.0fs%s%s\n", label, sha, subject,
 		pr->t.hits, stats_valid(&pr->t), stats_point_name(v), pr->build_s, pr->run_s, rc ? "  " : "",
 		rc ? err : "");
-	if (rc == EXIT_INTERRUPTED || pr->t.interrupted)
-		return (enum point_verdict)-1;
-	return v;
+	return stopped ? (enum point_verdict)-1 : v;
 }
 
 /* Bad must be bad and good good, or the search would name a wrong commit.

@@ -113,6 +113,37 @@ check "without building a kernel" test "$(ls "$CACHE/kernels" 2>/dev/null | wc -
 check "in under 60 s" test "$took" -lt 60
 # --- end of RESUME BLOCK ---
 
+# A bisection interrupted by Ctrl-C keeps what it gathered, and --resume
+# goes on from its bisect.log to the same culprit. (The kernels are in the
+# cache from the runs above, so this costs runs, not builds.)
+$mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-a-tip --runs "$runs" --out "$tmp/r" \
+	>"$tmp/r.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+	[ "$(field "$tmp/r/bisect.json" "len(g['steps'])" 2>/dev/null)" = 1 ] && break
+	sleep 0.25
+done
+sleep 2
+kill -INT $pid; wait $pid; rc=$?
+check "Ctrl-C stops a bisection with 130" test "$rc" = 130
+check "what it gathered is kept in bisect.json" test "$(field "$tmp/r/bisect.json" "len(g['steps'])")" -ge 1
+check "and in bisect.log" grep -q '^git bisect good\|^git bisect bad' "$tmp/r/bisect.log"
+$mm bisect --resume "$tmp/r" >"$tmp/r2.out" 2>&1; rc=$?
+check "--resume of the interrupted bisection exits 0" test "$rc" = 0
+check "and names hist-a-culprit" test "$(field "$tmp/r/bisect.json" "g['culprit']['commit']")" = "$a_culprit"
+check "keeping the steps from before the interruption" \
+	test "$(field "$tmp/r/bisect.json" "g['steps'][0]['verdict']")" != ""
+
+# The gate of a fix: on a base that carries the bug (hist-a-tip), a series
+# that reverts the culprit is "fixed" and exits 0.
+mkdir -p "$tmp/fix"
+git -C "$REPO" diff --no-color "$a_culprit" "$a_culprit^" >"$tmp/fix/0001-revert-the-v5-form.patch"
+echo 0001-revert-the-v5-form.patch >"$tmp/fix/series"
+$mm gate --kernel "git:$REPO@hist-a-tip" --series "$tmp/fix" --cases "$case_" --runs "$runs" --out "$tmp/gate-fix" \
+	>"$tmp/gate-fix.out" 2>&1; rc=$?
+check "gate of a fix on a base that carries the bug exits 0" test "$rc" = 0
+check "and calls the case fixed" test "$(field "$tmp/gate-fix/gate.json" "g['cases'][0]['outcome']")" = fixed
+
 [ "$failed" = 0 ] || tails
 echo "bisect-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]
