@@ -257,8 +257,11 @@ static char *git_run(const struct tree *t, const char *where, int *status, const
 	int n = 3;
 	char *text;
 
-	for (; *args && n < 15; args++)
+	for (; *args; args++) {
+		if (n >= 15)
+			die(EXIT_UNTESTABLE, "internal error: too many git arguments");
 		argv[n++] = (char *)*args;
+	}
 	argv[n] = NULL;
 	xsnprintf(out, sizeof(out), "%s/.git-output", t->dir);
 	unlink(out);

@@ -77,6 +77,9 @@ static void load_cases(struct gate *g)
 	g->cases = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*g->cases));
 	for (int i = 0; i < n; i++) {
 		load_one(g->o->cases ? g->o->cases[i] : paths[i], &g->cases[i].c);
+		/* Until its runs decide it: a gate stopped early must not call it clean. */
+		g->cases[i].outcome = O_UNTESTED;
+		snprintf(g->cases[i].note, sizeof(g->cases[i].note), "not run: the gate stopped before this case");
 		if (paths)
 			free(paths[i]);
 	}
@@ -203,6 +206,7 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 		gc->outcome = O_UNTESTED;
 		return 0;
 	}
+	gc->note[0] = '\0';
 	decide(gc);
 	return 0;
 }

@@ -183,14 +183,14 @@ static void mark_stale_under(const char *results)
 	for (int i = 0; i < n; i++) {
 		struct dirent **sub;
 		int m;
-		if (top[i]->d_name[0] != '.' && top[i]->d_type == DT_DIR) {
+		if (top[i]->d_name[0] != '.' && (top[i]->d_type == DT_DIR || top[i]->d_type == DT_UNKNOWN)) {
 			xsnprintf(path, sizeof(path), "%s/%s", results, top[i]->d_name);
 			run_mark_abandoned(path);
 			/* A suite dir holds one invocation dir per case and kernel. */
 			m = scandir(path, &sub, NULL, NULL);
 			for (int j = 0; j < m; j++) {
 				char inner[PATH_MAX * 2 + 300];
-				if (sub[j]->d_name[0] != '.' && sub[j]->d_type == DT_DIR && strncmp(sub[j]->d_name, "run-", 4)) {
+				if (sub[j]->d_name[0] != '.' && sub[j]->d_type != DT_REG && strncmp(sub[j]->d_name, "run-", 4)) {
 					xsnprintf(inner, sizeof(inner), "%s/%s", path, sub[j]->d_name);
 					run_mark_abandoned(inner);
 				}
