@@ -14,9 +14,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 enum outcome { O_CLEAN, O_REGRESSION, O_FIXED, O_STILL_FAILING, O_INCONCLUSIVE, O_UNTESTED };
@@ -168,6 +171,29 @@ static enum head_status head_failure(const char *err)
 	return strstr(err, "does not apply") ? HEAD_DOES_NOT_APPLY : HEAD_DOES_NOT_BUILD;
 }
 
+/* A kernel that could not be had. Bad input and Ctrl-C stop the gate; a
+ * base that fails leaves nothing to compare with; a head that fails blocks
+ * the series. Returns the exit code to stop at, or 0. */
+static int kernel_failed(struct gate *g, struct gate_case *gc, bool head, int rc, const char *err)
+{
+	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED) {
+		if (!head)
+			snprintf(g->base_error, sizeof(g->base_error), "%s", err);
+		return rc;
+	}
+	if (head) {
+		g->head = head_failure(err);
+		snprintf(g->head_error, sizeof(g->head_error), "%s", err);
+		snprintf(gc->note, sizeof(gc->note), "%s: %.250s", head_names[g->head], err);
+	} else {
+		g->base_untestable = true;
+		snprintf(g->base_error, sizeof(g->base_error), "%s", err);
+		snprintf(gc->note, sizeof(gc->note), "the base could not be had: %.250s", err);
+	}
+	gc->outcome = O_UNTESTED;
+	return 0;
+}
+
 /* Base, then head, for one case. Returns an exit code to stop at (2, 130)
  * or 0. */
 static int gate_case(struct gate *g, struct gate_case *gc)
@@ -183,29 +209,13 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 	xsnprintf(dir, sizeof(dir), "%s/%s/base", g->dir, gc->c.name);
 	rc = bisect_test_point(&x, g->o->base, NULL, dir, &pr, err, sizeof(err));
 	gc->base = pr.t;
-	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED) {
-		snprintf(g->base_error, sizeof(g->base_error), "%s", err);
-		return rc;
-	}
-	if (rc) {
-		g->base_untestable = true;
-		snprintf(g->base_error, sizeof(g->base_error), "%s", err);
-		snprintf(gc->note, sizeof(gc->note), "the base could not be had: %.250s", err);
-		gc->outcome = O_UNTESTED;
-		return 0;
-	}
+	if (rc)
+		return kernel_failed(g, gc, false, rc, err);
 	xsnprintf(dir, sizeof(dir), "%s/%s/head", g->dir, gc->c.name);
 	rc = bisect_test_point(&x, g->o->base, g->o->series, dir, &pr, err, sizeof(err));
 	gc->head = pr.t;
-	if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED)
-		return rc;
-	if (rc) {
-		g->head = head_failure(err);
-		snprintf(g->head_error, sizeof(g->head_error), "%s", err);
-		snprintf(gc->note, sizeof(gc->note), "%s: %.250s", head_names[g->head], err);
-		gc->outcome = O_UNTESTED;
-		return 0;
-	}
+	if (rc)
+		return kernel_failed(g, gc, true, rc, err);
 	gc->note[0] = '\0';
 	decide(gc);
 	return 0;
@@ -547,11 +557,135 @@ static void print_table(const struct gate *g)
 	printf("results: %s\n", g->dir);
 }
 
-static int run_all(struct gate *g)
+/* ---- --jobs: cases in parallel worker processes ---------------------------- */
+
+/* Every kernel first, one at a time in this process: workers then find
+ * them all in the cache instead of queueing on the build lock. */
+static int prebuild(struct gate *g)
+{
+	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
+	char err[2048];
+	struct kernel k;
+	int rc = 0;
+
+	for (int i = 0; i < g->ncases && !rc && g->head == HEAD_OK && !g->base_untestable; i++) {
+		case_fragments(g, &g->cases[i].c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
+		for (int head = 0; head < 2 && !rc && g->head == HEAD_OK && !g->base_untestable; head++) {
+			int got = kernel_get(g->o->base, head ? g->o->series : NULL, frags, g->sfd, true, &k, err,
+					     sizeof(err));
+			if (got)
+				rc = kernel_failed(g, &g->cases[i], head, got, err);
+		}
+	}
+	return rc;
+}
+
+static void case_file(const struct gate *g, const struct gate_case *gc, char *path, size_t len)
+{
+	xsnprintf(path, len, "%s/%s/gate-case.json", g->dir, gc->c.name);
+}
+
+static void save_case(const struct gate *g, const struct gate_case *gc)
+{
+	char path[PATH_MAX + 300];
+	struct json_object *o = case_json(gc);
+
+	xsnprintf(path, sizeof(path), "%s/%s", g->dir, gc->c.name);
+	mkdir_p(path, 0755);
+	case_file(g, gc, path, sizeof(path));
+	result_write_json(path, o);
+	json_object_put(o);
+}
+
+static void load_case(const struct gate *g, struct gate_case *gc)
+{
+	char path[PATH_MAX + 300];
+	char *text;
+	struct json_object *o, *v;
+
+	case_file(g, gc, path, sizeof(path));
+	text = read_file_limited(path, 16u << 20, NULL);
+	o = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (!o)
+		return;
+	for (int i = 0; i <= O_UNTESTED; i++)
+		if (json_object_object_get_ex(o, "outcome", &v) && !strcmp(json_object_get_string(v), outcome_names[i]))
+			gc->outcome = (enum outcome)i;
+	if (json_object_object_get_ex(o, "base", &v))
+		stats_tally_from_json(v, &gc->base);
+	if (json_object_object_get_ex(o, "head", &v))
+		stats_tally_from_json(v, &gc->head);
+	gc->p_regression = json_object_object_get_ex(o, "p_regression", &v) ? json_object_get_double(v) : 1;
+	gc->p_fixed = json_object_object_get_ex(o, "p_fixed", &v) ? json_object_get_double(v) : 1;
+	snprintf(gc->note, sizeof(gc->note), "%s", json_object_object_get_ex(o, "note", &v) ? json_object_get_string(v) : "");
+	json_object_put(o);
+}
+
+static int worker(struct gate *g, int w, int jobs)
 {
 	int rc = 0;
 
-	for (int i = 0; i < g->ncases && !rc; i++) {
+	for (int i = w; i < g->ncases && !rc; i += jobs) {
+		rc = gate_case(g, &g->cases[i]);
+		save_case(g, &g->cases[i]);
+	}
+	return rc;
+}
+
+/* Waits for the workers; a signal to this process goes on to them (each
+ * reads its own pending signals from the inherited signalfd). */
+static int wait_workers(struct gate *g, pid_t *pids, int jobs)
+{
+	int left = jobs, rc = 0, status;
+
+	while (left > 0) {
+		struct pollfd p = { .fd = g->sfd, .events = POLLIN };
+		if (poll(&p, 1, 200) > 0 && console_signal_pending(g->sfd)) {
+			for (int w = 0; w < jobs; w++)
+				if (pids[w] > 0)
+					kill(pids[w], SIGINT);
+			rc = EXIT_INTERRUPTED;
+		}
+		for (int w = 0; w < jobs; w++) {
+			if (pids[w] <= 0 || waitpid(pids[w], &status, WNOHANG) != pids[w])
+				continue;
+			pids[w] = 0;
+			left--;
+			if (WIFEXITED(status) && WEXITSTATUS(status) && !rc)
+				rc = WEXITSTATUS(status);
+		}
+	}
+	return rc;
+}
+
+static int run_parallel(struct gate *g, int jobs)
+{
+	pid_t *pids = xcalloc((size_t)jobs, sizeof(pid_t));
+	int rc = prebuild(g);
+
+	if (rc || g->head != HEAD_OK || g->base_untestable) {
+		free(pids);
+		return rc;
+	}
+	fflush(NULL);
+	for (int w = 0; w < jobs; w++)
+		if ((pids[w] = fork()) == 0)
+			_exit(worker(g, w, jobs));
+	rc = wait_workers(g, pids, jobs);
+	for (int i = 0; i < g->ncases; i++)
+		load_case(g, &g->cases[i]);
+	free(pids);
+	return rc;
+}
+
+static int run_all(struct gate *g)
+{
+	int rc = 0, jobs = g->o->jobs > g->ncases ? g->ncases : g->o->jobs;
+
+	if (jobs > 1)
+		rc = run_parallel(g, jobs);
+	for (int i = 0; jobs <= 1 && i < g->ncases && !rc; i++) {
 		rc = gate_case(g, &g->cases[i]);
 		/* The head's build failed for every case alike: stop there. */
 		if (g->head != HEAD_OK || g->base_untestable)

@@ -14,6 +14,7 @@ struct gate_opts {
 	const char *const *configs;   /* --config fragments, NULL-terminated, or NULL */
 	const char *const *cases;     /* case names, NULL-terminated; NULL: every case */
 	int runs;
+	int jobs;                     /* cases tested at once, each in its own worker */
 	int timeout_s;                /* 0: each case's own */
 	bool verbose;
 	enum accel_mode accel;

@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
 	"           [--timeout S] [--out DIR [--force]] [--verbose]\n"
 	"  verify CASE [--runs N] [--variant NAME]   every variant against its expectation\n"
-	"  gate --kernel BASE --series S [--cases a,b,...|--all] [--runs N] [--config FRAG] [--out DIR]\n"
+	"  gate --kernel BASE --series S [--cases a,b,...|--all] [--runs N] [--jobs J] [--config FRAG] [--out DIR]\n"
 	"                              base vs base+series over the cases; blames the guilty patch\n"
 	"  bisect CASE --kernel git:TREE --good REV --bad REV [--runs N] [--series S]   the first bad commit\n"
 	"  bisect CASE --kernel BASE --series S [--runs N]   the first patch of S at which CASE fails\n"
@@ -53,7 +53,7 @@ struct cli {
 	enum accel_mode accel;
 	bool force;
 	const char *configs[BUILD_MAX_CONFIGS];
-	int nconfigs, runs, timeout_s, days;
+	int nconfigs, runs, timeout_s, days, jobs;
 	bool verbose;
 };
 
@@ -80,7 +80,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' },
 		{ "cases", required_argument, 0, 'C' }, { "all", no_argument, 0, 'A' },
 		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
-		{ "resume", required_argument, 0, 'R' }, { 0 },
+		{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' }, { 0 },
 	};
 	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
@@ -88,10 +88,11 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 	memset(o, 0, sizeof(*o));
 	o->runs = 1;
 	o->days = 30;
+	o->jobs = 1;
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -112,6 +113,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'G': o->good = optarg; break;
 		case 'B': o->bad = optarg; break;
 		case 'R': o->resume = optarg; break;
+		case 'j': o->jobs = parse_int_opt("--jobs", optarg, 1, 64); break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
@@ -379,6 +381,7 @@ static int cmd_gate(int argc, char **argv)
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("gate: --kernel %s: the base must be a source kernel (src:, git:) to apply a series", o.kernel);
 	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .runs = o.runs,
+			       .jobs = o.jobs,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
 			       .cases = o.cases ? split_cases(o.cases) : NULL };
 	if (o.force)

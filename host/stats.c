@@ -264,7 +264,39 @@ struct json_object *stats_tally_json(const struct tally *t)
 	json_object_object_add(o, "verdict", json_object_new_string(stats_point_name(stats_point(t))));
 	add_nonempty(o, "hit_title", t->hit_title);
 	add_nonempty(o, "other_title", t->other_title);
+	add_nonempty(o, "infra_reason", t->infra_reason);
+	add_nonempty(o, "conf_reason", t->conf_reason);
 	return o;
+}
+
+static int get_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
+}
+
+static void get_str(struct json_object *o, const char *key, char *out, size_t len)
+{
+	struct json_object *v;
+
+	snprintf(out, len, "%s", json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "");
+}
+
+void stats_tally_from_json(struct json_object *o, struct tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->runs = get_int(o, "runs");
+	t->hits = get_int(o, "hits");
+	t->clean = get_int(o, "clean");
+	t->other_crash = get_int(o, "other_crash");
+	t->infra = get_int(o, "infra");
+	t->conf = get_int(o, "conf");
+	t->interrupted = get_int(o, "interrupted");
+	get_str(o, "hit_title", t->hit_title, sizeof(t->hit_title));
+	get_str(o, "other_title", t->other_title, sizeof(t->other_title));
+	get_str(o, "infra_reason", t->infra_reason, sizeof(t->infra_reason));
+	get_str(o, "conf_reason", t->conf_reason, sizeof(t->conf_reason));
 }
 
 /* Appends ", N label" when N is nonzero; snprintf keeps buf terminated when it is full. */

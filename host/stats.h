@@ -72,6 +72,8 @@ double stats_bisect_confidence(double p_bad, const int *valid_runs_of_good_steps
  *  "hit_rate" (null without valid runs),"ci95":[lo,hi],"verdict",
  *  "hit_title"?,"other_title"?}; the caller puts it. */
 struct json_object *stats_tally_json(const struct tally *t);
+/* The inverse, for counts that another process wrote (gate --jobs). */
+void stats_tally_from_json(struct json_object *o, struct tally *t);
 
 /* e.g. "3/4 hit (75%, 95% CI 30-95%), 1 infra", for terminal tables. */
 void stats_tally_text(const struct tally *t, char *buf, size_t len);

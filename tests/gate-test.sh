@@ -29,6 +29,13 @@ check "kcidb.json is valid KCIDB v5.3" python3 tests/kcidb-validate.py "$tmp/gat
 check "junit.xml fails the regressed case" grep -q '<failure message="base 0/[0-9]* hits, head [0-9]*/[0-9]* hits: regression"' "$tmp/gate/junit.xml"
 check "report.txt is a mail-ready report" bash -c "grep -q '^Verdict: REGRESSION' '$tmp/gate/report.txt' && grep -q 'Reported-by: <REPORTER>' '$tmp/gate/report.txt' && grep -q './run.sh run cma-longterm-pin --kernel src:deb-6.12' '$tmp/gate/report.txt'"
 
+# The same gate with two cases at once (--jobs 2) gives the same outcomes.
+$mm gate --kernel src:deb-6.12 --series patches/cma-gup-lru-drain-bug --cases cma-longterm-pin,madv-free-mthp \
+	--runs "$runs" --jobs 2 --out "$tmp/gate-jobs" >"$tmp/gate-jobs.out" 2>&1; rc=$?
+check "gate --jobs 2 exits 1 too" test "$rc" = 1
+check "with the same outcomes" test "$(field "$tmp/gate-jobs/gate.json" "[c['outcome'] for c in g['cases']]")" = \
+	"$(field "$g" "[c['outcome'] for c in g['cases']]")"
+
 # A series that does not apply blocks the gate with its own status.
 mkdir -p "$tmp/bad"
 sed 's/^-\(.*The rare folio.*\)/-\1 NOT THERE/' patches/test-one-line/0001-*.patch >"$tmp/bad/0001-broken.patch"

@@ -185,6 +185,28 @@ START_TEST(flaky_is_an_interval_across_one_half)
 }
 END_TEST
 
+START_TEST(tally_survives_a_json_round_trip)
+{
+	struct tally t = tally_of(3, 2, 1, 4, 1, 0), back;
+	struct json_object *o;
+
+	snprintf(t.hit_title, sizeof(t.hit_title), "kernel BUG in x");
+	snprintf(t.conf_reason, sizeof(t.conf_reason), "CONFIG_CMA is not set");
+	o = stats_tally_json(&t);
+	stats_tally_from_json(o, &back);
+	ck_assert_int_eq(back.runs, t.runs);
+	ck_assert_int_eq(back.hits, 3);
+	ck_assert_int_eq(back.clean, 2);
+	ck_assert_int_eq(back.other_crash, 1);
+	ck_assert_int_eq(back.infra, 4);
+	ck_assert_int_eq(back.conf, 1);
+	ck_assert_str_eq(back.hit_title, "kernel BUG in x");
+	ck_assert_str_eq(back.conf_reason, "CONFIG_CMA is not set");
+	ck_assert_int_eq(stats_valid(&back), stats_valid(&t));
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(point_verdicts_follow_the_rules)
 {
 	struct tally t;
@@ -299,6 +321,7 @@ Suite *stats_suite(void)
 	tcase_add_test(t, fisher_rejects_inconsistent_counts);
 	tcase_add_test(t, point_verdicts_follow_the_rules);
 	tcase_add_test(t, flaky_is_an_interval_across_one_half);
+	tcase_add_test(t, tally_survives_a_json_round_trip);
 	tcase_add_test(t, bisect_confidence_known_values);
 	tcase_add_test(t, tally_json_has_every_field);
 	tcase_add_test(t, tally_text_is_short);
