@@ -615,17 +615,38 @@ static bool interrupted(int sfd)
 	return sfd >= 0 && read(sfd, &si, sizeof(si)) == sizeof(si);
 }
 
-/* The object count of the last full build of this base: the progress
- * line's estimate of the total. */
-static long previous_objects(struct build *b)
+static long objects_in(const char *obj_dir)
 {
 	char path[PATH_MAX + 32], *prev;
 	long n;
 
-	xsnprintf(path, sizeof(path), "%s/.mmrepro-objects", b->src.obj);
+	xsnprintf(path, sizeof(path), "%s/.mmrepro-objects", obj_dir);
 	prev = read_file(path, NULL);
 	n = prev ? atol(prev) : 0;
 	free(prev);
+	return n;
+}
+
+/* The object count of the last full build of this base: the progress
+ * line's estimate of the total. A base never built before borrows the
+ * largest count of the others (the guest config is the same). */
+static long previous_objects(struct build *b)
+{
+	char dir[PATH_MAX + 8], path[PATH_MAX * 2];
+	struct dirent *e;
+	DIR *d;
+	long n = objects_in(b->src.obj);
+
+	xsnprintf(dir, sizeof(dir), "%s/obj", b->cache);
+	for (d = n ? NULL : opendir(dir); d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		long other = objects_in(path);
+		n = other > n ? other : n;
+	}
+	if (d)
+		closedir(d);
 	return n;
 }
 
