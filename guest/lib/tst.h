@@ -12,7 +12,7 @@
  *
  * Environment (set by the guest init, see guest/init.c):
  *   MMREPRO_RESULT   path of the JSON result file to write (none if unset)
- *   MMREPRO_KCONFIG  path of the running kernel's .config (read over 9p)
+ *   MMREPRO_KCONFIG  path of the running kernel's .config (from the initramfs)
  *
  * Verdict (LTP's rules): any FAIL gives FAIL; else any BROK gives BROK; else
  * CONF if there was a CONF and no PASS; else PASS. No result at all is BROK.
