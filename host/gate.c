@@ -720,9 +720,9 @@ int gate_run(const struct gate_opts *o)
 	write_kcidb(&g);
 	write_report(&g);
 	print_table(&g);
+	if (!rc)
+		rc = console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : gate_exit_code(&g);
 	series_free(&g.series);
 	free(g.cases);
-	if (rc)
-		return rc;
-	return console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : gate_exit_code(&g);
+	return rc;
 }
