@@ -375,22 +375,6 @@ static void write_gate_json(const struct gate *g)
 	json_object_put(o);
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-			fputc(*s, f);
-	}
-}
-
 static void write_junit(const struct gate *g)
 {
 	char *text = NULL, path[PATH_MAX + 32], counts[400];
@@ -410,15 +394,15 @@ static void write_junit(const struct gate *g)
 			 stats_valid(&gc->base), gc->head.hits, stats_valid(&gc->head), outcome_names[gc->outcome],
 			 gc->note[0] ? "; " : "", gc->note);
 		fprintf(f, "  <testcase classname=\"mmrepro.gate\" name=\"");
-		xml_text(f, gc->c.name);
+		result_xml_escape(f, gc->c.name);
 		fprintf(f, "\">\n");
 		if (gc->outcome == O_REGRESSION || gc->outcome == O_UNTESTED) {
 			fprintf(f, "    <%s message=\"", gc->outcome == O_REGRESSION ? "failure" : "skipped");
-			xml_text(f, counts);
+			result_xml_escape(f, counts);
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "    <system-out>");
-		xml_text(f, counts);
+		result_xml_escape(f, counts);
 		fprintf(f, "</system-out>\n  </testcase>\n");
 	}
 	fprintf(f, "</testsuite>\n");

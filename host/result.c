@@ -215,7 +215,7 @@ int result_write(const struct run_result *r)
 	return rc;
 }
 
-static void xml_escape(FILE *f, const char *s)
+void result_xml_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -246,14 +246,14 @@ static char *junit_text(const struct run_result *runs, int n, size_t *len)
 	for (int i = 0; i < n; i++) {
 		const struct run_result *r = &runs[i];
 		fprintf(f, "  <testcase classname=\"");
-		xml_escape(f, r->case_name);
+		result_xml_escape(f, r->case_name);
 		fprintf(f, "\" name=\"");
-		xml_escape(f, r->variant[0] ? r->variant : r->kernel_spec);
+		result_xml_escape(f, r->variant[0] ? r->variant : r->kernel_spec);
 		fprintf(f, " run %d\" time=\"%.1f\">\n", r->index, r->total_s);
 		if (r->verdict != V_PASS) {
 			const char *tag = r->verdict == V_FAIL ? "failure" : r->verdict == V_CONF ? "skipped" : "error";
 			fprintf(f, "    <%s message=\"", tag);
-			xml_escape(f, r->reason);
+			result_xml_escape(f, r->reason);
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "  </testcase>\n");

@@ -65,6 +65,9 @@ int result_write_json(const char *path, struct json_object *o);
 int result_write(const struct run_result *r);
 /* <out>/result.json (all runs), <out>/junit.xml, <out>/results.tap. */
 int result_write_summary(const char *out, const struct run_result *runs, int n);
+/* Text for XML attributes and content: markup escaped, and the control
+ * bytes XML 1.0 cannot carry dropped. */
+void result_xml_escape(FILE *f, const char *s);
 /* The one-line verdict printed per run. */
 void result_print_line(const struct run_result *r, FILE *f);
 
