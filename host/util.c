@@ -247,33 +247,45 @@ int run_cmd_split(char *const argv[], const char *out_log, const char *err_file,
 	return pid < 0 ? -1 : wait_exit_status(pid);
 }
 
-/* Reads fd to EOF into a growing buffer; NULL beyond CAPTURE_MAX bytes. */
-static char *read_all(int fd, size_t *len)
+/* Reads fd to EOF into a growing, NUL-terminated buffer; NULL with errno
+ * EFBIG beyond max bytes (or ENOMEM, EIO). */
+static char *read_fd_limited(int fd, size_t max, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
 	ssize_t r;
+	int err = 0;
 
-	while (buf && (r = read(fd, buf + n, cap - n - 1)) != 0) {
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (!nb) {
+				err = ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 || n + (size_t)r > CAPTURE_MAX) {
-			free(buf);
-			return NULL;
+		if (r <= 0) {
+			err = r < 0 ? EIO : 0;
+			break;
 		}
 		n += (size_t)r;
-		if (cap - n - 1 == 0) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-			cap *= 2;
+		if (n > max) {
+			err = EFBIG;
+			break;
 		}
 	}
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
 	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
 	return buf;
 }
 
@@ -288,7 +300,7 @@ char *capture_argv(char *const argv[], const char *cwd)
 		pid = spawn(argv, cwd, pipefd[1], devnull);
 		close(pipefd[1]);
 		if (pid > 0)
-			out = read_all(pipefd[0], &n);
+			out = read_fd_limited(pipefd[0], CAPTURE_MAX, &n);
 		/* Closing before the wait: a child still writing past the cap
 		 * gets SIGPIPE instead of blocking forever. */
 		close(pipefd[0]);
@@ -323,43 +335,16 @@ char *read_file_limited(const char *path, size_t max, size_t *len)
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	ssize_t r = 0;
-	int err = 0;
 
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		err = EINVAL;
-	while (!err) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
-			if (!nb) {
-				err = ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err = EIO;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > max)
-			err = EFBIG;
-	}
+		errno = EINVAL;
+	else
+		buf = read_fd_limited(fd, max, len);
+	int err = errno;
 	close(fd);
-	if (err) {
-		free(buf);
-		errno = err;
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
+	errno = buf ? 0 : err;
 	return buf;
 }
 
