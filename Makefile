@@ -3,7 +3,7 @@ CC      ?= gcc
 WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE
-PKGS     = libkmod inih json-c libarchive libcrypto
+PKGS     = libkmod inih json-c libarchive libcrypto libvirt
 HOST_CFLAGS = $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 HOST_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_LIBS  = $(shell pkg-config --libs check)

@@ -28,7 +28,7 @@ int bisect_test_point(const struct point_ctx *x, const char *spec, const char *s
 	snprintf(pr->bzimage, sizeof(pr->bzimage), "%s", k.bzimage);
 	r = xcalloc((size_t)x->runs, sizeof(*r));
 	struct run_opts ro = { .out_dir = dir, .runs = x->runs, .timeout_s = x->timeout_s, .echo = x->verbose,
-			       .quiet = true, .signal_fd = x->signal_fd, .accel = x->accel };
+			       .quiet = true, .signal_fd = x->signal_fd, .accel = x->accel, .pool = x->pool };
 	t0 = now_seconds();
 	n = run_case(x->c, &k, &ro, r);
 	pr->run_s = now_seconds() - t0;
@@ -199,7 +199,7 @@ static int check_ends(const struct point_ctx *x, const char *base, const char *s
 
 int bisect_series_command(const struct case_def *c, const char *base, const char *series,
 			  const char *const *configs, int runs, int timeout_s, bool verbose, enum accel_mode accel,
-			  const char *out)
+			  const char *out, struct pool *pool)
 {
 	struct accel_state as;
 	struct series s;
@@ -218,7 +218,7 @@ int bisect_series_command(const struct case_def *c, const char *base, const char
 		die(EXIT_USAGE, "%s", err);
 	run_accel_init(&as, accel);
 	struct point_ctx x = { .c = c, .configs = configs, .expect_title = "", .runs = runs, .timeout_s = timeout_s,
-			       .signal_fd = console_signal_fd(), .verbose = verbose, .accel = &as };
+			       .signal_fd = console_signal_fd(), .verbose = verbose, .accel = &as, .pool = pool };
 	rc = check_ends(&x, base, series, dir, ends);
 	if (!rc)
 		rc = bisect_series_blame(&x, base, &s, dir, &b);
@@ -750,7 +750,7 @@ static int setup_tree(struct tree *t, const struct tree_bisect_opts *o)
 	run_accel_init(&t->accel, o->accel);
 	t->x = (struct point_ctx){ .c = &t->c, .configs = o->configs, .expect_title = "", .runs = t->o.runs,
 				   .timeout_s = o->timeout_s, .signal_fd = console_signal_fd(), .verbose = o->verbose,
-				   .accel = &t->accel };
+				   .accel = &t->accel, .pool = o->pool };
 	if (o->resume && json_object_object_get_ex(t->doc, "runs_per_step", &v))
 		t->x.runs = json_object_get_int(v);
 	return 0;

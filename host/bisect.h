@@ -12,6 +12,8 @@
 #include "stats.h"
 #include "vm.h"
 
+struct pool;
+
 /* How to test one kernel for one case. */
 struct point_ctx {
 	const struct case_def *c;
@@ -20,6 +22,7 @@ struct point_ctx {
 	int runs, timeout_s, signal_fd;
 	bool verbose;
 	struct accel_state *accel;
+	struct pool *pool;            /* the slots its runs go to */
 };
 
 struct point_result {
@@ -56,7 +59,7 @@ int bisect_series_blame(const struct point_ctx *x, const char *base, const struc
  * search was inconclusive, 2 on bad input, 130 when interrupted. */
 int bisect_series_command(const struct case_def *c, const char *base, const char *series,
 			  const char *const *configs, int runs, int timeout_s, bool verbose, enum accel_mode accel,
-			  const char *out);
+			  const char *out, struct pool *pool);
 
 struct tree_bisect_opts {
 	const struct case_def *c;
@@ -69,6 +72,7 @@ struct tree_bisect_opts {
 	enum accel_mode accel;
 	const char *out;              /* NULL: results/<stamp>-<case>-bisect */
 	const char *resume;           /* a bisection's dir to go on with, or NULL */
+	struct pool *pool;
 };
 
 /* `mmrepro bisect CASE --kernel git:TREE --good G --bad B`, or --resume

@@ -5,6 +5,7 @@
 #include "build.h"
 #include "console.h"
 #include "kcidb.h"
+#include "pool.h"
 #include "run.h"
 #include "series.h"
 #include "stats.h"
@@ -161,7 +162,7 @@ static struct point_ctx point_for(struct gate *g, const struct case_def *c, cons
 {
 	struct point_ctx x = { .c = c, .configs = frags, .expect_title = "", .runs = g->o->runs,
 			       .timeout_s = g->o->timeout_s, .signal_fd = g->sfd, .verbose = g->o->verbose,
-			       .accel = &g->accel };
+			       .accel = &g->accel, .pool = g->o->pool };
 	return x;
 }
 
@@ -698,6 +699,8 @@ int gate_run(const struct gate_opts *o)
 		die(EXIT_USAGE, "%s", err);
 	run_accel_init(&g.accel, o->accel);
 	g.sfd = console_signal_fd();
+	if (o->pool)
+		pool_share(o->pool, g.dir);
 	rc = run_all(&g);
 	write_gate_json(&g);
 	write_junit(&g);

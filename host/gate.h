@@ -8,6 +8,8 @@
 
 #include "vm.h"
 
+struct pool;
+
 struct gate_opts {
 	const char *base;             /* a source spec: src:deb-6.12, git:TREE@REV */
 	const char *series;           /* quilt dir or mbox */
@@ -18,6 +20,7 @@ struct gate_opts {
 	int timeout_s;                /* 0: each case's own */
 	bool verbose;
 	enum accel_mode accel;
+	struct pool *pool;            /* the slots runs go to; jobs is its size */
 	const char *out;              /* NULL: results/<stamp>-gate-... */
 };
 

@@ -5,6 +5,8 @@
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
+#include "libvirt.h"
+#include "pool.h"
 #include "report.h"
 #include "result.h"
 #include "run.h"
@@ -32,7 +34,11 @@ static const char usage_text[] =
 	"  bisect CASE --kernel git:TREE --good REV --bad REV [--runs N] [--series S]   the first bad commit\n"
 	"  bisect CASE --kernel BASE --series S [--runs N]   the first patch of S at which CASE fails\n"
 	"  bisect --resume DIR         go on with an interrupted bisection\n"
-	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL)\n"
+	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL), and\n"
+	"    --jobs J                  J VMs at once (run, verify, gate, bisect)\n"
+	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
+	"    --connect URI             the libvirt host (default qemu:///system)\n"
+	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
 	"  classify FILE|-             classify a console log, print JSON\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
 	"  cache ls|gc [--days N]\n"
@@ -49,7 +55,8 @@ static void usage_error(const char *fmt, const char *arg)
 }
 
 struct cli {
-	const char *kernel, *series, *out, *variant, *cases, *good, *bad, *resume;
+	const char *kernel, *series, *out, *variant, *cases, *good, *bad, *resume, *connect, *hosts;
+	enum vm_backend backend;
 	enum accel_mode accel;
 	bool force;
 	const char *configs[BUILD_MAX_CONFIGS];
@@ -80,7 +87,9 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' },
 		{ "cases", required_argument, 0, 'C' }, { "all", no_argument, 0, 'A' },
 		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
-		{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' }, { 0 },
+		{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' },
+		{ "backend", required_argument, 0, 'b' }, { "connect", required_argument, 0, 'u' },
+		{ "hosts", required_argument, 0, 'H' }, { 0 },
 	};
 	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
@@ -92,7 +101,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -114,6 +123,12 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'B': o->bad = optarg; break;
 		case 'R': o->resume = optarg; break;
 		case 'j': o->jobs = parse_int_opt("--jobs", optarg, 1, 64); break;
+		case 'b':
+			if (pool_backend_parse(optarg, &o->backend) < 0)
+				usage_error("--backend %s: expected qemu or libvirt", optarg);
+			break;
+		case 'u': o->connect = optarg; break;
+		case 'H': o->hosts = optarg; break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
@@ -123,6 +138,25 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		}
 	}
 	return optind;
+}
+
+/* The slots a booting command runs on. Unreachable hosts are named and
+ * left out; with no slot left the command cannot test anything. */
+static struct pool *command_pool(const struct cli *o)
+{
+	struct pool *p = xcalloc(1, sizeof(*p));
+	struct pool_opts po = { .backend = o->backend, .connect = o->connect, .jobs = o->jobs, .hosts_file = o->hosts };
+	char err[1024];
+
+	if (o->connect && o->backend != BACKEND_LIBVIRT)
+		usage_error("--connect %s goes with --backend libvirt", o->connect);
+	if (o->hosts && (o->connect || o->backend == BACKEND_LIBVIRT || o->jobs > 1))
+		usage_error("--hosts %s gives the hosts and their slots: drop --backend, --connect and --jobs", o->hosts);
+	if (pool_init(p, &po, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	if (pool_check_hosts(p) == 0)
+		die(EXIT_UNTESTABLE, "no slot left to run on: every host is unreachable");
+	return p;
 }
 
 static void load_case(const char *name, struct case_def *c)
@@ -177,6 +211,7 @@ static int cmd_run(int argc, char **argv)
 	const char *fragments[BUILD_MAX_CONFIGS];
 	int i = parse_cli(argc, argv, &o), n, sfd, first = 0;
 	struct run_result *results;
+	struct pool *pool;
 
 	if (i >= argc)
 		usage_error("run: which case?%s", "");
@@ -189,6 +224,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.out && (first = run_claim_out_dir(o.out, o.force, err, sizeof(err))) < 0)
 		die(EXIT_USAGE, "%s", err);
 	run_accel_init(&accel, o.accel);
+	pool = command_pool(&o);
 	sfd = console_signal_fd();
 	all_fragments(&c, &o, fragments);
 	get_kernel(o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12"), o.series, fragments, sfd, &k);
@@ -198,12 +234,14 @@ static int cmd_run(int argc, char **argv)
 		run_default_out_dir(c.name, k.spec, out, sizeof(out));
 	results = xcalloc((size_t)o.runs, sizeof(*results));
 	struct run_opts ro = { .out_dir = out, .runs = o.runs, .timeout_s = o.timeout_s, .echo = o.verbose,
-			       .signal_fd = sfd, .accel = &accel, .first_run = first };
+			       .signal_fd = sfd, .accel = &accel, .first_run = first, .pool = pool };
 	n = run_case(&c, &k, &ro, results);
 	fprintf(stderr, "results: %s\n", out);
 	int code = exit_code_after(verdict_exit_code_many(results, n), sfd);
 	run_free_results(results, n);
 	free(results);
+	pool_free(pool);
+	free(pool);
 	return code;
 }
 
@@ -352,7 +390,7 @@ static int cmd_verify(int argc, char **argv)
 	load_case(argv[i], &c);
 	if (i + 1 < argc)
 		usage_error("verify: unexpected argument '%s'", argv[i + 1]);
-	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel, NULL);
+	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel, command_pool(&o), NULL);
 }
 
 /* "a,b,c" into a NULL-terminated list (the strings point into a copy). */
@@ -380,8 +418,9 @@ static int cmd_gate(int argc, char **argv)
 		usage_error("gate: --kernel BASE and --series S are required%s", "");
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("gate: --kernel %s: the base must be a source kernel (src:, git:) to apply a series", o.kernel);
+	struct pool *pool = command_pool(&o);
 	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .runs = o.runs,
-			       .jobs = o.jobs,
+			       .jobs = pool_live_slots(pool), .pool = pool,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
 			       .cases = o.cases ? split_cases(o.cases) : NULL };
 	if (o.force)
@@ -399,7 +438,7 @@ static int cmd_bisect(int argc, char **argv)
 		if (i < argc)
 			usage_error("bisect --resume DIR takes no case (it is in DIR/bisect.json), got '%s'", argv[i]);
 		struct tree_bisect_opts t = { .resume = o.resume, .accel = o.accel, .verbose = o.verbose,
-					      .timeout_s = o.timeout_s, .configs = o.configs };
+					      .timeout_s = o.timeout_s, .configs = o.configs, .pool = command_pool(&o) };
 		return bisect_tree_command(&t);
 	}
 	if (i >= argc)
@@ -414,7 +453,8 @@ static int cmd_bisect(int argc, char **argv)
 			usage_error("bisect: a tree bisection needs both --good and --bad%s", "");
 		struct tree_bisect_opts t = { .c = &c, .kernel = o.kernel, .good = o.good, .bad = o.bad,
 					      .series = o.series, .configs = o.configs, .runs = o.runs,
-					      .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out };
+					      .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
+					      .pool = command_pool(&o) };
 		return bisect_tree_command(&t);
 	}
 	if (!o.series)
@@ -422,7 +462,7 @@ static int cmd_bisect(int argc, char **argv)
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("bisect: --kernel %s: the base must be a source kernel (src:, git:)", o.kernel);
 	return bisect_series_command(&c, o.kernel, o.series, o.configs, o.runs, o.timeout_s, o.verbose, o.accel,
-				     o.out);
+				     o.out, command_pool(&o));
 }
 
 static const char *json_str(struct json_object *o, const char *key)
@@ -461,9 +501,11 @@ static int cmd_reproduce(int argc, char **argv)
 	int n = all_case_paths(&names), worst = 0;
 	struct json_object *rows = json_object_new_array();
 	struct cli o;
+	struct pool *pool;
 
 	if (parse_cli(argc, argv, &o) < argc)
 		usage_error("reproduce: unexpected argument '%s'", argv[argc - 1]);
+	pool = command_pool(&o);
 	for (int i = 0; i < n; i++) {
 		struct case_def c;
 		char err[1024];
@@ -472,7 +514,7 @@ static int cmd_reproduce(int argc, char **argv)
 		if (!c.nvariants)
 			continue;
 		printf("\n==== %s: %s\n", c.name, c.description);
-		int code = verify_case(&c, NULL, o.runs, o.timeout_s, o.verbose, o.accel, rows);
+		int code = verify_case(&c, NULL, o.runs, o.timeout_s, o.verbose, o.accel, pool, rows);
 		if (code == EXIT_INTERRUPTED) {
 			worst = code;
 			break;
@@ -510,6 +552,9 @@ int main(int argc, char **argv)
 		return cmd_gate(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bisect"))
 		return cmd_bisect(argc - 1, argv + 1);
+	/* The libvirt backend's own process, started by a run (not for users). */
+	if (!strcmp(cmd, "libvirt-vm"))
+		return libvirt_vm_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -185,6 +185,10 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "accel_reason", jstr(r->accel_reason));
 	json_object_object_add(o, "qemu_error", jstr(r->qemu_error));
 	json_object_object_add(o, "console_end", json_object_new_string(console_end_name(r->console_end)));
+	json_object_object_add(o, "host", jstr(r->host));
+	json_object_object_add(o, "backend", jstr(r->backend));
+	json_object_object_add(o, "slot", json_object_new_int(r->slot));
+	json_object_object_add(o, "infra", json_object_new_boolean(r->infra));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
 	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
 	json_object_object_add(t, "to_init", json_object_new_double(r->init_s));
@@ -223,6 +227,7 @@ void result_xml_escape(FILE *f, const char *s)
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
 		default:
 			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
 				fputc(*s, f);
@@ -407,4 +412,97 @@ void result_free_channel(struct guest_results *g)
 	free(g->status);
 	free(g->json);
 	g->status = g->json = NULL;
+}
+
+/* ---- reading a result back --------------------------------------------- */
+
+static void copy_str(struct json_object *o, const char *key, char *out, size_t len)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+		snprintf(out, len, "%s", json_object_get_string(v));
+}
+
+static double get_double(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static int enum_from_name(const char *name, const char *(*name_of)(int), int count)
+{
+	for (int i = 0; i < count; i++)
+		if (!strcmp(name, name_of(i)))
+			return i;
+	return -1;
+}
+
+static const char *verdict_name_i(int i) { return verdict_name((enum verdict)i); }
+static const char *console_end_name_i(int i) { return console_end_name((enum console_end)i); }
+
+static void read_report(struct json_object *o, struct run_result *r)
+{
+	struct json_object *v;
+
+	r->report.crash = json_object_object_get_ex(o, "crash", &v) && json_object_get_boolean(v);
+	copy_str(o, "title", r->report.title, sizeof(r->report.title));
+	copy_str(o, "guilty_frame", r->report.guilty_frame, sizeof(r->report.guilty_frame));
+	r->report.start_line = (int)get_double(o, "report_start_line");
+	r->report.end_line = (int)get_double(o, "report_end_line");
+	copy_str(o, "boot_report_title", r->boot_report.title, sizeof(r->boot_report.title));
+	r->boot_report.crash = r->boot_report.title[0] != '\0';
+	r->boot_report.start_line = (int)get_double(o, "boot_report_start_line");
+}
+
+static void read_times(struct json_object *o, struct run_result *r)
+{
+	struct json_object *t;
+
+	if (!json_object_object_get_ex(o, "seconds", &t))
+		return;
+	r->prepare_s = get_double(t, "prepare");
+	r->init_s = get_double(t, "to_init");
+	r->boot_s = get_double(t, "boot");
+	r->workload_s = get_double(t, "workload");
+	r->total_s = get_double(t, "total");
+}
+
+int result_read(const char *dir, struct run_result *r)
+{
+	char path[4200], verdict[32] = "", end[32] = "";
+	char *text;
+	struct json_object *o, *v;
+	int vi, ei;
+
+	xsnprintf(path, sizeof(path), "%s/result.json", dir);
+	text = read_file_limited(path, 64u << 20, NULL);
+	o = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	copy_str(o, "verdict", verdict, sizeof(verdict));
+	copy_str(o, "console_end", end, sizeof(end));
+	if (!o || (vi = enum_from_name(verdict, verdict_name_i, V_ABANDONED + 1)) < 0) {
+		if (o)
+			json_object_put(o);
+		return -1;
+	}
+	ei = enum_from_name(end, console_end_name_i, CONSOLE_QEMU_FATAL + 1);
+	r->verdict = (enum verdict)vi;
+	r->console_end = ei < 0 ? CONSOLE_EXITED : (enum console_end)ei;
+	copy_str(o, "reason", r->reason, sizeof(r->reason));
+	copy_str(o, "kernel_release", r->kernel_release, sizeof(r->kernel_release));
+	copy_str(o, "accel", r->accel, sizeof(r->accel));
+	copy_str(o, "accel_reason", r->accel_reason, sizeof(r->accel_reason));
+	copy_str(o, "qemu_error", r->qemu_error, sizeof(r->qemu_error));
+	copy_str(o, "host", r->host, sizeof(r->host));
+	copy_str(o, "backend", r->backend, sizeof(r->backend));
+	r->slot = (int)get_double(o, "slot");
+	r->infra = json_object_object_get_ex(o, "infra", &v) && json_object_get_boolean(v);
+	read_report(o, r);
+	read_times(o, r);
+	if (json_object_object_get_ex(o, "workload", &v) && json_object_is_type(v, json_type_object))
+		r->workload = json_object_get(v);
+	json_object_put(o);
+	return 0;
 }

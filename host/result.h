@@ -28,6 +28,10 @@ struct run_result {
 	char accel[8];             /* kvm or tcg */
 	char accel_reason[256];
 	char qemu_error[256];      /* the telling line of QEMU's stderr, if any */
+	char host[256];            /* where it ran: "local" or a libvirt URI */
+	char backend[8];           /* qemu or libvirt */
+	int slot;                  /* the slot of the pool it ran on, from 0 */
+	bool infra;                /* the host failed, not the guest: never a hit or a pass */
 	enum console_end console_end;
 	struct json_object *workload; /* the guest's workload.json, or NULL */
 	double prepare_s, init_s, boot_s, workload_s, total_s; /* init_s: QEMU start to guest init */
@@ -63,6 +67,10 @@ struct json_object *result_to_json(const struct run_result *r);
 int result_write_json(const char *path, struct json_object *o);
 /* <dir>/result.json, atomically. */
 int result_write(const struct run_result *r);
+/* Reads <dir>/result.json back (a run another process did): the fields
+ * the summaries, verify, gate and bisect use. -1 when it is missing or
+ * not a result. The caller frees r->workload. */
+int result_read(const char *dir, struct run_result *r);
 /* <out>/result.json (all runs), <out>/junit.xml, <out>/results.tap. */
 int result_write_summary(const char *out, const struct run_result *runs, int n);
 /* Text for XML attributes and content: markup escaped, and the control

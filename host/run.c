@@ -1,6 +1,8 @@
 /* One invocation of a case: the out dir, the initramfs, and each run's VM. */
 #include "run.h"
 #include "initramfs.h"
+#include "libvirt.h"
+#include "pool.h"
 #include "util.h"
 #include "vm.h"
 
@@ -8,12 +10,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,24 +347,72 @@ static int make_initramfs(const struct case_def *c, const struct kernel *k, cons
 
 /* ---- one VM ----------------------------------------------------------- */
 
-static int build_vm_argv(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-			 char **argv, char *arena, size_t arena_len)
-{
+/* The VM description for a case on a kernel, whatever the backend. */
+struct vm_desc {
+	struct vm_config v;
 	char initrd[PATH_MAX + 32], cmdline[1024];
 	const char *devices[CASE_MAX_LIST];
-	struct vm_config v = {
+};
+
+static void describe_vm(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+			struct vm_desc *d)
+{
+	d->v = (struct vm_config){
 		.qemu = "qemu-system-x86_64", .kvm = o->accel->choice.kvm, .mem_mb = c->mem_mb,
 		.cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma, .machine = c->machine,
-		.iommu = c->iommu, .devices = devices, .ndevices = c->ndevices,
-		.kernel = k->bzimage, .initrd = initrd, .cmdline = cmdline,
+		.iommu = c->iommu, .devices = d->devices, .ndevices = c->ndevices,
+		.kernel = k->bzimage, .initrd = d->initrd, .cmdline = d->cmdline,
 		.root_share = "/", .runas = run_qemu_user(),
 	};
-
 	for (int i = 0; i < c->ndevices; i++)
-		devices[i] = c->devices[i];
-	xsnprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", o->out_dir);
-	vm_kernel_cmdline(c, cmdline, sizeof(cmdline));
-	return vm_build_argv(&v, argv, arena, arena_len);
+		d->devices[i] = c->devices[i];
+	xsnprintf(d->initrd, sizeof(d->initrd), "%s/initramfs.cpio", o->out_dir);
+	vm_kernel_cmdline(c, d->cmdline, sizeof(d->cmdline));
+}
+
+/* The libvirt backend is this program in another role (libvirt-vm): it
+ * behaves like QEMU towards the console pump, and it reads the VM
+ * description from vm.json in the run dir. */
+static int libvirt_argv(const struct vm_desc *d, const struct run_result *r, const char *uri, char **argv,
+			char *arena, size_t arena_len)
+{
+	char vm_json[PATH_MAX + 32], self[PATH_MAX] = "";
+	struct json_object *o = vm_config_to_json(&d->v);
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *parts[] = { self, "libvirt-vm", "--connect", uri, "--vm", vm_json, "--name", NULL,
+				"--xml-out", NULL };
+	char tag[96], xml_out[PATH_MAX + 32];
+	size_t used = 0;
+
+	xsnprintf(vm_json, sizeof(vm_json), "%s/vm.json", r->dir);
+	xsnprintf(xml_out, sizeof(xml_out), "%s/domain.xml", r->dir);
+	snprintf(tag, sizeof(tag), "%s-r%d", r->case_name, r->index);
+	parts[7] = tag;
+	parts[9] = xml_out;
+	result_write_json(vm_json, o);
+	json_object_put(o);
+	if (n <= 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t l = strlen(parts[i]) + 1;
+		if (used + l > arena_len)
+			return -1;
+		argv[i] = memcpy(arena + used, parts[i], l);
+		used += l;
+	}
+	argv[sizeof(parts) / sizeof(parts[0])] = NULL;
+	return 0;
+}
+
+static int build_vm_argv(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+			 const struct run_result *r, char **argv, char *arena, size_t arena_len)
+{
+	struct vm_desc d;
+
+	describe_vm(c, k, o, &d);
+	if (r->backend[0] == 'l')
+		return libvirt_argv(&d, r, r->host, argv, arena, arena_len);
+	return vm_build_argv(&d.v, argv, arena, arena_len);
 }
 
 /* qemu.cmdline can be pasted into a shell: each argument single-quoted. */
@@ -466,8 +519,8 @@ static void boot_vm(const struct case_def *c, const struct kernel *k, const stru
 
 	xsnprintf(log, sizeof(log), "%s/console.log", r->dir);
 	xsnprintf(qerr, sizeof(qerr), "%s/qemu.stderr", r->dir);
-	if (build_vm_argv(c, k, o, argv, arena, sizeof(arena)) < 0)
-		die(EXIT_USAGE, "%s: QEMU command line too long", c->path);
+	if (build_vm_argv(c, k, o, r, argv, arena, sizeof(arena)) < 0)
+		die(EXIT_USAGE, "%s: VM command line too long", c->path);
 	save_cmdline(argv, r->dir);
 	snprintf(r->accel, sizeof(r->accel), "%s", o->accel->choice.kvm ? "kvm" : "tcg");
 	snprintf(r->accel_reason, sizeof(r->accel_reason), "%s", o->accel->choice.reason);
@@ -518,6 +571,19 @@ static void phase_times(struct run_result *r, const struct console_result *con)
 				m[MARK_WORKLOAD_START];
 }
 
+/* The libvirt-vm process exits LIBVIRT_EXIT_INFRA when the host, not the
+ * guest, failed: no connection, no domain, the daemon or link lost. */
+static void host_failure(struct run_result *r, const struct console_result *con)
+{
+	if (r->backend[0] != 'l' || con->end != CONSOLE_EXITED || !WIFEXITED(con->exit_status) ||
+	    WEXITSTATUS(con->exit_status) != LIBVIRT_EXIT_INFRA)
+		return;
+	r->infra = true;
+	r->verdict = V_BROK;
+	snprintf(r->reason, sizeof(r->reason), "infra: host %s failed: %s", r->host,
+		 r->qemu_error[0] ? r->qemu_error : "see qemu.stderr");
+}
+
 static void run_once(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 		     struct run_result *r, int timeout_s)
 {
@@ -538,6 +604,7 @@ static void run_once(const struct case_def *c, const struct kernel *k, const str
 		snprintf(g.problem, sizeof(g.problem), "over %u bytes", MAX_CHANNEL_BYTES);
 	store_guest_results(r, &g);
 	result_decide(r, &con, g.status);
+	host_failure(r, &con);
 	result_free_channel(&g);
 	phase_times(r, &con);
 	console_result_free(&con);
@@ -568,34 +635,181 @@ static void fail_all(struct run_result *r, const char *why)
 	result_write(r);
 }
 
+/* The run on a free slot. A host that fails costs a retry on another
+ * slot, never a verdict: the failed attempt's files are kept aside as
+ * run-N.infra-K. With no live slot left the run could not be tested. */
+static void run_on_slot(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+			struct pool *pool, struct run_result *r, int timeout_s)
+{
+	char aside[PATH_MAX + 32];
+	double prepare = r->prepare_s;
+
+	for (int attempt = 1;; attempt++) {
+		int held, slot = pool_acquire(pool, o->signal_fd, &held);
+		if (slot < 0) {
+			r->verdict = slot == -2 ? V_INTERRUPTED : V_BROK;
+			r->infra = slot == -1;
+			snprintf(r->reason, sizeof(r->reason), "%s", slot == -2 ? "interrupted while waiting for a slot" :
+				 "infra: no slot left (every host failed)");
+			result_write(r);
+			return;
+		}
+		snprintf(r->host, sizeof(r->host), "%s", pool_slot_host(pool, slot));
+		snprintf(r->backend, sizeof(r->backend), "%s", pool->slots[slot].backend == BACKEND_LIBVIRT ? "libvirt" : "qemu");
+		r->slot = slot;
+		run_once(c, k, o, r, timeout_s);
+		pool_release(held);
+		if (!r->infra)
+			return;
+		fprintf(stderr, "mmrepro: run %d: %s; retrying on another slot\n", r->index, r->reason);
+		pool_host_failed(pool, slot);
+		xsnprintf(aside, sizeof(aside), "%s.infra-%d", r->dir, attempt);
+		rename(r->dir, aside);
+		mkdir_p(r->dir, 0755);
+		r->infra = false;
+		r->prepare_s = prepare;
+	}
+}
+
+struct batch {
+	const struct case_def *c;
+	const struct kernel *k;
+	const struct run_opts *o;
+	struct pool *pool;
+	struct run_result *results;
+	int timeout_s, first, done;
+	double prepare;
+	const char *err;
+};
+
+static void start_run(struct batch *b, int i)
+{
+	struct run_result *r = &b->results[i];
+
+	init_result(r, b->c, b->k, b->o, b->first + i);
+	r->prepare_s = i == 0 ? b->prepare : 0;
+	if (b->err[0])
+		fail_all(r, b->err);
+	else
+		run_on_slot(b->c, b->k, b->o, b->pool, r, b->timeout_s);
+}
+
+static void run_serial(struct batch *b)
+{
+	for (int i = 0; i < b->o->runs; i++) {
+		start_run(b, i);
+		b->done++;
+		if (!b->o->quiet)
+			result_print_line(&b->results[i], stdout);
+		if (b->results[i].verdict == V_INTERRUPTED)
+			break;
+	}
+}
+
+/* A run done in a child process, read back from its result.json. */
+static void collect(struct batch *b, int i, int status)
+{
+	struct run_result *r = &b->results[i];
+
+	if (result_read(r->dir, r) < 0 || r->verdict == V_RUNNING) {
+		r->verdict = V_BROK;
+		snprintf(r->reason, sizeof(r->reason), "the run's process died (wait status %d)", status);
+		result_write(r);
+	}
+	if (!b->o->quiet)
+		result_print_line(r, stdout);
+}
+
+static void interrupt_children(const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGINT);
+}
+
+static int wait_child(struct batch *b, pid_t *pids, bool *interrupted)
+{
+	int status;
+
+	for (;;) {
+		struct pollfd f = { .fd = b->o->signal_fd, .events = POLLIN };
+		if (b->o->signal_fd >= 0 && poll(&f, 1, 100) > 0 && console_signal_pending(b->o->signal_fd)) {
+			*interrupted = true;
+			interrupt_children(pids, b->o->runs);
+		}
+		for (int i = 0; i < b->o->runs; i++)
+			if (pids[i] > 0 && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				pids[i] = 0;
+				collect(b, i, status);
+				return i;
+			}
+		if (b->o->signal_fd < 0)
+			usleep(100000);
+	}
+}
+
+/* Each run in a process of its own, as many at once as there are live
+ * slots; results keep their run order whatever slot finished first. */
+static void run_parallel(struct batch *b)
+{
+	pid_t *pids = xcalloc((size_t)b->o->runs, sizeof(pid_t));
+	int next = 0, running = 0;
+	bool interrupted = false;
+
+	pool_share(b->pool, b->o->out_dir);
+	fflush(NULL);
+	while (running > 0 || (next < b->o->runs && !interrupted)) {
+		while (!interrupted && next < b->o->runs && running < pool_live_slots(b->pool)) {
+			init_result(&b->results[next], b->c, b->k, b->o, b->first + next);
+			if ((pids[next] = fork()) == 0) {
+				start_run(b, next);
+				_exit(0);
+			}
+			next++;
+			running++;
+		}
+		if (running == 0)
+			break;
+		wait_child(b, pids, &interrupted);
+		running--;
+		b->done++;
+	}
+	/* Every host failed: what is left could not be tested. */
+	for (; !interrupted && next < b->o->runs; next++, b->done++) {
+		start_run(b, next);
+		if (!b->o->quiet)
+			result_print_line(&b->results[next], stdout);
+	}
+	free(pids);
+}
+
 int run_case(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 	     struct run_result *results)
 {
 	char err[1024] = "";
-	int timeout_s = o->timeout_s ? o->timeout_s : c->timeout_s, done = 0, first = o->first_run;
-	double t0 = now_seconds(), prepare;
+	struct pool local = { 0 };
+	struct batch b = { .c = c, .k = k, .o = o, .results = results, .err = err, .pool = o->pool,
+			   .timeout_s = o->timeout_s ? o->timeout_s : c->timeout_s, .first = o->first_run };
+	double t0 = now_seconds();
 
-	if (first <= 0 && (first = run_claim_out_dir(o->out_dir, o->force, err, sizeof(err))) < 0)
+	if (b.first <= 0 && (b.first = run_claim_out_dir(o->out_dir, o->force, err, sizeof(err))) < 0)
 		die(EXIT_USAGE, "%s", err);
-	make_initramfs(c, k, o->out_dir, timeout_s, err, sizeof(err));
-	prepare = now_seconds() - t0;
-	for (int i = 0; i < o->runs; i++) {
-		struct run_result *r = &results[i];
-		init_result(r, c, k, o, first + i);
-		r->prepare_s = i == 0 ? prepare : 0;
-		if (err[0])
-			fail_all(r, err);
-		else
-			run_once(c, k, o, r, timeout_s);
-		done++;
-		if (!o->quiet)
-			result_print_line(r, stdout);
-		if (r->verdict == V_INTERRUPTED)
-			break;
+	if (!b.pool) {
+		pool_init(&local, &(struct pool_opts){ .backend = BACKEND_QEMU, .jobs = 1 }, err, sizeof(err));
+		b.pool = &local;
 	}
-	result_write_summary(o->out_dir, results, done);
+	make_initramfs(c, k, o->out_dir, b.timeout_s, err, sizeof(err));
+	b.prepare = now_seconds() - t0;
+	/* A KVM not yet seen to work is tried by one run first (it may fall
+	 * back to TCG for the command); the others then follow it. */
+	if (b.pool->nslots > 1 && o->runs > 1 && !(o->accel->choice.kvm && !o->accel->confirmed))
+		run_parallel(&b);
+	else
+		run_serial(&b);
+	result_write_summary(o->out_dir, results, b.done);
 	release_out_dir(o->out_dir);
-	return done;
+	pool_free(&local);
+	return b.done;
 }
 
 void run_free_results(struct run_result *r, int n)

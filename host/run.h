@@ -11,6 +11,8 @@
 #include "result.h"
 #include "vm.h"
 
+struct pool;
+
 struct run_opts {
 	const char *out_dir;   /* the invocation's results dir */
 	const char *variant;   /* variant name, or NULL */
@@ -22,6 +24,7 @@ struct run_opts {
 	int signal_fd;
 	struct accel_state *accel; /* the command's accelerator choice */
 	int first_run;         /* from run_claim_out_dir; 0: run_case claims the dir */
+	struct pool *pool;     /* the slots to run on; NULL: one local QEMU */
 };
 
 /* Claims an out dir for this process: creates it, takes its lock (held

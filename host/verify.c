@@ -1,6 +1,7 @@
 /* `verify`: each declared variant against its expectation, with counts
  * and a 95% interval; results/<...>-verify/verify.json holds them all. */
 #include "verify.h"
+#include "pool.h"
 #include "build.h"
 #include "console.h"
 #include "kernel.h"
@@ -128,6 +129,7 @@ struct verify_ctx {
 	bool verbose;
 	const char *dir;
 	struct accel_state accel;
+	struct pool *pool;
 };
 
 static void verify_variant(const struct case_def *c, const struct variant *v, struct verify_ctx *x,
@@ -153,7 +155,7 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	snprintf(out, sizeof(out), "%s/%s", x->dir, v->name);
 	struct run_result *r = xcalloc((size_t)x->runs, sizeof(*r));
 	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = x->runs, .timeout_s = x->timeout_s,
-			       .echo = x->verbose, .quiet = false, .signal_fd = x->sfd, .accel = &x->accel };
+			       .echo = x->verbose, .quiet = false, .signal_fd = x->sfd, .accel = &x->accel, .pool = x->pool };
 	int n = run_case(c, &k, &ro, r);
 	tally(oc, r, n, v->expect == EXPECT_FAIL ? v->expect_title : "");
 	run_free_results(r, n);
@@ -161,13 +163,13 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 }
 
 int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose,
-		enum accel_mode accel, struct json_object *summary)
+		enum accel_mode accel, struct pool *pool, struct json_object *summary)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
 	char dir[PATH_MAX];
 	int all_ok = 1, done = 0;
 	bool stopped = false;
-	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir };
+	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir, .pool = pool };
 
 	if (c->nvariants == 0)
 		die(EXIT_USAGE, "%s: the case declares no [variant ...] sections", c->path);
@@ -179,6 +181,8 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 	run_accel_init(&x.accel, accel);
 	x.sfd = console_signal_fd();
 	run_default_out_dir(c->name, "verify", dir, sizeof(dir));
+	if (pool)
+		pool_share(pool, dir);
 	for (int i = 0; i < c->nvariants; i++) {
 		if (only && strcmp(only, c->variants[i].name))
 			continue;

@@ -8,12 +8,14 @@
 #include "case.h"
 #include "vm.h"
 
+struct pool;
+
 #include <json-c/json.h>
 
 /* Returns 0 when every variant matched, 1 when one did not, 130 when
  * interrupted. When summary is not NULL, one object per variant (with
  * "case") is appended to that JSON array. */
 int verify_case(const struct case_def *c, const char *only_variant, int runs, int timeout_s, bool verbose,
-		enum accel_mode accel, struct json_object *summary);
+		enum accel_mode accel, struct pool *pool, struct json_object *summary);
 
 #endif

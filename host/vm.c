@@ -3,6 +3,8 @@
 #include "case.h"
 #include "util.h"
 
+#include <json-c/json.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -301,4 +303,107 @@ void vm_accel_fall_back(struct accel_state *s, const char *why)
 	s->choice.kvm = false;
 	snprintf(s->choice.reason, sizeof(s->choice.reason), "tcg (KVM failed its first boot: %s)", why);
 	fprintf(stderr, "mmrepro: accel: %s\n", s->choice.reason);
+}
+
+/* ---- the description as JSON ------------------------------------------- */
+
+struct json_object *vm_config_to_json(const struct vm_config *c)
+{
+	struct json_object *o = json_object_new_object(), *numa = json_object_new_array(),
+			   *devs = json_object_new_array();
+
+	json_object_object_add(o, "kvm", json_object_new_boolean(c->kvm));
+	json_object_object_add(o, "mem_mb", json_object_new_int64(c->mem_mb));
+	json_object_object_add(o, "cpus", json_object_new_int(c->cpus));
+	for (int i = 0; i < c->nnuma; i++)
+		json_object_array_add(numa, json_object_new_int64(c->numa_mb[i]));
+	json_object_object_add(o, "numa_mb", numa);
+	json_object_object_add(o, "machine", json_object_new_string(c->machine));
+	json_object_object_add(o, "iommu", json_object_new_boolean(c->iommu));
+	for (int i = 0; i < c->ndevices; i++)
+		json_object_array_add(devs, json_object_new_string(c->devices[i]));
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "kernel", json_object_new_string(c->kernel));
+	json_object_object_add(o, "initrd", json_object_new_string(c->initrd));
+	json_object_object_add(o, "cmdline", json_object_new_string(c->cmdline));
+	json_object_object_add(o, "root_share", json_object_new_string(c->root_share));
+	return o;
+}
+
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) : NULL;
+}
+
+static int json_num(struct json_object *o, const char *key, long long min, long long max, long long *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return *out < min || *out > max ? -1 : 0;
+}
+
+static struct json_object *json_array(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* The lists: NUMA node sizes and extra devices. */
+static int lists_from_json(struct json_object *o, struct vm_config *c, unsigned **numa, const char ***devices)
+{
+	struct json_object *na = json_array(o, "numa_mb"), *da = json_array(o, "devices");
+	size_t nn = na ? json_object_array_length(na) : 0, nd = da ? json_object_array_length(da) : 0;
+
+	if (!na || !da || nn > 64 || nd > 64)
+		return -1;
+	*numa = xcalloc(nn + 1, sizeof(**numa));
+	*devices = xcalloc(nd + 1, sizeof(**devices));
+	for (size_t i = 0; i < nn; i++) {
+		long long mb = json_object_get_int64(json_object_array_get_idx(na, i));
+		if (mb < 1 || mb > (1LL << 20))
+			return -1;
+		(*numa)[i] = (unsigned)mb;
+	}
+	for (size_t i = 0; i < nd; i++)
+		if (!((*devices)[i] = json_object_get_string(json_object_array_get_idx(da, i))))
+			return -1;
+	c->numa_mb = nn ? *numa : NULL;
+	c->nnuma = (int)nn;
+	c->devices = *devices;
+	c->ndevices = (int)nd;
+	return 0;
+}
+
+int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **numa, const char ***devices,
+			char *err, size_t len)
+{
+	struct json_object *kvm;
+	long long mem, cpus;
+
+	memset(c, 0, sizeof(*c));
+	*numa = NULL;
+	*devices = NULL;
+	c->machine = json_str(o, "machine");
+	c->kernel = json_str(o, "kernel");
+	c->initrd = json_str(o, "initrd");
+	c->cmdline = json_str(o, "cmdline");
+	c->root_share = json_str(o, "root_share");
+	if (!c->machine || !c->kernel || !c->initrd || !c->cmdline || !c->root_share ||
+	    json_num(o, "mem_mb", 16, 1LL << 20, &mem) || json_num(o, "cpus", 1, 64, &cpus) ||
+	    !json_object_object_get_ex(o, "kvm", &kvm) || lists_from_json(o, c, numa, devices)) {
+		snprintf(err, len, "a field is missing or out of range");
+		return -1;
+	}
+	c->kvm = json_object_get_boolean(kvm);
+	c->iommu = json_object_get_boolean(json_object_object_get(o, "iommu"));
+	c->mem_mb = (unsigned)mem;
+	c->cpus = (int)cpus;
+	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct json_object;
+
 struct case_def;
 
 /* The guest's result channel is its second serial port (ttyS1), which QEMU
@@ -31,6 +33,14 @@ struct vm_config {
 };
 
 #define VM_MAX_ARGS 128
+
+/* The VM description as JSON (vm.json in a run dir): what the libvirt
+ * backend's process reads to render its domain. */
+struct json_object *vm_config_to_json(const struct vm_config *c);
+/* Fills c from o; strings and arrays point into o (and into *numa, *devices,
+ * which the caller frees), so o must outlive c. -1 with err on a bad field. */
+int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **numa, const char ***devices,
+			char *err, size_t len);
 
 /* Fills argv (NULL-terminated, strings owned by the caller's arena `buf`).
  * Returns argc or -1 when the arena is too small. */
