@@ -102,7 +102,8 @@ static pid_t spawn(char *const argv[], const struct child_fds *fds)
 static void kill_group(pid_t pid, int *status)
 {
 	kill(-pid, SIGTERM);
-	for (int i = 0; i < 40; i++) {
+	/* 5 s: the libvirt backend destroys its domain and removes its volumes. */
+	for (int i = 0; i < 100; i++) {
 		if (waitpid(pid, status, WNOHANG) == pid) {
 			kill(-pid, SIGKILL);
 			return;

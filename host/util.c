@@ -381,12 +381,17 @@ void exec_supervised(char *const argv[], pid_t runner)
 	pid_t child;
 
 	signal(SIGUSR1, kill_own_group);
+	/* The runner stops the group with SIGTERM: the program gets it and may
+	 * clean up (the libvirt backend destroys its domain), and the
+	 * supervisor waits for that instead of dying first. */
+	signal(SIGTERM, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGUSR1);
 	if (getppid() != runner)
 		kill_own_group(0);
 	child = fork();
 	if (child == 0) {
 		signal(SIGUSR1, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		execvp(argv[0], argv);
 		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
