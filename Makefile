@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -56,6 +56,11 @@ boot-tests: all
 	bash tests/boot-tests.sh
 
 check: unit unit-asan fuzz-quick bad-input boot-tests
+
+# The libvirt backend against real daemons it starts itself: local and
+# remote (TCP on 127.0.0.1) verdicts, faults, and parallel verify tables.
+check-libvirt: all
+	MMREPRO_LIBVIRT_PARALLEL=1 bash tests/libvirt-test.sh
 
 # Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
 check-build: all

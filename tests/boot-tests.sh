@@ -189,5 +189,25 @@ else
 	nok "git clone of the checkout into $clone"
 fi
 
+# ---- the libvirt backend on the local daemon ----------------------------------
+# The same smoke through qemu:///system (the daemons are started here when
+# none runs; tests/libvirt-test.sh, `make check-libvirt`, does the rest).
+if [ "$(id -u)" = 0 ] && command -v libvirtd >/dev/null; then
+	. tests/libvirt-daemons.sh
+	if lv_start_local; then
+		msg=$($mm run smoke --kernel deb:6.12 --backend libvirt --out "$tmp/libvirt" 2>&1); rc=$?
+		check "smoke via libvirt (qemu:///system) exits 0" test "$rc" = 0
+		check "smoke via libvirt: PASS, and result.json names the host" \
+			test "$(field "$tmp/libvirt/run-1/result.json" "r['verdict'] + ' ' + r['backend'] + ' ' + r['host']")" = \
+			"PASS libvirt qemu:///system"
+		check "smoke via libvirt leaves no domain" bash -c "! virsh -c qemu:///system list --all --name | grep -q mmrepro"
+	else
+		nok "libvirtd could not be started for qemu:///system"
+	fi
+	lv_stop
+else
+	echo "# skipped the libvirt smoke: needs root and libvirtd (./run.sh setup installs it)"
+fi
+
 echo "boot-tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]
