@@ -31,7 +31,7 @@ lv_start_local() {
 }
 
 lv_start_remote() { # port
-	cat >"$lv_dir/remote.conf" <<CONF
+	cat >"$lv_dir/remote-$1.conf" <<CONF
 listen_tls = 0
 listen_tcp = 1
 listen_addr = "127.0.0.1"
@@ -43,12 +43,12 @@ CONF
 		for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt "$2"; do
 			mount -t tmpfs mmrepro-remote "$d" || exit 1
 		done
-		virtlogd -d --pid-file="$1/remote-virtlogd.pid" || exit 1
-		exec libvirtd --listen -f "$1/remote.conf" --pid-file="$1/remote-libvirtd.pid"' \
-		lv "$lv_dir" "${LV_HIDE:-$lv_dir/hide}" >"$lv_dir/remote.log" 2>&1 &
+		virtlogd -d --pid-file="$1/remote-$3-virtlogd.pid" || exit 1
+		exec libvirtd --listen -f "$1/remote-$3.conf" --pid-file="$1/remote-$3-libvirtd.pid"' \
+		lv "$lv_dir" "${LV_HIDE:-$lv_dir/hide}" "$1" >"$lv_dir/remote-$1.log" 2>&1 &
 	LV_REMOTE_PID=$!
 	lv_wait_for "qemu+tcp://127.0.0.1:$1/system" || return 1
-	lv_pids+=("$(cat "$lv_dir/remote-virtlogd.pid")" "$LV_REMOTE_PID")
+	lv_pids+=("$(cat "$lv_dir/remote-$1-virtlogd.pid")" "$LV_REMOTE_PID")
 }
 
 lv_kill_remote() {
