@@ -223,6 +223,90 @@ static int parse_boot_failure(struct parse_ctx *p, const char *v)
 	return 1;
 }
 
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* One `SHA ("subject")` at *s; moves *s past it and a comma after it. */
+static int parse_one_commit(struct parse_ctx *p, struct fix_list *l, const char **s)
+{
+	const char *sha = *s, *open, *end;
+	size_t n = strspn(sha, "0123456789abcdef");
+	struct fix_commit *f;
+
+	if (n < 12 || n > 40 || (sha[n] && sha[n] != ' ' && sha[n] != '\t' && sha[n] != '('))
+		return fail(p, "'fixes' needs SHA (\"subject\") with a SHA of 12 to 40 lowercase hex digits, got '%s'",
+			    sha);
+	open = skip_blanks(sha + n);
+	/* The first `")` ends the subject; a subject may quote another one. */
+	if (strncmp(open, "(\"", 2) || !(end = strstr(open + 2, "\")")))
+		return fail(p, "'fixes': %.*s needs its subject as (\"subject\")", (int)n, sha);
+	if (*skip_blanks(end + 2) && *skip_blanks(end + 2) != ',')
+		return fail(p, "'fixes': a comma or the end of the line must follow %.*s (\"%.*s\")", (int)n, sha,
+			    (int)(end - open - 2), open + 2);
+	if (end == open + 2)
+		return fail(p, "'fixes': %.*s has an empty subject", (int)n, sha);
+	if ((size_t)(end - open - 2) >= sizeof(f->subject))
+		return fail(p, "'fixes': the subject of %.*s is too long (at most %zu characters)", (int)n, sha,
+			    sizeof(f->subject) - 1);
+	if (l->ncommits >= CASE_MAX_FIXES)
+		return fail(p, "too many commits in 'fixes' (at most %d)", CASE_MAX_FIXES);
+	f = &l->commits[l->ncommits++];
+	memcpy(f->sha, sha, n);
+	f->sha[n] = '\0';
+	memcpy(f->subject, open + 2, (size_t)(end - open - 2));
+	f->subject[end - open - 2] = '\0';
+	f->line = p->line;
+	*s = skip_blanks(end + 2);
+	if (**s == ',')
+		*s = skip_blanks(*s + 1);
+	return 1;
+}
+
+/* fixes = SHA ("subject")[, SHA ("subject") ...]; the key may repeat. */
+static int parse_fixes(struct parse_ctx *p, struct fix_list *l, const char *v)
+{
+	const char *s = skip_blanks(v);
+
+	if (!*s)
+		return fail(p, "'fixes' needs SHA (\"subject\")");
+	while (*s)
+		if (!parse_one_commit(p, l, &s))
+			return 0;
+	return 1;
+}
+
+/* fixed_by = "subject" (where): the last `"` followed by a `(` ends the
+ * subject, so that subjects may quote other subjects. */
+static int parse_fixed_by(struct parse_ctx *p, struct fix_list *l, const char *v)
+{
+	size_t len = strlen(v);
+	const char *close = NULL, *open;
+	struct fix_note *f;
+
+	for (const char *q = len ? v + len - 1 : v; q > v && !close; q--)
+		if (*q == '"' && *skip_blanks(q + 1) == '(')
+			close = q;
+	if (v[0] != '"' || !close || v[len - 1] != ')')
+		return fail(p, "'fixed_by' must be \"subject\" (where), got '%s'", v);
+	open = skip_blanks(close + 1);
+	if (close == v + 1 || open + 1 == v + len - 1)
+		return fail(p, "'fixed_by' needs a non-empty subject and where, got '%s'", v);
+	if (l->nnotes >= CASE_MAX_FIXES)
+		return fail(p, "too many 'fixed_by' lines (at most %d)", CASE_MAX_FIXES);
+	f = &l->notes[l->nnotes];
+	if ((size_t)(close - v - 1) >= sizeof(f->subject) || (size_t)(v + len - open - 2) >= sizeof(f->origin))
+		return fail(p, "'fixed_by': subject or where too long (at most %zu and %zu characters)",
+			    sizeof(f->subject) - 1, sizeof(f->origin) - 1);
+	snprintf(f->subject, sizeof(f->subject), "%.*s", (int)(close - v - 1), v + 1);
+	snprintf(f->origin, sizeof(f->origin), "%.*s", (int)(v + len - open - 2), open + 1);
+	l->nnotes++;
+	return 1;
+}
+
 static int case_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -231,8 +315,13 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_name(p, v);
 	if (!strcmp(k, "description"))
 		return copy_value(p, c->description, sizeof(c->description), k, v);
+	if (!strcmp(k, "fixes"))
+		return parse_fixes(p, &c->fixes, v);
+	if (!strcmp(k, "fixed_by"))
+		return parse_fixed_by(p, &c->fixes, v);
 	if (!strcmp(k, "fix"))
-		return copy_value(p, c->fix, sizeof(c->fix), k, v);
+		return fail(p, "'fix' is replaced by 'fixes = SHA (\"subject\")' for upstream commits and "
+			    "'fixed_by = \"subject\" (where)' for changes without one");
 	if (!strcmp(k, "kernels"))
 		return add_words(p, c->kernels, &c->nkernels, k, v);
 	if (!strcmp(k, "timeout"))
@@ -244,20 +333,19 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 	return fail(p, "unknown key '%s' in [case]", k);
 }
 
-static int parse_memory(struct parse_ctx *p, const char *v)
+static int parse_memory(struct parse_ctx *p, const char *v, unsigned *mem_mb)
 {
 	long mb = parse_size_mb(v);
 
 	if (mb < 64 || mb > MAX_MEMORY_MB)
 		return fail(p, "'memory' must be a size from 64M to 1T (" SIZE_UNITS "), got '%s'", v);
-	p->c->mem_mb = (unsigned)mb;
+	*mem_mb = (unsigned)mb;
 	return 1;
 }
 
-static int parse_numa(struct parse_ctx *p, const char *v)
+static int parse_numa(struct parse_ctx *p, const char *v, unsigned *numa_mb, int *nnuma)
 {
 	char *buf = strdup(v), *save, *w;
-	struct case_def *c = p->c;
 	int ok = 1;
 
 	if (!buf)
@@ -266,13 +354,13 @@ static int parse_numa(struct parse_ctx *p, const char *v)
 		long mb = parse_size_mb(w);
 		if (mb <= 0 || mb > MAX_MEMORY_MB)
 			ok = fail(p, "bad node size '%s' in 'numa': must be from 1M to 1T (" SIZE_UNITS ")", w);
-		else if (c->nnuma >= CASE_MAX_NUMA)
+		else if (*nnuma >= CASE_MAX_NUMA)
 			ok = fail(p, "at most %d NUMA nodes", CASE_MAX_NUMA);
 		else
-			c->numa_mb[c->nnuma++] = (unsigned)mb;
+			numa_mb[(*nnuma)++] = (unsigned)mb;
 	}
 	free(buf);
-	if (ok && !c->nnuma)
+	if (ok && !*nnuma)
 		return fail(p, "'numa' needs at least one node size");
 	return ok;
 }
@@ -282,11 +370,11 @@ static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 	struct case_def *c = p->c;
 
 	if (!strcmp(k, "memory"))
-		return parse_memory(p, v);
+		return parse_memory(p, v, &c->mem_mb);
 	if (!strcmp(k, "cpus"))
 		return parse_int(p, &c->cpus, k, v, 1, 64);
 	if (!strcmp(k, "numa"))
-		return parse_numa(p, v);
+		return parse_numa(p, v, c->numa_mb, &c->nnuma);
 	if (!strcmp(k, "machine")) {
 		if (strcmp(v, "pc") && strcmp(v, "q35"))
 			return fail(p, "'machine' must be pc or q35, got '%s'", v);
@@ -447,6 +535,89 @@ static int parse_series(struct parse_ctx *p, struct variant *var, const char *v)
 	return copy_value(p, var->series, sizeof(var->series), "series", v);
 }
 
+/* Reads "K/N" (digits only) into k and n; false when it is not that. */
+static bool parse_ratio(const char *s, long *k, long *n)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*k = strtol(s, &end, 10);
+	if (*end != '/' || !isdigit((unsigned char)end[1]))
+		return false;
+	*n = strtol(end + 1, &end, 10);
+	return !*end && !errno;
+}
+
+/* pass, fail, conf, or "fail >= K/N" for a race that does not hit every time. */
+static int parse_expect(struct parse_ctx *p, struct variant *var, const char *v)
+{
+	static const char *const names[] = { [EXPECT_PASS] = "pass", [EXPECT_FAIL] = "fail", [EXPECT_CONF] = "conf" };
+	const char *rest = skip_blanks(v + strnlen(v, 4));
+	long k, n;
+
+	for (int e = EXPECT_PASS; e <= EXPECT_CONF; e++)
+		if (!strcmp(v, names[e])) {
+			var->expect = (enum expect)e;
+			return 1;
+		}
+	if (strncmp(v, "fail", 4) || strncmp(rest, ">=", 2) || !parse_ratio(skip_blanks(rest + 2), &k, &n))
+		return fail(p, "'expect' must be pass, fail, conf or fail >= K/N, got '%s'", v);
+	if (k < 1 || k > n || n > CASE_MAX_RATE_RUNS)
+		return fail(p, "'expect = fail >= K/N' needs 1 <= K <= N <= %d, got '%s'", CASE_MAX_RATE_RUNS, v);
+	var->expect = EXPECT_FAIL;
+	var->rate_hits = (int)k;
+	var->rate_runs = (int)n;
+	return 1;
+}
+
+/* Comma-separated report titles, appended in order. */
+static int parse_titles(struct parse_ctx *p, char list[][CASE_TITLE_LEN], int *n, const char *key, const char *v)
+{
+	const char *s = v;
+
+	do {
+		const char *t = skip_blanks(s);
+		size_t len = strcspn(t, ",");
+		s = t + len;
+		while (len && (t[len - 1] == ' ' || t[len - 1] == '\t'))
+			len--;
+		if (!len)
+			return fail(p, "'%s' has an empty title (titles are separated by commas)", key);
+		if (*n >= CASE_MAX_TITLES)
+			return fail(p, "too many titles in '%s' (at most %d)", key, CASE_MAX_TITLES);
+		snprintf(list[(*n)++], CASE_TITLE_LEN, "%.*s", (int)len, t);
+	} while (*s++ == ',');
+	return 1;
+}
+
+/* What a variant may set in place of the case's [vm], [guest] and [build]. */
+static int variant_override_key(struct parse_ctx *p, struct variant *var, const char *k, const char *v)
+{
+	struct variant_overrides *o = &var->set;
+
+	if (!strcmp(k, "args")) {
+		o->has_args = true;
+		return copy_value(p, o->args, sizeof(o->args), k, v);
+	}
+	if (!strcmp(k, "cmdline")) {
+		o->has_cmdline = true;
+		return copy_value(p, o->cmdline, sizeof(o->cmdline), k, v);
+	}
+	if (!strcmp(k, "memory"))
+		return parse_memory(p, v, &o->mem_mb);
+	if (!strcmp(k, "cpus"))
+		return parse_int(p, &o->cpus, k, v, 1, 64);
+	if (!strcmp(k, "numa"))
+		return parse_numa(p, v, o->numa_mb, &o->nnuma);
+	if (!strcmp(k, "timeout"))
+		return parse_int(p, &o->timeout_s, k, v, 1, 86400);
+	if (!strcmp(k, "config"))
+		return add_words(p, o->configs, &o->nconfigs, k, v);
+	return fail(p, "unknown key '%s' in [variant %s]", k, var->name);
+}
+
 static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct variant *var = p->cur_variant;
@@ -457,18 +628,17 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_series(p, var, v);
 	if (!strcmp(k, "title"))
 		return copy_value(p, var->expect_title, sizeof(var->expect_title), k, v);
-	if (!strcmp(k, "expect")) {
-		if (!strcmp(v, "pass"))
-			var->expect = EXPECT_PASS;
-		else if (!strcmp(v, "fail"))
-			var->expect = EXPECT_FAIL;
-		else if (!strcmp(v, "conf"))
-			var->expect = EXPECT_CONF;
-		else
-			return fail(p, "'expect' must be pass, fail or conf, got '%s'", v);
-		return 1;
-	}
-	return fail(p, "unknown key '%s' in [variant %s]", k, var->name);
+	if (!strcmp(k, "expect"))
+		return parse_expect(p, var, v);
+	if (!strcmp(k, "expect_titles"))
+		return parse_titles(p, var->expect_titles, &var->nexpect_titles, k, v);
+	if (!strcmp(k, "forbid_titles"))
+		return parse_titles(p, var->forbid_titles, &var->nforbid_titles, k, v);
+	if (!strcmp(k, "fixes"))
+		return parse_fixes(p, &var->fixes, v);
+	if (!strcmp(k, "fixed_by"))
+		return parse_fixed_by(p, &var->fixes, v);
+	return variant_override_key(p, var, k, v);
 }
 
 static int start_variant(struct parse_ctx *p, const char *name)
@@ -595,7 +765,11 @@ static char *read_line(char *buf, int size, void *stream)
 
 static bool key_may_repeat(enum section_kind kind, const char *key)
 {
-	return (kind == SECTION_CASE && !strcmp(key, "kernels")) ||
+	bool fix_key = !strcmp(key, "fixes") || !strcmp(key, "fixed_by");
+
+	return (kind == SECTION_CASE && (!strcmp(key, "kernels") || fix_key)) ||
+	       (kind == SECTION_VARIANT && (fix_key || !strcmp(key, "config") || !strcmp(key, "expect_titles") ||
+					    !strcmp(key, "forbid_titles"))) ||
 	       (kind == SECTION_VM && !strcmp(key, "device")) ||
 	       (kind == SECTION_GUEST && (!strcmp(key, "sysctl") || !strcmp(key, "modules"))) ||
 	       (kind == SECTION_BUILD && !strcmp(key, "config"));
@@ -647,24 +821,25 @@ static void set_defaults(struct case_def *c)
 	strcpy(c->cgroup, "v2");
 }
 
-/* What QEMU would refuse: vm.c gives each node cpus / nnuma CPUs. */
-static int validate_topology(const struct case_def *c, char *err, size_t errlen)
+/* What QEMU would refuse: vm.c gives each node cpus / nnuma CPUs. where
+ * is the section the settings came from, [vm] or a variant's. */
+static int validate_topology(const struct case_def *c, const char *where, char *err, size_t errlen)
 {
 	unsigned total = 0;
 
 	for (int i = 0; i < c->nnuma; i++)
 		total += c->numa_mb[i];
 	if (c->nnuma && total != c->mem_mb) {
-		snprintf(err, errlen, "%s: [vm] numa node sizes add up to %uM but memory is %uM",
-			 c->path, total, c->mem_mb);
+		snprintf(err, errlen, "%s: %s numa node sizes add up to %uM but memory is %uM", c->path, where, total,
+			 c->mem_mb);
 		return -1;
 	}
 	if (c->nnuma > c->cpus) {
-		snprintf(err, errlen, "%s: [vm] %d NUMA nodes need at least %d cpus", c->path, c->nnuma, c->nnuma);
+		snprintf(err, errlen, "%s: %s %d NUMA nodes need at least %d cpus", c->path, where, c->nnuma, c->nnuma);
 		return -1;
 	}
 	if (c->nnuma && c->cpus % c->nnuma) {
-		snprintf(err, errlen, "%s: [vm] %d cpus do not divide evenly among %d NUMA nodes", c->path,
+		snprintf(err, errlen, "%s: %s %d cpus do not divide evenly among %d NUMA nodes", c->path, where,
 			 c->cpus, c->nnuma);
 		return -1;
 	}
@@ -676,19 +851,184 @@ static int validate_topology(const struct case_def *c, char *err, size_t errlen)
 }
 
 /* Fragments are named relative to the repository, as series are. */
-static int resolve_configs(struct case_def *c, char *err, size_t errlen)
+static int resolve_configs(const char *path, const char *where, char list[][256], int n, char *err, size_t errlen)
 {
-	for (int i = 0; i < c->nconfigs; i++) {
-		char abs[sizeof(c->configs[0])];
-		if (c->configs[i][0] == '/')
+	for (int i = 0; i < n; i++) {
+		char abs[256];
+		if (list[i][0] == '/')
 			continue;
-		if (snprintf(abs, sizeof(abs), "%s/%s", repo_root(), c->configs[i]) >= (int)sizeof(abs)) {
-			snprintf(err, errlen, "%s: [build] config path %s is too long", c->path, c->configs[i]);
+		if (snprintf(abs, sizeof(abs), "%s/%s", repo_root(), list[i]) >= (int)sizeof(abs)) {
+			snprintf(err, errlen, "%s: %s config path %s is too long", path, where, list[i]);
 			return -1;
 		}
-		strcpy(c->configs[i], abs);
+		strcpy(list[i], abs);
 	}
 	return 0;
+}
+
+static bool names_a_fix(const struct fix_list *l)
+{
+	return l->ncommits || l->nnotes;
+}
+
+int fix_list_text(const struct fix_list *l, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < l->ncommits + l->nnotes && n < len; i++) {
+		const char *sep = i ? "; " : "";
+		if (i < l->ncommits)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s (\"%s\")", sep, l->commits[i].sha,
+					      l->commits[i].subject);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s\"%s\" (%s)", sep, l->notes[i - l->ncommits].subject,
+					      l->notes[i - l->ncommits].origin);
+	}
+	return n < len ? 0 : -1;
+}
+
+void variant_expect_text(const struct variant *v, char *buf, size_t len)
+{
+	if (v->expect == EXPECT_FAIL && v->rate_runs)
+		snprintf(buf, len, "fail >= %d/%d", v->rate_hits, v->rate_runs);
+	else
+		snprintf(buf, len, "%s", expect_name(v->expect));
+}
+
+static void apply_vm_overrides(struct case_def *out, const struct variant_overrides *o)
+{
+	if (o->has_args)
+		strcpy(out->args, o->args);
+	if (o->has_cmdline)
+		strcpy(out->cmdline, o->cmdline);
+	if (o->mem_mb)
+		out->mem_mb = o->mem_mb;
+	if (o->cpus)
+		out->cpus = o->cpus;
+	if (o->nnuma) {
+		memcpy(out->numa_mb, o->numa_mb, sizeof(out->numa_mb));
+		out->nnuma = o->nnuma;
+	}
+	if (o->timeout_s)
+		out->timeout_s = o->timeout_s;
+}
+
+int case_for_variant(const struct case_def *c, const struct variant *v, struct case_def *out, char *err,
+		     size_t errlen)
+{
+	const struct variant_overrides *o = &v->set;
+	char where[sizeof(v->name) + 16];
+
+	*out = *c;
+	apply_vm_overrides(out, o);
+	snprintf(where, sizeof(where), "[variant %s]", v->name);
+	if (c->nconfigs + o->nconfigs > CASE_MAX_LIST) {
+		snprintf(err, errlen, "%s: %s has %d config fragments with the case's (at most %d)", c->path, where,
+			 c->nconfigs + o->nconfigs, CASE_MAX_LIST);
+		return -1;
+	}
+	for (int i = 0; i < o->nconfigs; i++)
+		strcpy(out->configs[out->nconfigs++], o->configs[i]);
+	if (names_a_fix(&v->fixes)) {
+		out->fixes = v->fixes;
+		if (fix_list_text(&out->fixes, out->fix, sizeof(out->fix)) < 0) {
+			snprintf(err, errlen, "%s: %s fixes are too long for one line of results", c->path, where);
+			return -1;
+		}
+	}
+	return validate_topology(out, where, err, errlen);
+}
+
+/* Each commit the case names must be named in the workload's source too
+ * (its tag), so that the two cannot drift apart. The first 12 digits are
+ * compared: either side may give the id at any length from there. */
+static int check_fixes_in_source(const struct case_def *c, const struct fix_list *l, const char *source,
+				 const char *source_path, char *err, size_t errlen)
+{
+	for (int i = 0; i < l->ncommits; i++) {
+		const struct fix_commit *f = &l->commits[i];
+		char id[13];
+		snprintf(id, sizeof(id), "%.12s", f->sha);
+		if (!strstr(source, id)) {
+			snprintf(err, errlen, "%s:%d: fix %s (\"%s\") is not named in %s: the case's fixes and the "
+				 "workload's tag must agree", c->path, f->line, f->sha, f->subject, source_path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_fix_tags(const struct case_def *c, char *err, size_t errlen)
+{
+	bool any = c->fixes.ncommits > 0;
+	char *path, *source;
+	int rc = 0;
+
+	for (int i = 0; i < c->nvariants; i++)
+		any |= c->variants[i].fixes.ncommits > 0;
+	if (!any)
+		return 0;
+	if (asprintf(&path, "%s/guest/workloads/%s.c", repo_root(), c->workload) < 0) {
+		snprintf(err, errlen, "%s: out of memory", c->path);
+		return -1;
+	}
+	source = read_file(path, &(size_t){ 0 });
+	if (!source) {
+		snprintf(err, errlen, "%s: cannot read %s to check the fixes: %s", c->path, path, strerror(errno));
+		rc = -1;
+	}
+	for (int i = -1; i < c->nvariants && !rc; i++)
+		rc = check_fixes_in_source(c, i < 0 ? &c->fixes : &c->variants[i].fixes, source, path, err, errlen);
+	free(source);
+	free(path);
+	return rc;
+}
+
+/* What each variant expects must be able to happen. */
+static int validate_expectations(const struct case_def *c, const struct variant *v, char *err, size_t errlen)
+{
+	if (!v->kernel[0] || v->expect == EXPECT_NONE) {
+		snprintf(err, errlen, "%s: [variant %s] needs 'kernel' and 'expect'", c->path, v->name);
+		return -1;
+	}
+	if (v->nexpect_titles && v->expect != EXPECT_FAIL) {
+		snprintf(err, errlen, "%s: [variant %s] has expect_titles but does not expect fail", c->path, v->name);
+		return -1;
+	}
+	for (int i = 0; i < v->nexpect_titles; i++)
+		for (int j = 0; j < v->nforbid_titles; j++)
+			if (strstr(v->expect_titles[i], v->forbid_titles[j])) {
+				snprintf(err, errlen, "%s: [variant %s] expects '%s', which its forbid_titles '%s' forbids",
+					 c->path, v->name, v->expect_titles[i], v->forbid_titles[j]);
+				return -1;
+			}
+	if (v->expect == EXPECT_FAIL && !names_a_fix(&v->fixes) && !names_a_fix(&c->fixes)) {
+		snprintf(err, errlen, "%s: [variant %s] expects a failure, so the case must name its fix: "
+			 "'fixes = SHA (\"subject\")' or 'fixed_by = \"subject\" (where)' in [case] or the variant",
+			 c->path, v->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_variants(struct case_def *c, char *err, size_t errlen)
+{
+	struct case_def *effective = xcalloc(1, sizeof(*effective));
+	int rc = 0;
+
+	for (int i = 0; i < c->nvariants && !rc; i++) {
+		struct variant *v = &c->variants[i];
+		char where[sizeof(v->name) + 16];
+		snprintf(where, sizeof(where), "[variant %s]", v->name);
+		rc = validate_expectations(c, v, err, errlen);
+		if (!rc)
+			rc = resolve_configs(c->path, where, v->set.configs, v->set.nconfigs, err, errlen);
+		if (!rc)
+			rc = case_for_variant(c, v, effective, err, errlen);
+	}
+	free(effective);
+	return rc;
 }
 
 static int validate(struct case_def *c, char *err, size_t errlen)
@@ -702,16 +1042,16 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: missing %s", c->path, missing);
 		return -1;
 	}
-	if (validate_topology(c, err, errlen) < 0 || resolve_configs(c, err, errlen) < 0)
+	if (validate_topology(c, "[vm]", err, errlen) < 0 ||
+	    resolve_configs(c->path, "[build]", c->configs, c->nconfigs, err, errlen) < 0)
 		return -1;
-	for (int i = 0; i < c->nvariants; i++) {
-		struct variant *v = &c->variants[i];
-		if (!v->kernel[0] || v->expect == EXPECT_NONE) {
-			snprintf(err, errlen, "%s: [variant %s] needs 'kernel' and 'expect'", c->path, v->name);
-			return -1;
-		}
+	if (fix_list_text(&c->fixes, c->fix, sizeof(c->fix)) < 0) {
+		snprintf(err, errlen, "%s: [case] fixes are too long for one line of results", c->path);
+		return -1;
 	}
-	return 0;
+	if (validate_variants(c, err, errlen) < 0)
+		return -1;
+	return check_fix_tags(c, err, errlen);
 }
 
 /* Returns inih's verdict merged with ours: the earliest error wins. */

@@ -8,22 +8,75 @@
 #define CASE_MAX_LIST 16
 #define CASE_MAX_VARIANTS 8
 #define CASE_MAX_NUMA 8
+#define CASE_MAX_FIXES 4
+#define CASE_MAX_TITLES 8
+#define CASE_TITLE_LEN 200
+#define CASE_MAX_RATE_RUNS 1000
 
 enum expect { EXPECT_NONE, EXPECT_PASS, EXPECT_FAIL, EXPECT_CONF };
+
+/* An upstream commit: fixes = 33dfe9204f29 ("mm/gup: ..."). */
+struct fix_commit {
+	char sha[41];               /* 12 to 40 lowercase hex digits */
+	char subject[160];
+	int line;                   /* of its fixes line, for errors at load */
+};
+
+/* A change that has no upstream commit id to check (a mail, a review fix
+ * folded into the merged version, a stable backport known by its
+ * subject): fixed_by = "subject" (where). */
+struct fix_note {
+	char subject[160];
+	char origin[120];
+};
+
+struct fix_list {
+	struct fix_commit commits[CASE_MAX_FIXES];
+	int ncommits;
+	struct fix_note notes[CASE_MAX_FIXES];
+	int nnotes;
+};
+
+/* What a variant sets for itself; what it leaves unset is the case's. */
+struct variant_overrides {
+	bool has_args, has_cmdline;
+	char args[512];
+	char cmdline[512];
+	unsigned mem_mb;            /* 0: the case's */
+	int cpus;                   /* 0: the case's */
+	unsigned numa_mb[CASE_MAX_NUMA];
+	int nnuma;                  /* 0: the case's nodes */
+	int timeout_s;              /* 0: the case's */
+	char configs[CASE_MAX_LIST][256]; /* fragments added after the case's [build] ones */
+	int nconfigs;
+};
 
 struct variant {
 	char name[64];
 	char kernel[256];           /* kernel spec, e.g. src:deb-6.12 */
 	char series[256];           /* patch series dir or mbox, "" for none */
 	enum expect expect;
+	/* expect = fail >= rate_hits/rate_runs: at least that share of the
+	 * runs hit, the others pass. 0/0: every run must hit. */
+	int rate_hits, rate_runs;
 	char expect_title[256];     /* substring the crash title must contain */
+	/* Substrings of report titles that must appear in this order among a
+	 * run's reports (others may come between), and ones no report of a
+	 * run may have. */
+	char expect_titles[CASE_MAX_TITLES][CASE_TITLE_LEN];
+	int nexpect_titles;
+	char forbid_titles[CASE_MAX_TITLES][CASE_TITLE_LEN];
+	int nforbid_titles;
+	struct fix_list fixes;      /* the variant's own; empty: the case's */
+	struct variant_overrides set;
 };
 
 struct case_def {
 	char path[512];
 	char name[64];
 	char description[256];
-	char fix[256];              /* upstream fix commit(s) the case guards */
+	struct fix_list fixes;      /* the fix(es) the case guards */
+	char fix[2048];             /* the same as one line of text, for results */
 	char kernels[CASE_MAX_LIST][256]; /* kernels the default suite runs */
 	int nkernels;
 	int timeout_s;
@@ -66,8 +119,11 @@ struct case_def {
 /* Parses a case file. On error fills err with "file:line: message" (or
  * "file: message" for what spans the whole file, like a missing key) and
  * returns -1. Each key may appear once per section, except the list keys
- * that add to what came before: kernels in [case], device in [vm], sysctl
- * and modules in [guest], config in [build]. */
+ * that add to what came before: kernels, fixes and fixed_by in [case],
+ * device in [vm], sysctl and modules in [guest], config in [build], and
+ * config, fixes, fixed_by, expect_titles and forbid_titles in a variant.
+ * A case with a variant that expects a failure must name its fix, and
+ * every commit in fixes must also be named in the workload's source. */
 int case_load(const char *path, struct case_def *c, char *err, size_t errlen);
 /* Same for a case file already in memory: text need not be NUL-terminated
  * (len bytes are read, no more) and name is the path errors start with. */
@@ -84,5 +140,15 @@ int case_path(const char *name_or_path, char *out, size_t len);
  * error, including a result that does not fit in a long. */
 long parse_size_mb(const char *s);
 const char *expect_name(enum expect e);
+/* "pass", "fail", "fail >= 8/10": the variant's expectation as written. */
+void variant_expect_text(const struct variant *v, char *buf, size_t len);
+/* The case as variant v runs it: v's overrides applied and v's fixes (if
+ * it names any) in place of the case's. Returns 0, or -1 with err
+ * ("file: [variant v] ...") when the result is inconsistent. */
+int case_for_variant(const struct case_def *c, const struct variant *v, struct case_def *out, char *err,
+		     size_t errlen);
+/* Writes the fixes as one line: 33dfe9204f29 ("subject"); "subject" (where).
+ * Returns -1 when it does not fit. */
+int fix_list_text(const struct fix_list *l, char *buf, size_t len);
 
 #endif

@@ -1,3 +1,4 @@
+/* Verdicts of runs, every report of a run, and the files that record them. */
 #include "result.h"
 #include "util.h"
 
@@ -155,6 +156,84 @@ static struct json_object *jstr(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
+/* The offset n lines after off. */
+static size_t skip_lines(const char *log, size_t len, size_t off, int n)
+{
+	while (n-- > 0 && off < len) {
+		const char *nl = memchr(log + off, '\n', len - off);
+		off = nl ? (size_t)(nl - log) + 1 : len;
+	}
+	return off;
+}
+
+static void add_report(struct run_result *r, struct report *rep, size_t *cap)
+{
+	if ((size_t)r->nreports == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		r->reports = realloc(r->reports, *cap * sizeof(*r->reports));
+		if (!r->reports)
+			die(EXIT_UNTESTABLE, "out of memory");
+	}
+	sanitize_text(rep->title, false);
+	sanitize_text(rep->guilty_frame, false);
+	r->reports[r->nreports++] = *rep;
+}
+
+/* Each search starts on the line after the last report's end, as
+ * report_parse_from(log, len, end_line + 1) would, but on the rest of the
+ * buffer: the walk stays linear in the size of the log. */
+void result_collect_reports(struct run_result *r, const char *log, size_t len, int workload_line)
+{
+	size_t off = 0, cap = 0;
+	int lines_before = 0;
+	struct report rep;
+
+	result_free_reports(r);
+	while (off < len) {
+		report_parse_from(log + off, len - off, 1, &rep);
+		if (!rep.crash)
+			break;
+		if (r->nreports == RESULT_MAX_REPORTS) {
+			r->reports_truncated = true;
+			break;
+		}
+		int used = rep.end_line > rep.start_line ? rep.end_line : rep.start_line;
+		rep.start_line += lines_before;
+		rep.end_line += lines_before;
+		add_report(r, &rep, &cap);
+		off = skip_lines(log, len, off, used);
+		lines_before += used;
+	}
+	while (!r->boot_failure_is_bug && r->nboot_reports < r->nreports &&
+	       (workload_line <= 0 || r->reports[r->nboot_reports].start_line < workload_line))
+		r->nboot_reports++;
+}
+
+void result_free_reports(struct run_result *r)
+{
+	free(r->reports);
+	r->reports = NULL;
+	r->nreports = r->nboot_reports = 0;
+	r->reports_truncated = false;
+}
+
+static struct json_object *reports_json(const struct run_result *r)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < r->nreports; i++) {
+		const struct report *rep = &r->reports[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "title", json_object_new_string(rep->title));
+		json_object_object_add(o, "guilty_frame", jstr(rep->guilty_frame));
+		json_object_object_add(o, "start_line", json_object_new_int(rep->start_line));
+		json_object_object_add(o, "end_line", json_object_new_int(rep->end_line));
+		json_object_object_add(o, "before_workload", json_object_new_boolean(i < r->nboot_reports));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 struct json_object *result_to_json(const struct run_result *r)
 {
 	struct json_object *o = json_object_new_object(), *t = json_object_new_object();
@@ -180,6 +259,8 @@ struct json_object *result_to_json(const struct run_result *r)
 		json_object_object_add(o, "boot_report_title", jstr(r->boot_report.title));
 		json_object_object_add(o, "boot_report_start_line", json_object_new_int(r->boot_report.start_line));
 	}
+	json_object_object_add(o, "reports", reports_json(r));
+	json_object_object_add(o, "reports_truncated", json_object_new_boolean(r->reports_truncated));
 	json_object_object_add(o, "boot_failure_is_bug", json_object_new_boolean(r->boot_failure_is_bug));
 	json_object_object_add(o, "accel", jstr(r->accel));
 	json_object_object_add(o, "accel_reason", jstr(r->accel_reason));
@@ -456,6 +537,29 @@ static void read_report(struct json_object *o, struct run_result *r)
 	r->boot_report.start_line = (int)get_double(o, "boot_report_start_line");
 }
 
+/* The reports array, in order (a run done in another process). */
+static void read_reports(struct json_object *o, struct run_result *r)
+{
+	struct json_object *a, *v;
+	size_t n, cap = 0;
+
+	if (!json_object_object_get_ex(o, "reports", &a) || !json_object_is_type(a, json_type_array))
+		return;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n && i < RESULT_MAX_REPORTS; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		struct report rep = { .crash = true };
+		copy_str(e, "title", rep.title, sizeof(rep.title));
+		copy_str(e, "guilty_frame", rep.guilty_frame, sizeof(rep.guilty_frame));
+		rep.start_line = (int)get_double(e, "start_line");
+		rep.end_line = (int)get_double(e, "end_line");
+		add_report(r, &rep, &cap);
+		if (json_object_object_get_ex(e, "before_workload", &v) && json_object_get_boolean(v))
+			r->nboot_reports = r->nreports;
+	}
+	r->reports_truncated = json_object_object_get_ex(o, "reports_truncated", &v) && json_object_get_boolean(v);
+}
+
 static void read_times(struct json_object *o, struct run_result *r)
 {
 	struct json_object *t;
@@ -500,6 +604,7 @@ int result_read(const char *dir, struct run_result *r)
 	r->slot = (int)get_double(o, "slot");
 	r->infra = json_object_object_get_ex(o, "infra", &v) && json_object_get_boolean(v);
 	read_report(o, r);
+	read_reports(o, r);
 	read_times(o, r);
 	if (json_object_object_get_ex(o, "workload", &v) && json_object_is_type(v, json_type_object))
 		r->workload = json_object_get(v);

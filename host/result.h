@@ -9,6 +9,9 @@
 #include "console.h"
 #include "report.h"
 
+/* A flooding guest can print a report a line; a run keeps this many. */
+#define RESULT_MAX_REPORTS 256
+
 enum verdict { V_PASS, V_FAIL, V_BROK, V_CONF, V_RUNNING, V_INTERRUPTED, V_ABANDONED };
 
 struct run_result {
@@ -17,13 +20,21 @@ struct run_result {
 	char kernel_spec[256];
 	char kernel_release[128];
 	char series[256];
-	char fix[256];
+	char fix[2048];            /* the case's (or variant's) fixes, as one line */
 	int index;                 /* 1-based run number */
 	enum verdict verdict;
 	char reason[512];
 	char init_error[256];      /* the guest init's "mmrepro-init: error:" line */
 	struct report report;      /* the run's report: the first one once the workload ran */
 	struct report boot_report; /* a report before the workload started, if any */
+	/* Every report on the console, in order (malloc'd; run_free_results
+	 * frees it). The first nboot_reports came before the workload (none
+	 * when the case counts boot failures as its bug); the rest are the
+	 * run's. At most RESULT_MAX_REPORTS are kept; reports_truncated says
+	 * that more followed. */
+	struct report *reports;
+	int nreports, nboot_reports;
+	bool reports_truncated;
 	bool boot_failure_is_bug;  /* the case counts a crash or hang before the workload as its bug */
 	char accel[8];             /* kvm or tcg */
 	char accel_reason[256];
@@ -61,6 +72,19 @@ int verdict_exit_code_many(const struct run_result *r, int n);
  * init markers and the workload's own result. */
 void result_decide(struct run_result *r, const struct console_result *con,
 		   const char *workload_status);
+
+/* Fills r->reports with every report in the console log, in order, and
+ * counts those before workload_line (the workload's first console line;
+ * <= 0 when it never started) as boot reports, unless the case counts
+ * boot failures as its bug. Titles are sanitised. */
+void result_collect_reports(struct run_result *r, const char *log, size_t len, int workload_line);
+/* The run's reports: those from the workload on. */
+static inline const struct report *result_run_reports(const struct run_result *r, int *n)
+{
+	*n = r->nreports - r->nboot_reports;
+	return r->reports ? r->reports + r->nboot_reports : NULL;
+}
+void result_free_reports(struct run_result *r);
 
 struct json_object *result_to_json(const struct run_result *r);
 /* Any JSON document, pretty, written atomically. 0 or -errno. */

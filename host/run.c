@@ -458,6 +458,7 @@ static void classify_console(struct run_result *r, const struct console_result *
 	sanitize_text(r->init_error, false);
 	sanitize_text(r->report.title, false);
 	sanitize_text(r->boot_report.title, false);
+	result_collect_reports(r, log, len, workload_line);
 	free(log);
 }
 
@@ -814,7 +815,9 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 
 void run_free_results(struct run_result *r, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (r[i].workload)
 			json_object_put(r[i].workload);
+		result_free_reports(&r[i]);
+	}
 }

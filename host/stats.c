@@ -73,8 +73,13 @@ static void keep_first_title(char *dst, size_t len, const struct run_result *r)
 
 void stats_add(struct tally *t, const struct run_result *r, const char *expect_title)
 {
+	stats_add_kind(t, r, stats_classify(r, expect_title));
+}
+
+void stats_add_kind(struct tally *t, const struct run_result *r, enum run_kind kind)
+{
 	t->runs++;
-	switch (stats_classify(r, expect_title)) {
+	switch (kind) {
 	case RUN_HIT:
 		t->hits++;
 		keep_first_title(t->hit_title, sizeof(t->hit_title), r);

@@ -29,6 +29,8 @@ struct tally {
 };
 
 void stats_add(struct tally *t, const struct run_result *r, const char *expect_title);
+/* The same for a run its caller has already classified (verify's own expectations). */
+void stats_add_kind(struct tally *t, const struct run_result *r, enum run_kind kind);
 /* hits + clean + other_crash: infra, conf and interrupted runs tested nothing. */
 int stats_valid(const struct tally *t);
 

@@ -401,5 +401,11 @@ void exec_supervised(char *const argv[], pid_t runner)
 			_exit(127);
 	if (child < 0)
 		_exit(127);
+	/* A program killed by a signal: so is its supervisor, and the runner
+	 * sees the same wait status as if it had waited for the program. */
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

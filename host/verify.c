@@ -16,47 +16,119 @@
 #include <time.h>
 
 struct outcome {
-	struct tally t;            /* hits are runs that hit the variant's title */
-	int runs, pass, fail, conf, brok, title_ok;
+	struct tally t;            /* hits are runs that meet the variant's expectation of a failure */
+	int runs, pass, fail, conf, brok, forbidden;
 	double seconds;
-	char title[256];
+	char title[256];           /* the first FAIL's report titles (or reason) */
+	char forbidden_title[256]; /* the first forbidden report's title */
 	char reason[512];
 	bool interrupted;
+	struct json_object *run_rows; /* per run: verdict, kind, titles */
 };
 
-static void tally(struct outcome *oc, const struct run_result *r, int n, const char *want_title)
+bool verify_titles_in_order(const struct run_result *r, const char titles[][CASE_TITLE_LEN], int n)
+{
+	int nrep, next = 0;
+	const struct report *rep = result_run_reports(r, &nrep);
+
+	for (int i = 0; i < nrep && next < n; i++)
+		if (strstr(rep[i].title, titles[next]))
+			next++;
+	return next == n;
+}
+
+const struct report *verify_forbidden_report(const struct run_result *r, const char titles[][CASE_TITLE_LEN],
+					     int n)
+{
+	int nrep;
+	const struct report *rep = result_run_reports(r, &nrep);
+
+	for (int i = 0; i < nrep; i++)
+		for (int j = 0; j < n; j++)
+			if (strstr(rep[i].title, titles[j]))
+				return &rep[i];
+	return NULL;
+}
+
+enum run_kind verify_classify(const struct variant *v, const struct run_result *r, bool *forbidden)
+{
+	enum run_kind k = stats_classify(r, v->expect == EXPECT_FAIL ? v->expect_title : "");
+
+	*forbidden = verify_forbidden_report(r, v->forbid_titles, v->nforbid_titles) != NULL;
+	if (k == RUN_HIT && (*forbidden || !verify_titles_in_order(r, v->expect_titles, v->nexpect_titles)))
+		return RUN_OTHER_CRASH;
+	return k;
+}
+
+bool verify_matches(const struct variant *v, const struct tally *t, int forbidden_runs)
+{
+	if (t->runs == 0 || t->interrupted || forbidden_runs)
+		return false;
+	switch (v->expect) {
+	case EXPECT_FAIL:
+		if (!v->rate_runs)
+			return t->hits == t->runs;
+		return t->hits + t->clean == t->runs && (long)t->hits * v->rate_runs >= (long)v->rate_hits * t->runs;
+	case EXPECT_PASS: return t->clean == t->runs;
+	case EXPECT_CONF: return t->conf == t->runs;
+	default: return false;
+	}
+}
+
+/* "WARNING in x, kernel BUG in y": the run's report titles, or its reason. */
+static void run_titles(const struct run_result *r, char *buf, size_t len, struct json_object *list)
+{
+	int nrep;
+	const struct report *rep = result_run_reports(r, &nrep);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < nrep; i++) {
+		json_object_array_add(list, json_object_new_string(rep[i].title));
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", rep[i].title);
+	}
+	if (!nrep)
+		snprintf(buf, len, "%s", r->report.title[0] ? r->report.title : r->reason);
+}
+
+static void tally_run(struct outcome *oc, const struct variant *v, const struct run_result *r)
+{
+	bool forbidden;
+	enum run_kind k = verify_classify(v, r, &forbidden);
+	struct json_object *row = json_object_new_object(), *titles = json_object_new_array();
+	char text[sizeof(oc->title)];
+
+	stats_add_kind(&oc->t, r, k);
+	run_titles(r, text, sizeof(text), titles);
+	if (forbidden && !oc->forbidden++)
+		snprintf(oc->forbidden_title, sizeof(oc->forbidden_title), "%s",
+			 verify_forbidden_report(r, v->forbid_titles, v->nforbid_titles)->title);
+	json_object_object_add(row, "run", json_object_new_int(r->index));
+	json_object_object_add(row, "verdict", json_object_new_string(verdict_name(r->verdict)));
+	json_object_object_add(row, "kind", json_object_new_string(stats_run_kind_name(k)));
+	json_object_object_add(row, "forbidden", json_object_new_boolean(forbidden));
+	json_object_object_add(row, "titles", titles);
+	json_object_array_add(oc->run_rows, row);
+	if (r->verdict == V_FAIL && !oc->title[0])
+		snprintf(oc->title, sizeof(oc->title), "%s", text);
+}
+
+static void tally(struct outcome *oc, const struct variant *v, const struct run_result *r, int n)
 {
 	for (int i = 0; i < n; i++) {
-		stats_add(&oc->t, &r[i], want_title);
+		tally_run(oc, v, &r[i]);
 		oc->runs++;
 		oc->seconds += r[i].total_s;
 		switch (r[i].verdict) {
 		case V_PASS: oc->pass++; break;
-		case V_FAIL:
-			oc->fail++;
-			if (!want_title[0] || strstr(r[i].report.title, want_title) || strstr(r[i].reason, want_title))
-				oc->title_ok++;
-			if (!oc->title[0])
-				snprintf(oc->title, sizeof(oc->title), "%s", r[i].report.title[0] ? r[i].report.title : r[i].reason);
-			break;
+		case V_FAIL: oc->fail++; break;
 		case V_CONF: oc->conf++; break;
 		case V_INTERRUPTED: oc->interrupted = true; break;
 		default: oc->brok++; break;
 		}
 		if (!oc->reason[0] || r[i].verdict == V_FAIL)
 			snprintf(oc->reason, sizeof(oc->reason), "%s", r[i].reason);
-	}
-}
-
-static bool matches(const struct variant *v, const struct outcome *oc)
-{
-	if (oc->runs == 0 || oc->interrupted)
-		return false;
-	switch (v->expect) {
-	case EXPECT_FAIL: return oc->fail == oc->runs && oc->title_ok == oc->runs;
-	case EXPECT_PASS: return oc->pass == oc->runs;
-	case EXPECT_CONF: return oc->conf == oc->runs;
-	default: return false;
 	}
 }
 
@@ -86,29 +158,84 @@ static const char *got_text(const struct variant *v, const struct outcome *oc, c
 
 static void print_row(const struct variant *v, const struct outcome *oc, bool ok)
 {
-	char got[96], hits[48];
+	char got[96], hits[48], expect[32], forbidden[300] = "";
 	struct interval ci = stats_wilson(oc->t.hits, stats_valid(&oc->t));
 
+	variant_expect_text(v, expect, sizeof(expect));
 	snprintf(hits, sizeof(hits), "%d/%d %.0f-%.0f%%", oc->t.hits, stats_valid(&oc->t), ci.lo * 100, ci.hi * 100);
-	printf("%-22s %-8s %-22s %-17s %6.1f  %s%s%s\n", v->name, expect_name(v->expect),
-	       got_text(v, oc, got, sizeof(got)), hits, oc->runs ? oc->seconds / oc->runs : 0,
-	       oc->fail ? oc->title : oc->reason, stats_flaky(&oc->t) ? "   FLAKY" : "", ok ? "" : "   <-- MISMATCH");
+	if (oc->forbidden)
+		snprintf(forbidden, sizeof(forbidden), "   FORBIDDEN in %d: %s", oc->forbidden, oc->forbidden_title);
+	printf("%-22s %-13s %-22s %-17s %6.1f  %s%s%s%s\n", v->name, expect, got_text(v, oc, got, sizeof(got)), hits,
+	       oc->runs ? oc->seconds / oc->runs : 0, oc->fail ? oc->title : oc->reason, forbidden,
+	       stats_flaky(&oc->t) ? "   FLAKY" : "", ok ? "" : "   <-- MISMATCH");
 }
 
-static struct json_object *variant_json(const struct variant *v, const struct outcome *oc, bool ok)
+static struct json_object *string_array(const char list[][CASE_TITLE_LEN], int n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(list[i]));
+	return a;
+}
+
+/* The fixes the variant runs with: its own, else the case's. */
+static struct json_object *fixes_json(const struct fix_list *l)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < l->ncommits; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "commit", json_object_new_string(l->commits[i].sha));
+		json_object_object_add(o, "subject", json_object_new_string(l->commits[i].subject));
+		json_object_array_add(a, o);
+	}
+	for (int i = 0; i < l->nnotes; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "subject", json_object_new_string(l->notes[i].subject));
+		json_object_object_add(o, "where", json_object_new_string(l->notes[i].origin));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *expect_rate_json(const struct variant *v)
+{
+	struct json_object *o;
+
+	if (!v->rate_runs)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "hits", json_object_new_int(v->rate_hits));
+	json_object_object_add(o, "runs", json_object_new_int(v->rate_runs));
+	return o;
+}
+
+static struct json_object *variant_json(const struct case_def *c, const struct variant *v,
+					const struct outcome *oc, bool ok)
 {
 	struct json_object *o = json_object_new_object();
+	const struct fix_list *fixes = v->fixes.ncommits || v->fixes.nnotes ? &v->fixes : &c->fixes;
+	char expect[32];
 
+	variant_expect_text(v, expect, sizeof(expect));
 	json_object_object_add(o, "variant", json_object_new_string(v->name));
 	json_object_object_add(o, "kernel", json_object_new_string(v->kernel));
 	json_object_object_add(o, "series", json_object_new_string(v->series));
-	json_object_object_add(o, "expect", json_object_new_string(expect_name(v->expect)));
+	json_object_object_add(o, "expect", json_object_new_string(expect));
+	json_object_object_add(o, "expect_rate", expect_rate_json(v));
 	json_object_object_add(o, "expect_title", json_object_new_string(v->expect_title));
+	json_object_object_add(o, "expect_titles", string_array(v->expect_titles, v->nexpect_titles));
+	json_object_object_add(o, "forbid_titles", string_array(v->forbid_titles, v->nforbid_titles));
+	json_object_object_add(o, "fixes", fixes_json(fixes));
 	json_object_object_add(o, "tally", stats_tally_json(&oc->t));
+	json_object_object_add(o, "forbidden_runs", json_object_new_int(oc->forbidden));
+	json_object_object_add(o, "forbidden_title", oc->forbidden ? json_object_new_string(oc->forbidden_title) : NULL);
 	json_object_object_add(o, "flaky", json_object_new_boolean(stats_flaky(&oc->t)));
 	json_object_object_add(o, "matches", json_object_new_boolean(ok));
 	json_object_object_add(o, "reason", json_object_new_string(oc->reason));
 	json_object_object_add(o, "seconds_per_run", json_object_new_double(oc->runs ? oc->seconds / oc->runs : 0));
+	json_object_object_add(o, "runs", json_object_get(oc->run_rows));
 	return o;
 }
 
@@ -137,12 +264,17 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 {
 	char series[PATH_MAX], err[2048] = "", out[PATH_MAX + 80];
 	const char *configs[CASE_MAX_LIST + 1] = { 0 };
+	struct case_def *vc = xcalloc(1, sizeof(*vc));
 	struct kernel k;
 	int rc;
 
 	memset(oc, 0, sizeof(*oc));
-	for (int i = 0; i < c->nconfigs; i++)
-		configs[i] = c->configs[i];
+	oc->run_rows = json_object_new_array();
+	/* Checked when the case was loaded; an error here is a bug of ours. */
+	if (case_for_variant(c, v, vc, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	for (int i = 0; i < vc->nconfigs; i++)
+		configs[i] = vc->configs[i];
 	if (v->series[0])
 		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
 			 v->series[0] == '/' ? "" : "/", v->series);
@@ -150,16 +282,50 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	if (rc) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;
+		free(vc);
 		return;
 	}
 	snprintf(out, sizeof(out), "%s/%s", x->dir, v->name);
 	struct run_result *r = xcalloc((size_t)x->runs, sizeof(*r));
 	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = x->runs, .timeout_s = x->timeout_s,
 			       .echo = x->verbose, .quiet = false, .signal_fd = x->sfd, .accel = &x->accel, .pool = x->pool };
-	int n = run_case(c, &k, &ro, r);
-	tally(oc, r, n, v->expect == EXPECT_FAIL ? v->expect_title : "");
+	int n = run_case(vc, &k, &ro, r);
+	tally(oc, v, r, n);
 	run_free_results(r, n);
 	free(r);
+	free(vc);
+}
+
+/* The table, verify.json and the rows for a reproduce summary; 1 when
+ * every variant run matched. */
+static int report_variants(const struct case_def *c, const char *only, struct outcome *oc, const char *dir,
+			   struct json_object *summary)
+{
+	struct json_object *json = json_object_new_array();
+	int all_ok = 1;
+
+	printf("\n%-22s %-13s %-22s %-17s %6s  %s\n", "variant", "expected", "got", "hits (95% CI)", "s/run",
+	       "title or reason");
+	for (int i = 0; i < c->nvariants; i++) {
+		const struct variant *v = &c->variants[i];
+		if (only && strcmp(only, v->name))
+			continue;
+		bool ok = verify_matches(v, &oc[i].t, oc[i].forbidden) && !oc[i].interrupted;
+		all_ok &= ok;
+		print_row(v, &oc[i], ok);
+		json_object_array_add(json, variant_json(c, v, &oc[i], ok));
+		if (summary) {
+			struct json_object *row = variant_json(c, v, &oc[i], ok);
+			json_object_object_add(row, "case", json_object_new_string(c->name));
+			json_object_array_add(summary, row);
+		}
+		bool stop = oc[i].interrupted;
+		json_object_put(oc[i].run_rows);
+		if (stop)
+			break;
+	}
+	write_verify_json(dir, c, json);
+	return all_ok;
 }
 
 int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose,
@@ -167,7 +333,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
 	char dir[PATH_MAX];
-	int all_ok = 1, done = 0;
+	int all_ok, done = 0;
 	bool stopped = false;
 	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir, .pool = pool };
 
@@ -193,26 +359,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 	}
 	if (!done)
 		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
-	printf("\n%-22s %-8s %-22s %-17s %6s  %s\n", "variant", "expected", "got", "hits (95% CI)", "s/run",
-	       "title or reason");
-	struct json_object *json = json_object_new_array();
-	for (int i = 0; i < c->nvariants; i++) {
-		const struct variant *v = &c->variants[i];
-		if (only && strcmp(only, v->name))
-			continue;
-		bool ok = matches(v, &oc[i]);
-		all_ok &= ok;
-		print_row(v, &oc[i], ok);
-		json_object_array_add(json, variant_json(v, &oc[i], ok));
-		if (summary) {
-			struct json_object *row = variant_json(v, &oc[i], ok);
-			json_object_object_add(row, "case", json_object_new_string(c->name));
-			json_object_array_add(summary, row);
-		}
-		if (oc[i].interrupted)
-			break;
-	}
-	write_verify_json(dir, c, json);
+	all_ok = report_variants(c, only, oc, dir, summary);
 	if (stopped)
 		return EXIT_INTERRUPTED;
 	printf("results: %s\n", dir);

@@ -6,11 +6,29 @@
 #include <stdbool.h>
 
 #include "case.h"
+#include "result.h"
+#include "stats.h"
 #include "vm.h"
 
 struct pool;
 
 #include <json-c/json.h>
+
+/* Whether titles appear, in this order, among the run's reports (each as
+ * a substring of a report's title; other reports may come between). */
+bool verify_titles_in_order(const struct run_result *r, const char titles[][CASE_TITLE_LEN], int n);
+/* The first of the run's reports whose title contains one of titles, or NULL. */
+const struct report *verify_forbidden_report(const struct run_result *r, const char titles[][CASE_TITLE_LEN],
+					     int n);
+/* One run as variant v sees it: stats_classify against v's title, except
+ * that a FAIL without v's expect_titles in order, or with a forbidden
+ * title, is no hit (RUN_OTHER_CRASH). *forbidden says whether a report
+ * had a forbidden title. */
+enum run_kind verify_classify(const struct variant *v, const struct run_result *r, bool *forbidden);
+/* Whether the runs tallied meet v's expectation: every run as expected
+ * (pass, conf, or a hit), or for fail >= K/N at least K/N of the runs hit
+ * and the others pass. Any run with a forbidden title is a mismatch. */
+bool verify_matches(const struct variant *v, const struct tally *t, int forbidden_runs);
 
 /* Returns 0 when every variant matched, 1 when one did not, 130 when
  * interrupted. When summary is not NULL, one object per variant (with

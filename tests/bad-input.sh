@@ -155,6 +155,41 @@ f=$(case_file missing-name '[case]\ndescription = d\n[guest]\nworkload = smoke\n
 row "a case without a name" 2 "$f: missing" $mm run "$f"
 printf '[case]\nname = c\0x\n' >"$tmp/nul.case"
 row "a NUL byte in a case file" 2 "$tmp/nul.case:2: NUL byte" $mm run "$tmp/nul.case"
+# Fixes, expectations and per-variant settings (issue 13).
+f=$(case_file old-fix "${good/description = d/description = d\\nfix = 33dfe9204f29 (\"x\")}")
+row "the old free-text fix key" 2 "$f:4: 'fix' is replaced by 'fixes = SHA" $mm run "$f"
+f=$(case_file short-sha "${good/description = d/description = d\\nfixes = 33dfe92 (\"x\")}")
+row "a fixes SHA of 7 digits" 2 "$f:4: 'fixes' needs SHA .* 12 to 40 lowercase hex digits, got '33dfe92" $mm run "$f"
+f=$(case_file no-subject "${good/description = d/description = d\\nfixes = 33dfe9204f29 x}")
+row "a fixes entry without (\"subject\")" 2 "$f:4: 'fixes': 33dfe9204f29 needs its subject" $mm run "$f"
+f=$(case_file two-no-comma "${good/description = d/description = d\\nfixes = 33dfe9204f29 (\"x\") 616b8371539a (\"y\")}")
+row "two fixes without a comma" 2 "$f:4: 'fixes': a comma or the end of the line must follow 33dfe9204f29" $mm run "$f"
+f=$(case_file fixed-by "${good/description = d/description = d\\nfixed_by = a mail from Hugh}")
+row "fixed_by without quotes" 2 "$f:4: 'fixed_by' must be \"subject\" \(where\)" $mm run "$f"
+f=$(case_file tag-mismatch "${good/description = d/description = d\\nfixes = 33dfe9204f29 (\"x\")}")
+row "a fix the workload does not name" 2 \
+	"$f:4: fix 33dfe9204f29 \(\"x\"\) is not named in .*/guest/workloads/smoke.c: the case's fixes and the workload's tag must agree" \
+	$mm run "$f"
+f=$(case_file no-fix "$good[variant v]\nkernel = src:deb-6.12\nexpect = fail\n")
+row "a failing variant with no fix named" 2 "$f: \[variant v\] expects a failure, so the case must name its fix" $mm verify "$f"
+fv="$good[variant v]\nkernel = src:deb-6.12\nfixed_by = \"s\" (w)\n"
+f=$(case_file k-of-n "${fv}expect = fail >= 8 of 10\n")
+row "expect with a malformed K/N" 2 "$f:11: 'expect' must be pass, fail, conf or fail >= K/N, got 'fail >= 8 of 10'" $mm verify "$f"
+f=$(case_file k-over-n "${fv}expect = fail >= 11/10\n")
+row "expect with K over N" 2 "$f:11: 'expect = fail >= K/N' needs 1 <= K <= N <= 1000" $mm verify "$f"
+f=$(case_file empty-title "${fv}expect = fail\nexpect_titles = WARNING in f,,kernel BUG in g\n")
+row "expect_titles with an empty title" 2 "$f:12: 'expect_titles' has an empty title" $mm verify "$f"
+f=$(case_file forbid-expected "${fv}expect = fail\nexpect_titles = kernel BUG in g\nforbid_titles = BUG in g\n")
+row "forbid_titles that forbid an expected title" 2 "$f: \[variant v\] expects 'kernel BUG in g', which its forbid_titles 'BUG in g' forbids" \
+	$mm verify "$f"
+f=$(case_file titles-on-pass "${fv}expect = pass\nexpect_titles = WARNING\n")
+row "expect_titles on a variant that expects pass" 2 "$f: \[variant v\] has expect_titles but does not expect fail" $mm verify "$f"
+f=$(case_file variant-memory "${fv}expect = pass\nmemory = 1X\n")
+row "a variant's memory in unknown units" 2 "$f:12: 'memory' must be a size" $mm verify "$f"
+f=$(case_file variant-numa "${fv}expect = pass\ncpus = 2\nnuma = 256M 128M\n")
+row "a variant's NUMA nodes that do not add up" 2 "$f: \[variant v\] numa node sizes add up to 384M but memory is 512M" $mm verify "$f"
+f=$(case_file variant-key "${fv}expect = pass\nzram = 1G\n")
+row "a key a variant cannot set" 2 "$f:12: unknown key 'zram' in \[variant v\]" $mm verify "$f"
 row "list still works after all of this" 0 "smoke" $mm list
 
 [ "$(digest)" = "$kept_digest" ] && ok "the smoke results from before the matrix are intact" || nok "earlier results changed"

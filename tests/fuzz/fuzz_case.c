@@ -66,6 +66,22 @@ static void check_case(const struct case_def *c)
 	die_if(c->nvariants < 0 || c->nvariants > CASE_MAX_VARIANTS, "bad variant count", "");
 }
 
+/* What a variant runs with was checked at load: applying it cannot fail. */
+static void check_variants(const struct case_def *c)
+{
+	struct case_def *vc = malloc(sizeof(*vc));
+	char err[1024] = "";
+
+	for (int i = 0; vc && i < c->nvariants; i++) {
+		const struct variant *v = &c->variants[i];
+		die_if(case_for_variant(c, v, vc, err, sizeof(err)) < 0, "a loaded variant does not apply", err);
+		check_case(vc);
+		die_if(v->rate_runs && (v->expect != EXPECT_FAIL || v->rate_hits < 1 || v->rate_hits > v->rate_runs),
+		       "bad k of N", "");
+	}
+	free(vc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
 	struct case_def *c = malloc(sizeof(*c));
@@ -75,8 +91,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 		return 0;
 	if (case_load_buffer(NAME, (const char *)bytes, size, c, err, sizeof(err)) < 0)
 		check_error(err, count_lines((const char *)bytes, size));
-	else
+	else {
 		check_case(c);
+		check_variants(c);
+	}
 	free(c);
 	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <glob.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,12 @@
 /* The smallest case that parses: 5 lines, so test lines start at 6. */
 #define HEAD "[case]\nname = x\ndescription = d\n[guest]\nworkload = smoke\n"
 #define UNITS "units K, KiB, M, MiB, G, GiB, T, TiB; bare numbers are MiB"
+/* A variant that expects a failure, lines 6 to 8 after HEAD. */
+#define FAILV "[variant v]\nkernel = k\nexpect = fail\n"
+/* The same with a fix named, lines 6 to 9. */
+#define FAILVF FAILV "fixed_by = \"s\" (w)\n"
+#define SHA_FORMAT "'fixes' needs SHA (\"subject\") with a SHA of 12 to 40 lowercase hex digits, got "
+#define EXPECT_FORMAT "'expect' must be pass, fail, conf or fail >= K/N, got "
 
 static int load_text(const char *text, struct case_def *c, char *err, size_t len)
 {
@@ -38,11 +45,14 @@ static void assert_loads(const char *text, struct case_def *c)
 	ck_assert_msg(load_bytes(text, strlen(text), c, err, sizeof(err)) == 0, "%s", err);
 }
 
+/* len SIZE_MAX: strlen(text). */
 static void assert_fails(const char *text, size_t len, const char *want)
 {
 	struct case_def c;
-	char err[512] = "";
+	char err[1024] = "";
 
+	if (len == SIZE_MAX)
+		len = strlen(text);
 	ck_assert_int_eq(load_bytes(text, len, &c, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
 }
@@ -51,7 +61,7 @@ START_TEST(full_case_parses)
 {
 	struct case_def c;
 	char err[512] = "";
-	int rc = load_text("[case]\nname = x\ndescription = d\nfix = abc (\"t\")\nkernels = deb:6.12 deb:6.1\n"
+	int rc = load_text("[case]\nname = x\ndescription = d\nfixed_by = \"t\" (here)\nkernels = deb:6.12 deb:6.1\n"
 			   "timeout = 99\n[vm]\nmemory = 2G\ncpus = 2\nnuma = 1G,1G\ncmdline = cma=448M\n"
 			   "machine = q35\niommu = yes\ndevice = edu\n[guest]\nworkload = smoke\nargs = --a 1\n"
 			   "sysctl = kernel.numa_balancing=1\nmodules = vfio-pci zram\ncgroup = v1:memory\n"
@@ -100,8 +110,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[case]\nname = x\n[guest]\nworkload = ../../bin/sh\n", 4,
 	  "'workload' must be a name under guest/workloads, got '../../bin/sh'" },
 	{ "[case]\nname = x\n[guest]\nsysctl = novalue\n", 4, "'sysctl' must be name=value, got 'novalue'" },
-	{ "[case]\nname = x\n[variant a]\nexpect = maybe\n", 4,
-	  "'expect' must be pass, fail or conf, got 'maybe'" },
+	{ "[case]\nname = x\n[variant a]\nexpect = maybe\n", 4, EXPECT_FORMAT "'maybe'" },
 	{ "[nonsense]\nk = v\n", 1, "unknown section [nonsense]" },
 	{ "[case]\nname = x\nthis line has no equals sign\n", 3, "syntax error" },
 	{ "[case]\nname = x\n[vm]\nmachine = microvm\n", 4, "'machine' must be pc or q35, got 'microvm'" },
@@ -152,6 +161,67 @@ static const struct bad_case bad_cases[] = {
 	       "[variant v7]\n[variant v8]\n[variant v9]\n", 14, "too many variants (at most 8)" },
 	{ HEAD "[variant a123456789b123456789c123456789d123456789e123456789f123456789g1234]\n", 6,
 	  "variant name 'a123456789b123456789c123456789d123456789e123456789f123456789g1234' is too long (at most 63 characters)" },
+	/* fixes and fixed_by. */
+	{ "[case]\nname = x\nfix = 33dfe9204f29 (\"s\")\n", 3,
+	  "'fix' is replaced by 'fixes = SHA (\"subject\")' for upstream commits and "
+	  "'fixed_by = \"subject\" (where)' for changes without one" },
+	{ "[case]\nname = x\nfixes = 33dfe92 (\"s\")\n", 3, SHA_FORMAT "'33dfe92 (\"s\")'" },
+	{ "[case]\nname = x\nfixes = 33DFE9204F29 (\"s\")\n", 3, SHA_FORMAT "'33DFE9204F29 (\"s\")'" },
+	{ "[case]\nname = x\nfixes = 33dfe9204f29012345678901234567890123456789 (\"s\")\n", 3,
+	  SHA_FORMAT "'33dfe9204f29012345678901234567890123456789 (\"s\")'" },
+	{ "[case]\nname = x\nfixes = (\"s\")\n", 3, SHA_FORMAT "'(\"s\")'" },
+	{ "[case]\nname = x\nfixes =\n", 3, "'fixes' needs SHA (\"subject\")" },
+	{ "[case]\nname = x\nfixes = 33dfe9204f29\n", 3, "'fixes': 33dfe9204f29 needs its subject as (\"subject\")" },
+	{ "[case]\nname = x\nfixes = 33dfe9204f29 (subject)\n", 3,
+	  "'fixes': 33dfe9204f29 needs its subject as (\"subject\")" },
+	{ "[case]\nname = x\nfixes = 33dfe9204f29 (\"\")\n", 3, "'fixes': 33dfe9204f29 has an empty subject" },
+	{ "[case]\nname = x\nfixes = 33dfe9204f29 (\"s\") 616b8371539a (\"t\")\n", 3,
+	  "'fixes': a comma or the end of the line must follow 33dfe9204f29 (\"s\")" },
+	{ "[case]\nname = x\nfixes = 33dfe9204f29 (\"a\"), 33dfe9204f29 (\"b\"), 33dfe9204f29 (\"c\")\n"
+	  "fixes = 33dfe9204f29 (\"d\"), 33dfe9204f29 (\"e\")\n", 4, "too many commits in 'fixes' (at most 4)" },
+	{ "[case]\nname = x\nfixed_by = subject (where)\n", 3, "'fixed_by' must be \"subject\" (where), got 'subject (where)'" },
+	{ "[case]\nname = x\nfixed_by = \"subject\"\n", 3, "'fixed_by' must be \"subject\" (where), got '\"subject\"'" },
+	{ "[case]\nname = x\nfixed_by = \"s\" (w) x\n", 3, "'fixed_by' must be \"subject\" (where), got '\"s\" (w) x'" },
+	{ "[case]\nname = x\nfixed_by = \"\" (w)\n", 3, "'fixed_by' needs a non-empty subject and where, got '\"\" (w)'" },
+	{ "[case]\nname = x\nfixed_by = \"s\" ()\n", 3, "'fixed_by' needs a non-empty subject and where, got '\"s\" ()'" },
+	{ HEAD FAILV, 0, "[variant v] expects a failure, so the case must name its fix: 'fixes = SHA (\"subject\")' or "
+			 "'fixed_by = \"subject\" (where)' in [case] or the variant" },
+	/* k of N. */
+	{ HEAD "[variant v]\nexpect = fail >= 8\n", 7, EXPECT_FORMAT "'fail >= 8'" },
+	{ HEAD "[variant v]\nexpect = fail > 8/10\n", 7, EXPECT_FORMAT "'fail > 8/10'" },
+	{ HEAD "[variant v]\nexpect = fail >= 8/10x\n", 7, EXPECT_FORMAT "'fail >= 8/10x'" },
+	{ HEAD "[variant v]\nexpect = fail >= -1/10\n", 7, EXPECT_FORMAT "'fail >= -1/10'" },
+	{ HEAD "[variant v]\nexpect = pass >= 8/10\n", 7, EXPECT_FORMAT "'pass >= 8/10'" },
+	{ HEAD "[variant v]\nexpect = fail >= 0/10\n", 7, "'expect = fail >= K/N' needs 1 <= K <= N <= 1000, got 'fail >= 0/10'" },
+	{ HEAD "[variant v]\nexpect = fail >= 11/10\n", 7,
+	  "'expect = fail >= K/N' needs 1 <= K <= N <= 1000, got 'fail >= 11/10'" },
+	{ HEAD "[variant v]\nexpect = fail >= 8/1001\n", 7,
+	  "'expect = fail >= K/N' needs 1 <= K <= N <= 1000, got 'fail >= 8/1001'" },
+	{ HEAD "[variant v]\nexpect = fail >= 1/99999999999999999999\n", 7,
+	  EXPECT_FORMAT "'fail >= 1/99999999999999999999'" },
+	/* Titles. */
+	{ HEAD FAILVF "expect_titles = A,,B\n", 10, "'expect_titles' has an empty title (titles are separated by commas)" },
+	{ HEAD FAILVF "expect_titles =\n", 10, "'expect_titles' has an empty title (titles are separated by commas)" },
+	{ HEAD FAILVF "forbid_titles = A, \n", 10, "'forbid_titles' has an empty title (titles are separated by commas)" },
+	{ HEAD FAILVF "forbid_titles = 1,2,3,4,5\nforbid_titles = 6,7,8,9\n", 11,
+	  "too many titles in 'forbid_titles' (at most 8)" },
+	{ HEAD "[variant v]\nkernel = k\nexpect = pass\nexpect_titles = WARNING\n", 0,
+	  "[variant v] has expect_titles but does not expect fail" },
+	{ HEAD FAILVF "expect_titles = WARNING in f, kernel BUG in g\nforbid_titles = BUG in g\n", 0,
+	  "[variant v] expects 'kernel BUG in g', which its forbid_titles 'BUG in g' forbids" },
+	/* What a variant may set for itself. */
+	{ HEAD FAILVF "memory = 10M\n", 10, "'memory' must be a size from 64M to 1T (" UNITS "), got '10M'" },
+	{ HEAD FAILVF "cpus = 0\n", 10, "'cpus' must be an integer from 1 to 64, got '0'" },
+	{ HEAD FAILVF "numa = 1G,x\n", 10, "bad node size 'x' in 'numa': must be from 1M to 1T (" UNITS ")" },
+	{ HEAD FAILVF "timeout = 0\n", 10, "'timeout' must be an integer from 1 to 86400, got '0'" },
+	{ HEAD FAILVF "args = a\nargs = b\n", 11, "duplicate key 'args' in [variant v] (first at line 10)" },
+	{ HEAD FAILVF "sysctl = a=1\n", 10, "unknown key 'sysctl' in [variant v]" },
+	{ HEAD FAILVF "memory = 2G\ncpus = 2\nnuma = 1G\n", 0,
+	  "[variant v] numa node sizes add up to 1024M but memory is 2048M" },
+	{ HEAD "[vm]\nmemory = 2G\ncpus = 2\nnuma = 1G,1G\n" FAILVF "cpus = 3\n", 0,
+	  "[variant v] 3 cpus do not divide evenly among 2 NUMA nodes" },
+	{ HEAD "[build]\nconfig = 1 2 3 4 5 6 7 8 9 10\n" FAILVF "config = a b c d e f g\n", 0,
+	  "[variant v] has 17 config fragments with the case's (at most 16)" },
 };
 
 START_TEST(bad_case_names_file_and_line)
@@ -237,7 +307,14 @@ START_TEST(list_keys_repeat)
 		     "[vm]\ndevice = edu\ndevice = virtio-rng-pci\n"
 		     "[guest]\nworkload = smoke\nsysctl = a=1\nsysctl = b=2\nmodules = zram\nmodules = vfio\n"
 		     "[build]\nconfig = a.config\nconfig = b.config\n"
-		     "[variant a]\nkernel = k\nexpect = pass\n[variant b]\nkernel = k\nexpect = fail\n", &c);
+		     "[variant a]\nkernel = k\nexpect = pass\n[variant b]\nkernel = k\nexpect = fail\n"
+		     "fixed_by = \"s\" (w)\nfixed_by = \"t\" (w)\nconfig = a.config\nconfig = b.config\n"
+		     "expect_titles = A\nexpect_titles = B, C\nforbid_titles = D\nforbid_titles = E\n", &c);
+	ck_assert_int_eq(c.variants[1].fixes.nnotes, 2);
+	ck_assert_int_eq(c.variants[1].set.nconfigs, 2);
+	ck_assert_int_eq(c.variants[1].nexpect_titles, 3);
+	ck_assert_str_eq(c.variants[1].expect_titles[2], "C");
+	ck_assert_int_eq(c.variants[1].nforbid_titles, 2);
 	ck_assert_int_eq(c.nkernels, 2);
 	ck_assert_int_eq(c.ndevices, 2);
 	ck_assert_int_eq(c.nsysctls, 2);
@@ -353,6 +430,112 @@ START_TEST(series_must_exist)
 }
 END_TEST
 
+START_TEST(fixes_are_structured)
+{
+	struct case_def c;
+
+	assert_loads("[case]\nname = x\ndescription = d\n"
+		     "fixes = 33dfe9204f29 (\"mm/gup: clear the LRU flag\"),33dfe9204f2912345 (\"Revert \"a (b)\"\")\n"
+		     "fixed_by = \"mm: revert \"x\"\" (stable (6.12.57))\n"
+		     "[guest]\nworkload = cma_longterm_pin\n", &c);
+	ck_assert_int_eq(c.fixes.ncommits, 2);
+	ck_assert_str_eq(c.fixes.commits[0].sha, "33dfe9204f29");
+	ck_assert_str_eq(c.fixes.commits[0].subject, "mm/gup: clear the LRU flag");
+	ck_assert_int_eq(c.fixes.commits[0].line, 4);
+	ck_assert_str_eq(c.fixes.commits[1].sha, "33dfe9204f2912345");
+	ck_assert_str_eq(c.fixes.commits[1].subject, "Revert \"a (b)\"");
+	ck_assert_int_eq(c.fixes.nnotes, 1);
+	ck_assert_str_eq(c.fixes.notes[0].subject, "mm: revert \"x\"");
+	ck_assert_str_eq(c.fixes.notes[0].origin, "stable (6.12.57)");
+	ck_assert_str_eq(c.fix, "33dfe9204f29 (\"mm/gup: clear the LRU flag\"); 33dfe9204f2912345 (\"Revert \"a (b)\"\"); "
+				"\"mm: revert \"x\"\" (stable (6.12.57))");
+	/* Cases that reproduce nothing need not name a fix. */
+	assert_loads(HEAD "[variant v]\nkernel = k\nexpect = pass\n", &c);
+	ck_assert_str_eq(c.fix, "");
+}
+END_TEST
+
+/* The case's commits and the workload's tag are one source: each commit
+ * must be named in guest/workloads/<workload>.c as well. */
+START_TEST(fixes_must_agree_with_the_workload_tag)
+{
+	char want[1024];
+	struct case_def c;
+
+	snprintf(want, sizeof(want), "mem.case:3: fix 616b8371539a (\"mm: thp\") is not named in "
+		 "%s/guest/workloads/cma_longterm_pin.c: the case's fixes and the workload's tag must agree", repo_root());
+	assert_fails("[case]\nname = x\nfixes = 616b8371539a (\"mm: thp\")\ndescription = d\n"
+		     "[guest]\nworkload = cma_longterm_pin\n", SIZE_MAX, want);
+	snprintf(want, sizeof(want), "mem.case:9: fix 33dfe9204f29 (\"s\") is not named in "
+		 "%s/guest/workloads/smoke.c: the case's fixes and the workload's tag must agree", repo_root());
+	assert_fails(HEAD FAILV "fixes = 33dfe9204f29 (\"s\")\n", SIZE_MAX, want);
+	/* 12 digits are compared: a longer id in the case is the same commit. */
+	assert_loads("[case]\nname = x\ndescription = d\nfixes = 616b8371539a6000 (\"mm: thp\")\n"
+		     "[guest]\nworkload = numa_thp_migrate\n", &c);
+}
+END_TEST
+
+START_TEST(expect_k_of_n)
+{
+	struct case_def c;
+	char text[64];
+
+	assert_loads("[case]\nname = x\ndescription = d\nfixed_by = \"s\" (w)\n[guest]\nworkload = smoke\n"
+		     FAILV "[variant w]\nkernel = k\nexpect = fail>=3/3\n[variant x]\nkernel = k\nexpect = fail\n"
+		     "[variant y]\nkernel = k\nexpect = fail >=  8/10\n", &c);
+	ck_assert_int_eq(c.variants[1].expect, EXPECT_FAIL);
+	ck_assert_int_eq(c.variants[1].rate_hits, 3);
+	ck_assert_int_eq(c.variants[1].rate_runs, 3);
+	ck_assert_int_eq(c.variants[2].rate_runs, 0);
+	variant_expect_text(&c.variants[3], text, sizeof(text));
+	ck_assert_str_eq(text, "fail >= 8/10");
+	variant_expect_text(&c.variants[2], text, sizeof(text));
+	ck_assert_str_eq(text, "fail");
+}
+END_TEST
+
+/* A variant runs the case with its own settings where it has them. */
+START_TEST(variant_overrides_apply)
+{
+	struct case_def c, *vc = malloc(sizeof(*vc));
+	char err[512] = "";
+
+	assert_loads("[case]\nname = x\ndescription = d\ntimeout = 100\nfixes = 33dfe9204f29 (\"case fix\")\n"
+		     "[vm]\nmemory = 1G\ncpus = 2\ncmdline = cma=448M\n"
+		     "[guest]\nworkload = cma_longterm_pin\nargs = --pages 8\n[build]\nconfig = base.config\n"
+		     "[variant same]\nkernel = k\nexpect = fail\n"
+		     "[variant own]\nkernel = k\nexpect = pass\nargs = --pages 16 --mlock\ncmdline =\nmemory = 2G\n"
+		     "cpus = 4\nnuma = 1G 1G\ntimeout = 300\nconfig = debug.config\n"
+		     "fixed_by = \"mm/gup: check ref_count instead of lru before migration\" (stable)\n", &c);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
+	ck_assert_str_eq(vc->args, "--pages 8");
+	ck_assert_str_eq(vc->cmdline, "cma=448M");
+	ck_assert_uint_eq(vc->mem_mb, 1024);
+	ck_assert_int_eq(vc->nnuma, 0);
+	ck_assert_int_eq(vc->timeout_s, 100);
+	ck_assert_int_eq(vc->nconfigs, 1);
+	ck_assert_str_eq(vc->fix, "33dfe9204f29 (\"case fix\")");
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_str_eq(vc->args, "--pages 16 --mlock");
+	ck_assert_str_eq(vc->cmdline, "");
+	ck_assert_uint_eq(vc->mem_mb, 2048);
+	ck_assert_int_eq(vc->cpus, 4);
+	ck_assert_int_eq(vc->nnuma, 2);
+	ck_assert_uint_eq(vc->numa_mb[1], 1024);
+	ck_assert_int_eq(vc->timeout_s, 300);
+	ck_assert_int_eq(vc->nconfigs, 2);
+	ck_assert_ptr_nonnull(strstr(vc->configs[0], "/base.config"));
+	ck_assert_int_eq(vc->configs[1][0], '/');
+	ck_assert_ptr_nonnull(strstr(vc->configs[1], "/debug.config"));
+	ck_assert_int_eq(vc->fixes.ncommits, 0);
+	ck_assert_str_eq(vc->fix, "\"mm/gup: check ref_count instead of lru before migration\" (stable)");
+	/* The case itself is untouched. */
+	ck_assert_str_eq(c.args, "--pages 8");
+	ck_assert_int_eq(c.nconfigs, 1);
+	free(vc);
+}
+END_TEST
+
 /* Every case shipped in cases/ must parse, and be named after its file. */
 START_TEST(shipped_cases_parse)
 {
@@ -391,6 +574,10 @@ Suite *case_suite(void)
 	tcase_add_test(t, bom_crlf_and_comments_parse);
 	tcase_add_test(t, series_must_exist);
 	tcase_add_test(t, shipped_cases_parse);
+	tcase_add_test(t, fixes_are_structured);
+	tcase_add_test(t, fixes_must_agree_with_the_workload_tag);
+	tcase_add_test(t, expect_k_of_n);
+	tcase_add_test(t, variant_overrides_apply);
 	suite_add_tcase(s, t);
 	return s;
 }

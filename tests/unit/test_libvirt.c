@@ -318,6 +318,11 @@ START_TEST(result_reads_back_what_it_wrote)
 	snprintf(r.report.title, sizeof(r.report.title), "kernel BUG in f");
 	r.report.start_line = 7;
 	r.workload = json_tokener_parse("{\"verdict\":\"FAIL\"}");
+	struct report reps[2] = { { .crash = true, .title = "WARNING in a", .start_line = 3, .end_line = 5 },
+				  { .crash = true, .title = "kernel BUG in f", .start_line = 7, .end_line = 9 } };
+	r.reports = reps;
+	r.nreports = 2;
+	r.nboot_reports = 1;
 	ck_assert_int_eq(result_write(&r), 0);
 	ck_assert_int_eq(result_read(r.dir, &back), 0);
 	ck_assert_int_eq(back.verdict, V_FAIL);
@@ -329,6 +334,11 @@ START_TEST(result_reads_back_what_it_wrote)
 	ck_assert(back.report.crash);
 	ck_assert(back.workload != NULL);
 	ck_assert(back.total_s > 4.4 && back.total_s < 4.6);
+	ck_assert_int_eq(back.nreports, 2);
+	ck_assert_int_eq(back.nboot_reports, 1);
+	ck_assert_str_eq(back.reports[1].title, "kernel BUG in f");
+	ck_assert_int_eq(back.reports[1].end_line, 9);
+	result_free_reports(&back);
 	json_object_put(back.workload);
 	json_object_put(r.workload);
 	ck_assert_int_eq(result_read("/nonexistent", &back), -1);

@@ -2,6 +2,7 @@
 #include "suites.h"
 #include "util.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,193 @@ START_TEST(result_channel_is_parsed_strictly)
 }
 END_TEST
 
+/* seed 001's v1 kernel, trimmed: the WARNING, the BUG, the panic after it. */
+static const char two_reports[] =
+	"[    1.0] boot line\n"
+	"mmrepro-init: workload-start /run/mmrepro/bin/memcg_move_charge\n"
+	"[    5.075516] ------------[ cut here ]------------\n"
+	"[    5.075700] WARNING: CPU: 0 PID: 38 at mm/memcontrol.c:5741 mem_cgroup_move_account+0x31e/0x6b0\n"
+	"[    5.076332] RIP: 0010:mem_cgroup_move_account+0x31e/0x6b0\n"
+	"[    5.077472] Call Trace:\n"
+	"[    5.077809]  <TASK>\n"
+	"[    5.077983]  mem_cgroup_move_charge_pte_range+0x32c/0x5a0\n"
+	"[    5.078224]  mem_cgroup_move_task+0x5e/0xe0\n"
+	"[    5.079757]  </TASK>\n"
+	"[    5.079975] ---[ end trace 0000000000000000 ]---\n"
+	"mmrepro: TPASS: move1: 30104 kB of charges moved with the task\n"
+	"[    5.154176] ------------[ cut here ]------------\n"
+	"[    5.159453] kernel BUG at mm/memory.c:4078!\n"
+	"[    5.159809] invalid opcode: 0000 [#1] SMP\n"
+	"[    5.160003] RIP: 0010:do_swap_page+0x8b2/0x9f0\n"
+	"[    5.160863] Call Trace:\n"
+	"[    5.160903]  <TASK>\n"
+	"[    5.160930]  __handle_mm_fault+0x928/0x1700\n"
+	"[    5.161027]  handle_mm_fault+0x191/0x260\n"
+	"[    5.161738]  </TASK>\n"
+	"[    5.161871] ---[ end trace 0000000000000000 ]---\n"
+	"[    5.164090] Kernel panic - not syncing: Fatal exception\n"
+	"[    5.165700] Kernel Offset: disabled\n";
+
+START_TEST(every_report_is_collected_in_order)
+{
+	struct run_result r;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	result_collect_reports(&r, two_reports, strlen(two_reports), 2);
+	ck_assert_int_eq(r.nreports, 3);
+	ck_assert_int_eq(r.nboot_reports, 0);
+	ck_assert(!r.reports_truncated);
+	ck_assert_str_eq(r.reports[0].title, "WARNING in mem_cgroup_move_account");
+	ck_assert_int_eq(r.reports[0].start_line, 3);
+	ck_assert_int_eq(r.reports[0].end_line, 11);
+	ck_assert_str_eq(r.reports[1].title, "kernel BUG in do_swap_page");
+	ck_assert_str_eq(r.reports[1].guilty_frame, "do_swap_page");
+	ck_assert_int_eq(r.reports[1].start_line, 13);
+	ck_assert_str_eq(r.reports[2].title, "kernel panic: Fatal exception");
+	ck_assert_ptr_eq(result_run_reports(&r, &n), r.reports);
+	ck_assert_int_eq(n, 3);
+	/* Collecting again replaces what was there. */
+	result_collect_reports(&r, two_reports, strlen(two_reports), 2);
+	ck_assert_int_eq(r.nreports, 3);
+	result_free_reports(&r);
+	ck_assert_ptr_null(r.reports);
+	ck_assert_int_eq(r.nreports, 0);
+}
+END_TEST
+
+/* Reports before the workload's first line are the boot's, not the run's,
+ * unless the case counts boot failures as its bug. */
+START_TEST(reports_before_the_workload_are_boot_reports)
+{
+	struct run_result r;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	result_collect_reports(&r, two_reports, strlen(two_reports), 12);
+	ck_assert_int_eq(r.nreports, 3);
+	ck_assert_int_eq(r.nboot_reports, 1);
+	ck_assert_str_eq(result_run_reports(&r, &n)->title, "kernel BUG in do_swap_page");
+	ck_assert_int_eq(n, 2);
+	result_collect_reports(&r, two_reports, strlen(two_reports), 0);
+	ck_assert_int_eq(r.nboot_reports, 3);
+	result_run_reports(&r, &n);
+	ck_assert_int_eq(n, 0);
+	r.boot_failure_is_bug = true;
+	result_collect_reports(&r, two_reports, strlen(two_reports), 0);
+	ck_assert_int_eq(r.nboot_reports, 0);
+	result_free_reports(&r);
+	result_collect_reports(&r, "no report\nat all\n", 17, 1);
+	ck_assert_int_eq(r.nreports, 0);
+	ck_assert_ptr_null(result_run_reports(&r, &n));
+	result_free_reports(&r);
+}
+END_TEST
+
+static char *read_corpus_logs(size_t *len)
+{
+	char pattern[4096], *all = NULL;
+	FILE *f = open_memstream(&all, len);
+	glob_t g;
+
+	snprintf(pattern, sizeof(pattern), "%s/tests/corpus/*.log", repo_root());
+	ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		size_t n;
+		char *text = read_file(g.gl_pathv[i], &n);
+		ck_assert_ptr_nonnull(text);
+		fwrite(text, 1, n, f);
+		if (n && text[n - 1] != '\n')
+			fputc('\n', f);
+		free(text);
+	}
+	globfree(&g);
+	fclose(f);
+	return all;
+}
+
+/* The walk gives what report_parse_from(log, len, end_line + 1) gives
+ * report after report, over every console in the corpus at once. */
+START_TEST(collecting_equals_walking_with_report_parse_from)
+{
+	size_t len;
+	char *log = read_corpus_logs(&len);
+	struct run_result r;
+	struct report want;
+	int i = 0;
+
+	memset(&r, 0, sizeof(r));
+	result_collect_reports(&r, log, len, 1);
+	for (int from = 1; report_parse_from(log, len, from, &want) == 0 && want.crash; from = want.end_line + 1) {
+		ck_assert_int_lt(i, r.nreports);
+		sanitize_text(want.title, false);
+		ck_assert_str_eq(r.reports[i].title, want.title);
+		ck_assert_int_eq(r.reports[i].start_line, want.start_line);
+		ck_assert_int_eq(r.reports[i].end_line, want.end_line);
+		i++;
+	}
+	ck_assert_int_eq(i, r.nreports);
+	ck_assert_int_ge(r.nreports, 20);
+	result_free_reports(&r);
+	free(log);
+}
+END_TEST
+
+/* A guest that prints a report a line keeps the host's memory bounded,
+ * and says that it was cut. */
+START_TEST(reports_are_capped_and_the_cap_is_said)
+{
+	static const char one[] = "[    1.0] kernel BUG at mm/x.c:1!\n[    1.1] invalid opcode: 0000 [#1] SMP\n"
+				  "[    1.2] RIP: 0010:f\x1b[31m+0x1/0x2\n[    1.3] ---[ end trace 0 ]---\n";
+	size_t n = (RESULT_MAX_REPORTS + 5) * (sizeof(one) - 1);
+	char *log = malloc(n + 1);
+	struct run_result r;
+
+	for (size_t i = 0; i < RESULT_MAX_REPORTS + 5; i++)
+		memcpy(log + i * (sizeof(one) - 1), one, sizeof(one) - 1);
+	memset(&r, 0, sizeof(r));
+	result_collect_reports(&r, log, n, 1);
+	ck_assert_int_eq(r.nreports, RESULT_MAX_REPORTS);
+	ck_assert(r.reports_truncated);
+	for (int i = 0; i < r.nreports; i++)
+		ck_assert_ptr_null(strchr(r.reports[i].title, '\x1b'));
+	struct json_object *o = result_to_json(&r), *v;
+	ck_assert(json_object_object_get_ex(o, "reports_truncated", &v) && json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(o, "reports", &v));
+	ck_assert_int_eq((int)json_object_array_length(v), RESULT_MAX_REPORTS);
+	json_object_put(o);
+	result_free_reports(&r);
+	free(log);
+}
+END_TEST
+
+START_TEST(reports_go_to_result_json_in_order)
+{
+	struct run_result r;
+	struct json_object *o, *a, *e, *v;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.case_name, "c");
+	result_collect_reports(&r, two_reports, strlen(two_reports), 12);
+	o = result_to_json(&r);
+	ck_assert(json_object_object_get_ex(o, "reports", &a));
+	ck_assert_int_eq((int)json_object_array_length(a), 3);
+	e = json_object_array_get_idx(a, 0);
+	ck_assert(json_object_object_get_ex(e, "title", &v));
+	ck_assert_str_eq(json_object_get_string(v), "WARNING in mem_cgroup_move_account");
+	ck_assert(json_object_object_get_ex(e, "before_workload", &v) && json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(e, "start_line", &v));
+	ck_assert_int_eq(json_object_get_int(v), 3);
+	e = json_object_array_get_idx(a, 1);
+	ck_assert(json_object_object_get_ex(e, "title", &v));
+	ck_assert_str_eq(json_object_get_string(v), "kernel BUG in do_swap_page");
+	ck_assert(json_object_object_get_ex(e, "before_workload", &v) && !json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(o, "reports_truncated", &v) && !json_object_get_boolean(v));
+	json_object_put(o);
+	result_free_reports(&r);
+}
+END_TEST
+
 Suite *result_suite(void)
 {
 	Suite *s = suite_create("result");
@@ -268,6 +456,11 @@ Suite *result_suite(void)
 	tcase_add_test(t, crash_before_the_workload_is_untestable_unless_the_case_says_bug);
 	tcase_add_test(t, guest_reasons_are_sanitised);
 	tcase_add_test(t, result_channel_is_parsed_strictly);
+	tcase_add_test(t, every_report_is_collected_in_order);
+	tcase_add_test(t, reports_before_the_workload_are_boot_reports);
+	tcase_add_test(t, collecting_equals_walking_with_report_parse_from);
+	tcase_add_test(t, reports_are_capped_and_the_cap_is_said);
+	tcase_add_test(t, reports_go_to_result_json_in_order);
 	suite_add_tcase(s, t);
 	return s;
 }
