@@ -71,6 +71,20 @@ row "unknown command" 2 "unknown command 'frobnicate'" $mm frobnicate
 row "unknown option" 2 "unknown or incomplete option '--frob'" $mm run smoke --frob
 row "--runs not a number" 2 "--runs: expected a number" $mm run smoke --runs many
 row "--runs zero" 2 "--runs: expected a number from 1" $mm run smoke --runs 0
+row "--jobs zero" 2 "--jobs: expected a number from 1" $mm run smoke --jobs 0
+row "--backend with a bad value" 2 "--backend xen: expected qemu or libvirt" $mm run smoke --backend xen
+row "--connect without the libvirt backend" 2 "--connect qemu:///system goes with --backend libvirt" \
+	$mm run smoke --connect qemu:///system
+row "--hosts file that does not exist" 2 "--hosts $tmp/no-hosts" $mm run smoke --hosts "$tmp/no-hosts"
+printf 'qemu:///system slots=2\nqemu+tcp://h/system slots=many\n' >"$tmp/hosts-bad"
+row "--hosts line with bad slots names file:line" 2 "$tmp/hosts-bad:2: expected 'URI \\[slots=N\\]'" \
+	$mm run smoke --hosts "$tmp/hosts-bad"
+printf '# lab\nhypervisor-7 slots=2\n' >"$tmp/hosts-nouri"
+row "--hosts line that is not a URI names file:line" 2 "$tmp/hosts-nouri:2: 'hypervisor-7' is not a libvirt URI" \
+	$mm run smoke --hosts "$tmp/hosts-nouri"
+row "--hosts with --jobs" 2 "drop --backend, --connect and --jobs" $mm run smoke --hosts "$tmp/hosts-nouri" --jobs 2
+row "every libvirt host unreachable" 125 "host qemu\\+tcp://127.0.0.1:9/system is unreachable" \
+	$mm run smoke --backend libvirt --connect qemu+tcp://127.0.0.1:9/system
 row "--timeout negative" 2 "--timeout" $mm run smoke --timeout -5
 row "run without a case" 2 "run: which case" $mm run
 row "run with a stray argument" 2 "unexpected argument 'extra'" $mm run smoke extra
