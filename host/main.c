@@ -76,6 +76,12 @@ static int parse_int_opt(const char *opt, const char *v, int min, int max)
 	return (int)n;
 }
 
+static void parse_backend(const char *v, struct cli *o)
+{
+	if (pool_backend_parse(v, &o->backend) < 0)
+		usage_error("--backend %s: expected qemu or libvirt", v);
+}
+
 static int parse_cli(int argc, char **argv, struct cli *o)
 {
 	static const struct option opts[] = {
@@ -123,10 +129,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'B': o->bad = optarg; break;
 		case 'R': o->resume = optarg; break;
 		case 'j': o->jobs = parse_int_opt("--jobs", optarg, 1, 64); break;
-		case 'b':
-			if (pool_backend_parse(optarg, &o->backend) < 0)
-				usage_error("--backend %s: expected qemu or libvirt", optarg);
-			break;
+		case 'b': parse_backend(optarg, o); break;
 		case 'u': o->connect = optarg; break;
 		case 'H': o->hosts = optarg; break;
 		case 'a':
