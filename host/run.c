@@ -351,7 +351,7 @@ static int build_vm_argv(const struct case_def *c, const struct kernel *k, const
 		.qemu = "qemu-system-x86_64", .kvm = o->accel->choice.kvm, .mem_mb = c->mem_mb,
 		.cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma, .machine = c->machine,
 		.iommu = c->iommu, .devices = devices, .ndevices = c->ndevices,
-		.kernel = k->bzimage, .initrd = initrd, .cmdline = cmdline,
+		.kernel = k->boot_image, .initrd = initrd, .cmdline = cmdline,
 		.root_share = "/", .runas = run_qemu_user(),
 	};
 
