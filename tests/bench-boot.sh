@@ -21,14 +21,15 @@ ${CC:-gcc} -O2 -Wall -Wextra -Werror -static -o "$tmp/root/init" tests/bench/pow
 $mm run smoke --kernel "$kernel" --out "$tmp/warm" >/dev/null 2>&1 ||
 	{ echo "bench-boot: smoke on $kernel failed; see $mm run smoke --kernel $kernel" >&2; exit 1; }
 booted=$(grep -A1 "^  '-kernel'" "$tmp/warm/run-1/qemu.cmdline" | tail -n 1 | cut -d"'" -f2)
-dir=$(dirname "$booted")
-# The same build both ways: image: boots the bzImage beside the vmlinux
-# the suite boots through PVH.
-variants=(--variant bzImage "$dir/bzImage" "image:$dir/bzImage,config=$dir/config,vmlinux=$dir/vmlinux")
 if [ "$(basename "$booted")" = vmlinux ]; then
-	variants+=(--variant PVH "$booted" "$kernel")
+	# The same build both ways: image: boots the bzImage beside the
+	# vmlinux the suite boots through PVH.
+	dir=$(dirname "$booted")
+	variants=(--variant bzImage "$dir/bzImage" "image:$dir/bzImage,config=$dir/config,vmlinux=$dir/vmlinux"
+		  --variant PVH "$booted" "$kernel")
 else
-	echo "bench-boot: $kernel boots its bzImage (no PVH entry in its vmlinux): bzImage only" >&2
+	echo "bench-boot: $kernel boots $booted (no vmlinux with a PVH entry): bzImage only" >&2
+	variants=(--variant bzImage "$booted" "$kernel")
 fi
 echo "bench-boot: smoke on $kernel, $runs pairs per image, $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['accel'])" "$tmp/warm/run-1/result.json")"
 python3 tests/bench/boot_pairs.py --cmdline "$tmp/warm/run-1/qemu.cmdline" --bare-initrd "$tmp/bare.cpio" \
