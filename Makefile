@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -78,6 +78,9 @@ bench-build: all
 	bash tests/bench-build.sh
 bench-libvirt: all
 	bash tests/bench-libvirt.sh
+# The bare-boot limit against a whole smoke run, paired (BENCH_KERNEL, BENCH_RUNS).
+bench-boot: all
+	bash tests/bench-boot.sh
 
 # libFuzzer targets (Debian's clang), with ASan and UBSan. `make fuzz`
 # runs each for FUZZ_SECONDS, `make fuzz-quick` for 30 s; any crash fails.

@@ -762,6 +762,7 @@ static void fill_kernel(struct build *b, struct kernel *k)
 	xsnprintf(k->series, sizeof(k->series), "%s", b->req->series ? b->req->series : "");
 	xsnprintf(k->build_key, sizeof(k->build_key), "%s", b->key);
 	kernel_image_release(k->bzimage, k->release, sizeof(k->release));
+	kernel_choose_boot_image(k);
 }
 
 static int copy_file(const char *src, const char *dst)

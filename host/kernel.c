@@ -1,11 +1,15 @@
+/* Kernel specs: Debian's prebuilt images, image: paths, and what to boot. */
 #include "kernel.h"
 #include "util.h"
 
 #include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool kernel_spec_needs_build(const char *spec)
 {
@@ -162,21 +166,109 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 	return 0;
 }
 
+/* Prebuilt kernels boot their bzImage: Debian ships only vmlinuz, and an
+ * image:'s vmlinux= is there for decoding, not known to match the image. */
 int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen)
 {
+	int rc;
+
 	memset(k, 0, sizeof(*k));
 	xsnprintf(k->spec, sizeof(k->spec), "%s", spec);
 	if (!strncmp(spec, "deb:", 4)) {
 		strcpy(k->kind, "deb");
-		return resolve_deb(spec, k, err, errlen);
-	}
-	if (!strncmp(spec, "image:", 6)) {
+		rc = resolve_deb(spec, k, err, errlen);
+	} else if (!strncmp(spec, "image:", 6)) {
 		strcpy(k->kind, "image");
-		return resolve_image(spec, k, err, errlen);
+		rc = resolve_image(spec, k, err, errlen);
+	} else {
+		snprintf(err, errlen, "--kernel %s: unknown kernel spec (deb:6.12, deb:6.1, image:PATH, "
+			 "src:deb-6.12, src:deb-6.1, git:TREE@REV, dir:TREE)", spec);
+		return EXIT_USAGE;
 	}
-	snprintf(err, errlen, "--kernel %s: unknown kernel spec (deb:6.12, deb:6.1, image:PATH, "
-		 "src:deb-6.12, src:deb-6.1, git:TREE@REV, dir:TREE)", spec);
-	return EXIT_USAGE;
+	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", k->bzimage);
+	return rc;
+}
+
+/* Xen's note type for the 32-bit PVH entry address (xen/include/public/elfnote.h). */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+/* vmlinux's notes are a few hundred bytes; anything far larger is not a kernel's. */
+#define ELF_NOTES_MAX (1u << 20)
+#define ELF_PHDRS_MAX 256u
+
+static size_t align4(uint32_t n)
+{
+	return ((size_t)n + 3) & ~(size_t)3;
+}
+
+static bool notes_have_pvh_entry(const unsigned char *notes, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr n;
+		size_t name_len, desc_len;
+
+		memcpy(&n, notes + off, sizeof(n));
+		off += sizeof(n);
+		name_len = align4(n.n_namesz);
+		desc_len = align4(n.n_descsz);
+		if (name_len > len - off || desc_len > len - off - name_len)
+			return false;
+		if (n.n_type == XEN_ELFNOTE_PHYS32_ENTRY && n.n_namesz == 4 && !memcmp(notes + off, "Xen", 4) &&
+		    n.n_descsz >= 4)
+			return true;
+		off += name_len + desc_len;
+	}
+	return false;
+}
+
+static bool segment_has_pvh_entry(int fd, const Elf64_Phdr *ph)
+{
+	unsigned char *notes;
+	bool found;
+
+	if (ph->p_type != PT_NOTE || !ph->p_filesz || ph->p_filesz > ELF_NOTES_MAX || ph->p_offset > INT64_MAX)
+		return false;
+	notes = xcalloc(1, ph->p_filesz);
+	found = pread(fd, notes, ph->p_filesz, (off_t)ph->p_offset) == (ssize_t)ph->p_filesz &&
+		notes_have_pvh_entry(notes, ph->p_filesz);
+	free(notes);
+	return found;
+}
+
+static bool is_elf64_x86(const Elf64_Ehdr *h)
+{
+	return !memcmp(h->e_ident, ELFMAG, SELFMAG) && h->e_ident[EI_CLASS] == ELFCLASS64 &&
+	       h->e_ident[EI_DATA] == ELFDATA2LSB && h->e_machine == EM_X86_64 &&
+	       h->e_phentsize == sizeof(Elf64_Phdr) && h->e_phnum <= ELF_PHDRS_MAX && h->e_phoff <= INT64_MAX / 2;
+}
+
+bool kernel_has_pvh_entry(const char *elf_path)
+{
+	Elf64_Ehdr h;
+	bool found = false;
+	int fd = open(elf_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && is_elf64_x86(&h)) {
+		for (unsigned i = 0; i < h.e_phnum && !found; i++) {
+			Elf64_Phdr ph;
+			off_t at = (off_t)h.e_phoff + (off_t)i * (off_t)sizeof(ph);
+			if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+				break;
+			found = segment_has_pvh_entry(fd, &ph);
+		}
+	}
+	close(fd);
+	return found;
+}
+
+void kernel_choose_boot_image(struct kernel *k)
+{
+	const char *image = k->vmlinux[0] && kernel_has_pvh_entry(k->vmlinux) ? k->vmlinux : k->bzimage;
+
+	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", image);
 }
 
 char kernel_config_value(const struct kernel *k, const char *name)

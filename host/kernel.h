@@ -12,6 +12,8 @@ struct kernel {
 	char spec[256];
 	char kind[8];               /* deb, image, src, git, dir */
 	char bzimage[PATH_MAX];
+	char boot_image[PATH_MAX];  /* what QEMU's -kernel boots: vmlinux through
+				     * its PVH entry where it has one, else bzimage */
 	char modules_dir[PATH_MAX]; /* /lib/modules/<release>, "" if none */
 	char config[PATH_MAX];      /* the kernel's .config, "" if unknown */
 	char vmlinux[PATH_MAX];     /* for decoding traces, "" if none */
@@ -29,6 +31,13 @@ bool kernel_spec_needs_build(const char *spec);
 int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen);
 /* Reads the version string from a bzImage's setup header. */
 int kernel_image_release(const char *bzimage, char *out, size_t len);
+/* Whether an ELF kernel has a PVH entry point: the "Xen" note
+ * XEN_ELFNOTE_PHYS32_ENTRY that QEMU's -kernel boots an ELF through. False
+ * for anything else, a bzImage or an unreadable or malformed file included. */
+bool kernel_has_pvh_entry(const char *elf_path);
+/* Sets k->boot_image: k->vmlinux where it has a PVH entry (no firmware
+ * decompressing a bzImage under emulation), else k->bzimage. */
+void kernel_choose_boot_image(struct kernel *k);
 /* Looks up CONFIG_NAME in the kernel's .config: 'y', 'm' or 0. */
 char kernel_config_value(const struct kernel *k, const char *name);
 

@@ -361,7 +361,7 @@ static void describe_vm(const struct case_def *c, const struct kernel *k, const 
 		.qemu = "qemu-system-x86_64", .kvm = o->accel->choice.kvm, .mem_mb = c->mem_mb,
 		.cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma, .machine = c->machine,
 		.iommu = c->iommu, .devices = d->devices, .ndevices = c->ndevices,
-		.kernel = k->bzimage, .initrd = d->initrd, .cmdline = d->cmdline,
+		.kernel = k->boot_image, .initrd = d->initrd, .cmdline = d->cmdline,
 		.root_share = "/", .runas = run_qemu_user(),
 	};
 	for (int i = 0; i < c->ndevices; i++)

@@ -26,6 +26,10 @@ check "a second build is a cache hit (same path, under 5 s)" test "$img2" = "$im
 $mm run smoke --kernel src:deb-6.12 --series patches/test-one-line --out "$tmp/smoke"; rc=$?
 check "smoke on the built kernel passes" test "$rc" = 0
 check "result.json records the series" grep -q '"series":"[^"]*test-one-line' <(tr -d ' \n' <"$tmp/smoke/run-1/result.json")
+check "the built kernel booted its vmlinux through the PVH entry" \
+	grep -qx "  '$(dirname "$img")/vmlinux' \\\\" "$tmp/smoke/run-1/qemu.cmdline"
+check "the built vmlinux has the PVH note QEMU boots through (Xen note type 0x12)" \
+	grep -q 'Xen .*(0x00000012)' <(readelf -n "$(dirname "$img")/vmlinux")
 
 # A series that does not apply: exit 125 (git bisect skip), names patch and hunk.
 mkdir -p "$tmp/bad"

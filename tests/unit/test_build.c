@@ -2,6 +2,7 @@
 #include "suites.h"
 #include "util.h"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -252,6 +253,84 @@ START_TEST(image_spec_checked_up_front)
 	snprintf(spec, sizeof(spec), "image:%s,config=%s", image, image);
 	ck_assert_msg(kernel_resolve_prebuilt(spec, &k, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(k.release, "6.12.0-test");
+	ck_assert_str_eq(k.boot_image, image);
+}
+END_TEST
+
+struct fake_note {
+	const char *name;
+	uint32_t type, descsz;
+};
+
+/* An x86-64 ELF with one PT_NOTE segment holding notes, written short by
+ * cut bytes (static buffer for the path). */
+static const char *fake_elf(const struct fake_note *notes, int nnotes, size_t cut)
+{
+	static char path[160];
+	static int seq;
+	unsigned char img[1024] = { 0 };
+	size_t at = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+	Elf64_Ehdr h = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			 .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
+			 .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 1 };
+	Elf64_Phdr ph = { .p_type = PT_NOTE, .p_offset = at, .p_align = 4 };
+	FILE *f;
+
+	memcpy(h.e_ident, ELFMAG, SELFMAG);
+	h.e_ident[EI_CLASS] = ELFCLASS64;
+	h.e_ident[EI_DATA] = ELFDATA2LSB;
+	h.e_ident[EI_VERSION] = EV_CURRENT;
+	for (int i = 0; i < nnotes; i++) {
+		Elf64_Nhdr n = { .n_namesz = (uint32_t)strlen(notes[i].name) + 1, .n_descsz = notes[i].descsz,
+				 .n_type = notes[i].type };
+		memcpy(img + at, &n, sizeof(n));
+		memcpy(img + at + sizeof(n), notes[i].name, n.n_namesz);
+		at += sizeof(n) + ((n.n_namesz + 3) & ~3u) + (notes[i].descsz < 64 ? (notes[i].descsz + 3) & ~3u : 0);
+	}
+	ph.p_filesz = at - ph.p_offset;
+	memcpy(img, &h, sizeof(h));
+	memcpy(img + sizeof(h), &ph, sizeof(ph));
+	snprintf(path, sizeof(path), "%s/vmlinux-%d", test_temp_dir(), seq++);
+	f = fopen(path, "wb");
+	fwrite(img, 1, at - cut, f);
+	fclose(f);
+	return path;
+}
+
+START_TEST(pvh_entry_found_only_in_a_well_formed_xen_note)
+{
+	const struct fake_note pvh = { "Xen", 18, 4 }, other_xen = { "Xen", 17, 8 }, gnu = { "GNU", 3, 20 };
+	const struct fake_note build_id_then_pvh[] = { gnu, other_xen, pvh };
+	const struct fake_note wrong_owner[] = { { "GNU", 18, 4 } }, huge_desc[] = { { "Xen", 17, 0xffffffffu }, pvh };
+
+	ck_assert(kernel_has_pvh_entry(fake_elf(&pvh, 1, 0)));
+	ck_assert(kernel_has_pvh_entry(fake_elf(build_id_then_pvh, 3, 0)));
+	ck_assert(!kernel_has_pvh_entry(fake_elf(&other_xen, 1, 0)));
+	ck_assert(!kernel_has_pvh_entry(fake_elf(wrong_owner, 1, 0)));
+	/* A note whose size runs past its segment ends the walk. */
+	ck_assert(!kernel_has_pvh_entry(fake_elf(huge_desc, 2, 0)));
+	/* A file shorter than its note segment. */
+	ck_assert(!kernel_has_pvh_entry(fake_elf(&pvh, 1, 4)));
+	ck_assert(!kernel_has_pvh_entry(fake_bzimage()));
+	ck_assert(!kernel_has_pvh_entry(test_temp_file("", ".elf")));
+	ck_assert(!kernel_has_pvh_entry("/nonexistent/vmlinux"));
+}
+END_TEST
+
+START_TEST(boot_image_is_vmlinux_only_with_a_pvh_entry)
+{
+	const struct fake_note pvh = { "Xen", 18, 4 }, gnu = { "GNU", 3, 20 };
+	struct kernel k = { .vmlinux = "" };
+
+	snprintf(k.bzimage, sizeof(k.bzimage), "%s", fake_bzimage());
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.bzimage);
+	snprintf(k.vmlinux, sizeof(k.vmlinux), "%s", fake_elf(&gnu, 1, 0));
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.bzimage);
+	snprintf(k.vmlinux, sizeof(k.vmlinux), "%s", fake_elf(&pvh, 1, 0));
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.vmlinux);
 }
 END_TEST
 
@@ -501,6 +580,8 @@ Suite *build_suite(void)
 	tcase_add_test(t, git_spec_checked_up_front);
 	tcase_add_test(t, dir_spec_checked_up_front);
 	tcase_add_test(t, image_spec_checked_up_front);
+	tcase_add_test(t, pvh_entry_found_only_in_a_well_formed_xen_note);
+	tcase_add_test(t, boot_image_is_vmlinux_only_with_a_pvh_entry);
 	tcase_add_test(t, bad_series_is_usage_error_before_any_tree);
 	tcase_add_test(t, source_without_version_is_usage_error);
 	suite_add_tcase(s, t);
