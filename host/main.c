@@ -2,6 +2,7 @@
 #include "bisect.h"
 #include "build.h"
 #include "gate.h"
+#include "html.h"
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
@@ -34,6 +35,7 @@ static const char usage_text[] =
 	"  bisect --resume DIR         go on with an interrupted bisection\n"
 	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL)\n"
 	"  classify FILE|-             classify a console log, print JSON\n"
+	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
 	"  cache ls|gc [--days N]\n"
 	"kernel specs: deb:6.12 deb:6.1 image:PATH[,modules=DIR][,config=FILE]\n"
@@ -223,6 +225,18 @@ static int cmd_classify(int argc, char **argv)
 	puts(json);
 	free(log);
 	return r.crash ? EXIT_BUG : EXIT_NO_BUG;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	char err[2048];
+
+	if (argc != 2)
+		usage_error("report: give one results DIR%s", "");
+	if (html_report_dir(argv[1], err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "report: %s", err);
+	printf("%s/report.html\n", argv[1]);
+	return 0;
 }
 
 static int all_case_paths(char ***paths)
@@ -500,6 +514,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "classify"))
 		return cmd_classify(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "build"))
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cache"))
