@@ -1,5 +1,6 @@
 /* One invocation of a case: the out dir, the initramfs, and each run's VM. */
 #include "run.h"
+#include "html.h"
 #include "initramfs.h"
 #include "util.h"
 #include "vm.h"
@@ -594,6 +595,7 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 			break;
 	}
 	result_write_summary(o->out_dir, results, done);
+	html_write_report(o->out_dir);
 	release_out_dir(o->out_dir);
 	return done;
 }

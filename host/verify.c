@@ -3,6 +3,7 @@
 #include "verify.h"
 #include "build.h"
 #include "console.h"
+#include "html.h"
 #include "kernel.h"
 #include "run.h"
 #include "stats.h"
@@ -209,6 +210,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 			break;
 	}
 	write_verify_json(dir, c, json);
+	html_write_report(dir);
 	if (stopped)
 		return EXIT_INTERRUPTED;
 	printf("results: %s\n", dir);
