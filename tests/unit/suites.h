@@ -17,6 +17,7 @@ Suite *run_suite(void);
 Suite *stats_suite(void);
 Suite *kcidb_suite(void);
 Suite *bisect_suite(void);
+Suite *html_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
