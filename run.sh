@@ -15,6 +15,7 @@ packages=(
 	qemu-system-x86 util-linux kmod python3 python3-jsonschema
 	check libarchive-dev libkmod-dev libinih-dev libjson-c-dev
 	clang libclang-rt-dev passwd
+	chromium
 	linux-source-6.12 linux-source-6.1
 )
 

@@ -1037,11 +1037,12 @@ static void hit_facts(FILE *f, struct json_object *run, const char *title)
 	fputs("</dl>\n", f);
 }
 
-/* The first FAIL of a point: its title, guilty frame, the console around
- * the report, the decoded trace, the workload's checks, the other reports. */
-static void section_hit(struct page *p, const struct point *pt, const char *heading)
+/* One run's report: its title, guilty frame, the console around the
+ * report (or its end), the decoded trace, the workload's checks, and the
+ * other reports. */
+static void section_run_report(struct page *p, const struct point *pt, struct json_object *run, const char *heading)
 {
-	struct json_object *run = first_hit(pt), *decoded;
+	struct json_object *decoded;
 	const char *title;
 	char rel[PATH_MAX * 2];
 
@@ -1065,6 +1066,27 @@ static void section_hit(struct page *p, const struct point *pt, const char *head
 	fputs(" · ", p->f);
 	file_link(p->f, rel, "result.json", "result.json");
 	fputs("</p>\n</section>\n", p->f);
+}
+
+static void section_hit(struct page *p, const struct point *pt, const char *heading)
+{
+	section_run_report(p, pt, first_hit(pt), heading);
+}
+
+/* Without a hit, the first run that did not pass says why it could not test. */
+static void section_first_untested(struct page *p, const struct point *pt)
+{
+	struct json_object *runs = point_runs(pt);
+
+	if (first_hit(pt))
+		return;
+	for (size_t i = 0; i < jlen(runs); i++) {
+		const char *v = jstr(jat(runs, i), "verdict");
+		if (v && strcmp(v, "PASS")) {
+			section_run_report(p, pt, jat(runs, i), "The first run that did not pass");
+			return;
+		}
+	}
 }
 
 /* ---- chart sections -------------------------------------------------------- */
@@ -1468,6 +1490,7 @@ static int page_run(struct page *p)
 	run_facts(p, pt, first, path);
 	run_table(p, pt);
 	section_hit(p, pt, "The first hit");
+	section_first_untested(p, pt);
 	section_rates(p, pt, 1);
 	section_counters(p, "Key counters", (const struct point *const[]){ pt }, 1);
 	section_run_timeline(p, pt);
