@@ -130,8 +130,9 @@ static void svg_label(FILE *f, const char *s, size_t max)
 /* ---- charts ---------------------------------------------------------------- */
 
 enum { SVG_W = 760, PLOT_X = 250, PLOT_W = 380, LABEL_CHARS = 34, LEGEND_CHARS = 40 };
-static const char *const palette[] = { "#c0392b", "#2e86de", "#27ae60", "#8e44ad",
-				       "#e67e22", "#16a085", "#7f8c8d", "#d35400" };
+/* No red or green: in the tables those say bad and good, and a series is neither. */
+static const char *const palette[] = { "#2e86de", "#e67e22", "#8e44ad", "#16a085",
+				       "#7f8c8d", "#d35400", "#34495e", "#b7950b" };
 #define PALETTE_N (sizeof(palette) / sizeof(palette[0]))
 
 static double finite_or_zero(double v)
@@ -610,7 +611,7 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;margin:6px 0}"
 	"th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}"
 	"th{background:var(--bg);font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;"
-	"white-space:nowrap}td.wrap{word-break:break-word}"
+	"white-space:nowrap}td.nowrap{white-space:nowrap}td.wrap{word-break:break-word}"
 	".v-PASS,.v-good,.v-clean,.v-yes,.v-fixed{color:var(--ok);font-weight:600}"
 	".v-FAIL,.v-bad,.v-regression,.v-no,.v-still-failing,.v-head-does-not-build,.v-series-does-not-apply"
 	"{color:var(--bad);font-weight:600}"
@@ -767,14 +768,11 @@ static void patch_item(FILE *f, const char *subject, const char *file)
 }
 
 /* The series path and, when it can still be read, its patches' subjects. */
-static void fact_series(FILE *f, const char *name, const char *path)
+static void series_list(FILE *f, const char *path)
 {
 	char full[PATH_MAX * 2], err[1024], subject[256];
 	struct series s;
 
-	if (!path)
-		return;
-	fact_open(f, name);
 	html_escape(f, path);
 	snprintf(full, sizeof(full), "%s%s%s", path[0] == '/' ? "" : repo_root(), path[0] == '/' ? "" : "/", path);
 	memset(&s, 0, sizeof(s));
@@ -788,6 +786,14 @@ static void fact_series(FILE *f, const char *name, const char *path)
 		fputs("</ol>", f);
 		series_free(&s);
 	}
+}
+
+static void fact_series(FILE *f, const char *name, const char *path)
+{
+	if (!path)
+		return;
+	fact_open(f, name);
+	series_list(f, path);
 	fputs("</dd>\n", f);
 }
 
@@ -1545,26 +1551,42 @@ static void verify_banner(struct page *p, struct json_object *variants)
 	}
 }
 
+/* Each variant's series, when any has one. */
+static void verify_series(FILE *f, struct json_object *variants, const struct point *pts, size_t n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *first = jat(point_runs(&pts[i]), 0);
+		const char *series = jstr(first, "series") ? jstr(first, "series") : jstr(jat(variants, i), "series");
+		if (!series)
+			continue;
+		if (!any)
+			fact_open(f, "series");
+		any = true;
+		fputs("<div><b>", f);
+		html_escape(f, pts[i].label);
+		fputs("</b>: ", f);
+		series_list(f, series);
+		fputs("</div>", f);
+	}
+	if (any)
+		fputs("</dd>\n", f);
+}
+
 static void verify_facts(struct page *p, struct json_object *doc, const struct point *pts, size_t n,
 			 const char *json_path)
 {
 	FILE *f = p->f;
 	const char *accel = NULL;
-	char runs[16], name[300], text[600];
+	char runs[16];
 	int most = 1;
 
 	fputs("<dl class=\"facts\">\n", f);
 	fact(f, "case", jstr(doc, "case"));
+	verify_series(f, jarr(doc, "variants"), pts, n);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *v = jat(jarr(doc, "variants"), i), *first = jat(point_runs(&pts[i]), 0);
-		const char *release = jstr(first, "kernel_release");
-		snprintf(name, sizeof(name), "%s: kernel", pts[i].label);
-		snprintf(text, sizeof(text), "%.280s%s%.280s%s", jstr(v, "kernel") ? jstr(v, "kernel") : "?",
-			 release ? " (" : "", release ? release : "", release ? ")" : "");
-		fact(f, name, text);
-		snprintf(name, sizeof(name), "%s: series", pts[i].label);
-		fact_series(f, name, jstr(first, "series") ? jstr(first, "series") : jstr(v, "series"));
-		accel = accel ? accel : jstr(first, "accel_reason");
+		accel = accel ? accel : jstr(jat(point_runs(&pts[i]), 0), "accel_reason");
 		most = pts[i].t.runs > most ? pts[i].t.runs : most;
 	}
 	fact(f, "accelerator", accel);
@@ -1580,13 +1602,22 @@ static void verify_row(FILE *f, struct json_object *v, const struct point *pt)
 	char got[200], hits[64];
 	double s;
 
+	const char *release = jstr(jat(point_runs(pt), 0), "kernel_release");
+
 	got_text(&pt->t, got, sizeof(got));
 	tally_text(&pt->t, hits, sizeof(hits));
 	fputs("<tr>", f);
 	cell(f, NULL, pt->label);
-	cell(f, NULL, jstr(v, "kernel"));
+	fputs("<td class=\"nowrap\">", f);
+	html_escape(f, jstr(v, "kernel"));
+	if (release) {
+		fputs("<br/><span class=\"note\">", f);
+		html_escape(f, release);
+		fputs("</span>", f);
+	}
+	fputs("</td>", f);
 	cell(f, NULL, jstr(v, "expect"));
-	cell(f, NULL, got);
+	cell(f, "nowrap", got);
 	cell(f, "num", hits);
 	snprintf(got, sizeof(got), "%.1f", jnum(v, "seconds_per_run", &s) ? s : 0);
 	cell(f, "num", jnum(v, "seconds_per_run", &s) ? got : "");

@@ -115,7 +115,7 @@ echo "# verify madv-free-mthp --variant debian-prebuilt: exit $rc in $((SECONDS 
 check "verify exits 0" test "$rc" = 0
 check "verify wrote report.html" test -s "$verify_dir/report.html"
 page verify "$verify_dir/report.html" "every variant as expected (1 of 1)" "mmrepro verify: madv-free-mthp"
-check "verify: the variant's row is in the DOM" grep -qF "<td>debian-prebuilt</td><td>deb:6.12</td><td>pass</td>" \
+check "verify: the variant's row is in the DOM" grep -qF '<td>debian-prebuilt</td><td class="nowrap">deb:6.12<br>' \
 	"$tmp/verify.dom"
 
 # The smoke run again, its first run turned into a hit on a hostile console.

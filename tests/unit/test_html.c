@@ -351,6 +351,23 @@ START_TEST(run_page_with_missing_fields_leaves_parts_out)
 }
 END_TEST
 
+START_TEST(untested_run_shows_the_end_of_its_console)
+{
+	const char *dir = test_temp_dir();
+	struct run_result r = make_run(dir, V_CONF, NULL, "{\"verdict\":\"CONF\",\"reason\":\"CONFIG_CMA is not set\"}");
+	char *page = render(dir);
+
+	ck_assert_ptr_nonnull(strstr(page, "could not test: 1 of 1 runs CONF or BROK"));
+	ck_assert_ptr_nonnull(strstr(page, "The first run that did not pass"));
+	ck_assert_ptr_nonnull(strstr(page, "The end of the console"));
+	ck_assert_int_eq(count(page, "<span class=\"l\">"), 8); /* the whole 8-line console, nothing highlighted */
+	ck_assert_int_eq(count(page, "<span class=\"l hl\">"), 0);
+	assert_well_formed(page, "an untested run's page");
+	free(page);
+	json_object_put(r.workload);
+}
+END_TEST
+
 START_TEST(one_run_dir_renders_alone)
 {
 	const char *dir = test_temp_dir();
@@ -437,8 +454,10 @@ START_TEST(verify_page_compares_variants)
 	page = render(dir);
 	ck_assert_ptr_nonnull(strstr(page, "every variant as expected (2 of 2)"));
 	ck_assert_ptr_nonnull(strstr(page, "./run.sh verify cma-longterm-pin --runs 1"));
-	ck_assert_int_eq(count(page, "<td>buggy</td><td>src:deb-6.12</td><td>fail</td><td>hit 1/1</td>"), 1);
-	ck_assert_int_eq(count(page, "<td>fixed</td><td>src:deb-6.12</td><td>pass</td><td>pass 1/1</td>"), 1);
+	ck_assert_int_eq(count(page, "<td>buggy</td><td class=\"nowrap\">src:deb-6.12<br/><span class=\"note\">"
+				     "6.12.117+</span></td><td>fail</td><td class=\"nowrap\">hit 1/1</td>"), 1);
+	ck_assert_int_eq(count(page, "<td>fixed</td><td class=\"nowrap\">src:deb-6.12<br/><span class=\"note\">"
+				     "6.12.117+</span></td><td>pass</td><td class=\"nowrap\">pass 1/1</td>"), 1);
 	/* The counters both sides moved, the mm ones only, and the guest's markup as text. */
 	ck_assert_ptr_nonnull(strstr(page, ">pgmigrate_fail</text>"));
 	ck_assert_ptr_nonnull(strstr(page, ">pgmigrate_success</text>"));
@@ -579,6 +598,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, timeline_stacks_the_phases);
 	tcase_add_test(tc, run_page_keeps_a_hostile_console_as_text);
 	tcase_add_test(tc, run_page_with_missing_fields_leaves_parts_out);
+	tcase_add_test(tc, untested_run_shows_the_end_of_its_console);
 	tcase_add_test(tc, one_run_dir_renders_alone);
 	tcase_add_test(tc, bad_input_names_the_file_and_line);
 	tcase_add_test(tc, verify_page_compares_variants);
