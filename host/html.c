@@ -570,10 +570,11 @@ static void run_rel(const struct page *p, const struct point *pt, struct json_ob
 	path_in(p, out, "result.json", path, sizeof(path));
 	if (file_exists(path) || !jstr(run, "case") || !jstr(run, "kernel"))
 		return;
-	snprintf(name, sizeof(name), "%s-%s/run-%d", jstr(run, "case"), jstr(run, "kernel"), jint(run, "run", 1));
-	for (char *c = name + strlen(jstr(run, "case")) + 1; *c && *c != '/'; c++)
-		if (*c == ':')
+	snprintf(name, sizeof(name), "%s-%s", jstr(run, "case"), jstr(run, "kernel"));
+	for (char *c = name + strlen(jstr(run, "case")) + 1; *c; c++)
+		if (*c == ':' || *c == '/')
 			*c = '_';
+	snprintf(name + strlen(name), sizeof(name) - strlen(name), "/run-%d", jint(run, "run", 1));
 	rel_join(pt->rel, name, out, len);
 }
 
@@ -1162,7 +1163,7 @@ static void section_timeline(struct page *p, const struct point *pts, size_t n)
 }
 
 /* One row per run of a single point. */
-static void section_run_timeline(struct page *p, const struct point *pt)
+static void section_run_timeline(struct page *p, const struct point *pt, bool mixed)
 {
 	struct json_object *runs = point_runs(pt);
 	size_t n = jlen(runs), k = 0;
@@ -1172,8 +1173,11 @@ static void section_run_timeline(struct page *p, const struct point *pt)
 	for (size_t i = 0; i < n; i++) {
 		if (!run_phases(jat(runs, i), ph[k].s))
 			continue;
-		snprintf(labels[k], sizeof(labels[k]), "run %d %s", jint(jat(runs, i), "run", (int)i + 1),
-			 jstr(jat(runs, i), "verdict") ? jstr(jat(runs, i), "verdict") : "");
+		struct json_object *run = jat(runs, i);
+		const char *c = mixed && jstr(run, "case") ? jstr(run, "case") : "";
+		const char *k_spec = mixed && jstr(run, "kernel") ? jstr(run, "kernel") : "";
+		snprintf(labels[k], sizeof(labels[k]), "%.30s%s%.16s%srun %d %s", c, *c ? " " : "", k_spec,
+			 *k_spec ? " " : "", jint(run, "run", (int)i + 1), jstr(run, "verdict") ? jstr(run, "verdict") : "");
 		ph[k].label = labels[k];
 		k++;
 	}
@@ -1413,10 +1417,33 @@ static void section_all_counters(struct page *p, const struct point *pt)
 
 /* ---- the run page ------------------------------------------------------------ */
 
-static void run_banner(struct page *p, const struct tally *t, struct json_object *first)
+static bool same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* Runs of several cases or kernels: the quick suite's summary. */
+static bool runs_mixed(const struct point *pt)
+{
+	struct json_object *runs = point_runs(pt), *first = jat(runs, 0);
+
+	for (size_t i = 1; i < jlen(runs); i++)
+		if (!same(jstr(first, "case"), jstr(jat(runs, i), "case")) ||
+		    !same(jstr(first, "kernel"), jstr(jat(runs, i), "kernel")))
+			return true;
+	return false;
+}
+
+static void run_banner(struct page *p, const struct tally *t, struct json_object *first, bool mixed)
 {
 	char text[600];
 
+	if (mixed && !t->hits && !t->infra && !t->interrupted) {
+		/* The suite passes on CONF: an honest "not supported here". */
+		snprintf(text, sizeof(text), "no bug: %d passed, %d not supported here (CONF)", t->clean, t->conf);
+		banner(p, "ok", text);
+		return;
+	}
 	if (t->hits)
 		snprintf(text, sizeof(text), "BUG HIT in %d of %d runs: %.400s", t->hits, t->runs,
 			 jstr(first, "title") ? jstr(first, "title") : jstr(first, "reason") ? jstr(first, "reason") : "");
@@ -1430,13 +1457,21 @@ static void run_banner(struct page *p, const struct tally *t, struct json_object
 	banner(p, t->hits ? "bad" : t->runs && t->clean == t->runs ? "ok" : "warn", text);
 }
 
-static void run_facts(struct page *p, const struct point *pt, struct json_object *first, const char *json_path)
+static void run_facts(struct page *p, const struct point *pt, struct json_object *first, const char *json_path,
+		      bool mixed)
 {
 	FILE *f = p->f;
 	char runs[16];
 
 	snprintf(runs, sizeof(runs), "%d", pt->t.runs > 0 ? pt->t.runs : 1);
 	fputs("<dl class=\"facts\">\n", f);
+	if (mixed) {
+		fact(f, "accelerator", jstr(first, "accel_reason"));
+		facts_host_date(f, json_path);
+		fact_command(f, (const char *const[]){ "quick" }, 1);
+		fputs("</dl>\n", f);
+		return;
+	}
 	fact(f, "case", jstr(first, "case"));
 	fact(f, "variant", jstr(first, "variant"));
 	fact(f, "kernel", jstr(first, "kernel"));
@@ -1451,18 +1486,22 @@ static void run_facts(struct page *p, const struct point *pt, struct json_object
 	fputs("</dl>\n", f);
 }
 
-static void run_table(struct page *p, const struct point *pt)
+static void run_table(struct page *p, const struct point *pt, bool mixed)
 {
 	struct json_object *runs = point_runs(pt);
 	char rel[PATH_MAX * 2], num[16];
 
-	fputs("<h2>Runs</h2>\n<table>\n<tr><th>run</th><th>verdict</th><th>title or reason</th>"
-	      "<th>seconds</th><th>files</th></tr>\n", p->f);
+	fprintf(p->f, "<h2>Runs</h2>\n<table>\n<tr>%s<th>run</th><th>verdict</th><th>title or reason</th>"
+		"<th>seconds</th><th>files</th></tr>\n", mixed ? "<th>case</th><th>kernel</th>" : "");
 	for (size_t i = 0; i < jlen(runs); i++) {
 		struct json_object *run = jat(runs, i);
 		snprintf(num, sizeof(num), "%d", jint(run, "run", (int)i + 1));
 		run_rel(p, pt, run, rel, sizeof(rel));
 		fputs("<tr>", p->f);
+		if (mixed) {
+			cell(p->f, NULL, jstr(run, "case"));
+			cell(p->f, "nowrap", jstr(run, "kernel"));
+		}
 		cell(p->f, "num", num);
 		cell_verdict(p->f, jstr(run, "verdict"));
 		cell(p->f, "wrap", jstr(run, "title") ? jstr(run, "title") : jstr(run, "reason"));
@@ -1479,6 +1518,7 @@ static int page_run(struct page *p)
 	struct point *pt = xcalloc(1, sizeof(*pt));
 	char path[PATH_MAX * 2], what[600];
 	struct json_object *doc, *first;
+	bool mixed;
 
 	path_in(p, ".", "result.json", path, sizeof(path));
 	if (!(doc = load_json(path, true, p->err, p->errlen))) {
@@ -1489,18 +1529,25 @@ static int page_run(struct page *p)
 	snprintf(pt->rel, sizeof(pt->rel), ".");
 	point_take(pt, doc, NULL);
 	first = jat(point_runs(pt), 0);
+	mixed = runs_mixed(pt);
 	snprintf(what, sizeof(what), "%.200s on %.300s", jstr(first, "case") ? jstr(first, "case") : "(no runs)",
 		 jstr(first, "kernel") ? jstr(first, "kernel") : "?");
+	if (mixed)
+		snprintf(what, sizeof(what), "the quick suite, %d runs", pt->t.runs);
 	page_open(p, "run", what);
-	run_banner(p, &pt->t, first_hit(pt) ? first_hit(pt) : first);
-	run_facts(p, pt, first, path);
-	run_table(p, pt);
+	run_banner(p, &pt->t, first_hit(pt) ? first_hit(pt) : first, mixed);
+	run_facts(p, pt, first, path, mixed);
+	run_table(p, pt, mixed);
 	section_hit(p, pt, "The first hit");
 	section_first_untested(p, pt);
-	section_rates(p, pt, 1);
-	section_counters(p, "Key counters", (const struct point *const[]){ pt }, 1);
-	section_run_timeline(p, pt);
-	section_all_counters(p, pt);
+	if (!mixed) {
+		/* Rates and counters of different cases do not add up. */
+		section_rates(p, pt, 1);
+		section_counters(p, "Key counters", (const struct point *const[]){ pt }, 1);
+	}
+	section_run_timeline(p, pt, mixed);
+	if (!mixed)
+		section_all_counters(p, pt);
 	page_close(p);
 	points_free(pt, 1);
 	return 0;

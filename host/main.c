@@ -319,6 +319,7 @@ static int cmd_suite(int argc, char **argv)
 		}
 	}
 	result_write_summary(suite_dir, results, total);
+	html_write_report(suite_dir);
 	run_free_results(results, total);
 	free_paths(names, n);
 	fprintf(stderr, "results: %s\n", suite_dir);

@@ -385,6 +385,35 @@ START_TEST(one_run_dir_renders_alone)
 }
 END_TEST
 
+/* ./run.sh quick: one summary over CASE-KERNEL dirs (':' and '/' made '_'). */
+START_TEST(suite_page_finds_each_case_dir)
+{
+	const char *dir = test_temp_dir();
+	char sub[512], *page;
+	struct run_result r[2];
+
+	snprintf(sub, sizeof(sub), "%s/smoke-deb_6.12", dir);
+	r[0] = make_run(sub, V_PASS, NULL, NULL);
+	snprintf(sub, sizeof(sub), "%s/cma-longterm-pin-image__boot_vmlinuz", dir);
+	r[1] = make_run(sub, V_CONF, NULL, NULL);
+	snprintf(r[0].case_name, sizeof(r[0].case_name), "smoke");
+	snprintf(r[0].kernel_spec, sizeof(r[0].kernel_spec), "deb:6.12");
+	snprintf(r[1].case_name, sizeof(r[1].case_name), "cma-longterm-pin");
+	snprintf(r[1].kernel_spec, sizeof(r[1].kernel_spec), "image:/boot/vmlinuz");
+	ck_assert_int_eq(result_write_summary(dir, r, 2), 0);
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, "<title>mmrepro run: the quick suite, 2 runs</title>"));
+	ck_assert_ptr_nonnull(strstr(page, "no bug: 1 passed, 1 not supported here (CONF)"));
+	ck_assert_ptr_nonnull(strstr(page, "<a href=\"smoke-deb_6.12/run-1/console.log\">"));
+	ck_assert_ptr_nonnull(strstr(page, "<a href=\"cma-longterm-pin-image__boot_vmlinuz/run-1/console.log\">"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>cma-longterm-pin</td><td class=\"nowrap\">image:/boot/vmlinuz</td>"));
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh quick</code>"));
+	ck_assert_ptr_null(strstr(page, "Key counters"));
+	assert_well_formed(page, "the suite page");
+	free(page);
+}
+END_TEST
+
 START_TEST(bad_input_names_the_file_and_line)
 {
 	const char *dir = test_temp_dir();
@@ -600,6 +629,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, run_page_with_missing_fields_leaves_parts_out);
 	tcase_add_test(tc, untested_run_shows_the_end_of_its_console);
 	tcase_add_test(tc, one_run_dir_renders_alone);
+	tcase_add_test(tc, suite_page_finds_each_case_dir);
 	tcase_add_test(tc, bad_input_names_the_file_and_line);
 	tcase_add_test(tc, verify_page_compares_variants);
 	tcase_add_test(tc, decoded_frames_and_other_reports);
