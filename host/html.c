@@ -140,11 +140,11 @@ static double finite_or_zero(double v)
 	return isfinite(v) ? v : 0;
 }
 
-/* Whole numbers as such, others to four significant digits. */
+/* Whole numbers and large ones without decimals, others to four digits. */
 static void format_number(double v, char *buf, size_t len)
 {
 	v = finite_or_zero(v);
-	if (fabs(v) < 1e15 && v == floor(v))
+	if (fabs(v) < 1e15 && (v == floor(v) || fabs(v) >= 1000))
 		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.4g", v);
@@ -1343,7 +1343,8 @@ static void counters_chart(FILE *f, const char *title, const struct counters *c,
 
 /* The mm counters of the given points (those with a workload delta), the
  * mean per run, side by side: the kernel under test against the fixed. */
-static void section_counters(struct page *p, const char *heading, const struct point *const *pts, size_t n)
+static void section_counters(struct page *p, const char *heading, bool folded, const struct point *const *pts,
+			     size_t n)
 {
 	struct counters *c = xcalloc(n + 1, sizeof(*c));
 	const char **series = xcalloc(n + 1, sizeof(*series)), **rows;
@@ -1366,9 +1367,9 @@ static void section_counters(struct page *p, const char *heading, const struct p
 	nrows = counter_rows(c, ns, &rows);
 	free(rows);
 	if (ns) {
-		fputs("<h2>", p->f);
+		fputs(folded ? "<details><summary>" : "<h2>", p->f);
 		html_escape(p->f, heading);
-		fputs("</h2>\n", p->f);
+		fputs(folded ? "</summary>\n" : "</h2>\n", p->f);
 		if (nrows)
 			counters_chart(p->f, "/proc/vmstat deltas over the workload, mean per run, mm counters that "
 				       "moved; each row is scaled to its largest value", c, series, ns);
@@ -1376,6 +1377,8 @@ static void section_counters(struct page *p, const char *heading, const struct p
 			fputs("<p class=\"note\">No mm counter moved during the workload.</p>\n", p->f);
 		if (missing)
 			fprintf(p->f, "<p class=\"note\">No workload result (so no counters) from: %s.</p>\n", none);
+		if (folded)
+			fputs("</details>\n", p->f);
 	}
 	for (size_t s = 0; s < ns; s++)
 		counters_free(&c[s]);
@@ -1543,7 +1546,7 @@ static int page_run(struct page *p)
 	if (!mixed) {
 		/* Rates and counters of different cases do not add up. */
 		section_rates(p, pt, 1);
-		section_counters(p, "Key counters", (const struct point *const[]){ pt }, 1);
+		section_counters(p, "Key counters", false, (const struct point *const[]){ pt }, 1);
 	}
 	section_run_timeline(p, pt, mixed);
 	if (!mixed)
@@ -1708,7 +1711,7 @@ static int page_verify(struct page *p)
 	const struct point **all = xcalloc(n + 1, sizeof(*all));
 	for (size_t i = 0; i < n; i++)
 		all[i] = &pts[i];
-	section_counters(p, "Key counters, variant by variant", all, n);
+	section_counters(p, "Key counters, variant by variant", false, all, n);
 	free(all);
 	section_timeline(p, pts, n);
 	for (size_t i = 0; i < n; i++) {
@@ -1925,7 +1928,9 @@ static void gate_details(struct page *p, struct json_object *cases, const struct
 	for (size_t i = 0; i < jlen(cases); i++) {
 		const char *name = jstr(jat(cases, i), "case") ? jstr(jat(cases, i), "case") : "?";
 		snprintf(heading, sizeof(heading), "%s: key counters, head against base", name);
-		section_counters(p, heading, (const struct point *const[]){ &pts[2 * i + 1], &pts[2 * i] }, 2);
+		/* A clean case's counters are there for the curious, folded away. */
+		section_counters(p, heading, same(jstr(jat(cases, i), "outcome"), "clean"),
+				 (const struct point *const[]){ &pts[2 * i + 1], &pts[2 * i] }, 2);
 		if (jget(jat(cases, i), "blame") && jint(jget(jat(cases, i), "blame"), "builds", 0) > 0) {
 			struct point *prefixes;
 			char rel[PATH_MAX];
@@ -2074,7 +2079,7 @@ static int page_bisect_series(struct page *p, struct json_object *doc, const cha
 	}
 	fputs("</table>\n", p->f);
 	section_rates(p, pts, n);
-	section_counters(p, "Key counters, base + series against base",
+	section_counters(p, "Key counters, base + series against base", false,
 			 (const struct point *const[]){ &pts[n - 1], &pts[0] }, 2);
 	section_timeline(p, pts, n);
 	section_hit(p, &pts[n - 1], "The first hit on base + series");
@@ -2269,7 +2274,7 @@ static int page_bisect_tree(struct page *p, struct json_object *doc, const char 
 	tree_culprit(p->f, doc);
 	section_rates(p, pts, n + (pts[n].t.runs > 0));
 	if (n)
-		section_counters(p, "Key counters, bad end against good end",
+		section_counters(p, "Key counters, bad end against good end", false,
 				 (const struct point *const[]){ &pts[bad], &pts[good] }, bad == good ? 1 : 2);
 	section_timeline(p, pts, n);
 	if (n)

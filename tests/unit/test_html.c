@@ -558,16 +558,24 @@ START_TEST(gate_page_shows_outcomes_and_blame)
 	snprintf(sub, sizeof(sub), "%s/smoke/head", dir);
 	r = make_run(sub, V_FAIL, "kernel BUG in migrate_misplaced_folio", buggy_workload);
 	json_object_put(r.workload);
+	/* The blame's one test point: base + patch 1, with its copy of the patch. */
+	snprintf(sub, sizeof(sub), "%s/smoke/blame/prefix-1/runs", dir);
+	r = make_run(sub, V_PASS, NULL, NULL);
+	snprintf(sub, sizeof(sub), "%s/smoke/blame/prefix-1", dir);
+	write_text(sub, "0001.patch", "From x\nSubject: [PATCH 1/2] mm: first <x>\n\ndiff --git a/f b/f\n");
 	write_text(dir, "gate.json", "{\"base\":\"src:deb-6.12\",\"series\":\"my-series\",\"patches\":[{\"file\":"
 		   "\"0001-a.patch\",\"subject\":\"mm: <evil> subject\"}],\"runs\":1,\"head_status\":\"ok\",\"cases\":"
 		   "[{\"case\":\"smoke\",\"outcome\":\"regression\",\"base\":{\"runs\":1,\"clean\":1},\"head\":"
-		   "{\"runs\":1,\"hits\":1},\"p_regression\":0.5,\"blame\":{\"first_bad_patch\":1,\"file\":"
-		   "\"0001-a.patch\",\"subject\":\"mm: <evil> subject\",\"builds\":0}}],\"exit_code\":1}");
+		   "{\"runs\":1,\"hits\":1},\"p_regression\":0.5,\"blame\":{\"first_bad_patch\":2,\"file\":"
+		   "\"0002-b.patch\",\"subject\":\"mm: <evil> subject\",\"builds\":1}}],\"exit_code\":1}");
 	page = render(dir);
 	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner bad\">REGRESSION in smoke</div>"));
 	ck_assert_ptr_nonnull(strstr(page, "<li>mm: &lt;evil&gt; subject <span class=\"note\">(0001-a.patch)</span></li>"));
 	ck_assert_ptr_nonnull(strstr(page, "<span class=\"v-regression\">regression</span>"));
-	ck_assert_ptr_nonnull(strstr(page, "first bad patch 1: mm: &lt;evil&gt; subject"));
+	ck_assert_ptr_nonnull(strstr(page, "first bad patch 2: mm: &lt;evil&gt; subject"));
+	ck_assert_ptr_nonnull(strstr(page, "<h2>smoke: the search for the first bad patch</h2>"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>patches 1..1</td><td class=\"wrap\">mm: first &lt;x&gt;</td>"
+					   "<td class=\"num\">0/1 (0-79%)</td><td><span class=\"v-good\">good</span>"));
 	ck_assert_ptr_nonnull(strstr(page, "smoke: the first hit on the head"));
 	ck_assert_ptr_nonnull(strstr(page, "<a href=\"smoke/head/run-1/console.log\">"));
 	ck_assert_ptr_nonnull(strstr(page, "./run.sh gate --kernel src:deb-6.12 --series my-series --runs 1 --cases smoke"));
