@@ -1807,30 +1807,51 @@ static void prefix_table(struct page *p, const struct point *pts, size_t n)
 
 /* ---- the gate page ---------------------------------------------------------- */
 
-static void gate_banner(struct page *p, struct json_object *doc)
+/* "a, b" of the cases whose outcome is one of want (NULL-terminated). */
+static size_t cases_with(struct json_object *cases, const char *const *want, char *out, size_t len)
 {
-	struct json_object *cases = jarr(doc, "cases");
-	const char *head = jstr(doc, "head_status");
-	char text[700] = "REGRESSION in ";
-	size_t used = strlen(text), regressions = 0;
+	size_t used = 0, n = 0;
 
+	out[0] = '\0';
 	for (size_t i = 0; i < jlen(cases); i++) {
 		const char *o = jstr(jat(cases, i), "outcome"), *name = jstr(jat(cases, i), "case");
-		if (!o || strcmp(o, "regression") || used >= sizeof(text))
+		bool match = false;
+		for (const char *const *w = want; *w && o; w++)
+			match |= !strcmp(o, *w);
+		if (!match)
 			continue;
-		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", regressions++ ? ", " : "",
-					 name ? name : "?");
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", n ? ", " : "", name ? name : "?");
+		n++;
 	}
-	if (head && strcmp(head, "ok"))
+	return n;
+}
+
+static void gate_banner(struct page *p, struct json_object *doc)
+{
+	static const char *const regression[] = { "regression", NULL };
+	static const char *const undecided[] = { "flaky/inconclusive", "could not test", NULL };
+	struct json_object *cases = jarr(doc, "cases");
+	const char *head = jstr(doc, "head_status");
+	char names[500], text[700];
+	size_t n;
+
+	if (head && strcmp(head, "ok")) {
 		banner(p, "bad", head);
-	else if (regressions)
+	} else if ((n = cases_with(cases, regression, names, sizeof(names)))) {
+		snprintf(text, sizeof(text), "REGRESSION in %s", names);
 		banner(p, "bad", text);
-	else if (jint(doc, "exit_code", 0) == EXIT_UNTESTABLE)
+	} else if (jint(doc, "exit_code", 0) == EXIT_UNTESTABLE) {
 		banner(p, "warn", "the base could not be tested");
-	else if (jint(doc, "exit_code", 0) == EXIT_INTERRUPTED)
+	} else if (jint(doc, "exit_code", 0) == EXIT_INTERRUPTED) {
 		banner(p, "warn", "interrupted");
-	else
+	} else if ((n = cases_with(cases, undecided, names, sizeof(names)))) {
+		snprintf(text, sizeof(text), "no regression found, but %zu of %zu cases undecided: %s", n, jlen(cases),
+			 names);
+		banner(p, "warn", text);
+	} else {
 		banner(p, "ok", "no regression");
+	}
 }
 
 static void fact_patches(FILE *f, const char *series, struct json_object *patches)

@@ -584,6 +584,37 @@ START_TEST(gate_page_shows_outcomes_and_blame)
 }
 END_TEST
 
+/* JSON files with next to nothing in them, and no run dirs beside them. */
+START_TEST(gate_and_bisect_pages_with_missing_fields)
+{
+	char dir[256], other[256], *page;
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(other, sizeof(other), "%s", test_temp_dir());
+
+	write_text(dir, "gate.json", "{\"base\":\"src:deb-6.12\",\"cases\":[{\"case\":\"smoke\",\"outcome\":"
+		   "\"flaky/inconclusive\"},{\"case\":\"numa\",\"outcome\":\"clean\"}],\"exit_code\":0}");
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner warn\">no regression found, but 1 of 2 cases "
+					   "undecided: smoke</div>"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>smoke</td><td class=\"num\">no valid run</td>"));
+	ck_assert_ptr_null(strstr(page, "<dt>series</dt>"));
+	ck_assert_ptr_null(strstr(page, "Timeline"));
+	ck_assert_ptr_null(strstr(page, "first hit"));
+	assert_well_formed(page, "a bare gate page");
+	free(page);
+
+	write_text(other, "bisect.json", "{\"base\":\"src:deb-6.12\",\"series\":\"/nonexistent/s\",\"exit_code\":125}");
+	page = render(other);
+	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner warn\">no culprit: the base must be good and base + "
+					   "series bad</div>"));
+	ck_assert_ptr_nonnull(strstr(page, "<dt>series</dt><dd>/nonexistent/s</dd>"));
+	ck_assert_ptr_null(strstr(page, "<td>base</td>"));
+	assert_well_formed(page, "a bare bisect page");
+	free(page);
+}
+END_TEST
+
 START_TEST(tree_bisect_page_names_the_culprit)
 {
 	const char *dir = test_temp_dir();
@@ -642,6 +673,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, verify_page_compares_variants);
 	tcase_add_test(tc, decoded_frames_and_other_reports);
 	tcase_add_test(tc, gate_page_shows_outcomes_and_blame);
+	tcase_add_test(tc, gate_and_bisect_pages_with_missing_fields);
 	tcase_add_test(tc, tree_bisect_page_names_the_culprit);
 	suite_add_tcase(s, tc);
 	return s;
