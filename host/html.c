@@ -1081,7 +1081,7 @@ static void section_hit(struct page *p, const struct point *pt, const char *head
 }
 
 /* Without a hit, the first run that did not pass says why it could not test. */
-static void section_first_untested(struct page *p, const struct point *pt)
+static void section_first_untested(struct page *p, const struct point *pt, const char *heading)
 {
 	struct json_object *runs = point_runs(pt);
 
@@ -1090,7 +1090,7 @@ static void section_first_untested(struct page *p, const struct point *pt)
 	for (size_t i = 0; i < jlen(runs); i++) {
 		const char *v = jstr(jat(runs, i), "verdict");
 		if (v && strcmp(v, "PASS")) {
-			section_run_report(p, pt, jat(runs, i), "The first run that did not pass");
+			section_run_report(p, pt, jat(runs, i), heading);
 			return;
 		}
 	}
@@ -1542,7 +1542,7 @@ static int page_run(struct page *p)
 	run_facts(p, pt, first, path, mixed);
 	run_table(p, pt, mixed);
 	section_hit(p, pt, "The first hit");
-	section_first_untested(p, pt);
+	section_first_untested(p, pt, "The first run that did not pass");
 	if (!mixed) {
 		/* Rates and counters of different cases do not add up. */
 		section_rates(p, pt, 1);
@@ -1642,8 +1642,9 @@ static void verify_facts(struct page *p, struct json_object *doc, const struct p
 	fact(f, "accelerator", accel);
 	facts_host_date(f, json_path);
 	snprintf(runs, sizeof(runs), "%d", most);
-	const char *words[] = { "verify", jstr(doc, "case"), "--runs", runs };
-	fact_command(f, words, 4);
+	/* One variant: verify --variant ran it (or the case has no other). */
+	const char *words[] = { "verify", jstr(doc, "case"), "--runs", runs, "--variant", n == 1 ? pts[0].label : NULL };
+	fact_command(f, words, 6);
 	fputs("</dl>\n", f);
 }
 
@@ -1717,6 +1718,9 @@ static int page_verify(struct page *p)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(heading, sizeof(heading), "%s: the first hit", pts[i].label);
 		section_hit(p, &pts[i], heading);
+		snprintf(heading, sizeof(heading), "%s: not as expected, the first run that did not pass", pts[i].label);
+		if (!jbool(jat(variants, i), "matches"))
+			section_first_untested(p, &pts[i], heading);
 	}
 	page_close(p);
 	points_free(pts, n);

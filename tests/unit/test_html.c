@@ -482,7 +482,7 @@ START_TEST(verify_page_compares_variants)
 	write_verify(dir);
 	page = render(dir);
 	ck_assert_ptr_nonnull(strstr(page, "every variant as expected (2 of 2)"));
-	ck_assert_ptr_nonnull(strstr(page, "./run.sh verify cma-longterm-pin --runs 1"));
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh verify cma-longterm-pin --runs 1</code>"));
 	ck_assert_int_eq(count(page, "<td>buggy</td><td class=\"nowrap\">src:deb-6.12<br/><span class=\"note\">"
 				     "6.12.117+</span></td><td>fail</td><td class=\"nowrap\">hit 1/1</td>"), 1);
 	ck_assert_int_eq(count(page, "<td>fixed</td><td class=\"nowrap\">src:deb-6.12<br/><span class=\"note\">"
@@ -503,6 +503,28 @@ START_TEST(verify_page_compares_variants)
 	ck_assert_int_eq(html_report_dir(dir, path, sizeof(path)), 0);
 	snprintf(path, sizeof(path), "%s/report.html", dir);
 	ck_assert(file_exists(path));
+}
+END_TEST
+
+START_TEST(verify_page_explains_a_mismatch)
+{
+	const char *dir = test_temp_dir();
+	char sub[512], *page;
+	struct run_result r;
+
+	snprintf(sub, sizeof(sub), "%s/prebuilt", dir);
+	r = make_run(sub, V_BROK, "int3 in enqueue_timer", NULL);
+	json_object_put(r.workload);
+	write_text(dir, "verify.json", "{\"case\":\"madv-free-mthp\",\"variants\":[{\"variant\":\"prebuilt\","
+		   "\"kernel\":\"deb:6.12\",\"expect\":\"pass\",\"tally\":{\"runs\":1,\"infra\":1},\"matches\":false}]}");
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, "NOT AS EXPECTED: 1 of 1 variants (prebuilt)"));
+	ck_assert_ptr_nonnull(strstr(page, "<h2>prebuilt: not as expected, the first run that did not pass</h2>\n"
+					   "<p class=\"title\">int3 in enqueue_timer</p>"));
+	ck_assert_int_eq(count(page, "<span class=\"l hl\">"), 4);
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh verify madv-free-mthp --runs 1 --variant prebuilt</code>"));
+	assert_well_formed(page, "a verify page with a mismatch");
+	free(page);
 }
 END_TEST
 
@@ -671,6 +693,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, suite_page_finds_each_case_dir);
 	tcase_add_test(tc, bad_input_names_the_file_and_line);
 	tcase_add_test(tc, verify_page_compares_variants);
+	tcase_add_test(tc, verify_page_explains_a_mismatch);
 	tcase_add_test(tc, decoded_frames_and_other_reports);
 	tcase_add_test(tc, gate_page_shows_outcomes_and_blame);
 	tcase_add_test(tc, gate_and_bisect_pages_with_missing_fields);
