@@ -1,5 +1,4 @@
-/* report.html: escaping, the inline SVG charts, and the run, verify, gate
- * and bisect pages, all made from the JSON files already in a dir. */
+/* report.html: escaping, inline SVG charts, and the run/verify/gate/bisect pages made from a dir's JSON. */
 #include "html.h"
 #include "series.h"
 #include "stats.h"

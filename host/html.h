@@ -1,5 +1,4 @@
-/* report.html: one self-contained page (inline CSS and SVG, no script, no
- * network) per run, verify, gate and bisect dir, made from its JSON files. */
+/* report.html: one self-contained page (inline CSS and SVG, no script) per run, verify, gate or bisect dir. */
 #ifndef MMREPRO_HTML_H
 #define MMREPRO_HTML_H
 
