@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -65,6 +65,13 @@ check-libvirt: all
 # Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
 check-build: all
 	bash tests/build-test.sh
+
+# report.html in headless Chromium (Debian's chromium): a real smoke run's
+# page and a real verify run's (two boots of Debian's 6.12). A target of its
+# own, so that make check never depends on a browser (the html unit tests
+# cover the writer there).
+check-browser: all
+	bash tests/browser-test.sh
 
 # Slow end-to-end reproductions of the seed bugs on built kernels.
 e2e: all

@@ -16,6 +16,7 @@ packages=(
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 	check libarchive-dev libkmod-dev libinih-dev libjson-c-dev
 	clang libclang-rt-dev passwd
+	chromium
 	linux-source-6.12 linux-source-6.1
 )
 

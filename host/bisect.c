@@ -2,6 +2,7 @@
 #include "bisect.h"
 #include "build.h"
 #include "console.h"
+#include "html.h"
 #include "run.h"
 #include "util.h"
 
@@ -225,6 +226,7 @@ int bisect_series_command(const struct case_def *c, const char *base, const char
 	if (!rc && !b.first_bad)
 		rc = EXIT_UNTESTABLE;
 	write_blame_json(dir, base, series, ends, &b, rc);
+	html_write_report(dir);
 	if (b.first_bad)
 		printf("first bad patch: [%d/%d] %s: %s (%d builds)\n", b.first_bad, s.npatches, b.file, b.subject,
 		       b.builds + 2);
@@ -779,6 +781,7 @@ int bisect_tree_command(const struct tree_bisect_opts *o)
 	if (t->doc) {
 		json_object_object_add(t->doc, "exit_code", json_object_new_int(rc));
 		save_doc(t);
+		html_write_report(t->dir);
 		json_object_put(t->doc);
 	}
 	if (t->wt[0] && rc != EXIT_INTERRUPTED)

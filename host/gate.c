@@ -4,6 +4,7 @@
 #include "bisect.h"
 #include "build.h"
 #include "console.h"
+#include "html.h"
 #include "kcidb.h"
 #include "pool.h"
 #include "run.h"
@@ -706,6 +707,7 @@ int gate_run(const struct gate_opts *o)
 	write_junit(&g);
 	write_kcidb(&g);
 	write_report(&g);
+	html_write_report(g.dir);
 	print_table(&g);
 	if (!rc)
 		rc = console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : gate_exit_code(&g);

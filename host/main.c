@@ -2,6 +2,7 @@
 #include "bisect.h"
 #include "build.h"
 #include "gate.h"
+#include "html.h"
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
 	"    --connect URI             the libvirt host (default qemu:///system)\n"
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
 	"  classify FILE|-             classify a console log, print JSON\n"
+	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
 	"  cache ls|gc [--days N]\n"
 	"kernel specs: deb:6.12 deb:6.1 image:PATH[,modules=DIR][,config=FILE]\n"
@@ -266,6 +268,18 @@ static int cmd_classify(int argc, char **argv)
 	return r.crash ? EXIT_BUG : EXIT_NO_BUG;
 }
 
+static int cmd_report(int argc, char **argv)
+{
+	char err[2048];
+
+	if (argc != 2)
+		usage_error("report: give one results DIR%s", "");
+	if (html_report_dir(argv[1], err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "report: %s", err);
+	printf("%s/report.html\n", argv[1]);
+	return 0;
+}
+
 static int all_case_paths(char ***paths)
 {
 	int n = case_list_paths(paths);
@@ -346,6 +360,7 @@ static int cmd_suite(int argc, char **argv)
 		}
 	}
 	result_write_summary(suite_dir, results, total);
+	html_write_report(suite_dir);
 	run_free_results(results, total);
 	free_paths(names, n);
 	fprintf(stderr, "results: %s\n", suite_dir);
@@ -545,6 +560,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "classify"))
 		return cmd_classify(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "build"))
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cache"))

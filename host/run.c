@@ -1,5 +1,6 @@
 /* One invocation of a case: the out dir, the initramfs, and each run's VM. */
 #include "run.h"
+#include "html.h"
 #include "initramfs.h"
 #include "libvirt.h"
 #include "pool.h"
@@ -808,6 +809,7 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 	else
 		run_serial(&b);
 	result_write_summary(o->out_dir, results, b.done);
+	html_write_report(o->out_dir);
 	release_out_dir(o->out_dir);
 	pool_free(&local);
 	return b.done;

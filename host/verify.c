@@ -4,6 +4,7 @@
 #include "pool.h"
 #include "build.h"
 #include "console.h"
+#include "html.h"
 #include "kernel.h"
 #include "run.h"
 #include "stats.h"
@@ -360,6 +361,7 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 	if (!done)
 		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
 	all_ok = report_variants(c, only, oc, dir, summary);
+	html_write_report(dir);
 	if (stopped)
 		return EXIT_INTERRUPTED;
 	printf("results: %s\n", dir);

@@ -19,6 +19,7 @@ Suite *kcidb_suite(void);
 Suite *bisect_suite(void);
 Suite *libvirt_suite(void);
 Suite *verify_suite(void);
+Suite *html_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
