@@ -1481,6 +1481,7 @@ static void run_facts(struct page *p, const struct point *pt, struct json_object
 	fact_series(f, "series", jstr(first, "series"));
 	fact(f, "fix it guards", jstr(first, "fix"));
 	fact(f, "accelerator", jstr(first, "accel_reason") ? jstr(first, "accel_reason") : jstr(first, "accel"));
+	fact(f, "VM backend", jstr(first, "backend"));
 	facts_host_date(f, json_path);
 	const char *words[] = { "run", jstr(first, "case"), "--kernel", jstr(first, "kernel"), "--series",
 				jstr(first, "series"), "--runs", runs };
@@ -1494,7 +1495,7 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 	char rel[PATH_MAX * 2], num[16];
 
 	fprintf(p->f, "<h2>Runs</h2>\n<table>\n<tr>%s<th>run</th><th>verdict</th><th>title or reason</th>"
-		"<th>seconds</th><th>files</th></tr>\n", mixed ? "<th>case</th><th>kernel</th>" : "");
+		"<th>seconds</th><th>ran on</th><th>files</th></tr>\n", mixed ? "<th>case</th><th>kernel</th>" : "");
 	for (size_t i = 0; i < jlen(runs); i++) {
 		struct json_object *run = jat(runs, i);
 		snprintf(num, sizeof(num), "%d", jint(run, "run", (int)i + 1));
@@ -1508,6 +1509,7 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 		cell_verdict(p->f, jstr(run, "verdict"));
 		cell(p->f, "wrap", jstr(run, "title") ? jstr(run, "title") : jstr(run, "reason"));
 		cell_seconds(p->f, jget(run, "seconds"), "total");
+		cell(p->f, "nowrap", jstr(run, "host"));
 		fputs("<td>", p->f);
 		file_link(p->f, rel, "console.log", "console.log");
 		fputs("</td></tr>\n", p->f);
