@@ -264,8 +264,12 @@ START_TEST(qemu_dies_with_a_killed_runner)
 		run_opts_sh(script, &o, log);
 		_exit(0);
 	}
-	for (int i = 0; i < 100 && !(pid = read_file(pidfile, NULL)); i++)
+	/* The shell creates the file before it writes the pid: wait for a line. */
+	for (int i = 0; i < 100 && !(pid && strchr(pid, '\n')); i++) {
+		free(pid);
+		pid = read_file(pidfile, NULL);
 		usleep(50000);
+	}
 	ck_assert_ptr_nonnull(pid);
 	ck_assert(process_alive(atoi(pid)));
 	kill(runner, SIGKILL);
