@@ -278,8 +278,10 @@ static pid_t start_workload(struct job *j)
 	_exit(2);
 }
 
-/* Waits for the workload; reaps orphans too, as PID 1 must. */
-static int wait_workload(pid_t pid, int timeout_s, int *timed_out)
+/* Waits for the workload; reaps orphans too, as PID 1 must. It sleeps in
+ * sigtimedwait for SIGCHLD rather than polling, so the run ends the moment
+ * the workload does. */
+static int wait_loop(pid_t pid, int timeout_s, int *timed_out, const sigset_t *chld)
 {
 	struct timespec start, now;
 	int status;
@@ -298,8 +300,24 @@ static int wait_workload(pid_t pid, int timeout_s, int *timed_out)
 			waitpid(pid, &status, 0);
 			return status;
 		}
-		usleep(20000);
+		/* A child that exits between waitpid and here leaves SIGCHLD
+		 * pending, so this returns at once; 1 s bounds the timeout check. */
+		sigtimedwait(chld, NULL, &(struct timespec){ .tv_sec = 1 });
 	}
+}
+
+static int wait_workload(pid_t pid, int timeout_s, int *timed_out)
+{
+	sigset_t chld;
+	int status;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* Blocked only while waiting: what init runs later must not inherit it. */
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	status = wait_loop(pid, timeout_s, timed_out, &chld);
+	sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	return status;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
