@@ -92,7 +92,7 @@ $(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(FB)/host/case.o $(FB)/host/util.o
 
 fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case
 fuzz: fuzz-build
-	$(FUZZ_RUN) $(FB)/fuzz_report $(FUZZ_SECONDS) 1048576 tests/fuzz/report.dict tests/corpus/*.log tests/fuzz/crashes/die-header-*.log tests/fuzz/crashes/fuzz_report-*
+	$(FUZZ_RUN) $(FB)/fuzz_report $(FUZZ_SECONDS) 1048576 tests/fuzz/report.dict tests/corpus/*.log tests/fuzz/crashes/*.log tests/fuzz/crashes/fuzz_report-*
 	$(FUZZ_RUN) $(FB)/fuzz_case $(FUZZ_SECONDS) 65536 tests/fuzz/case.dict cases/*.case tests/cases/*.case
 fuzz-quick:
 	$(MAKE) fuzz FUZZ_SECONDS=30
