@@ -186,6 +186,7 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "qemu_error", jstr(r->qemu_error));
 	json_object_object_add(o, "console_end", json_object_new_string(console_end_name(r->console_end)));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
+	json_object_object_add(o, "decoded", r->decoded ? json_object_get(r->decoded) : NULL);
 	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
 	json_object_object_add(t, "to_init", json_object_new_double(r->init_s));
 	json_object_object_add(t, "boot", json_object_new_double(r->boot_s));
