@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all check unit unit-asan bad-input boot-tests bench bench-build check-build e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -71,6 +71,15 @@ bench: all
 	bash tests/bench.sh
 bench-build: all
 	bash tests/bench-build.sh
+
+# Classifier throughput in process (clean and report-dense logs built from
+# the corpus) and decoding cost: against build/mmrepro (built -g, so it has
+# DWARF) and, if one was built, how long a kernel vmlinux without DWARF takes
+# to be turned down. Run it under the CPU lock.
+$(B)/bench-classify: tests/bench_classify.c $(HOST_OBJ)
+	$(CC) $(HOST_CFLAGS) -Ihost -o $@ $^ $(HOST_LIBS)
+bench-classify: $(B)/bench-classify all
+	./$(B)/bench-classify $(CURDIR) $(B)/mmrepro $(firstword $(wildcard $(HOME)/.cache/mmrepro/kernels/*/vmlinux))
 
 # libFuzzer targets (Debian's clang), with ASan and UBSan. `make fuzz`
 # runs each for FUZZ_SECONDS, `make fuzz-quick` for 30 s; any crash fails.

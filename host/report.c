@@ -433,8 +433,8 @@ static const char *const skip_hang[] = {
 	"*rcu_barrier*", NULL,
 };
 
-/* Matches one glob alternative [p, pe) against the name [s, s+n). */
-static bool glob_one(const char *p, const char *pe, const char *s, size_t n)
+/* The general case: '*' and '?' anywhere in [p, pe). */
+static bool glob_wild(const char *p, const char *pe, const char *s, size_t n)
 {
 	const char *star = NULL;
 	size_t i = 0, mark = 0;
@@ -458,25 +458,101 @@ static bool glob_one(const char *p, const char *pe, const char *s, size_t n)
 	return p == pe;
 }
 
+/* The bytes a name holds: most patterns fail on their first or last byte. */
+struct name_set {
+	uint64_t bits[4];
+};
+
+static void name_set_of(const char *s, size_t n, struct name_set *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	for (size_t i = 0; i < n; i++)
+		ns->bits[(unsigned char)s[i] >> 6] |= 1ull << ((unsigned char)s[i] & 63);
+}
+
+static bool in_set(const struct name_set *ns, char c)
+{
+	return ns->bits[(unsigned char)c >> 6] >> ((unsigned char)c & 63) & 1;
+}
+
+/* Matches one glob alternative [p, pe) against the name [s, s+n); "*x*",
+ * "x*", "*x" and "x" (nearly all of them) without the general matcher. */
+static bool glob_one(const char *p, const char *pe, bool wild, const char *s, size_t n, const struct name_set *ns)
+{
+	bool lead = p < pe && *p == '*', trail = pe > p + lead && pe[-1] == '*';
+	const char *core = p + lead;
+	size_t cn = (size_t)(pe - core) - trail;
+
+	if (wild)
+		return glob_wild(p, pe, s, n);
+	if (cn > n || (cn && (!in_set(ns, core[0]) || !in_set(ns, core[cn - 1]))))
+		return false;
+	if (lead && trail) {
+		/* names and patterns are short: a plain loop beats memmem's setup */
+		for (size_t i = 0; i + cn <= n; i++)
+			if (s[i] == core[0] && !memcmp(s + i + 1, core + 1, cn - 1))
+				return true;
+		return false;
+	}
+	if (lead)
+		return !memcmp(s + n - cn, core, cn);
+	return (trail || cn == n) && !memcmp(s, core, cn);
+}
+
+static bool glob_set(const char *pat, const char *s, size_t n, const struct name_set *ns)
+{
+	for (;;) {
+		size_t pl = 0;
+		bool wild = false;
+		for (; pat[pl] && pat[pl] != '|'; pl++)
+			wild |= pat[pl] == '?' || (pat[pl] == '*' && pl && pat[pl + 1] && pat[pl + 1] != '|');
+		if (glob_one(pat, pat + pl, wild, s, n, ns))
+			return true;
+		if (!pat[pl])
+			return false;
+		pat += pl + 1;
+	}
+}
+
 static bool glob_match(const char *pat, const char *s, size_t n)
 {
-	for (const char *p = pat;; p++) {
-		const char *bar = strchr(p, '|');
-		const char *pe = bar ? bar : p + strlen(p);
-		if (glob_one(p, pe, s, n))
-			return true;
-		if (!bar)
-			return false;
-		p = bar;
-	}
+	struct name_set ns;
+
+	name_set_of(s, n, &ns);
+	return glob_set(pat, s, n, &ns);
+}
+
+/* A pattern of the skip and anchor lists: "*x*", "x*", "*x" or "x" only
+ * (report_table_check makes sure), tried on its first byte before all else. */
+static bool simple_match(const char *pat, const char *s, size_t n, const struct name_set *ns)
+{
+	const char *core = pat + (pat[0] == '*');
+
+	return in_set(ns, core[0]) && glob_one(pat, core + strlen(core), false, s, n, ns);
 }
 
 static bool glob_any(const char *const *pats, const char *s, size_t n)
 {
+	struct name_set ns;
+
+	name_set_of(s, n, &ns);
 	for (; pats && *pats; pats++)
-		if (glob_match(*pats, s, n))
+		if (simple_match(*pats, s, n, &ns))
 			return true;
 	return false;
+}
+
+/* Whether every pattern of a list is one simple_match takes. */
+static bool simple_list(const char *const *pats)
+{
+	for (; pats && *pats; pats++) {
+		const char *core = *pats + ((*pats)[0] == '*');
+		size_t cn = strlen(core);
+		cn -= cn && core[cn - 1] == '*';
+		if (!cn || memchr(core, '*', cn) || strchr(core, '?') || strchr(core, '|'))
+			return false;
+	}
+	return true;
 }
 
 /* ---- the families ------------------------------------------------------ */
@@ -1478,58 +1554,78 @@ static void frame_name(struct span s, char *out, size_t outlen)
 	copy_text(out, outlen, s.p, s.n);
 }
 
+/* Candidate i as syzkaller compares it (syscall prefixes off), into
+ * out; false when a skip list drops it. */
+static bool usable(const struct body *b, const struct picks *p, int i, char *out, size_t outlen)
+{
+	const struct family *f = b->h.fam;
+	size_t len;
+
+	frame_name(p->name[i], out, outlen);
+	len = strlen(out);
+	return len && ((f->flags & F_NOSKIP) || (!glob_any(skip_always, out, len) && !glob_any(f->skip, out, len)));
+}
+
 /* Stalls: the frame just above the first dispatcher or entry point, since
  * the top of a looping stack is random (syzkaller's stall extractor). */
-static int stall_pick(char (*names)[128], int n)
+static bool stall_pick(const struct body *b, const struct picks *p, char *out, size_t outlen)
 {
-	for (int i = 0; i < n; i++)
-		if (glob_any(stall_anchors, names[i], strlen(names[i])))
-			return strstr(names[i], "smp_call_function") || i == 0 ? i : i - 1;
-	return n ? 0 : -1; /* (ours) no anchor: the top frame */
+	char name[128], prev[128] = "", first[128] = "";
+
+	for (int i = 0; i < p->n; i++) {
+		if (!usable(b, p, i, name, sizeof(name)))
+			continue;
+		if (glob_any(stall_anchors, name, strlen(name))) {
+			bool self = strstr(name, "smp_call_function") || !prev[0];
+			copy_text(out, outlen, self ? name : prev, strlen(self ? name : prev));
+			return true;
+		}
+		memcpy(prev, name, sizeof(prev));
+		if (!first[0])
+			memcpy(first, name, sizeof(first));
+	}
+	copy_text(out, outlen, first, strlen(first)); /* (ours) no anchor: the top frame */
+	return first[0] != 0;
 }
 
 /* Hung tasks: the thing waited for, else the first frame that is not a
  * way of waiting (syzkaller's hung-task extractor). */
-static int hang_pick(char (*names)[128], int n, const char **rename)
+static bool hang_pick(const struct body *b, const struct picks *p, char *out, size_t outlen)
 {
-	for (int i = 0; i < n; i++)
+	char name[128];
+
+	for (int i = 0; i < p->n; i++) {
+		if (!usable(b, p, i, name, sizeof(name)))
+			continue;
 		for (size_t k = 0; k < sizeof(hang_anchors) / sizeof(hang_anchors[0]); k++)
-			if (glob_match(hang_anchors[k].frame, names[i], strlen(names[i]))) {
-				*rename = hang_anchors[k].name;
-				return i;
+			if (glob_any((const char *const[]){ hang_anchors[k].frame, NULL }, name, strlen(name))) {
+				const char *pick = hang_anchors[k].name ? hang_anchors[k].name : name;
+				copy_text(out, outlen, pick, strlen(pick));
+				return true;
 			}
-	for (int i = 0; i < n; i++)
-		if (!glob_any(skip_hang, names[i], strlen(names[i])))
-			return i;
-	return -1;
+	}
+	for (int i = 0; i < p->n; i++)
+		if (usable(b, p, i, name, sizeof(name)) && !glob_any(skip_hang, name, strlen(name))) {
+			copy_text(out, outlen, name, strlen(name));
+			return true;
+		}
+	return false;
 }
 
 static bool pick_frame(const struct body *b, char *out, size_t outlen)
 {
-	const struct family *f = b->h.fam;
-	char names[MAX_FRAMES + 4][128];
-	const char *rename = NULL;
+	enum frame_rule rule = b->h.fam->frame;
 	struct picks p;
-	int n = 0, i;
 
 	gather(b, &p);
-	for (i = 0; i < p.n; i++) {
-		frame_name(p.name[i], names[n], sizeof(names[n]));
-		size_t len = strlen(names[n]);
-		if (len && ((f->flags & F_NOSKIP) || (!glob_any(skip_always, names[n], len) &&
-							 !glob_any(f->skip, names[n], len))))
-			n++;
-	}
-	if (f->frame == FR_STALL || f->frame == FR_RCU_STALL)
-		i = stall_pick(names, n);
-	else if (f->frame == FR_HANG)
-		i = hang_pick(names, n, &rename);
-	else
-		i = n ? 0 : -1;
-	if (i < 0)
-		return false;
-	copy_text(out, outlen, rename ? rename : names[i], strlen(rename ? rename : names[i]));
-	return true;
+	if (rule == FR_STALL || rule == FR_RCU_STALL)
+		return stall_pick(b, &p, out, outlen);
+	if (rule == FR_HANG)
+		return hang_pick(b, &p, out, outlen);
+	for (int i = 0; i < p.n; i++)
+		if (usable(b, &p, i, out, outlen))
+			return true;
+	return false;
 }
 
 /* ---- title ---------------------------------------------------------------- */
@@ -1714,6 +1810,11 @@ static void finish(const struct body *b, struct report *r)
 
 int report_table_check(void)
 {
+	if (!simple_list(skip_always) || !simple_list(stall_anchors) || !simple_list(skip_hang))
+		return (int)NFAMILIES;
+	for (size_t k = 0; k < sizeof(hang_anchors) / sizeof(hang_anchors[0]); k++)
+		if (!simple_list((const char *const[]){ hang_anchors[k].frame, NULL }))
+			return (int)NFAMILIES;
 	for (size_t k = 0; k < NFAMILIES; k++) {
 		const struct family *f = &families[k];
 		bool wants_frame = f->title && strstr(f->title, "%F");
@@ -1725,7 +1826,7 @@ int report_table_check(void)
 		if ((f->flags & F_LOCATION) && !STARTS(f->header, strlen(f->header), "WARNING: ") &&
 		    !strstr(f->header, "BUG at "))
 			return (int)k;
-		if ((f->frame == FR_IPSYM || f->frame == FR_NAMED) && !f->marker)
+		if (((f->frame == FR_IPSYM || f->frame == FR_NAMED) && !f->marker) || !simple_list(f->skip))
 			return (int)k;
 	}
 	return -1;
