@@ -217,7 +217,7 @@ static int cmd_classify(int argc, char **argv)
 	int n, first = argc == 3 && !strcmp(argv[1], "--first");
 	const char *path = argv[argc - 1];
 
-	if (argc != 2 + first)
+	if (argc != 2 + first || !strcmp(path, "--first"))
 		usage_error("classify: give [--first] and one FILE or -%s", "");
 	log = !strcmp(path, "-") ? read_file("/dev/stdin", &len) : read_file(path, &len);
 	if (!log)
