@@ -16,7 +16,6 @@
 #include "report.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -601,6 +600,7 @@ enum text_rule {
 #define F_LEAK (1u << 14)      /* its trace follows "backtrace:" (kmemleak) */
 #define F_ACCESS (1u << 15)    /* %A: KASAN's "Read" or "Write" */
 #define F_TRACE_FIRST (1u << 16) /* its frames follow the header, no "Call Trace:" (KFENCE, KMSAN) */
+#define F_NO_TRACE (1u << 17)  /* prints no stack: not corrupted for the lack of one */
 
 struct family {
 	const char *header;      /* the message starts with it (F_DIE: the description holds it) */
@@ -743,10 +743,10 @@ static const struct family families[] = {
 	  .frame = FR_AT, .flags = F_SEPARATOR | F_NOSKIP },
 	{ .header = "WARNING: lock held when returning to user space",
 	  .title = "WARNING: lock held when returning to user space in %F", .frame = FR_AT,
-	  .marker = "leaving the kernel with locks still held", .flags = F_SEPARATOR | F_NOSKIP },
+	  .marker = "leaving the kernel with locks still held", .flags = F_SEPARATOR | F_NOSKIP | F_NO_TRACE },
 	{ .header = "BUG: lock held when returning to user space",
 	  .title = "BUG: lock held when returning to user space in %F", .frame = FR_AT,
-	  .marker = "leaving the kernel with locks still held", .flags = F_SEPARATOR | F_NOSKIP },
+	  .marker = "leaving the kernel with locks still held", .flags = F_SEPARATOR | F_NOSKIP | F_NO_TRACE },
 	{ .header = "WARNING: Nested lock was not taken", .title = "WARNING: nested lock was not taken in %F",
 	  .frame = FR_STACK, .flags = F_SEPARATOR },
 	{ .header = "INFO: trying to register non-static key", .title = "INFO: trying to register non-static key in %F",
@@ -1788,8 +1788,8 @@ static bool is_corrupted(const struct body *b, bool have_frame)
 		return false;
 	if (!have_frame)
 		return true;
-	if (f->marker && !strcmp(f->marker, "leaving the kernel with locks still held"))
-		return false; /* it prints no stack */
+	if (f->flags & F_NO_TRACE)
+		return false;
 	return !b->keywords || b->keyword_bare || b->keyword_open;
 }
 
