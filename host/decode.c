@@ -19,7 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BATCH 200               /* addresses per addr2line run */
+/* A run of addr2line on a kernel's DWARF takes seconds, mostly to load it,
+ * and a console is guest output: the work per run has a bound. BATCH
+ * addresses go to one addr2line run (their output, inlines and all, stays
+ * well under CAPTURE_MAX); past MAX_FRAMES a report's frames and past
+ * MAX_REPORTS a console's reports are listed as not decoded. */
+#define BATCH 400
+#define MAX_FRAMES 1200
+#define MAX_REPORTS 8
 #define MAX_LOG_BYTES (256u << 20) /* a console log larger than run.c keeps */
 
 struct sym {
@@ -343,10 +350,6 @@ static void run_addr2line(const struct decoder *d, struct job *jobs, size_t n)
 
 /* ---- reports ------------------------------------------------------------ */
 
-/* Only the first reports are decoded: each costs an addr2line run over a
- * large vmlinux, and a flood of reports says nothing new after these. */
-#define MAX_DECODED_REPORTS 32
-
 /* The next line of log from *pos (without its end of line); false at the end. */
 static bool next_line(const char *log, size_t len, size_t *pos, const char **line, size_t *n)
 {
@@ -401,7 +404,11 @@ static size_t collect(const struct decoder *d, const char *log, size_t len, cons
 		memset(&jobs[n], 0, sizeof(jobs[n]));
 		jobs[n].line = no;
 		jobs[n].sym = sym;
-		resolve(d, &jobs[n++]);
+		if (n < MAX_FRAMES)
+			resolve(d, &jobs[n]);
+		else
+			jobs[n].error = "past the report's first 1200 frames";
+		n++;
 	}
 	*out = jobs;
 	return n;
@@ -417,8 +424,12 @@ static struct json_object *job_json(const struct job *j)
 	snprintf(hex, sizeof(hex), "0x%lx", j->sym.offset);
 	json_object_object_add(o, "offset", json_object_new_string(hex));
 	json_object_object_add(o, "reliable", json_object_new_boolean(j->sym.reliable));
-	if (j->sym.module[0])
-		json_object_object_add(o, "module", json_object_new_string(j->sym.module));
+	if (j->sym.module[0]) {
+		char module[sizeof(j->sym.module)];
+		memcpy(module, j->sym.module, sizeof(module));
+		sanitize_text(module, false); /* guest bytes */
+		json_object_object_add(o, "module", json_object_new_string(module));
+	}
 	if (j->error) {
 		json_object_object_add(o, "error", json_object_new_string(j->error));
 		return o;
@@ -516,8 +527,11 @@ static void copy_lines(FILE *f, const char *log, size_t len, int from, int to)
 static struct json_object *report_entry(const struct report *r)
 {
 	struct json_object *o = json_object_new_object();
+	char title[sizeof(r->title)];
 
-	json_object_object_add(o, "title", json_object_new_string(r->title));
+	memcpy(title, r->title, sizeof(title));
+	sanitize_text(title, false); /* guest bytes, as run.c does for the run's title */
+	json_object_object_add(o, "title", json_object_new_string(title));
 	json_object_object_add(o, "start_line", json_object_new_int(r->start_line));
 	json_object_object_add(o, "end_line", json_object_new_int(r->end_line));
 	return o;
@@ -531,14 +545,14 @@ static void decode_all(struct decoder *d, const char *log, size_t len, const str
 
 	for (int i = 0; i < n; i++) {
 		struct json_object *e = report_entry(&all[i]), *frames;
-		if (i < MAX_DECODED_REPORTS) {
+		if (i < MAX_REPORTS) {
 			copy_lines(f, log, len, next, all[i].start_line - 1);
 			decode_report_frames(d, log, len, &all[i], f, &frames);
 			json_object_object_add(e, "frames", frames);
 			next = all[i].end_line + 1;
 		} else {
 			json_object_object_add(e, "not_decoded",
-					       json_object_new_string("not decoded: only the first 32 reports are"));
+					       json_object_new_string("not decoded: only the first 8 reports are"));
 		}
 		json_object_array_add(out, e);
 	}

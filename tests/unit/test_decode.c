@@ -150,6 +150,31 @@ START_TEST(test_decode_frames)
 }
 END_TEST
 
+/* A guest can print reports of thousands of frames: past the first 1200
+ * they are listed, not decoded. */
+START_TEST(test_frame_cap)
+{
+	char why[PATH_MAX + 128], bin[PATH_MAX];
+	size_t cap = 64 * 1400, o = 0;
+	char *log = malloc(cap);
+	struct report r = { .crash = true, .start_line = 1, .end_line = 1302 };
+	struct json_object *frames;
+	struct decoder *d = decoder_open(mmrepro_binary(bin, sizeof(bin)), why, sizeof(why));
+
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(d != NULL, "%s", why);
+	o += (size_t)snprintf(log + o, cap - o, "kernel BUG at x.c:1!\nCall Trace:\n");
+	for (int i = 0; i < 1300; i++)
+		o += (size_t)snprintf(log + o, cap - o, " report_parse+0x%x/0x20\n", 1 + i % 16);
+	ck_assert_int_eq(decode_report_frames(d, log, o, &r, NULL, &frames), 1200);
+	ck_assert_int_eq(json_object_array_length(frames), 1300);
+	ck_assert_str_eq(json_object_get_string(frame(frames, 1299, "error")), "past the report's first 1200 frames");
+	json_object_put(frames);
+	decoder_close(d);
+	free(log);
+}
+END_TEST
+
 START_TEST(test_decode_console)
 {
 	char path[PATH_MAX + 64], bin[PATH_MAX], *text;
@@ -200,6 +225,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_find_vmlinux);
 	tcase_add_test(tc, test_decode_frames);
+	tcase_add_test(tc, test_frame_cap);
 	tcase_add_test(tc, test_decode_console);
 	suite_add_tcase(s, tc);
 	return s;
