@@ -604,6 +604,7 @@ enum text_rule {
 
 struct family {
 	const char *header;      /* the message starts with it (F_DIE: the description holds it) */
+	size_t hlen;             /* strlen(header), set by HDR() */
 	const char *needle;      /* and holds it further on, if set */
 	const char *title;       /* %T text, %A access, %F frame ("corrupted" if none), %I " in F" if any */
 	enum text_rule text;
@@ -615,88 +616,90 @@ struct family {
 	unsigned flags;
 };
 
+/* A header and its length, computed by the compiler. */
+#define HDR(h) .header = h, .hlen = sizeof(h) - 1
 #define KASAN_LIKE (F_SANITIZER | F_SEPARATOR | F_SUBSYS)
 #define WARN_AT(file, func, ttl, sk) \
-	{ .header = "WARNING: ", .at_file = file, .at_func = func, .title = ttl, .frame = FR_STACK, \
+	{ HDR("WARNING: "), .at_file = file, .at_func = func, .title = ttl, .frame = FR_STACK, \
 	  .skip = sk, .flags = F_LOCATION | F_CUT_HERE }
 #define LOCKDEP(hdr, ttl, rule, mark, fl) \
-	{ .header = "WARNING: " hdr, .title = ttl, .frame = rule, .marker = mark, .flags = F_SEPARATOR | (fl) }, \
-	{ .header = "INFO: " hdr, .title = ttl, .frame = rule, .marker = mark, .flags = F_SEPARATOR | (fl) }
-#define LOCKDEP_LIMIT(what) { .header = "BUG: " what, .title = "BUG: " what, .flags = F_SUBSYS }
+	{ HDR("WARNING: " hdr), .title = ttl, .frame = rule, .marker = mark, .flags = F_SEPARATOR | (fl) }, \
+	{ HDR("INFO: " hdr), .title = ttl, .frame = rule, .marker = mark, .flags = F_SEPARATOR | (fl) }
+#define LOCKDEP_LIMIT(what) { HDR("BUG: " what), .title = "BUG: " what, .flags = F_SUBSYS }
 #define AFTERMATH(msg, fl) \
-	{ .header = "Kernel panic - not syncing: " msg, .title = "kernel panic: " msg, .flags = F_AFTERMATH | (fl) }
+	{ HDR("Kernel panic - not syncing: " msg), .title = "kernel panic: " msg, .flags = F_AFTERMATH | (fl) }
 #define LIST_CHECK(hdr) \
-	{ .header = hdr, .title = "BUG: corrupted list in %F", .frame = FR_STACK, .flags = F_LIST | F_CUT_HERE }
+	{ HDR(hdr), .title = "BUG: corrupted list in %F", .frame = FR_STACK, .flags = F_LIST | F_CUT_HERE }
 
 /* One row per report family, syzkaller's title for each. The first row
  * that matches a header wins, so the specific rows come first. */
 static const struct family families[] = {
 	/* Not reports, though they look like headers. */
-	{ .header = "INFO: lockdep is turned off", .flags = F_IGNORE },
-	{ .header = "INFO: NMI handler", .flags = F_IGNORE },
-	{ .header = "INFO: Stall ended before state dump start", .flags = F_IGNORE },
+	{ HDR("INFO: lockdep is turned off"), .flags = F_IGNORE },
+	{ HDR("INFO: NMI handler"), .flags = F_IGNORE },
+	{ HDR("INFO: Stall ended before state dump start"), .flags = F_IGNORE },
 
 	/* Sanitizers. */
-	{ .header = "BUG: KASAN: double-free or invalid-free", .title = "KASAN: invalid-free in %F",
+	{ HDR("BUG: KASAN: double-free or invalid-free"), .title = "KASAN: invalid-free in %F",
 	  .frame = FR_HEADER, .skip = skip_free, .flags = KASAN_LIKE },
-	{ .header = "BUG: KASAN: double-free", .title = "KASAN: invalid-free in %F", .frame = FR_HEADER,
+	{ HDR("BUG: KASAN: double-free"), .title = "KASAN: invalid-free in %F", .frame = FR_HEADER,
 	  .skip = skip_free, .flags = KASAN_LIKE },
-	{ .header = "BUG: KASAN: invalid-free", .title = "KASAN: invalid-free in %F", .frame = FR_HEADER,
+	{ HDR("BUG: KASAN: invalid-free"), .title = "KASAN: invalid-free in %F", .frame = FR_HEADER,
 	  .skip = skip_free, .flags = KASAN_LIKE },
-	{ .header = "BUG: KASAN: ", .needle = " on address", .title = "KASAN: %T %A", .text = TX_TYPE,
+	{ HDR("BUG: KASAN: "), .needle = " on address", .title = "KASAN: %T %A", .text = TX_TYPE,
 	  .flags = KASAN_LIKE | F_ACCESS },
-	{ .header = "BUG: KASAN: ", .title = "KASAN: %T %A in %F", .text = TX_TYPE, .frame = FR_HEADER,
+	{ HDR("BUG: KASAN: "), .title = "KASAN: %T %A in %F", .text = TX_TYPE, .frame = FR_HEADER,
 	  .skip = skip_kasan, .flags = KASAN_LIKE | F_ACCESS },
-	{ .header = "BUG: KMSAN: ", .title = "KMSAN: %T in %F", .text = TX_TYPE, .frame = FR_HEADER,
+	{ HDR("BUG: KMSAN: "), .title = "KMSAN: %T in %F", .text = TX_TYPE, .frame = FR_HEADER,
 	  .flags = KASAN_LIKE | F_TRACE_FIRST },
-	{ .header = "BUG: KCSAN: ", .title = "KCSAN: %T", .text = TX_REST, .flags = KASAN_LIKE },
-	{ .header = "BUG: KFENCE: ", .title = "KFENCE: %T in %F", .text = TX_TYPE, .frame = FR_HEADER,
+	{ HDR("BUG: KCSAN: "), .title = "KCSAN: %T", .text = TX_REST, .flags = KASAN_LIKE },
+	{ HDR("BUG: KFENCE: "), .title = "KFENCE: %T in %F", .text = TX_TYPE, .frame = FR_HEADER,
 	  .flags = KASAN_LIKE | F_TRACE_FIRST },
-	{ .header = "UBSAN: ", .title = "UBSAN: %T in %F", .text = TX_TYPE, .frame = FR_STACK,
+	{ HDR("UBSAN: "), .title = "UBSAN: %T in %F", .text = TX_TYPE, .frame = FR_STACK,
 	  .skip = skip_ubsan, .flags = F_SANITIZER | F_SEPARATOR },
 
 	/* Faults. */
-	{ .header = "BUG: unable to handle kernel paging request",
+	{ HDR("BUG: unable to handle kernel paging request"),
 	  .title = "BUG: unable to handle kernel paging request in %F", .frame = FR_RIP,
 	  .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "BUG: unable to handle page fault for address",
+	{ HDR("BUG: unable to handle page fault for address"),
 	  .title = "BUG: unable to handle kernel paging request in %F", .frame = FR_RIP,
 	  .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "BUG: Unable to handle kernel data access on read",
+	{ HDR("BUG: Unable to handle kernel data access on read"),
 	  .title = "BUG: unable to handle kernel paging request in %F", .frame = FR_RIP,
 	  .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "BUG: unable to handle kernel NULL pointer dereference",
+	{ HDR("BUG: unable to handle kernel NULL pointer dereference"),
 	  .title = "BUG: unable to handle kernel NULL pointer dereference in %F", .frame = FR_RIP,
 	  .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "BUG: kernel NULL pointer dereference",
+	{ HDR("BUG: kernel NULL pointer dereference"),
 	  .title = "BUG: unable to handle kernel NULL pointer dereference in %F", .frame = FR_RIP,
 	  .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "BUG: Kernel NULL pointer dereference",
+	{ HDR("BUG: Kernel NULL pointer dereference"),
 	  .title = "BUG: unable to handle kernel NULL pointer dereference in %F", .frame = FR_RIP,
 	  .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "BUG: unable to handle kernel", .title = "BUG: unable to handle kernel",
+	{ HDR("BUG: unable to handle kernel"), .title = "BUG: unable to handle kernel",
 	  .flags = F_SUBSYS | F_ABSORB_DIE | F_CORRUPTED },
-	{ .header = "Unable to handle kernel ", .title = "BUG: unable to handle kernel %T in %F",
+	{ HDR("Unable to handle kernel "), .title = "BUG: unable to handle kernel %T in %F",
 	  .text = TX_TYPE, .frame = FR_RIP, .flags = F_ABSORB_DIE },
-	{ .header = "PANIC: double fault", .title = "PANIC: double fault in %F", .frame = FR_RIP_ONLY,
+	{ HDR("PANIC: double fault"), .title = "PANIC: double fault in %F", .frame = FR_RIP_ONLY,
 	  .flags = F_ABSORB_DIE },
-	{ .header = "BUG: ", .needle = "stack guard page was hit at", .title = "BUG: stack guard page was hit in %F",
+	{ HDR("BUG: "), .needle = "stack guard page was hit at", .title = "BUG: stack guard page was hit in %F",
 	  .frame = FR_STALL, .flags = F_SUBSYS | F_ABSORB_DIE },
-	{ .header = "general protection fault", .title = "general protection fault in %F", .frame = FR_RIP,
+	{ HDR("general protection fault"), .title = "general protection fault in %F", .frame = FR_RIP,
 	  .flags = F_DIE },
-	{ .header = "stack segment", .title = "stack segment fault in %F", .frame = FR_RIP, .flags = F_DIE },
-	{ .header = "divide error", .title = "divide error in %F", .frame = FR_RIP, .flags = F_DIE },
-	{ .header = "invalid opcode", .title = "invalid opcode in %F", .frame = FR_RIP, .flags = F_DIE },
-	{ .header = "", .title = "%T in %F", .text = TX_DIE, .frame = FR_RIP, .flags = F_DIE },
+	{ HDR("stack segment"), .title = "stack segment fault in %F", .frame = FR_RIP, .flags = F_DIE },
+	{ HDR("divide error"), .title = "divide error in %F", .frame = FR_RIP, .flags = F_DIE },
+	{ HDR("invalid opcode"), .title = "invalid opcode in %F", .frame = FR_RIP, .flags = F_DIE },
+	{ HDR(""), .title = "%T in %F", .text = TX_DIE, .frame = FR_RIP, .flags = F_DIE },
 
 	/* BUG() and WARN(). */
-	{ .header = "kernel BUG at ", .at_file = "mm/usercopy.c", .title = "BUG: bad usercopy in %F",
+	{ HDR("kernel BUG at "), .at_file = "mm/usercopy.c", .title = "BUG: bad usercopy in %F",
 	  .frame = FR_STACK, .skip = skip_usercopy, .flags = F_LOCATION | F_CUT_HERE | F_ABSORB_DIE },
-	{ .header = "kernel BUG at ", .at_file = "lib/list_debug.c", .title = "BUG: corrupted list in %F",
+	{ HDR("kernel BUG at "), .at_file = "lib/list_debug.c", .title = "BUG: corrupted list in %F",
 	  .frame = FR_STACK, .flags = F_LOCATION | F_CUT_HERE | F_ABSORB_DIE },
-	{ .header = "kernel BUG at ", .title = "kernel BUG in %F", .frame = FR_CRASH, .skip = skip_kbug,
+	{ HDR("kernel BUG at "), .title = "kernel BUG in %F", .frame = FR_CRASH, .skip = skip_kbug,
 	  .flags = F_LOCATION | F_CUT_HERE | F_ABSORB_DIE | F_DUMP_PAGE },
-	{ .header = "Kernel BUG at ", .title = "kernel BUG in %F", .frame = FR_CRASH, .skip = skip_kbug,
+	{ HDR("Kernel BUG at "), .title = "kernel BUG in %F", .frame = FR_CRASH, .skip = skip_kbug,
 	  .flags = F_LOCATION | F_CUT_HERE | F_ABSORB_DIE | F_DUMP_PAGE },
 	/* (ours) a WARN of the list checks is a list corruption like its BUG */
 	WARN_AT("lib/list_debug.c", NULL, "BUG: corrupted list in %F", NULL),
@@ -708,124 +711,124 @@ static const struct family families[] = {
 	WARN_AT("kernel/locking/lockdep.c", "*lock_*", "WARNING: locking bug in %F", skip_locking),
 	WARN_AT("mm/vmalloc.c", "__vmalloc_node*", "WARNING: zero-size vmalloc in %F", skip_vmalloc),
 	WARN_AT("mm/", "malloc*|?malloc*|k?malloc*", "WARNING: kmalloc bug in %F", skip_kmalloc),
-	{ .header = "WARNING: ", .title = "WARNING in %F", .frame = FR_CRASH,
+	{ HDR("WARNING: "), .title = "WARNING in %F", .frame = FR_CRASH,
 	  .flags = F_LOCATION | F_CUT_HERE | F_DUMP_PAGE },
 
 	/* Lockdep and RCU: "WARNING: ..." since 4.11, "[ INFO: ... ]" before. */
-	{ .header = "WARNING: possible circular locking dependency detected", .title = "possible deadlock in %F",
+	{ HDR("WARNING: possible circular locking dependency detected"), .title = "possible deadlock in %F",
 	  .frame = FR_AT, .marker = "is trying to acquire lock", .skip = skip_deadlock, .flags = F_SEPARATOR },
-	{ .header = "INFO: possible circular locking dependency detected", .title = "possible deadlock in %F",
+	{ HDR("INFO: possible circular locking dependency detected"), .title = "possible deadlock in %F",
 	  .frame = FR_AT, .marker = "is trying to acquire lock", .skip = skip_deadlock, .flags = F_SEPARATOR },
 	LOCKDEP("possible irq lock inversion dependency detected", "possible deadlock in %F", FR_AT,
 		"just changed the state of lock", F_NOSKIP),
 	LOCKDEP("possible recursive locking detected", "possible deadlock in %F", FR_AT,
 		"is trying to acquire lock", F_NOSKIP),
 	LOCKDEP("inconsistent lock state", "inconsistent lock state in %F", FR_AT, "takes", F_NOSKIP),
-	{ .header = "WARNING: ", .needle = "-unsafe lock order detected", .title = "possible deadlock in %F",
+	{ HDR("WARNING: "), .needle = "-unsafe lock order detected", .title = "possible deadlock in %F",
 	  .frame = FR_AT, .marker = "is trying to acquire", .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "INFO: ", .needle = "-unsafe lock order detected", .title = "possible deadlock in %F",
+	{ HDR("INFO: "), .needle = "-unsafe lock order detected", .title = "possible deadlock in %F",
 	  .frame = FR_AT, .marker = "is trying to acquire", .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "WARNING: suspicious RCU usage", .title = "WARNING: suspicious RCU usage in %F",
+	{ HDR("WARNING: suspicious RCU usage"), .title = "WARNING: suspicious RCU usage in %F",
 	  .frame = FR_STACK, .skip = skip_rcu_usage, .flags = F_SEPARATOR },
-	{ .header = "INFO: suspicious RCU usage", .title = "WARNING: suspicious RCU usage in %F",
+	{ HDR("INFO: suspicious RCU usage"), .title = "WARNING: suspicious RCU usage in %F",
 	  .frame = FR_STACK, .skip = skip_rcu_usage, .flags = F_SEPARATOR },
-	{ .header = "WARNING: bad unlock balance detected!", .title = "WARNING: bad unlock balance in %F",
+	{ HDR("WARNING: bad unlock balance detected!"), .title = "WARNING: bad unlock balance in %F",
 	  .frame = FR_IPSYM, .marker = "is trying to release lock", .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "BUG: bad unlock balance detected!", .title = "BUG: bad unlock balance in %F",
+	{ HDR("BUG: bad unlock balance detected!"), .title = "BUG: bad unlock balance in %F",
 	  .frame = FR_IPSYM, .marker = "is trying to release lock", .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "WARNING: held lock freed!", .title = "WARNING: held lock freed in %F", .frame = FR_AT,
+	{ HDR("WARNING: held lock freed!"), .title = "WARNING: held lock freed in %F", .frame = FR_AT,
 	  .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "BUG: held lock freed!", .title = "BUG: held lock freed in %F", .frame = FR_AT,
+	{ HDR("BUG: held lock freed!"), .title = "BUG: held lock freed in %F", .frame = FR_AT,
 	  .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "WARNING: ", .needle = "still has locks held!", .title = "WARNING: still has locks held in %F",
+	{ HDR("WARNING: "), .needle = "still has locks held!", .title = "WARNING: still has locks held in %F",
 	  .frame = FR_AT, .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "BUG: ", .needle = "still has locks held!", .title = "BUG: still has locks held in %F",
+	{ HDR("BUG: "), .needle = "still has locks held!", .title = "BUG: still has locks held in %F",
 	  .frame = FR_AT, .flags = F_SEPARATOR | F_NOSKIP },
-	{ .header = "WARNING: lock held when returning to user space",
+	{ HDR("WARNING: lock held when returning to user space"),
 	  .title = "WARNING: lock held when returning to user space in %F", .frame = FR_AT,
 	  .marker = "leaving the kernel with locks still held", .flags = F_SEPARATOR | F_NOSKIP | F_NO_TRACE },
-	{ .header = "BUG: lock held when returning to user space",
+	{ HDR("BUG: lock held when returning to user space"),
 	  .title = "BUG: lock held when returning to user space in %F", .frame = FR_AT,
 	  .marker = "leaving the kernel with locks still held", .flags = F_SEPARATOR | F_NOSKIP | F_NO_TRACE },
-	{ .header = "WARNING: Nested lock was not taken", .title = "WARNING: nested lock was not taken in %F",
+	{ HDR("WARNING: Nested lock was not taken"), .title = "WARNING: nested lock was not taken in %F",
 	  .frame = FR_STACK, .flags = F_SEPARATOR },
-	{ .header = "INFO: trying to register non-static key", .title = "INFO: trying to register non-static key in %F",
+	{ HDR("INFO: trying to register non-static key"), .title = "INFO: trying to register non-static key in %F",
 	  .frame = FR_STACK, .skip = skip_key },
-	{ .header = "BUG: Invalid wait context", .title = "BUG: Invalid wait context in %F", .frame = FR_STACK,
+	{ HDR("BUG: Invalid wait context"), .title = "BUG: Invalid wait context in %F", .frame = FR_STACK,
 	  .flags = F_SEPARATOR },
-	{ .header = "BUG: looking up invalid subclass", .title = "BUG: looking up invalid subclass in %F",
+	{ HDR("BUG: looking up invalid subclass"), .title = "BUG: looking up invalid subclass in %F",
 	  .frame = FR_STACK },
 	LOCKDEP_LIMIT("MAX_LOCKDEP_KEYS too low!"), LOCKDEP_LIMIT("MAX_LOCKDEP_ENTRIES too low!"),
 	LOCKDEP_LIMIT("MAX_LOCKDEP_CHAINS too low!"), LOCKDEP_LIMIT("MAX_LOCKDEP_CHAIN_HLOCKS too low!"),
 	LOCKDEP_LIMIT("MAX_STACK_TRACE_ENTRIES too low!"), LOCKDEP_LIMIT("MAX_LOCK_DEPTH too low!"),
-	{ .header = "BUG: sleeping function called from invalid context",
+	{ HDR("BUG: sleeping function called from invalid context"),
 	  .title = "BUG: sleeping function called from invalid context in %F", .frame = FR_STACK,
 	  .flags = F_SUBSYS },
-	{ .header = "BUG: scheduling while atomic", .title = "BUG: scheduling while atomic in %F",
+	{ HDR("BUG: scheduling while atomic"), .title = "BUG: scheduling while atomic in %F",
 	  .frame = FR_STACK, .skip = skip_schedule, .flags = F_SUBSYS },
-	{ .header = "BUG: using ", .needle = "() in preemptible", .title = "BUG: using %T in preemptible code in %F",
+	{ HDR("BUG: using "), .needle = "() in preemptible", .title = "BUG: using %T in preemptible code in %F",
 	  .text = TX_CALL, .frame = FR_STACK, .skip = skip_preempt, .flags = F_SUBSYS },
-	{ .header = "BUG: spinlock ", .title = "BUG: spinlock %T in %F", .text = TX_TYPE, .frame = FR_STACK,
+	{ HDR("BUG: spinlock "), .title = "BUG: spinlock %T in %F", .text = TX_TYPE, .frame = FR_STACK,
 	  .skip = skip_spinlock, .flags = F_SUBSYS },
-	{ .header = "BUG: rwlock ", .title = "BUG: rwlock %T in %F", .text = TX_TYPE, .frame = FR_STACK,
+	{ HDR("BUG: rwlock "), .title = "BUG: rwlock %T in %F", .text = TX_TYPE, .frame = FR_STACK,
 	  .skip = skip_spinlock, .flags = F_SUBSYS },
 
 	/* Hangs and stalls. */
-	{ .header = "INFO: task ", .needle = "blocked for more than", .title = "INFO: task hung in %F",
+	{ HDR("INFO: task "), .needle = "blocked for more than", .title = "INFO: task hung in %F",
 	  .frame = FR_HANG, .flags = F_SUBSYS },
-	{ .header = "INFO: task ", .needle = "can't die for more than", .title = "INFO: task can't die in %F",
+	{ HDR("INFO: task "), .needle = "can't die for more than", .title = "INFO: task can't die in %F",
 	  .frame = FR_STACK, .skip = skip_schedule, .flags = F_SUBSYS },
 
-	{ .header = "INFO: rcu_", .needle = "stall", .title = "INFO: rcu detected stall in %F",
+	{ HDR("INFO: rcu_"), .needle = "stall", .title = "INFO: rcu detected stall in %F",
 	  .frame = FR_RCU_STALL, .skip = skip_rcu_stall, .flags = F_SUBSYS },
-	{ .header = "BUG: soft lockup", .title = "BUG: soft lockup in %F", .frame = FR_STALL,
+	{ HDR("BUG: soft lockup"), .title = "BUG: soft lockup in %F", .frame = FR_STALL,
 	  .skip = skip_lockup, .flags = F_SUBSYS },
 	/* (ours) syzkaller has no hard lockup row */
-	{ .header = "Watchdog detected hard LOCKUP", .title = "BUG: hard lockup in %F", .frame = FR_STALL,
+	{ HDR("Watchdog detected hard LOCKUP"), .title = "BUG: hard lockup in %F", .frame = FR_STALL,
 	  .skip = skip_lockup, .flags = F_SUBSYS },
-	{ .header = "BUG: workqueue lockup", .title = "BUG: workqueue lockup", .flags = F_SUBSYS },
-	{ .header = "BUG: workqueue leaked", .title = "BUG: workqueue leaked lock or atomic in %F",
+	{ HDR("BUG: workqueue lockup"), .title = "BUG: workqueue lockup", .flags = F_SUBSYS },
+	{ HDR("BUG: workqueue leaked"), .title = "BUG: workqueue leaked lock or atomic in %F",
 	  .frame = FR_NAMED, .marker = "last function: |workfn=", .flags = F_SUBSYS | F_NOSKIP },
-	{ .header = "unregister_netdevice: waiting for ", .needle = " to become free",
+	{ HDR("unregister_netdevice: waiting for "), .needle = " to become free",
 	  .title = "unregister_netdevice: waiting for DEV to become free" },
 
 	/* Memory and lists. */
-	{ .header = "BUG: memory leak", .title = "memory leak in %F", .frame = FR_STACK, .skip = skip_leak,
+	{ HDR("BUG: memory leak"), .title = "memory leak in %F", .frame = FR_STACK, .skip = skip_leak,
 	  .flags = F_LEAK },
-	{ .header = "unreferenced object 0x", .title = "memory leak in %F", .frame = FR_STACK,
+	{ HDR("unreferenced object 0x"), .title = "memory leak in %F", .frame = FR_STACK,
 	  .skip = skip_leak, .flags = F_LEAK | F_SUBSYS },
-	{ .header = "BUG: Bad page state", .title = "BUG: Bad page state in %F", .frame = FR_STACK,
+	{ HDR("BUG: Bad page state"), .title = "BUG: Bad page state in %F", .frame = FR_STACK,
 	  .skip = skip_page_check, .flags = F_SUBSYS },
-	{ .header = "BUG: Bad page map", .title = "BUG: Bad page map in %F", .frame = FR_STACK,
+	{ HDR("BUG: Bad page map"), .title = "BUG: Bad page map in %F", .frame = FR_STACK,
 	  .skip = skip_page_check, .flags = F_SUBSYS },
-	{ .header = "BUG: Bad rss-counter state", .title = "BUG: Bad rss-counter state", .flags = F_SUBSYS },
-	{ .header = "BUG: non-zero nr_ptes on freeing mm", .title = "BUG: non-zero nr_ptes on freeing mm",
+	{ HDR("BUG: Bad rss-counter state"), .title = "BUG: Bad rss-counter state", .flags = F_SUBSYS },
+	{ HDR("BUG: non-zero nr_ptes on freeing mm"), .title = "BUG: non-zero nr_ptes on freeing mm",
 	  .flags = F_SUBSYS },
-	{ .header = "BUG: non-zero nr_pmds on freeing mm", .title = "BUG: non-zero nr_pmds on freeing mm",
+	{ HDR("BUG: non-zero nr_pmds on freeing mm"), .title = "BUG: non-zero nr_pmds on freeing mm",
 	  .flags = F_SUBSYS },
-	{ .header = "BUG: non-zero pgtables_bytes on freeing mm",
+	{ HDR("BUG: non-zero pgtables_bytes on freeing mm"),
 	  .title = "BUG: non-zero pgtables_bytes on freeing mm", .flags = F_SUBSYS },
 	LIST_CHECK("list_add corruption"), LIST_CHECK("list_del corruption"), LIST_CHECK("list_add double add"),
 
 	/* Panics and reboots. */
-	{ .header = "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ",
+	{ HDR("Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: "),
 	  .title = "kernel panic: stack is corrupted in %F", .frame = FR_HEADER, .skip = skip_stack_chk },
-	{ .header = "Kernel panic - not syncing: corrupted stack end detected inside scheduler",
+	{ HDR("Kernel panic - not syncing: corrupted stack end detected inside scheduler"),
 	  .title = "kernel panic: corrupted stack end in %F", .frame = FR_STALL, .skip = skip_stack_end },
-	{ .header = "Kernel panic - not syncing: kernel stack overflow", .title = "kernel stack overflow in %F",
+	{ HDR("Kernel panic - not syncing: kernel stack overflow"), .title = "kernel stack overflow in %F",
 	  .frame = FR_STALL, .skip = skip_bad_stack },
-	{ .header = "Kernel panic - not syncing: Attempted to kill init!",
+	{ HDR("Kernel panic - not syncing: Attempted to kill init!"),
 	  .title = "kernel panic: Attempted to kill init!" },
-	{ .header = "Kernel panic - not syncing: Couldn't open N_TTY ldisc",
+	{ HDR("Kernel panic - not syncing: Couldn't open N_TTY ldisc"),
 	  .title = "kernel panic: Couldn't open N_TTY ldisc" },
 	AFTERMATH("Fatal exception", F_CORRUPTED), AFTERMATH("panic_on_warn set", F_CORRUPTED),
 	AFTERMATH("hung_task: blocked tasks", F_CORRUPTED), AFTERMATH("softlockup: hung tasks", 0),
 	AFTERMATH("Hard LOCKUP", 0), AFTERMATH("RCU Stall", 0),
-	{ .header = "Kernel panic - not syncing: ", .title = "kernel panic: %T", .text = TX_REST },
-	{ .header = "Booting the kernel", .title = "unexpected kernel reboot", .flags = F_BOOTED },
+	{ HDR("Kernel panic - not syncing: "), .title = "kernel panic: %T", .text = TX_REST },
+	{ HDR("Booting the kernel"), .title = "unexpected kernel reboot", .flags = F_BOOTED },
 
 	/* Any other "BUG: ..." (ours: syzkaller has no catch-all). */
-	{ .header = "BUG: ", .title = "BUG: %T%I", .text = TX_WORDS, .frame = FR_OPTIONAL, .flags = F_SUBSYS },
+	{ HDR("BUG: "), .title = "BUG: %T%I", .text = TX_WORDS, .frame = FR_OPTIONAL, .flags = F_SUBSYS },
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -916,7 +919,7 @@ static void words_text(const char *s, size_t n, char *out, size_t outlen);
 
 static bool row_matches(const struct family *f, const char *s, size_t n, bool booted, struct hdr *h)
 {
-	size_t hl = strlen(f->header);
+	size_t hl = f->hlen;
 	const char *rest = s + hl;
 	size_t rn = n - hl;
 	char words[8];
@@ -1819,7 +1822,7 @@ int report_table_check(void)
 		const struct family *f = &families[k];
 		bool wants_frame = f->title && strstr(f->title, "%F");
 		bool no_frame = f->frame == FR_NONE || f->frame == FR_OPTIONAL;
-		if (!(f->flags & F_DIE) && !header_start[(unsigned char)f->header[0]])
+		if ((!(f->flags & F_DIE) && !header_start[(unsigned char)f->header[0]]) || f->hlen != strlen(f->header))
 			return (int)k;
 		if (!(f->flags & F_IGNORE) && (!f->title || wants_frame == no_frame))
 			return (int)k;
