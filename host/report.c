@@ -286,7 +286,7 @@ static const char *const skip_always[] = {
 	"*__filemap_get_folio*", "*find_or_create_page*", "*do_read_cache_folio*", "*read_cache_page*",
 	"*pagecache_get_page*", "*grab_cache_page_write_begin*", "*slab_*", "kmalloc_slab",
 	/* Debug objects: they check an object their caller owns. */
-	"*debug_object*", "*timer_is_static_object*", "*work_is_static_object*",
+	"*debug_object*", "debug_print_object", "*timer_is_static_object*", "*work_is_static_object*",
 	/* Lock primitives and lockdep: a crash, hang or splat inside them is
 	 * about the lock their caller takes (lock_sock_nested, console_lock:
 	 * ours). */
