@@ -15,7 +15,7 @@ GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
 
 $(B)/host/%.o: host/%.c host/*.h
@@ -89,6 +89,15 @@ bench-libvirt: all
 bench-boot: all
 	bash tests/bench-boot.sh
 
+# Classifier throughput in process (clean and report-dense logs built from
+# the corpus) and decoding cost: against build/mmrepro (built -g, so it has
+# DWARF) and, if one was built, how long a kernel vmlinux without DWARF takes
+# to be turned down. Run it under the CPU lock.
+$(B)/bench-classify: tests/bench_classify.c $(HOST_OBJ)
+	$(CC) $(HOST_CFLAGS) -Ihost -o $@ $^ $(HOST_LIBS)
+bench-classify: $(B)/bench-classify all
+	./$(B)/bench-classify $(CURDIR) $(B)/mmrepro $(firstword $(wildcard $(HOME)/.cache/mmrepro/kernels/*/vmlinux))
+
 # libFuzzer targets (Debian's clang), with ASan and UBSan. `make fuzz`
 # runs each for FUZZ_SECONDS, `make fuzz-quick` for 30 s; any crash fails.
 FUZZ_CC      ?= clang
@@ -109,7 +118,7 @@ $(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(FB)/host/case.o $(FB)/host/util.o
 
 fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case
 fuzz: fuzz-build
-	$(FUZZ_RUN) $(FB)/fuzz_report $(FUZZ_SECONDS) 1048576 tests/fuzz/report.dict tests/corpus/*.log tests/fuzz/crashes/die-header-*.log tests/fuzz/crashes/fuzz_report-*
+	$(FUZZ_RUN) $(FB)/fuzz_report $(FUZZ_SECONDS) 1048576 tests/fuzz/report.dict tests/corpus/*.log tests/fuzz/crashes/*.log tests/fuzz/crashes/fuzz_report-*
 	$(FUZZ_RUN) $(FB)/fuzz_case $(FUZZ_SECONDS) 65536 tests/fuzz/case.dict cases/*.case tests/cases/*.case
 fuzz-quick:
 	$(MAKE) fuzz FUZZ_SECONDS=30

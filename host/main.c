@@ -40,7 +40,7 @@ static const char usage_text[] =
 	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
 	"    --connect URI             the libvirt host (default qemu:///system)\n"
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
-	"  classify FILE|-             classify a console log, print JSON\n"
+	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
 	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
 	"  cache ls|gc [--days N]\n"
@@ -250,22 +250,30 @@ static int cmd_run(int argc, char **argv)
 	return code;
 }
 
+/* One JSON object per report, in order (--first: only the first; a clean
+ * log prints one crash=false object). */
 static int cmd_classify(int argc, char **argv)
 {
 	char *log, json[2048];
 	size_t len;
-	struct report r;
+	struct report *all, none = { 0 };
+	int n, first = argc == 3 && !strcmp(argv[1], "--first");
+	const char *path = argv[argc - 1];
 
-	if (argc != 2)
-		usage_error("classify: give one FILE or -%s", "");
-	log = !strcmp(argv[1], "-") ? read_file("/dev/stdin", &len) : read_file(argv[1], &len);
+	if (argc != 2 + first || !strcmp(path, "--first"))
+		usage_error("classify: give [--first] and one FILE or -%s", "");
+	log = !strcmp(path, "-") ? read_file("/dev/stdin", &len) : read_file(path, &len);
 	if (!log)
-		die(EXIT_USAGE, "classify: cannot read %s", argv[1]);
-	report_parse(log, len, &r);
-	report_to_json(&r, json, sizeof(json));
-	puts(json);
+		die(EXIT_USAGE, "classify: cannot read %s", path);
+	if (report_parse_all(log, len, &all, &n) < 0)
+		die(EXIT_UNTESTABLE, "classify: out of memory");
+	for (int i = 0; i < (n ? n : 1) && (i == 0 || !first); i++) {
+		report_to_json(n ? &all[i] : &none, json, sizeof(json));
+		puts(json);
+	}
+	free(all);
 	free(log);
-	return r.crash ? EXIT_BUG : EXIT_NO_BUG;
+	return n ? EXIT_BUG : EXIT_NO_BUG;
 }
 
 static int cmd_report(int argc, char **argv)

@@ -157,15 +157,6 @@ static struct json_object *jstr(const char *s)
 }
 
 /* The offset n lines after off. */
-static size_t skip_lines(const char *log, size_t len, size_t off, int n)
-{
-	while (n-- > 0 && off < len) {
-		const char *nl = memchr(log + off, '\n', len - off);
-		off = nl ? (size_t)(nl - log) + 1 : len;
-	}
-	return off;
-}
-
 static void add_report(struct run_result *r, struct report *rep, size_t *cap)
 {
 	if ((size_t)r->nreports == *cap) {
@@ -179,31 +170,25 @@ static void add_report(struct run_result *r, struct report *rep, size_t *cap)
 	r->reports[r->nreports++] = *rep;
 }
 
-/* Each search starts on the line after the last report's end, as
- * report_parse_from(log, len, end_line + 1) would, but on the rest of the
- * buffer: the walk stays linear in the size of the log. */
+/* report_parse_all walks the log once; at most RESULT_MAX_REPORTS are
+ * kept, and reports_truncated says when more followed. */
 void result_collect_reports(struct run_result *r, const char *log, size_t len, int workload_line)
 {
-	size_t off = 0, cap = 0;
-	int lines_before = 0;
-	struct report rep;
+	struct report *all = NULL;
+	size_t cap = 0;
+	int n = 0;
 
 	result_free_reports(r);
-	while (off < len) {
-		report_parse_from(log + off, len - off, 1, &rep);
-		if (!rep.crash)
-			break;
+	if (report_parse_all(log, len, &all, &n) < 0)
+		die(EXIT_UNTESTABLE, "out of memory");
+	for (int i = 0; i < n; i++) {
 		if (r->nreports == RESULT_MAX_REPORTS) {
 			r->reports_truncated = true;
 			break;
 		}
-		int used = rep.end_line > rep.start_line ? rep.end_line : rep.start_line;
-		rep.start_line += lines_before;
-		rep.end_line += lines_before;
-		add_report(r, &rep, &cap);
-		off = skip_lines(log, len, off, used);
-		lines_before += used;
+		add_report(r, &all[i], &cap);
 	}
+	free(all);
 	while (!r->boot_failure_is_bug && r->nboot_reports < r->nreports &&
 	       (workload_line <= 0 || r->reports[r->nboot_reports].start_line < workload_line))
 		r->nboot_reports++;
@@ -271,6 +256,7 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "slot", json_object_new_int(r->slot));
 	json_object_object_add(o, "infra", json_object_new_boolean(r->infra));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
+	json_object_object_add(o, "decoded", r->decoded ? json_object_get(r->decoded) : NULL);
 	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
 	json_object_object_add(t, "to_init", json_object_new_double(r->init_s));
 	json_object_object_add(t, "boot", json_object_new_double(r->boot_s));

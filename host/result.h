@@ -45,6 +45,7 @@ struct run_result {
 	bool infra;                /* the host failed, not the guest: never a hit or a pass */
 	enum console_end console_end;
 	struct json_object *workload; /* the guest's workload.json, or NULL */
+	struct json_object *decoded;  /* every report's frames to file:line (decode.c), or NULL */
 	double prepare_s, init_s, boot_s, workload_s, total_s; /* init_s: QEMU start to guest init */
 	char dir[4096];
 };

@@ -1,6 +1,7 @@
 /* One invocation of a case: the out dir, the initramfs, and each run's VM. */
 #include "run.h"
 #include "html.h"
+#include "decode.h"
 #include "initramfs.h"
 #include "libvirt.h"
 #include "pool.h"
@@ -463,6 +464,12 @@ static void classify_console(struct run_result *r, const struct console_result *
 	free(log);
 }
 
+/* Every report's frames to file:line: console.decoded.log and "decoded". */
+static void decode_frames(struct run_result *r, const struct kernel *k)
+{
+	r->decoded = decode_console(r->dir, k->vmlinux, k->release);
+}
+
 /* The line of QEMU's stderr that says what went wrong: the first that
  * mentions an error, else the last one. */
 static void qemu_error_line(const char *text, char *out, size_t len)
@@ -601,6 +608,7 @@ static void run_once(const struct case_def *c, const struct kernel *k, const str
 	r->console_end = con.end;
 	qemu_error_line(con.qemu_stderr ? con.qemu_stderr : "", r->qemu_error, sizeof(r->qemu_error));
 	classify_console(r, &con);
+	decode_frames(r, k);
 	result_parse_channel(con.results, con.results_len, MAX_RESULT_RECORD, &g);
 	if (con.results_overflow)
 		snprintf(g.problem, sizeof(g.problem), "over %u bytes", MAX_CHANNEL_BYTES);
@@ -821,5 +829,7 @@ void run_free_results(struct run_result *r, int n)
 		if (r[i].workload)
 			json_object_put(r[i].workload);
 		result_free_reports(&r[i]);
+		if (r[i].decoded)
+			json_object_put(r[i].decoded);
 	}
 }

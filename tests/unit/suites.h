@@ -7,6 +7,9 @@
 
 Suite *case_suite(void);
 Suite *report_suite(void);
+/* The classifier's corpus, one test per log (test_corpus.c). */
+TCase *corpus_tcase(void);
+Suite *decode_suite(void);
 Suite *vm_suite(void);
 Suite *console_suite(void);
 Suite *result_suite(void);
