@@ -19,12 +19,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#define THP_SIZE (2UL << 20)
-#define PAGE 4096UL
-#define KPF_THP 22
+#define THP_SIZE PMD_SIZE
 
 static int nr_thps = 32;
 static int balance_seconds = 30;
@@ -45,33 +42,14 @@ static const char *const kconfigs[] = {
 	"CONFIG_NUMA", "CONFIG_TRANSPARENT_HUGEPAGE", "CONFIG_MIGRATION", "CONFIG_NUMA_BALANCING", NULL,
 };
 
-static void parse_args(int argc, char **argv)
-{
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--thps"))
-			nr_thps = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--balance-seconds"))
-			balance_seconds = atoi(argv[i + 1]);
-		else
-			tst_brk(TBROK, "unknown argument %s", argv[i]);
-	}
-	if (nr_thps < 2 || nr_thps > 512 || balance_seconds < 1)
-		tst_brk(TBROK, "bad --thps %d or --balance-seconds %d", nr_thps, balance_seconds);
-}
-
 static char *thp_region(void)
 {
 	size_t len = (size_t)nr_thps * THP_SIZE;
-	char *raw = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *p;
+	char *p = tst_mmap_aligned(len, THP_SIZE);
 
-	if (raw == MAP_FAILED)
-		tst_brk(TBROK, "mmap %zu bytes: %s", len, strerror(errno));
-	p = (char *)(((unsigned long)raw + THP_SIZE - 1) & ~(THP_SIZE - 1));
-	if (madvise(p, len, MADV_HUGEPAGE) < 0)
-		tst_brk(TBROK, "MADV_HUGEPAGE: %s", strerror(errno));
-	for (size_t off = 0; off < len; off += PAGE)
-		p[off] = (char)(off / PAGE);
+	SAFE_MADVISE(p, len, MADV_HUGEPAGE);
+	for (size_t off = 0; off < len; off += PAGE_SIZE)
+		p[off] = (char)(off / PAGE_SIZE);
 	return p;
 }
 
@@ -81,7 +59,7 @@ static int count_thps(char *p)
 
 	for (int i = 0; i < nr_thps; i++) {
 		uint64_t pfn = tst_vaddr_to_pfn(p + (size_t)i * THP_SIZE);
-		n += pfn && (tst_kpageflags(pfn) >> KPF_THP & 1);
+		n += pfn && tst_kpf(pfn, KPF_THP);
 	}
 	return n;
 }
@@ -91,8 +69,7 @@ static int count_thps(char *p)
 static void punch_subpages(char *p)
 {
 	for (int i = 0; i < nr_thps; i += 2)
-		if (madvise(p + (size_t)i * THP_SIZE + 17 * PAGE, PAGE, MADV_DONTNEED) < 0)
-			tst_brk(TBROK, "MADV_DONTNEED: %s", strerror(errno));
+		SAFE_MADVISE(p + (size_t)i * THP_SIZE + 17 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
 }
 
 static int pages_on_node(char *p, int node)
@@ -104,11 +81,10 @@ static int pages_on_node(char *p, int node)
 	return n;
 }
 
-static void setup(int argc, char **argv)
+static void setup(void)
 {
 	int cpu0 = tst_cpu_of_node(0);
 
-	parse_args(argc, argv);
 	if (cpu0 < 0 || tst_cpu_of_node(1) < 0)
 		tst_brk(TCONF, "each of nodes 0 and 1 needs a CPU");
 	tst_pin_cpu(cpu0);
@@ -158,17 +134,18 @@ static void explicit_migration(void)
 
 static void touch_all(char *p)
 {
-	for (size_t off = 0; off < (size_t)nr_thps * THP_SIZE; off += PAGE)
+	for (size_t off = 0; off < (size_t)nr_thps * THP_SIZE; off += PAGE_SIZE)
 		p[off]++;
 }
 
 static void numa_balancing(void)
 {
-	time_t end = time(NULL) + balance_seconds;
+	struct tst_deadline end;
 	int on1 = 0, rounds = 0;
 
 	tst_pin_cpu(tst_cpu_of_node(1));
-	while (time(NULL) < end) {
+	tst_deadline_start(&end, balance_seconds);
+	while (!tst_deadline_passed(&end)) {
 		touch_all(balance_region);
 		rounds++;
 		on1 = pages_on_node(balance_region, 1);
@@ -183,7 +160,7 @@ static void numa_balancing(void)
 	tst_value_long("thp_migration_split", tst_vmstat_delta("thp_migration_split"));
 	tst_value_long("pgmigrate_fail", tst_vmstat_delta("pgmigrate_fail"));
 	if (tst_vmstat_delta("numa_pages_migrated") <= 0)
-		tst_res(TFAIL, "NUMA balancing migrated nothing in %d s (%ld hinting faults)", balance_seconds,
+		tst_res(TFAIL, "NUMA balancing migrated nothing in %.0f s (%ld hinting faults)", end.budget,
 			tst_vmstat_delta("numa_hint_faults"));
 	else if (on1 * 2 < nr_thps)
 		tst_res(TFAIL, "only %d of %d folio heads reached node 1", on1, nr_thps);
@@ -197,9 +174,9 @@ static void numa_balancing(void)
 static void verify_data(char *p)
 {
 	for (int i = 0; i < nr_thps; i++) {
-		for (size_t pg = 0; pg < THP_SIZE / PAGE; pg++) {
-			size_t off = (size_t)i * THP_SIZE + pg * PAGE;
-			char want = i % 2 == 0 && pg == 17 ? 0 : (char)(off / PAGE);
+		for (size_t pg = 0; pg < THP_SIZE / PAGE_SIZE; pg++) {
+			size_t off = (size_t)i * THP_SIZE + pg * PAGE_SIZE;
+			char want = i % 2 == 0 && pg == 17 ? 0 : (char)(off / PAGE_SIZE);
 			if (p[off] != want) {
 				tst_res(TFAIL, "data changed after move_pages: THP %d page %zu holds %d, not %d",
 					i, pg, p[off], want);
@@ -217,9 +194,25 @@ static void run(void)
 	numa_balancing();
 }
 
+static const struct tst_option options[] = {
+	{ "thps", TST_OPT_INT, &nr_thps, 2, 512, NULL, "THPs per region (32)" },
+	{ "balance-seconds", TST_OPT_INT, &balance_seconds, 1, 3600, NULL,
+	  "how long NUMA balancing may take (30), within the runtime" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_tag tags[] = {
+	/* The form merged upstream, split pieces on split_folios (v6.10). */
+	{ "linux-git", "6e49019db5f7" },
+	{ "thread", "v5 review: Baolin Wang, 2024-03-26, split onto split_folios, not from" },
+	{ NULL, NULL },
+};
+
 static struct tst_test test = {
 	.name = "numa_deferred_split",
-	.fix_commit = "v5 review: split folios go to split_folios (mm/migrate.c)",
+	.tags = tags,
+	.options = options,
+	.runtime = 90,
 	.needs_kconfigs = kconfigs,
 	.min_numa_nodes = 2,
 	.min_cpus = 2,
