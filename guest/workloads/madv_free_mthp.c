@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,14 +299,38 @@ struct twin {
 	int cmd, reply;
 };
 
-/* The child only reads: each command byte makes it compare the whole region
- * with the old data and send back the result. */
-static void twin_serve(const uint8_t *p, size_t len, uint8_t seed, int cmd, int reply)
+/* The old data, except the first byte of each page in cow (may be NULL),
+ * which the child wrote itself. */
+static struct mismatch compare_twin(const uint8_t *p, size_t len, uint8_t seed, const bool *cow)
+{
+	struct mismatch m = compare_old(p, 0, len, seed), cowed = { 0 };
+
+	if (!cow)
+		return m;
+	m = (struct mismatch){ 0 };
+	for (size_t pg = 0; pg < len / PAGE_SIZE; pg++) {
+		size_t off = pg * PAGE_SIZE;
+
+		if (cow[pg] && p[off] != new_byte(off, seed))
+			note(&cowed, off, new_byte(off, seed), p[off]);
+		merge(&m, compare_old(p, off + (cow[pg] ? 1 : 0), off + PAGE_SIZE, seed));
+	}
+	merge(&m, cowed);
+	return m;
+}
+
+/* The child writes one byte of each page in cow (copy on write: those pages
+ * become its own), then only reads: each command byte makes it compare the
+ * whole region with what it should hold and send back the result. */
+static void twin_serve(uint8_t *p, size_t len, uint8_t seed, const bool *cow, int cmd, int reply)
 {
 	char c;
 
+	for (size_t pg = 0; cow && pg < len / PAGE_SIZE; pg++)
+		if (cow[pg])
+			p[pg * PAGE_SIZE] = new_byte(pg * PAGE_SIZE, seed);
 	while (read(cmd, &c, 1) == 1) {
-		struct mismatch m = compare_old(p, 0, len, seed);
+		struct mismatch m = compare_twin(p, len, seed, cow);
 
 		if (write(reply, &m, sizeof(m)) != (ssize_t)sizeof(m))
 			break;
@@ -313,7 +338,7 @@ static void twin_serve(const uint8_t *p, size_t len, uint8_t seed, int cmd, int 
 	_exit(0);
 }
 
-static struct twin twin_spawn(const uint8_t *p, size_t len, uint8_t seed)
+static struct twin twin_spawn_cow(uint8_t *p, size_t len, uint8_t seed, const bool *cow)
 {
 	int cmd[2], reply[2];
 	struct twin t;
@@ -324,7 +349,7 @@ static struct twin twin_spawn(const uint8_t *p, size_t len, uint8_t seed)
 	if (t.pid == 0) {
 		close(cmd[1]);
 		close(reply[0]);
-		twin_serve(p, len, seed, cmd[0], reply[1]);
+		twin_serve(p, len, seed, cow, cmd[0], reply[1]);
 	}
 	close(cmd[0]);
 	close(reply[1]);
@@ -332,6 +357,11 @@ static struct twin twin_spawn(const uint8_t *p, size_t len, uint8_t seed)
 	t.reply = reply[0];
 	live_twin = t.pid;
 	return t;
+}
+
+static struct twin twin_spawn(uint8_t *p, size_t len, uint8_t seed)
+{
+	return twin_spawn_cow(p, len, seed, NULL);
 }
 
 static struct mismatch twin_check(const struct twin *t)
@@ -669,6 +699,246 @@ static void probe_exclusive_swapin_then_fork(void)
 	free_reclaim_check_twin(name, p, len, &t);
 }
 
+/* ---- the thread's own defects (on request) ---- */
+
+/* Folios of the pages mapped at [p, p+npages): how many are lazyfree
+ * (anonymous without PG_swapbacked, after the lazyfree batch drained). */
+static size_t count_lazyfree(const uint8_t *p, size_t npages)
+{
+	uint64_t *pm = pagemap_of(p, npages * PAGE_SIZE);
+	size_t n = 0;
+
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pfn = tst_pagemap_pfn(pm[i]), flags = pfn ? tst_kpageflags(pfn) : 0;
+
+		n += (flags >> KPF_ANON & 1) && !(flags >> KPF_SWAPBACKED & 1);
+	}
+	free(pm);
+	return n;
+}
+
+static struct folio_span *spans_of(const uint8_t *p, size_t len, size_t *n)
+{
+	struct folio_span *spans = SAFE_CALLOC(len / PAGE_SIZE / 2, sizeof(*spans));
+
+	*n = find_large_folios(p, len, spans, len / PAGE_SIZE / 2);
+	if (*n > len / PAGE_SIZE / 2)
+		*n = len / PAGE_SIZE / 2;
+	return spans;
+}
+
+/* Barry Song on v2's "goto skip_large_folio": the PTEs after a large
+ * folio's first one need not map it. Here each mTHP is shared with a fork
+ * child (so MADV_FREE must leave it), and its last two pages are unmapped
+ * and written again in this process: small folios of ours, behind PTEs in
+ * the mTHP's range. MADV_FREE of the range must lazyfree every one of them. */
+static void scenario_skip_large_folio(void)
+{
+	const char *name = "skip-large-folio (small folios behind a shared mTHP's PTEs)";
+	uint8_t *p = fault_mthp_region(region_len, 0x71, name);
+	struct twin t = twin_spawn(p, region_len, 0x71);
+	size_t n, small = 0, lazy = 0;
+	struct folio_span *spans = spans_of(p, region_len, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *tail = p + (spans[i].first_page + spans[i].npages - 2) * PAGE_SIZE;
+
+		SAFE_MADVISE(tail, 2 * PAGE_SIZE, MADV_DONTNEED);
+		memset(tail, 0x5a, 2 * PAGE_SIZE);
+		small += 2;
+	}
+	SAFE_MADVISE(p, region_len, MADV_FREE);
+	tst_drain_local_lru();
+	for (size_t i = 0; i < n; i++)
+		lazy += count_lazyfree(p + (spans[i].first_page + spans[i].npages - 2) * PAGE_SIZE, 2);
+	tst_value_long("skip_large_folio_small_folios", (long)small);
+	tst_value_long("skip_large_folio_lazyfree", (long)lazy);
+	if (lazy < small)
+		tst_res(TFAIL, "%s: MADV_FREE lazyfreed %zu of %zu small folios mapped behind %zu shared mTHPs: it "
+			"skipped PTEs that map other folios", name, lazy, small, n);
+	else
+		tst_res(TPASS, "%s: all %zu small folios behind %zu shared mTHPs lazyfreed", name, small, n);
+	report_twin_data(name, twin_check(&t), region_len, 0);
+	twin_reap(&t);
+	free(spans);
+	SAFE_MUNMAP(p, region_len);
+}
+
+/* Pages whose PTE has the soft-dirty bit, as pagemap shows it. */
+static void soft_dirty_bits(const uint8_t *p, size_t len, bool *bits)
+{
+	uint64_t *pm = pagemap_of(p, len);
+
+	for (size_t i = 0; i < len / PAGE_SIZE; i++)
+		bits[i] = pm[i] & PM_SOFT_DIRTY;
+	free(pm);
+}
+
+/* After clear_refs 4 every PTE is write-protected; a write faults, makes
+ * that one PTE writable and soft-dirty. Even spans: the first page written;
+ * odd spans: all pages but the first. Each mTHP is then one PTE batch of
+ * writable and read-only PTEs. */
+static void mix_write_protection(uint8_t *p, const struct folio_span *spans, size_t n)
+{
+	if (tst_try_write_file("/proc/self/clear_refs", "4") < 0)
+		tst_brk(TCONF, "clear_refs 4 (soft-dirty) refused: CONFIG_MEM_SOFT_DIRTY is off?");
+	for (size_t i = 0; i < n; i++)
+		for (size_t pg = 0; pg < spans[i].npages; pg++)
+			if ((i % 2 == 0) == (pg == 0))
+				p[(spans[i].first_page + pg) * PAGE_SIZE] ^= 0x80;
+}
+
+static size_t first_change(const bool *a, const bool *b, size_t n, size_t *count)
+{
+	size_t first = n;
+
+	*count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i] && !(*count)++)
+			first = i;
+	return first;
+}
+
+/* A write to a page whose PTE stayed write-protected must fault, and the
+ * fault makes it soft-dirty: page 1 of each even span. */
+static size_t writes_that_did_not_fault(uint8_t *p, const struct folio_span *spans, size_t n, bool *bits,
+					size_t len)
+{
+	size_t missed = 0;
+
+	for (size_t i = 0; i < n; i += 2)
+		p[(spans[i].first_page + 1) * PAGE_SIZE] ^= 0x80;
+	soft_dirty_bits(p, len, bits);
+	for (size_t i = 0; i < n; i += 2)
+		missed += !bits[spans[i].first_page + 1];
+	return missed;
+}
+
+/* Ryan Roberts: a batch over a large folio's PTEs may mix read-only and
+ * writable ones, so it may only clear the access and dirty bits. */
+static void scenario_mixed_wp(void)
+{
+	const char *name = "mixed-wp (MADV_FREE over PTE batches of writable and write-protected PTEs)";
+	uint8_t *p = fault_mthp_region(region_len, 0x72, name);
+	size_t n, npages = region_len / PAGE_SIZE, changed, first, lazy = 0, missed;
+	struct folio_span *spans = spans_of(p, region_len, &n);
+	bool *before = SAFE_CALLOC(npages, sizeof(bool)), *after = SAFE_CALLOC(npages, sizeof(bool));
+
+	mix_write_protection(p, spans, n);
+	if (find_large_folios(p, region_len, NULL, 0) < n)
+		tst_brk(TBROK, "%s: the writes after clear_refs split some mTHPs", name);
+	soft_dirty_bits(p, region_len, before);
+	SAFE_MADVISE(p, region_len, MADV_FREE);
+	tst_drain_local_lru();
+	soft_dirty_bits(p, region_len, after);
+	first = first_change(before, after, npages, &changed);
+	for (size_t i = 0; i < n; i++)
+		lazy += count_lazyfree(p + spans[i].first_page * PAGE_SIZE, 1);
+	missed = writes_that_did_not_fault(p, spans, n, after, region_len);
+	if (changed)
+		tst_res(TFAIL, "%s: MADV_FREE changed the soft-dirty bit of %zu PTEs (first page %zu: %d -> %d): it "
+			"rewrote more than the access and dirty bits", name, changed, first, before[first], !before[first]);
+	if (missed)
+		tst_res(TFAIL, "%s: %zu writes to write-protected PTEs did not fault after MADV_FREE", name, missed);
+	if (lazy < n)
+		tst_res(TFAIL, "%s: only %zu of %zu mTHPs were lazyfreed", name, lazy, n);
+	if (!changed && !missed && lazy == n)
+		tst_res(TPASS, "%s: %zu mTHPs lazyfreed, every PTE kept its write protection and soft-dirty bit", name, n);
+	free(before);
+	free(after);
+	free(spans);
+	SAFE_MUNMAP(p, region_len);
+}
+
+static sigjmp_buf segv_jump;
+
+static void on_segv(int sig)
+{
+	siglongjmp(segv_jump, 1);
+}
+
+/* A write that must raise SIGSEGV; true when it did. */
+static bool write_faults(volatile uint8_t *at)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	bool faulted = false;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(segv_jump, 1))
+		faulted = true;
+	else
+		*at ^= 0x80;
+	sigaction(SIGSEGV, &old, NULL);
+	return faulted;
+}
+
+/* The issue's form of Ryan's warning: mprotect(PROT_READ) the second half
+ * of each of the first mTHPs, MADV_FREE everything: the read-only halves
+ * still refuse writes, the writable halves are lazyfree. */
+static void scenario_mprotect_split(void)
+{
+	const char *name = "mprotect-split (MADV_FREE over mTHPs half read-only)";
+	uint8_t *p = fault_mthp_region(region_len, 0x73, name);
+	size_t n, used, written = 0, lazy = 0, rw_pages = 0;
+	struct folio_span *spans = spans_of(p, region_len, &n);
+
+	used = n < 16 ? n : 16;
+	for (size_t i = 0; i < used; i++) {
+		size_t half = spans[i].npages / 2;
+
+		SAFE_MPROTECT(p + (spans[i].first_page + half) * PAGE_SIZE, half * PAGE_SIZE, PROT_READ);
+	}
+	SAFE_MADVISE(p, region_len, MADV_FREE);
+	tst_drain_local_lru();
+	for (size_t i = 0; i < used; i++) {
+		size_t half = spans[i].npages / 2;
+
+		lazy += count_lazyfree(p + spans[i].first_page * PAGE_SIZE, half);
+		rw_pages += half;
+		written += !write_faults(p + (spans[i].first_page + half) * PAGE_SIZE);
+	}
+	if (written)
+		tst_res(TFAIL, "%s: %zu writes to read-only halves succeeded after MADV_FREE", name, written);
+	if (lazy < rw_pages)
+		tst_res(TFAIL, "%s: %zu of %zu pages of the writable halves lazyfree", name, lazy, rw_pages);
+	if (!written && lazy == rw_pages)
+		tst_res(TPASS, "%s: %zu read-only halves raise SIGSEGV, %zu pages of the writable halves lazyfree", name,
+			used, rw_pages);
+	free(spans);
+	SAFE_MUNMAP(p, region_len);
+}
+
+/* Lance Yang's question: an mTHP shared by fork, partly copied on write by
+ * the child (page 0 of each), so the first page looks exclusive to us. The
+ * pages came back from swap while exclusive, so no PTE is dirty: MADV_FREE
+ * here must not take the child's pages 1..n with it. */
+static void scenario_partial_cow(void)
+{
+	const char *name = "partial-cow (MADV_FREE of an mTHP the fork child partly copied)";
+	size_t len = region_len / 2, n;
+	uint8_t *p = fault_mthp_region(len, 0x74, name);
+	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
+	struct folio_span *spans;
+	struct mismatch m;
+	struct twin t;
+
+	page_out(p, len, name);
+	m = compare_old(p, 0, len, 0x74);
+	if (m.count)
+		tst_brk(TBROK, "%s: read 0x%02x at offset 0x%zx back from swap, expected 0x%02x", name, m.got, m.off,
+			m.want);
+	spans = spans_of(p, len, &n);
+	tst_value_long("partial_cow_mthps_after_swapin", (long)n);
+	if (!n)
+		tst_res(TCONF, "%s: swap-in brought back no mTHP (mTHP swap-in needs 6.11 and zram)", name);
+	for (size_t i = 0; i < n; i++)
+		cow[spans[i].first_page] = true;
+	t = twin_spawn_cow(p, len, 0x74, cow);
+	free_reclaim_check_twin(name, p, len, &t);
+	free(spans);
+	free(cow);
+}
+
 /* ---- setup ---- */
 
 static void require_zram_swap(void)
@@ -724,6 +994,15 @@ static const struct tst_scenario scenarios[] = {
 	{ "swapin-fork", probe_exclusive_swapin_then_fork,
 	  "on request: pages read back from swap while exclusive, then shared by fork, stay in the child",
 	  true },
+	{ "skip-large-folio", scenario_skip_large_folio,
+	  "on request: small folios behind a shared mTHP's PTEs are lazyfreed (Barry Song on v2)", true },
+	{ "mixed-wp", scenario_mixed_wp,
+	  "on request: MADV_FREE keeps write protection and soft-dirty of every PTE in a mixed batch (Ryan Roberts)",
+	  true },
+	{ "mprotect-split", scenario_mprotect_split,
+	  "on request: read-only halves of mTHPs still refuse writes, writable halves are lazyfree", true },
+	{ "partial-cow", scenario_partial_cow,
+	  "on request: the fork child keeps an mTHP it partly copied on write (Lance Yang on v2)", true },
 	{ NULL, NULL, NULL, false },
 };
 

@@ -6,14 +6,27 @@
  *
  * THPs are faulted on node 0 (a 6.12 PMD THP is on the deferred list from
  * its first fault; half of them also lose one subpage to MADV_DONTNEED, so
- * they are partially mapped). First move_pages(2) of one region with the
- * per-page statuses checked, then NUMA balancing: the task moves to node 1's
- * CPU and keeps touching the other region, so hinting faults call
- * migrate_misplaced_folio() on those folios.
+ * they are partially mapped and PTE-mapped). The scenarios (the table at
+ * the end) reach migrate_pages() from its callers:
+ *   move_pages      move_pages(2) of one region to node 1, per-page statuses
+ *                   checked, then every byte;
+ *   numa_balancing  the task moves to node 1's CPU and keeps touching the
+ *                   other region: hinting faults (do_numa_page() for the
+ *                   PTE-mapped THPs, do_huge_pmd_numa_page() for the others)
+ *                   call migrate_misplaced_folio();
+ *   mbind           (on request) mbind(MPOL_BIND, node 1, MPOL_MF_MOVE) of a
+ *                   fresh region: every page must reach node 1;
+ *   compaction      (on request) /proc/sys/vm/compact_memory: compaction
+ *                   skips THPs, so it must not reach the split at all.
+ * Each prints its phase first, so a kernel report on the console shows
+ * which caller reached the bug, and each checks that nr_isolated_anon comes
+ * back to where it was: pages left on a list that migrate_pages() reported
+ * as done stay isolated.
  */
 #include "tst.h"
 
 #include <errno.h>
+#include <linux/mempolicy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,20 +191,104 @@ static void verify_data(char *p)
 			size_t off = (size_t)i * THP_SIZE + pg * PAGE_SIZE;
 			char want = i % 2 == 0 && pg == 17 ? 0 : (char)(off / PAGE_SIZE);
 			if (p[off] != want) {
-				tst_res(TFAIL, "data changed after move_pages: THP %d page %zu holds %d, not %d",
+				tst_res(TFAIL, "data changed by migration: THP %d page %zu holds %d, not %d",
 					i, pg, p[off], want);
 				return;
 			}
 		}
 	}
-	tst_res(TPASS, "data intact after move_pages");
+	tst_res(TPASS, "data intact after migration");
 }
 
-static void run(void)
+/* Isolated pages come back within a moment of the migration; pages left
+ * on a list that migrate_pages() reported as done never do. */
+static void check_isolated(const char *phase, long before)
 {
+	struct tst_deadline d;
+	long now = tst_vmstat("nr_isolated_anon");
+	char key[64];
+
+	tst_deadline_start(&d, 3);
+	while (now > before && !tst_deadline_passed(&d)) {
+		usleep(100000);
+		now = tst_vmstat("nr_isolated_anon");
+	}
+	snprintf(key, sizeof(key), "%s_nr_isolated_anon", phase);
+	tst_value_long(key, now);
+	if (now > before)
+		tst_res(TFAIL, "%s: nr_isolated_anon is %ld, %ld before: pages left isolated", phase, now, before);
+	else
+		tst_res(TPASS, "%s: nr_isolated_anon back to %ld", phase, now);
+}
+
+static void phase(const char *name)
+{
+	tst_res(TINFO, "phase: %s (a kernel report from here on is this caller's)", name);
+	tst_value("last_phase", "%s", name);
+}
+
+static void scenario_move_pages(void)
+{
+	long isolated = tst_vmstat("nr_isolated_anon");
+
+	phase("move_pages");
 	explicit_migration();
 	verify_data(explicit_region);
+	check_isolated("move_pages", isolated);
+}
+
+static void scenario_numa_balancing(void)
+{
+	long isolated = tst_vmstat("nr_isolated_anon");
+
+	phase("numa_balancing");
 	numa_balancing();
+	check_isolated("numa_balancing", isolated);
+}
+
+/* A fresh region of THPs on node 0, half of them partially mapped. */
+static char *fresh_region(void)
+{
+	char *p;
+
+	tst_pin_cpu(tst_cpu_of_node(0));
+	p = thp_region();
+	punch_subpages(p);
+	return p;
+}
+
+static void scenario_mbind(void)
+{
+	long isolated = tst_vmstat("nr_isolated_anon");
+	char *p = fresh_region();
+	unsigned long node1 = 1UL << 1;
+	int on1;
+
+	phase("mbind");
+	if (syscall(SYS_mbind, p, (size_t)nr_thps * THP_SIZE, MPOL_BIND, &node1, sizeof(node1) * 8,
+		    MPOL_MF_MOVE) < 0)
+		tst_res(TFAIL, "mbind(MPOL_BIND, node 1, MPOL_MF_MOVE): %m");
+	on1 = pages_on_node(p, 1);
+	tst_value_long("mbind_heads_on_node1", on1);
+	if (on1 < nr_thps)
+		tst_res(TFAIL, "mbind(MPOL_MF_MOVE) returned success but %d of %d folio heads are not on node 1",
+			nr_thps - on1, nr_thps);
+	else
+		tst_res(TPASS, "mbind(MPOL_MF_MOVE): all %d folio heads on node 1", nr_thps);
+	verify_data(p);
+	check_isolated("mbind", isolated);
+}
+
+static void scenario_compaction(void)
+{
+	long isolated = tst_vmstat("nr_isolated_anon");
+	char *p = fresh_region();
+
+	phase("compaction");
+	tst_write_file("/proc/sys/vm/compact_memory", "1");
+	tst_value_long("compaction_thp_migration_split", tst_vmstat_delta("thp_migration_split"));
+	verify_data(p);
+	check_isolated("compaction", isolated);
 }
 
 static const struct tst_option options[] = {
@@ -199,6 +296,17 @@ static const struct tst_option options[] = {
 	{ "balance-seconds", TST_OPT_INT, &balance_seconds, 1, 3600, NULL,
 	  "how long NUMA balancing may take (30), within the runtime" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_scenario scenarios[] = {
+	{ "move_pages", scenario_move_pages, "move_pages(2) moves every THP, no byte changes, nothing stays isolated",
+	  false },
+	{ "numa_balancing", scenario_numa_balancing,
+	  "NUMA hinting faults move the THPs to node 1 (do_numa_page, do_huge_pmd_numa_page)", false },
+	{ "mbind", scenario_mbind, "on request: mbind(MPOL_MF_MOVE) moves every THP to node 1", true },
+	{ "compaction", scenario_compaction, "on request: compaction (which skips THPs) leaves the data and "
+	  "nr_isolated_anon as they were", true },
+	{ NULL, NULL, NULL, false },
 };
 
 static const struct tst_tag tags[] = {
@@ -212,13 +320,13 @@ static struct tst_test test = {
 	.name = "numa_deferred_split",
 	.tags = tags,
 	.options = options,
+	.scenarios = scenarios,
 	.runtime = 90,
 	.needs_kconfigs = kconfigs,
 	.min_numa_nodes = 2,
 	.min_cpus = 2,
 	.knobs = knobs,
 	.setup = setup,
-	.run = run,
 };
 
 TST_MAIN(test)
