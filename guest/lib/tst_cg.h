@@ -20,7 +20,8 @@ struct tst_cg_group {
 
 /* The test's own group. */
 const struct tst_cg_group *tst_cg_test(void);
-/* A new group under the test's group (v2: with the controller enabled). */
+/* A new leaf group under the test's group, with the controller (v2: the
+ * test's group enables it for its children). */
 const struct tst_cg_group *tst_cg_mk(const char *name);
 /* pid 0: the caller. */
 void tst_cg_join(const struct tst_cg_group *cg, pid_t pid);

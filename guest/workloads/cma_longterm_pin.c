@@ -27,7 +27,12 @@
  *               the mlock batch with a reference and its LRU flag still
  *               set. 33dfe9204f29 cleared the flag for the other batches
  *               but not for this one: the bug reported after it was merged
- *               (a VM's mlock(MLOCK_ONFAULT) memory pinned by pKVM);
+ *               (a VM's mlock(MLOCK_ONFAULT) memory pinned by pKVM). It
+ *               fails only with the pin on another CPU: each failed
+ *               migration pass maps the page again, and for a VM_LOCKED
+ *               vma remove_migration_pte() drains the mlock batch of the
+ *               CPU doing the pin, so the pin's own retries empty a batch
+ *               on that CPU;
  *   lru_add     (on request, the control) pages freshly faulted again: the
  *               lru_add batch holds them without the LRU flag, which every
  *               gup version drains. It must pass everywhere;
@@ -640,13 +645,23 @@ static void tie_to_batch(const char *key_prefix, const char *label, enum pin p, 
 	struct pin_outcome retry;
 	char key[96], why[256];
 
+	long fail0, ok0;
+
 	describe_failure(why, sizeof(why), p, first, migrate_fail);
 	tst_drain_all_lru();
+	snprintf(key, sizeof(key), "%s.after_drain_on_lru", key_prefix);
+	tst_value_long(key, count_flag(win->pin_at, KPF_LRU));
+	fail0 = tst_vmstat("pgmigrate_fail");
+	ok0 = tst_vmstat("pgmigrate_success");
 	retry = do_pin(p, win->pin_at);
 	snprintf(key, sizeof(key), "%s.retry_outcome", key_prefix);
 	tst_value(key, "%s", outcome_word(retry));
 	snprintf(key, sizeof(key), "%s.retry_in_cma", key_prefix);
 	tst_value_long(key, retry.in_cma);
+	snprintf(key, sizeof(key), "%s.retry_pgmigrate_fail", key_prefix);
+	tst_value_long(key, tst_vmstat("pgmigrate_fail") - fail0);
+	snprintf(key, sizeof(key), "%s.retry_pgmigrate_success", key_prefix);
+	tst_value_long(key, tst_vmstat("pgmigrate_success") - ok0);
 	if (retry.err || retry.in_cma)
 		tst_brk(TBROK, "%s: %s; after draining every CPU's LRU batches the pin still gives %s with %d pages "
 			"in CMA: not the batch's reference", label, why, outcome_word(retry), retry.in_cma);
