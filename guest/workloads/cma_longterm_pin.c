@@ -217,10 +217,13 @@ static int pin_to_cma_node(void)
 static bool lru_gen_enabled(void)
 {
 	char buf[64];
+	long v;
 
 	if (tst_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) <= 0)
 		return false;
-	return strtoul(buf, NULL, 0) & 1;
+	if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
+		tst_brk(TBROK, "/sys/kernel/mm/lru_gen/enabled: not a number: '%s'", buf);
+	return v & 1;
 }
 
 /* ---- the windows of CMA pages ---- */

@@ -84,6 +84,7 @@ static void find_edu(void)
 static int iommu_group(void)
 {
 	char path[512], link[512];
+	long group;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
@@ -91,7 +92,9 @@ static int iommu_group(void)
 	if (n <= 0)
 		tst_brk(TCONF, "%s has no IOMMU group: no vIOMMU, or intel_iommu=on missing", bdf);
 	link[n] = '\0';
-	return atoi(strrchr(link, '/') + 1);
+	if (tst_parse_long(strrchr(link, '/') + 1, 0, 1 << 20, &group) < 0)
+		tst_brk(TBROK, "%s -> %s: not an IOMMU group number", path, link);
+	return (int)group;
 }
 
 static void bind_vfio(void)

@@ -146,13 +146,15 @@ static size_t write_new_bytes(uint8_t *p, size_t len, uint8_t seed)
 static long mthp_stat_sum(const char *stat)
 {
 	char path[160], buf[32];
-	long sum = 0;
+	long sum = 0, v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(mthp_kb); i++) {
 		snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/%s", mthp_kb[i], stat);
 		if (tst_read_file(path, buf, sizeof(buf)) < 0)
 			return -1;
-		sum += atol(buf);
+		if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
+			tst_brk(TBROK, "%s: not a number: '%s'", path, buf);
+		sum += v;
 	}
 	return sum;
 }
