@@ -830,13 +830,22 @@ static void scenario_mixed_wp(void)
 	if (find_large_folios(p, region_len, NULL, 0) < n)
 		tst_brk(TBROK, "%s: the writes after clear_refs split some mTHPs", name);
 	soft_dirty_bits(p, region_len, before);
+	tst_value("mixed_wp_span0_soft_dirty_before", "%d%d", before[spans[0].first_page],
+		  before[spans[0].first_page + 1]);
+	if (!before[spans[0].first_page] || before[spans[0].first_page + 1])
+		tst_brk(TCONF, "%s: soft-dirty does not track writes here (page 0 written: %d, page 1 not: %d)", name,
+			before[spans[0].first_page], before[spans[0].first_page + 1]);
 	SAFE_MADVISE(p, region_len, MADV_FREE);
 	tst_drain_local_lru();
 	soft_dirty_bits(p, region_len, after);
 	first = first_change(before, after, npages, &changed);
 	for (size_t i = 0; i < n; i++)
 		lazy += count_lazyfree(p + spans[i].first_page * PAGE_SIZE, 1);
+	tst_value("mixed_wp_span0_soft_dirty_after_free", "%d%d", after[spans[0].first_page],
+		  after[spans[0].first_page + 1]);
 	missed = writes_that_did_not_fault(p, spans, n, after, region_len);
+	tst_value("mixed_wp_span0_soft_dirty_after_write", "%d%d", after[spans[0].first_page],
+		  after[spans[0].first_page + 1]);
 	if (changed)
 		tst_res(TFAIL, "%s: MADV_FREE changed the soft-dirty bit of %zu PTEs (first page %zu: %d -> %d): it "
 			"rewrote more than the access and dirty bits", name, changed, first, before[first], !before[first]);
