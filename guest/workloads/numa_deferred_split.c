@@ -15,7 +15,9 @@
  *                   PTE-mapped THPs, do_huge_pmd_numa_page() for the others)
  *                   call migrate_misplaced_folio();
  *   mbind           (on request) mbind(MPOL_BIND, node 1, MPOL_MF_MOVE) of a
- *                   fresh region: every page must reach node 1;
+ *                   fresh region: no byte changes, nothing stays isolated
+ *                   (how many THPs moved is a value: mbind moves what it
+ *                   can);
  *   compaction      (on request) /proc/sys/vm/compact_memory: compaction
  *                   skips THPs, so it must not reach the split at all.
  * Each prints its phase first, so a kernel report on the console shows
@@ -268,13 +270,11 @@ static void scenario_mbind(void)
 	if (syscall(SYS_mbind, p, (size_t)nr_thps * THP_SIZE, MPOL_BIND, &node1, sizeof(node1) * 8,
 		    MPOL_MF_MOVE) < 0)
 		tst_res(TFAIL, "mbind(MPOL_BIND, node 1, MPOL_MF_MOVE): %m");
+	/* Without MPOL_MF_STRICT mbind() moves what it can and says nothing
+	 * of the rest: a count, not a verdict (16 of 32 on 6.12.117). */
 	on1 = pages_on_node(p, 1);
 	tst_value_long("mbind_heads_on_node1", on1);
-	if (on1 < nr_thps)
-		tst_res(TFAIL, "mbind(MPOL_MF_MOVE) returned success but %d of %d folio heads are not on node 1",
-			nr_thps - on1, nr_thps);
-	else
-		tst_res(TPASS, "mbind(MPOL_MF_MOVE): all %d folio heads on node 1", nr_thps);
+	tst_res(TINFO, "mbind(MPOL_MF_MOVE): %d of %d folio heads on node 1", on1, nr_thps);
 	verify_data(p);
 	check_isolated("mbind", isolated);
 }
@@ -303,7 +303,8 @@ static const struct tst_scenario scenarios[] = {
 	  false },
 	{ "numa_balancing", scenario_numa_balancing,
 	  "NUMA hinting faults move the THPs to node 1 (do_numa_page, do_huge_pmd_numa_page)", false },
-	{ "mbind", scenario_mbind, "on request: mbind(MPOL_MF_MOVE) moves every THP to node 1", true },
+	{ "mbind", scenario_mbind, "on request: mbind(MPOL_MF_MOVE) changes no byte and leaves nothing isolated",
+	  true },
 	{ "compaction", scenario_compaction, "on request: compaction (which skips THPs) leaves the data and "
 	  "nr_isolated_anon as they were", true },
 	{ NULL, NULL, NULL, false },
