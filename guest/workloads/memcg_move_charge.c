@@ -44,8 +44,10 @@
  * page_add_anon_rmap() for the first pte and ksm_might_need_to_copy() copies
  * for the others.
  *
- * Verdict: FAIL when a byte differs, or when the kernel accepted the knob but
- * the charges did not move. Kernel WARNINGs and BUGs are the host console
+ * Verdict: FAIL when a byte differs, when the kernel accepted the knob but
+ * the charges did not move, or when the destination's memory.stat rss or
+ * mapped_file exceeds what the task maps by megabytes (v1 moved the mapped
+ * counters of unmapped folios: its symptom on a kernel without DEBUG_VM). Kernel WARNINGs and BUGs are the host console
  * classifier's business, not the workload's. memory.usage_in_bytes of A and
  * B around each move, the page counts behind them and KSM's counters are
  * values in the result.
@@ -450,6 +452,51 @@ static void check_moved(const char *when, long from_before, long from_after, lon
 		tst_res(TPASS, "%s: %ld kB of charges moved with the task", when, (to_after - to_before) >> 10);
 }
 
+#define STAT_SLACK (4L << 20)
+
+/* Pages the task maps now: anon and KSM for "rss", shmem and file for
+ * "mapped_file" (memcg v1 memory.stat, local to the group). */
+static void mapped_now(struct regions *r, size_t *anon, size_t *file)
+{
+	*anon = count_pages(r->anon, r->anon_pages, false).present + count_pages(r->ksm, r->ksm_pages, false).present;
+	*file = count_pages(r->shmem, r->shmem_pages, false).present +
+		(r->file_pages ? count_pages(r->file, r->file_pages, false).present : 0);
+}
+
+static void check_stat(const char *when, const char *what, long stat, size_t pages)
+{
+	long expect = (long)(pages * PAGE_SIZE);
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_%s_bytes", when, what);
+	tst_value_long(key, stat);
+	if (stat > expect + STAT_SLACK)
+		tst_res(TFAIL, "%s: memory.stat %s of the destination is %ld kB, the task maps %ld kB: mapped "
+			"counters moved for folios nobody maps", when, what, stat >> 10, expect >> 10);
+	else
+		tst_res(TPASS, "%s: memory.stat %s %ld kB for %ld kB the task maps", when, what, stat >> 10,
+			expect >> 10);
+}
+
+/* v1's effect on a kernel without DEBUG_VM: with the folio_mapped() tests
+ * gone from mem_cgroup_move_account(), the mapped counters move for the
+ * unmapped swap-cache, shmem and page-cache folios too. The destination may
+ * hold a little more than the task's regions (its heap, stack and library
+ * pages charged to A), never megabytes more. */
+static void check_mapped_counters(const char *when, const struct tst_cg_group *to, struct regions *r)
+{
+	long rss = tst_cg_memory_stat(to, "rss"), mapped = tst_cg_memory_stat(to, "mapped_file");
+	size_t anon, file;
+
+	if (rss < 0 || mapped < 0) {
+		tst_res(TCONF, "%s: %s/memory.stat has no rss or mapped_file", when, to->path);
+		return;
+	}
+	mapped_now(r, &anon, &file);
+	check_stat(when, "rss", rss, anon);
+	check_stat(when, "mapped_file", mapped, file);
+}
+
 static void move_one(struct regions *r)
 {
 	size_t q = r->anon_pages / 4, resident;
@@ -471,6 +518,7 @@ static void move_one(struct regions *r)
 	report_usage("move1_after", &a1, &b1);
 	count_all(r, "move1_after", NULL);
 	check_moved("move1", a0, a1, b0, b1, resident);
+	check_mapped_counters("move1", cg_b, r);
 }
 
 static void merge_ksm(struct regions *r)
@@ -529,6 +577,7 @@ static void move_two(struct regions *r)
 	tst_cg_join(cg_a, 0);
 	report_usage("move2_after", &a1, &b1);
 	check_moved("move2", b0, b1, a0, a1, resident);
+	check_mapped_counters("move2", cg_a, r);
 }
 
 static void child(void *arg)
