@@ -14,6 +14,10 @@ HOST_OBJ = $(HOST_SRC:host/%.c=$(B)/host/%.o)
 GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
+GUEST_UNIT_SRC = $(wildcard tests/guest-unit/*.c)
+GUEST_LIB_FLAGS = -Iguest/lib $(shell pkg-config --cflags json-c check)
+GUEST_LIB_LIBS  = $(shell pkg-config --libs json-c) $(CHECK_LIBS) -lpthread
+ASAN_FLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
@@ -42,10 +46,20 @@ $(B)/unit-tests-asan: $(UNIT_SRC) tests/unit/*.h $(HOST_SRC) host/*.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Ihost -o $@ $(UNIT_SRC) $(HOST_SRC) $(HOST_LIBS) $(CHECK_LIBS)
 
-unit: $(B)/unit-tests all
+# The guest library's own Check binary: it runs on the host, as plain user space.
+$(B)/guest-unit-tests: $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) guest/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GUEST_LIB_FLAGS) -o $@ $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) $(GUEST_LIB_LIBS)
+$(B)/guest-unit-tests-asan: $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) guest/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(GUEST_LIB_FLAGS) -o $@ $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) $(GUEST_LIB_LIBS)
+
+unit: $(B)/unit-tests $(B)/guest-unit-tests all
 	MMREPRO_ROOT=$(CURDIR) ./$(B)/unit-tests
-unit-asan: $(B)/unit-tests-asan all
+	./$(B)/guest-unit-tests
+unit-asan: $(B)/unit-tests-asan $(B)/guest-unit-tests-asan all
 	MMREPRO_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 ./$(B)/unit-tests-asan
+	ASAN_OPTIONS=detect_leaks=1 ./$(B)/guest-unit-tests-asan
 
 # The bad-input matrix through the real CLI (one smoke boot, no builds).
 bad-input: all

@@ -271,6 +271,13 @@ static pid_t start_workload(struct job *j)
 	setpgid(0, 0);
 	setenv("MMREPRO_RESULT", OUT_DIR "/workload.json", 1);
 	setenv("MMREPRO_KCONFIG", j->kconfig, 1);
+	if (j->timeout_s > 0) {
+		char timeout[16];
+
+		/* The workload library ends its loops well before this. */
+		snprintf(timeout, sizeof(timeout), "%d", j->timeout_s);
+		setenv("MMREPRO_TIMEOUT", timeout, 1);
+	}
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/tmp", 1);
 	execv(argv[0], argv);

@@ -1,116 +1,43 @@
-/* mmrepro guest test library: results, needs, knobs, vmstat, the forked
- * workload and the JSON result. See tst.h. */
-#include "tst.h"
+/* mmrepro guest test library: messages, the forked workload, scenarios,
+ * tags and the JSON result. See tst.h. */
+#include "tst_lib.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <libgen.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define MAX_RECORDS 256
 #define MSG_LEN 512
-#define MAX_VALUES 128
-#define KEY_LEN 64
-#define VALUE_LEN 256
-#define MAX_KNOBS 32
-#define KNOB_LEN 256
-#define MAX_VMSTAT 512
-#define VMSTAT_NAME_LEN 64
-
-struct record {
-	int verdict;
-	char msg[MSG_LEN];
-};
-
-struct value {
-	char key[KEY_LEN];
-	char val[VALUE_LEN];
-};
-
-enum { PASS_IDX, FAIL_IDX, BROK_IDX, CONF_IDX, NR_IDX };
-
-/* Shared (MAP_SHARED) with the forked workload and its children, so what
- * they record survives their crash. The verdict needs only the counts and
- * the deciding messages, so it stays right when the list overflows. */
-struct store {
-	char lock;
-	int count[NR_IDX];
-	char first[NR_IDX][MSG_LEN];
-	char last_pass[MSG_LEN];
-	int nrecords;
-	int dropped;
-	int nvalues;
-	struct record records[MAX_RECORDS];
-	struct value values[MAX_VALUES];
-};
-
-struct saved_knob {
-	const char *path;
-	char old[KNOB_LEN];
-};
-
-struct vmstat_entry {
-	char name[VMSTAT_NAME_LEN];
-	long long value;
-};
-
-struct vmstat_snapshot {
-	int n;
-	struct vmstat_entry e[MAX_VMSTAT];
-};
 
 static struct {
 	const struct tst_test *test;
-	struct store *store;
 	pid_t parent_pid;
 	pid_t test_pid;          /* the forked workload; 0 before the fork */
 	bool in_cleanup;
-	bool vmstat_taken;
-	struct vmstat_snapshot vmstat_before;
-	struct saved_knob knobs[MAX_KNOBS];
-	int nknobs;
-	struct timespec start;
+	bool cg_set_up;
+	double start;
+	struct tst_lib_args args;
 } lib;
 
 static volatile sig_atomic_t interrupted_by;
 
 static void finish(void) __attribute__((noreturn));
 
-/* ---- results ---- */
+/* ---- messages ---- */
 
-static struct store *store(void)
+const char *tst_basename_(const char *file)
 {
-	if (!lib.store) {
-		lib.store = mmap(NULL, sizeof(struct store), PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (lib.store == MAP_FAILED) {
-			perror("mmrepro: mmap of the result store");
-			exit(TBROK);
-		}
-	}
-	return lib.store;
-}
+	const char *slash = strrchr(file, '/');
 
-static void store_lock(void)
-{
-	while (__atomic_test_and_set(&store()->lock, __ATOMIC_ACQUIRE))
-		usleep(100);
-}
-
-static void store_unlock(void)
-{
-	__atomic_clear(&store()->lock, __ATOMIC_RELEASE);
+	return slash ? slash + 1 : file;
 }
 
 static const char *verdict_name(int v)
@@ -125,10 +52,9 @@ static const char *verdict_name(int v)
 	return "BROK";
 }
 
-/* One write(2) per line: no stdio buffer to duplicate across fork(). */
-static void console_line(const char *fmt, ...)
+void tst_console_(const char *fmt, ...)
 {
-	char line[MSG_LEN + 64];
+	char line[MSG_LEN + 128];
 	va_list ap;
 	int n;
 
@@ -144,55 +70,31 @@ static void console_line(const char *fmt, ...)
 		return;
 }
 
-static int verdict_idx(int v)
-{
-	return v == TPASS ? PASS_IDX : v == TFAIL ? FAIL_IDX : v == TCONF ? CONF_IDX : BROK_IDX;
-}
-
-static void store_record(int verdict, const char *msg)
-{
-	struct store *s = store();
-	int idx = verdict_idx(verdict);
-
-	store_lock();
-	if (!s->count[idx]++)
-		snprintf(s->first[idx], MSG_LEN, "%s", msg);
-	if (idx == PASS_IDX)
-		snprintf(s->last_pass, MSG_LEN, "%s", msg);
-	if (s->nrecords < MAX_RECORDS) {
-		s->records[s->nrecords].verdict = verdict;
-		snprintf(s->records[s->nrecords].msg, MSG_LEN, "%s", msg);
-		s->nrecords++;
-	} else {
-		s->dropped++;
-	}
-	store_unlock();
-}
-
 static int normal_verdict(int v)
 {
 	return v == TPASS || v == TFAIL || v == TBROK || v == TCONF || v == TINFO ? v : TBROK;
 }
 
-static void record(int verdict, const char *fmt, va_list ap)
+void tst_vres_(const char *file, int line, int verdict, const char *fmt, va_list ap)
 {
 	char msg[MSG_LEN];
 
+	file = tst_basename_(file);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	verdict = normal_verdict(verdict);
-	console_line("mmrepro: T%s: %s", verdict_name(verdict), msg);
+	tst_console_("mmrepro: %s:%d: T%s: %s", file, line, verdict_name(verdict), msg);
 	if (verdict != TINFO)
-		store_record(verdict, msg);
+		tst_store_record_(verdict, file, line, msg);
 }
 
-static void record_now(int verdict, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void record_now(int verdict, const char *fmt, ...)
+static void record_now(const char *file, int line, int verdict, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void record_now(const char *file, int line, int verdict, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	record(verdict, fmt, ap);
+	tst_vres_(file, line, verdict, fmt, ap);
 	va_end(ap);
 }
 
@@ -205,8 +107,9 @@ static void run_cleanup(void)
 }
 
 /* Where a test ends depends on who ends it: the parent finishes the run, the
- * workload process runs cleanup first, and anything else (threads, children
- * of the workload) just exits. */
+ * workload process runs cleanup first, and anything else (children of the
+ * workload) just exits with the verdict. A thread of the workload ends the
+ * whole workload process. */
 static void end_test(int verdict) __attribute__((noreturn));
 static void end_test(int verdict)
 {
@@ -220,20 +123,20 @@ static void end_test(int verdict)
 	_exit(verdict);
 }
 
-void tst_res(enum tst_verdict v, const char *fmt, ...)
+void tst_res_(const char *file, int line, enum tst_verdict v, const char *fmt, ...)
 {
 	int saved_errno = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	record(v, fmt, ap);
+	tst_vres_(file, line, v, fmt, ap);
 	va_end(ap);
 	if (v == TBROK)
 		end_test(v);
 	errno = saved_errno;
 }
 
-void tst_brk(enum tst_verdict v, const char *fmt, ...)
+void tst_brk_(const char *file, int line, enum tst_verdict v, const char *fmt, ...)
 {
 	int saved_errno = errno;
 	va_list ap;
@@ -242,38 +145,20 @@ void tst_brk(enum tst_verdict v, const char *fmt, ...)
 		v = TBROK;
 	va_start(ap, fmt);
 	errno = saved_errno;  /* for %m */
-	record(v, fmt, ap);
+	tst_vres_(file, line, v, fmt, ap);
 	va_end(ap);
 	end_test(v);
 }
 
-static struct value *value_slot(struct store *s, const char *key)
-{
-	for (int i = 0; i < s->nvalues; i++)
-		if (!strncmp(s->values[i].key, key, KEY_LEN - 1))
-			return &s->values[i];
-	if (s->nvalues == MAX_VALUES)
-		return NULL;
-	snprintf(s->values[s->nvalues].key, KEY_LEN, "%s", key);
-	return &s->values[s->nvalues++];
-}
-
 void tst_value(const char *key, const char *fmt, ...)
 {
-	char val[VALUE_LEN];
-	struct value *slot;
+	char val[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	store_lock();
-	slot = value_slot(store(), key);
-	if (slot)
-		snprintf(slot->val, VALUE_LEN, "%s", val);
-	store_unlock();
-	if (!slot)
-		console_line("mmrepro: warning: too many values, %s dropped", key);
+	tst_value_set_(key, val);
 }
 
 void tst_value_long(const char *key, long v)
@@ -281,408 +166,127 @@ void tst_value_long(const char *key, long v)
 	tst_value(key, "%ld", v);
 }
 
-/* LTP's rules; the reason is the first message of the deciding kind, or the
- * last PASS message. */
-static int overall_verdict(const char **reason)
-{
-	struct store *s = store();
+/* ---- tags ---- */
 
-	if (s->count[FAIL_IDX]) {
-		*reason = s->first[FAIL_IDX];
-		return TFAIL;
+static bool is_sha12(const char *s)
+{
+	if (strlen(s) != 12)
+		return false;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* A malformed tag is the workload's bug: found before anything runs. */
+static void check_tags(const struct tst_tag *tags)
+{
+	for (const struct tst_tag *t = tags; t && t->name; t++) {
+		if (!t->value || !*t->value)
+			tst_brk(TBROK, "tag %s has no value", t->name);
+		if (!strcmp(t->name, "linux-git") && !is_sha12(t->value))
+			tst_brk(TBROK, "tag linux-git '%s' is not 12 lower-case hex digits", t->value);
 	}
-	if (s->count[BROK_IDX]) {
-		*reason = s->first[BROK_IDX];
-		return TBROK;
+}
+
+static json_object *tags_json(const struct tst_tag *tags)
+{
+	json_object *a = json_object_new_array();
+
+	for (const struct tst_tag *t = tags; t && t->name; t++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(t->name));
+		json_object_object_add(o, "value", json_object_new_string(t->value));
+		json_object_array_add(a, o);
 	}
-	if (s->count[PASS_IDX]) {
-		*reason = s->last_pass;
-		return TPASS;
+	return a;
+}
+
+/* LTP's hint: what a failing kernel may be missing. */
+static void print_tag_hints(const struct tst_tag *tags)
+{
+	bool any = false;
+
+	for (const struct tst_tag *t = tags; t && t->name; t++) {
+		if (!any)
+			tst_console_("mmrepro: HINT: this kernel may be missing (or have broken) these fixes:");
+		any = true;
+		if (!strcmp(t->name, "linux-git"))
+			tst_console_("mmrepro: HINT:   https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/"
+				     "linux.git/commit/?id=%s", t->value);
+		else
+			tst_console_("mmrepro: HINT:   %s: %s", t->name, t->value);
 	}
-	if (s->count[CONF_IDX]) {
-		*reason = s->first[CONF_IDX];
-		return TCONF;
-	}
-	*reason = "no result recorded";
-	return TBROK;
 }
 
-/* ---- files ---- */
+/* ---- scenarios ---- */
 
-int tst_read_file(const char *path, char *buf, size_t len)
+static void scenario_verdict(const int before[4], const int after[4], char *word, size_t len)
 {
-	ssize_t n, total = 0;
-	int fd;
+	static const char *const names[] = { "PASS", "FAIL", "BROK", "CONF" };
+	static const int order[] = { 1, 2, 0, 3 };  /* FAIL, BROK, PASS, CONF */
 
-	if (!len)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (total < (ssize_t)len - 1 && (n = read(fd, buf + total, len - 1 - total)) != 0) {
-		if (n < 0) {
-			int err = errno;
-			close(fd);
-			return -err;
-		}
-		total += n;
-	}
-	close(fd);
-	buf[total] = 0;
-	if (total && buf[total - 1] == '\n')
-		buf[--total] = 0;
-	return total;
-}
-
-static int write_string(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(s);
-	ssize_t n;
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, len);
-	err = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	return err;
-}
-
-static int write_vfmt(const char *path, const char *fmt, va_list ap)
-{
-	char buf[4096];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	return write_string(path, buf);
-}
-
-int tst_try_write_file(const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = write_vfmt(path, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-void tst_write_file(const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = write_vfmt(path, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		tst_brk(TBROK, "write %s: %s", path, strerror(-r));
-}
-
-long tst_read_long(const char *path)
-{
-	char buf[128], *end;
-	int r = tst_read_file(path, buf, sizeof(buf));
-	long v;
-
-	if (r < 0)
-		tst_brk(TBROK, "read %s: %s", path, strerror(-r));
-	errno = 0;
-	v = strtol(buf, &end, 0);
-	if (errno || end == buf)
-		tst_brk(TBROK, "%s: not a number: '%s'", path, buf);
-	return v;
-}
-
-long tst_meminfo_kb(const char *field)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	size_t flen = strlen(field);
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		tst_brk(TBROK, "open /proc/meminfo: %m");
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			kb = strtol(line + flen + 1, NULL, 10);
-			break;
+	snprintf(word, len, "none");
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (after[order[i]] > before[order[i]]) {
+			snprintf(word, len, "%s", names[order[i]]);
+			return;
 		}
 	}
-	fclose(f);
-	return kb;
 }
 
-/* ---- kernel config ---- */
-
-/* Copies the value of a set option ("y", "m", "0x10", "\"s\"") into val;
- * false when not set. -errno in *err when the config cannot be read. */
-static const char *kconfig_path(void)
+/* The plan: a scenario that records nothing is BROK, never silently
+ * missing. Its verdict goes to the values as scenario.<name>. */
+static void run_scenario(const struct tst_scenario *s)
 {
-	const char *path = getenv("MMREPRO_KCONFIG");
+	int before[4], after[4];
+	char key[128], word[8];
 
-	return path && *path ? path : NULL;
+	tst_store_counts_(before);
+	tst_console_("mmrepro: scenario %s: %s", s->name, s->expect ? s->expect : "");
+	s->fn();
+	tst_store_counts_(after);
+	if (after[0] + after[1] + after[3] == before[0] + before[1] + before[3])
+		record_now(__FILE__, __LINE__, TBROK, "scenario %s returned without a result", s->name);
+	tst_store_counts_(after);
+	scenario_verdict(before, after, word, sizeof(word));
+	snprintf(key, sizeof(key), "scenario.%s", s->name);
+	tst_value(key, "%s", word);
 }
 
-static bool kconfig_lookup(const char *name, char *val, size_t len, int *err)
+bool tst_scenario_selected(const char *name)
 {
-	const char *path = kconfig_path();
-	size_t nlen = strlen(name);
-	char line[1024];
-	bool found = false;
-	FILE *f;
+	for (const struct tst_scenario *s = lib.test->scenarios; s && s->name; s++)
+		if (!strcmp(s->name, name))
+			return tst_scenario_wanted_(lib.args.scenarios, s);
+	tst_brk(TBROK, "no scenario '%s' in the table", name);
+}
 
-	*err = 0;
-	if (!path) {
-		*err = -ENOENT;
-		return false;
+static void run_scenarios(const struct tst_test *t)
+{
+	for (const struct tst_scenario *s = t->scenarios; s && s->name; s++)
+		if (tst_scenario_wanted_(lib.args.scenarios, s))
+			run_scenario(s);
+}
+
+static json_object *scenarios_json(const struct tst_test *t)
+{
+	json_object *a = json_object_new_array();
+
+	for (const struct tst_scenario *s = t->scenarios; s && s->name; s++) {
+		json_object *o = json_object_new_object();
+		bool wanted = tst_scenario_wanted_(lib.args.scenarios, s);
+
+		json_object_object_add(o, "name", json_object_new_string(s->name));
+		json_object_object_add(o, "expect", json_object_new_string(s->expect ? s->expect : ""));
+		json_object_object_add(o, "selected", json_object_new_boolean(wanted));
+		json_object_array_add(a, o);
 	}
-	f = fopen(path, "re");
-	if (!f) {
-		*err = -errno;
-		return false;
-	}
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, name, nlen) || line[nlen] != '=')
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(val, len, "%s", line + nlen + 1);
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
-
-char tst_kconfig(const char *name)
-{
-	char val[256];
-	int err;
-
-	if (!kconfig_lookup(name, val, sizeof(val), &err))
-		return 0;
-	return val[0] == 'm' && !val[1] ? 'm' : val[0] == 'n' && !val[1] ? 0 : 'y';
-}
-
-/* "CONFIG_X" needs y or m; "CONFIG_X=V" needs exactly V. */
-static void check_kconfig(const char *need)
-{
-	const char *eq = strchr(need, '=');
-	char name[128], val[256];
-	int err;
-	bool set;
-
-	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - need) : (int)strlen(need), need);
-	set = kconfig_lookup(name, val, sizeof(val), &err);
-	if (!kconfig_path())
-		tst_brk(TBROK, "MMREPRO_KCONFIG is not set: cannot check %s", need);
-	if (err)
-		tst_brk(TBROK, "cannot read kernel config %s: %s", kconfig_path(), strerror(-err));
-	if (!set || !strcmp(val, "n"))
-		tst_brk(TCONF, "%s is not set in this kernel", name);
-	if (eq && strcmp(val, eq + 1))
-		tst_brk(TCONF, "%s=%s in this kernel, the test needs %s", name, val, need);
-	if (!eq && strcmp(val, "y") && strcmp(val, "m"))
-		tst_brk(TCONF, "%s=%s in this kernel, the test needs y or m", name, val);
-}
-
-/* ---- needs ---- */
-
-static int count_list(const char *list)
-{
-	int n = 0;
-
-	while (*list) {
-		char *end;
-		long a = strtol(list, &end, 10), b = a;
-
-		if (end == list)
-			break;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		n += b - a + 1;
-		list = *end == ',' ? end + 1 : end;
-	}
-	return n;
-}
-
-int tst_numa_nodes(void)
-{
-	char buf[256];
-
-	if (tst_read_file("/sys/devices/system/node/online", buf, sizeof(buf)) <= 0)
-		return 1;
-	return count_list(buf);
-}
-
-static void check_needs(const struct tst_test *t)
-{
-	for (const char *const *k = t->needs_kconfigs; k && *k; k++)
-		check_kconfig(*k);
-	if (t->min_mem_mb) {
-		long mb = tst_meminfo_kb("MemTotal") / 1024;
-		if (mb < (long)t->min_mem_mb)
-			tst_brk(TCONF, "MemTotal is %ld MiB, the test needs %lu MiB", mb, t->min_mem_mb);
-	}
-	if (t->min_numa_nodes > 1 && tst_numa_nodes() < t->min_numa_nodes)
-		tst_brk(TCONF, "%d NUMA node(s) online, the test needs %d", tst_numa_nodes(), t->min_numa_nodes);
-	if (t->min_cpus > 1 && sysconf(_SC_NPROCESSORS_ONLN) < t->min_cpus)
-		tst_brk(TCONF, "%ld CPU(s) online, the test needs %d", sysconf(_SC_NPROCESSORS_ONLN), t->min_cpus);
-}
-
-/* ---- knobs ---- */
-
-/* "always [madvise] never" is saved as the chosen "madvise". */
-static void knob_choice(char *val)
-{
-	char *open = strchr(val, '['), *close = open ? strchr(open, ']') : NULL;
-
-	if (open && close) {
-		memmove(val, open + 1, close - open - 1);
-		val[close - open - 1] = 0;
-	}
-}
-
-static void apply_knob(const struct tst_knob *k)
-{
-	struct saved_knob *saved;
-	char old[KNOB_LEN];
-	int r = tst_read_file(k->path, old, sizeof(old));
-
-	if (r == -ENOENT && k->optional) {
-		console_line("mmrepro: TINFO: optional knob %s is absent, skipped", k->path);
-		return;
-	}
-	if (r == -ENOENT)
-		tst_brk(TCONF, "%s does not exist in this kernel", k->path);
-	if (r < 0)
-		tst_brk(TBROK, "read %s: %s", k->path, strerror(-r));
-	if (lib.nknobs == MAX_KNOBS)
-		tst_brk(TBROK, "more than %d knobs", MAX_KNOBS);
-	knob_choice(old);
-	saved = &lib.knobs[lib.nknobs++];
-	saved->path = k->path;
-	snprintf(saved->old, sizeof(saved->old), "%s", old);
-	if (!k->value)
-		return;
-	r = write_string(k->path, k->value);
-	if (r < 0)
-		tst_brk(TBROK, "write '%s' to %s: %s", k->value, k->path, strerror(-r));
-	console_line("mmrepro: TINFO: %s: '%s' -> '%s'", k->path, old, k->value);
-}
-
-static void apply_knobs(const struct tst_knob *knobs)
-{
-	for (const struct tst_knob *k = knobs; k && k->path; k++)
-		apply_knob(k);
-}
-
-static void restore_knobs(void)
-{
-	while (lib.nknobs > 0) {
-		struct saved_knob *k = &lib.knobs[--lib.nknobs];
-		int r = write_string(k->path, k->old);
-
-		if (r < 0)
-			console_line("mmrepro: warning: restore '%s' to %s: %s", k->old, k->path, strerror(-r));
-	}
-}
-
-/* ---- vmstat ---- */
-
-static void vmstat_read(struct vmstat_snapshot *snap)
-{
-	FILE *f = fopen("/proc/vmstat", "re");
-	char name[VMSTAT_NAME_LEN];
-	long long v;
-
-	snap->n = 0;
-	if (!f)
-		tst_brk(TBROK, "open /proc/vmstat: %m");
-	while (snap->n < MAX_VMSTAT && fscanf(f, "%63s %lld", name, &v) == 2) {
-		snprintf(snap->e[snap->n].name, VMSTAT_NAME_LEN, "%s", name);
-		snap->e[snap->n++].value = v;
-	}
-	fclose(f);
-}
-
-static const struct vmstat_entry *vmstat_find(const struct vmstat_snapshot *snap, const char *name)
-{
-	for (int i = 0; i < snap->n; i++)
-		if (!strcmp(snap->e[i].name, name))
-			return &snap->e[i];
-	return NULL;
-}
-
-static void pread_whole(int fd, char *buf, size_t len, const char *what)
-{
-	size_t total = 0;
-	ssize_t n;
-
-	while (total < len - 1 && (n = pread(fd, buf + total, len - 1 - total, total)) != 0) {
-		if (n < 0 && errno != EINTR)
-			tst_brk(TBROK, "read %s: %m", what);
-		total += n > 0 ? n : 0;
-	}
-	buf[total] = 0;
-}
-
-/* No stdio and no heap: a workload may read counters between building a
- * per-CPU LRU batch and the step that needs it, and freeing memory (a heap
- * trim unmaps pages) would drain the batch. */
-long tst_vmstat(const char *counter)
-{
-	static int fd = -1;
-	size_t clen = strlen(counter);
-	char buf[32768];
-
-	if (fd < 0)
-		fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		tst_brk(TBROK, "open /proc/vmstat: %m");
-	pread_whole(fd, buf, sizeof(buf), "/proc/vmstat");
-	for (char *line = buf; line; line = strchr(line, '\n')) {
-		line += *line == '\n';
-		if (!strncmp(line, counter, clen) && line[clen] == ' ')
-			return strtol(line + clen + 1, NULL, 10);
-	}
-	return -1;
-}
-
-long tst_vmstat_delta(const char *counter)
-{
-	const struct vmstat_entry *before = lib.vmstat_taken ? vmstat_find(&lib.vmstat_before, counter) : NULL;
-	long now = tst_vmstat(counter);
-
-	if (now < 0)
-		return 0;
-	return now - (before ? before->value : 0);
-}
-
-static json_object *vmstat_delta_json(const struct vmstat_snapshot *after)
-{
-	json_object *o = json_object_new_object();
-
-	for (int i = 0; lib.vmstat_taken && i < after->n; i++) {
-		const struct vmstat_entry *b = vmstat_find(&lib.vmstat_before, after->e[i].name);
-		long long delta = after->e[i].value - (b ? b->value : 0);
-
-		if (delta)
-			json_object_object_add(o, after->e[i].name, json_object_new_int64(delta));
-	}
-	return o;
+	return a;
 }
 
 /* ---- the result file ---- */
-
-static double seconds_since_start(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - lib.start.tv_sec) + (now.tv_nsec - lib.start.tv_nsec) / 1e9;
-}
 
 /* Milliseconds are plenty; "%.17g" noise helps nobody reading the file. */
 static json_object *seconds_json(double s)
@@ -693,45 +297,23 @@ static json_object *seconds_json(double s)
 	return json_object_new_double_s(s, text);
 }
 
-static json_object *results_json(void)
-{
-	json_object *a = json_object_new_array();
-	struct store *s = store();
-
-	for (int i = 0; i < s->nrecords; i++) {
-		json_object *r = json_object_new_object();
-		json_object_object_add(r, "verdict", json_object_new_string(verdict_name(s->records[i].verdict)));
-		json_object_object_add(r, "message", json_object_new_string(s->records[i].msg));
-		json_object_array_add(a, r);
-	}
-	return a;
-}
-
-static json_object *values_json(void)
-{
-	json_object *o = json_object_new_object();
-	struct store *s = store();
-
-	for (int i = 0; i < s->nvalues; i++)
-		json_object_object_add(o, s->values[i].key, json_object_new_string(s->values[i].val));
-	return o;
-}
-
-static json_object *result_json(int verdict, const char *reason, const struct vmstat_snapshot *after)
+static json_object *result_json(int verdict, const char *reason)
 {
 	const struct tst_test *t = lib.test;
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "workload", json_object_new_string(t->name ? t->name : "?"));
-	json_object_object_add(o, "fix_commit", t->fix_commit ? json_object_new_string(t->fix_commit) : NULL);
+	json_object_object_add(o, "tags", tags_json(t->tags));
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_object_add(o, "results", results_json());
-	json_object_object_add(o, "values", values_json());
-	json_object_object_add(o, "vmstat_delta", vmstat_delta_json(after));
-	json_object_object_add(o, "seconds", seconds_json(seconds_since_start()));
-	if (store()->dropped)
-		json_object_object_add(o, "results_dropped", json_object_new_int(store()->dropped));
+	json_object_object_add(o, "results", tst_store_results_json_());
+	if (t->scenarios)
+		json_object_object_add(o, "scenarios", scenarios_json(t));
+	json_object_object_add(o, "values", tst_store_values_json_());
+	json_object_object_add(o, "vmstat_delta", tst_vmstat_delta_json_());
+	json_object_object_add(o, "seconds", seconds_json(tst_now() - lib.start));
+	if (tst_store_dropped_())
+		json_object_object_add(o, "results_dropped", json_object_new_int(tst_store_dropped_()));
 	return o;
 }
 
@@ -772,7 +354,7 @@ static int write_atomically(const char *path, const char *text)
 	return 0;
 }
 
-static int write_result(int verdict, const char *reason, const struct vmstat_snapshot *after)
+static int write_result(int verdict, const char *reason)
 {
 	const char *path = getenv("MMREPRO_RESULT");
 	json_object *o;
@@ -780,7 +362,7 @@ static int write_result(int verdict, const char *reason, const struct vmstat_sna
 
 	if (!path || !*path || !lib.test)
 		return 0;
-	o = result_json(verdict, reason, after);
+	o = result_json(verdict, reason);
 	r = write_atomically(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -792,23 +374,32 @@ static int exit_code(int verdict)
 	return verdict == TCONF ? 32 : verdict;
 }
 
-/* Parent only: knobs back, the result written, the verdict as exit status. */
+/* Parent only: knobs back, groups removed, the result written, the verdict
+ * as exit status. */
 static void finish(void)
 {
-	static struct vmstat_snapshot after;
+	static bool finishing;
 	const char *reason;
 	int verdict, r;
 
-	if (lib.vmstat_taken)
-		vmstat_read(&after);
-	restore_knobs();
-	verdict = overall_verdict(&reason);
-	r = write_result(verdict, reason, &after);
-	if (r < 0) {
-		record_now(TBROK, "cannot write result %s: %s", getenv("MMREPRO_RESULT"), strerror(-r));
-		verdict = overall_verdict(&reason);
+	/* A TBROK from the steps below comes back here: do them once. */
+	if (!finishing) {
+		finishing = true;
+		tst_vmstat_snapshot_(true);
+		if (lib.cg_set_up)
+			tst_cg_cleanup_();
+		tst_restore_knobs_();
 	}
-	console_line("mmrepro: verdict %s: %s", verdict_name(verdict), reason);
+	verdict = tst_store_verdict_(&reason);
+	if (verdict == TFAIL && lib.test)
+		print_tag_hints(lib.test->tags);
+	r = write_result(verdict, reason);
+	if (r < 0) {
+		record_now(__FILE__, __LINE__, TBROK, "cannot write result %s: %s", getenv("MMREPRO_RESULT"),
+			   strerror(-r));
+		verdict = tst_store_verdict_(&reason);
+	}
+	tst_console_("mmrepro: verdict %s: %s", verdict_name(verdict), reason);
 	exit(exit_code(verdict));
 }
 
@@ -828,23 +419,14 @@ static void catch_interrupts(bool on)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static double elapsed_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Waits for pid; on timeout (or an interrupt of the parent) kills its whole
  * process group. Leftovers in the group are killed either way, while the
  * unreaped child still holds the group's id. */
 static int wait_or_kill(pid_t pid, int timeout_s, bool *timed_out)
 {
-	struct timespec t0;
+	double t0 = tst_now();
 	int status = -1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*timed_out = false;
 	for (;;) {
 		siginfo_t info = { .si_pid = 0 };
@@ -853,7 +435,7 @@ static int wait_or_kill(pid_t pid, int timeout_s, bool *timed_out)
 			return -1;
 		if (info.si_pid == pid)
 			break;
-		if (interrupted_by || (timeout_s > 0 && elapsed_since(&t0) >= timeout_s)) {
+		if (interrupted_by || (timeout_s > 0 && tst_now() - t0 >= timeout_s)) {
 			*timed_out = !interrupted_by;
 			break;
 		}
@@ -900,14 +482,15 @@ int tst_fork_run(void (*f)(void *), void *arg, int timeout_s)
 	return wait_or_kill(pid, timeout_s, &timed_out);
 }
 
-static void run_workload_child(int argc, char **argv)
+static void run_workload_child(void)
 {
 	const struct tst_test *t = lib.test;
 
 	lib.test_pid = getpid();
 	catch_interrupts(false);
 	if (t->setup)
-		t->setup(argc, argv);
+		t->setup();
+	run_scenarios(t);
 	if (t->run)
 		t->run();
 	run_cleanup();
@@ -925,19 +508,19 @@ static const char *signal_name(int sig)
 static void report_child_end(int status, bool timed_out, int timeout_s)
 {
 	if (interrupted_by)
-		record_now(TBROK, "interrupted by SIG%s", signal_name(interrupted_by));
+		record_now(__FILE__, __LINE__, TBROK, "interrupted by SIG%s", signal_name(interrupted_by));
 	else if (timed_out)
-		record_now(TBROK, "workload timed out after %d s", timeout_s);
+		record_now(__FILE__, __LINE__, TBROK, "workload timed out after %d s", timeout_s);
 	else if (status < 0)
-		record_now(TBROK, "waitpid: %m");
+		record_now(__FILE__, __LINE__, TBROK, "waitpid: %m");
 	else if (WIFSIGNALED(status))
-		record_now(TBROK, "workload killed by signal SIG%s (%s)", signal_name(WTERMSIG(status)),
-			   strsignal(WTERMSIG(status)));
+		record_now(__FILE__, __LINE__, TBROK, "workload killed by signal SIG%s (%s)",
+			   signal_name(WTERMSIG(status)), strsignal(WTERMSIG(status)));
 	else if (WEXITSTATUS(status))
-		record_now(TBROK, "workload exited with status %d", WEXITSTATUS(status));
+		record_now(__FILE__, __LINE__, TBROK, "workload exited with status %d", WEXITSTATUS(status));
 }
 
-static void run_workload(int argc, char **argv, int timeout_s)
+static void run_workload(int timeout_s)
 {
 	bool timed_out;
 	pid_t pid;
@@ -945,7 +528,7 @@ static void run_workload(int argc, char **argv, int timeout_s)
 
 	pid = fork_child();
 	if (pid == 0)
-		run_workload_child(argc, argv);
+		run_workload_child();
 	lib.test_pid = pid;
 	status = wait_or_kill(pid, timeout_s, &timed_out);
 	report_child_end(status, timed_out, timeout_s);
@@ -953,48 +536,27 @@ static void run_workload(int argc, char **argv, int timeout_s)
 
 /* ---- main ---- */
 
-static int parse_timeout(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < 0 || v > 86400)
-		tst_brk(TBROK, "--timeout wants seconds, got '%s'", s);
-	return v;
-}
-
-/* Removes the library's own arguments from argv; returns the new argc. */
-static int take_library_args(int argc, char **argv, int *timeout_s)
-{
-	int out = 1;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
-			*timeout_s = parse_timeout(argv[++i]);
-		else if (!strncmp(argv[i], "--timeout=", 10))
-			*timeout_s = parse_timeout(argv[i] + 10);
-		else
-			argv[out++] = argv[i];
-	}
-	argv[out] = NULL;
-	return out;
-}
-
 int tst_main(int argc, char **argv, const struct tst_test *t)
 {
-	int timeout_s = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &lib.start);
+	lib.start = tst_now();
 	lib.test = t;
 	lib.parent_pid = getpid();
-	store();
+	tst_store_init_();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	catch_interrupts(true);
-	argc = take_library_args(argc, argv, &timeout_s);
-	check_needs(t);
-	apply_knobs(t->knobs);
-	vmstat_read(&lib.vmstat_before);
-	lib.vmstat_taken = true;
-	run_workload(argc, argv, timeout_s);
+	if (sysconf(_SC_PAGESIZE) != (long)PAGE_SIZE)
+		tst_brk(TBROK, "page size is %ld, tst_mm.h assumes %lu", sysconf(_SC_PAGESIZE), PAGE_SIZE);
+	check_tags(t->tags);
+	tst_parse_options_(argc, argv, t, &lib.args);
+	tst_check_scenario_list_(t, lib.args.scenarios);
+	tst_runtime_start_(lib.args.runtime_s >= 0 ? lib.args.runtime_s : t->runtime);
+	tst_check_needs_(t);
+	if (t->needs_cgroup_ctrl) {
+		lib.cg_set_up = true;
+		tst_cg_setup_(t->name, t->needs_cgroup_ctrl, t->needs_cgroup_ver);
+	}
+	tst_apply_knobs_(t->knobs);
+	tst_vmstat_snapshot_(false);
+	run_workload(lib.args.timeout_s);
 	finish();
 }

@@ -1,22 +1,33 @@
 /* mmrepro guest test library, in the spirit of LTP's tst_test.h.
  *
- * A workload declares what it needs in one `struct tst_test`, and the library
- * checks those needs before setup(), saves and restores sysfs/procfs knobs,
- * snapshots /proc/vmstat around the run, and writes one JSON result file.
+ * A workload declares what it needs in one `struct tst_test`: tags, options,
+ * needs (kernel config, commands, kernel version, memory, swap, CPUs, NUMA
+ * nodes, a cgroup controller), sysfs/procfs knobs, a runtime budget and a
+ * table of scenarios. The library checks the needs, parses the options,
+ * saves and restores the knobs, snapshots /proc/vmstat around the run and
+ * writes one JSON result file.
  *
- * setup(), run() and cleanup() run in a forked child (as in kselftest's
- * harness), so a crash of the workload still gives a BROK result naming the
- * signal. The parent checks needs, writes and restores knobs, and writes the
- * result. Library arguments, removed before setup() sees argv:
- *   --timeout S   kill the workload after S seconds (BROK); default none
+ * setup(), the scenarios, run() and cleanup() run in a forked child (as in
+ * kselftest's harness), so a crash of the workload still gives a BROK
+ * result naming the signal. The parent checks needs, writes and restores
+ * knobs, removes the cgroups the test made, and writes the result.
+ *
+ * Library options, removed before the workload's own options are parsed:
+ *   --timeout S     kill the workload after S seconds (BROK); default none
+ *   --runtime S     the runtime budget every loop checks (default .runtime)
+ *   --scenarios a,b run only these scenarios of the table
  *
  * Environment (set by the guest init, see guest/init.c):
  *   MMREPRO_RESULT   path of the JSON result file to write (none if unset)
  *   MMREPRO_KCONFIG  path of the running kernel's .config (from the initramfs)
+ *   MMREPRO_TIMEOUT  seconds before the init kills the workload: the runtime
+ *                    budget is cut to end well before that
  *
- * Verdict (LTP's rules): any FAIL gives FAIL; else any BROK gives BROK; else
- * CONF if there was a CONF and no PASS; else PASS. No result at all is BROK.
- * Exit status follows LTP: 0 PASS, 1 FAIL, 2 BROK, 32 CONF.
+ * Every message carries the file:line of the call that made it. Verdict
+ * (LTP's rules): any FAIL gives FAIL; else any BROK gives BROK; else CONF if
+ * there was a CONF and no PASS; else PASS. No result at all is BROK, and so
+ * is a scenario that returns without recording a result. Exit status follows
+ * LTP: 0 PASS, 1 FAIL, 2 BROK, 32 CONF.
  */
 #ifndef MMREPRO_TST_H
 #define MMREPRO_TST_H
@@ -33,69 +44,140 @@ struct tst_knob {
 	bool optional;      /* a missing knob is CONF unless optional */
 };
 
+/* {"linux-git", "33dfe9204f29"}: the upstream fix (12 hex digits) the test
+ * guards, printed as a hint on FAIL and stored in the result as "tags".
+ * Other names ("thread" for a lore Message-ID, "mmrepro-note") are free
+ * text. Terminated by { NULL, NULL }. */
+struct tst_tag {
+	const char *name;
+	const char *value;
+};
+
+enum tst_opt_type {
+	TST_OPT_INT,    /* int *dest, min..max */
+	TST_OPT_LONG,   /* long *dest, min..max */
+	TST_OPT_STR,    /* const char **dest */
+	TST_OPT_FLAG,   /* bool *dest, no value */
+	TST_OPT_LIST,   /* bool dest[], one per word of choices: "a,b" sets those, clears the rest */
+};
+
+/* --name VALUE or --name=VALUE. Terminated by { NULL }. */
+struct tst_option {
+	const char *name;
+	enum tst_opt_type type;
+	void *dest;
+	long min, max;
+	const char *const *choices;   /* TST_OPT_LIST: the words, NULL-terminated */
+	const char *help;
+};
+
+/* One entry of a scenario table, as in the mm selftests' test_cases[]:
+ * what it is called, what it runs and what it asserts (printed before it
+ * runs and stored in the result). A scenario must record at least one
+ * PASS, FAIL or CONF, or the library records a BROK for it. A scenario
+ * on_request runs only when --scenarios names it. Terminated by { NULL }. */
+struct tst_scenario {
+	const char *name;
+	void (*fn)(void);
+	const char *expect;
+	bool on_request;
+};
+
+enum tst_cg_ver { TST_CG_ANY = 0, TST_CG_V1 = 1, TST_CG_V2 = 2 };
+
 struct tst_test {
 	const char *name;
-	const char *fix_commit;          /* the upstream fix this guards, or NULL */
-	const char *const *needs_kconfigs; /* "CONFIG_CMA" or "CONFIG_CMA=y", NULL-terminated */
-	unsigned long min_mem_mb;        /* MemTotal below this is CONF */
-	int min_numa_nodes;              /* fewer online nodes is CONF */
-	int min_cpus;
-	const struct tst_knob *knobs;    /* terminated by { NULL } */
-	void (*setup)(int argc, char **argv);
+	const struct tst_tag *tags;
+	const struct tst_option *options;
+	const struct tst_scenario *scenarios;  /* run in order after setup(), before run() */
+	const char *const *needs_kconfigs;     /* "CONFIG_CMA" or "CONFIG_CMA=y", NULL-terminated */
+	const char *const *needs_cmds;         /* found in PATH, or CONF; NULL-terminated */
+	const char *min_kver;                  /* "6.8": older kernels are CONF */
+	unsigned long min_mem_mb;              /* MemTotal below this is CONF */
+	unsigned long min_swap_mb;             /* SwapTotal below this is BROK: the case sets zram */
+	int min_numa_nodes;                    /* fewer online nodes is CONF */
+	int min_cpus;                          /* fewer online CPUs is CONF */
+	const char *needs_cgroup_ctrl;         /* "memory": mounted or found before setup() */
+	enum tst_cg_ver needs_cgroup_ver;
+	int runtime;                           /* seconds every loop may use; 0: 60 */
+	const struct tst_knob *knobs;          /* terminated by { NULL } */
+	void (*setup)(void);
 	void (*run)(void);
 	void (*cleanup)(void);
 };
 
-/* Records a result line and prints "mmrepro: TPASS: msg". TPASS, TFAIL and
- * TCONF (a skipped sub-check) continue; TBROK ends the test like tst_brk().
- * TINFO is printed only, never recorded. The message may use %m. */
-void tst_res(enum tst_verdict v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Records a result line and prints "mmrepro: file.c:12: TPASS: msg".
+ * TPASS, TFAIL and TCONF (a skipped sub-check) continue; TBROK ends the test
+ * like tst_brk(). TINFO is printed only, never recorded. %m works. */
+#define tst_res(ttype, fmt, ...) tst_res_(__FILE__, __LINE__, (ttype), (fmt), ##__VA_ARGS__)
 /* Records a result and ends the test; cleanup() still runs (once). */
-void tst_brk(enum tst_verdict v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+#define tst_brk(ttype, fmt, ...) tst_brk_(__FILE__, __LINE__, (ttype), (fmt), ##__VA_ARGS__)
+
+void tst_res_(const char *file, int line, enum tst_verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void tst_brk_(const char *file, int line, enum tst_verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5), noreturn));
+
 /* A named value for result.json ("values" object), e.g. which batch failed.
  * Setting a key again replaces its value. */
 void tst_value(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void tst_value_long(const char *key, long v);
 
-/* /proc/vmstat: the library snapshots before setup and after run and stores
- * every changed counter under "vmstat_delta". Workloads may also read now. */
-long tst_vmstat(const char *counter);  /* -1 when absent */
-/* Delta of one counter since the library's first snapshot; 0 when absent. */
-long tst_vmstat_delta(const char *counter);
+/* The one number parser: base 10 (or 0x for hex), the whole string, within
+ * min..max. 0, or -EINVAL (not a number) or -ERANGE (out of range). */
+int tst_parse_long(const char *s, long min, long max, long *out);
+
+/* Whether --scenarios (or its default) selects the scenario of that name. */
+bool tst_scenario_selected(const char *name);
+
+/* The runtime budget: seconds left of it (never negative). */
+double tst_remaining_runtime(void);
+
+/* A deadline for one loop: `seconds` from now, cut to the runtime left. */
+struct tst_deadline {
+	double end;        /* CLOCK_MONOTONIC seconds */
+	double budget;     /* what the loop was given after the cut */
+};
+void tst_deadline_start(struct tst_deadline *d, double seconds);
+bool tst_deadline_passed(const struct tst_deadline *d);
+double tst_now(void);  /* CLOCK_MONOTONIC seconds */
+
+/* Runs attempt(arg, try) until it returns true (a hit), max_tries tries
+ * (0: no limit) or the deadline (seconds, cut to the runtime left). */
+struct tst_until {
+	bool hit;
+	long tries;
+	double seconds;
+};
+struct tst_until tst_run_until(bool (*attempt)(void *arg, long try), void *arg, double seconds, long max_tries);
+
+/* /proc/vmstat: the library snapshots before setup and after the run and
+ * stores every changed counter under "vmstat_delta". */
+long tst_vmstat(const char *counter);  /* -1 when absent; no heap, no stdio */
+long tst_vmstat_delta(const char *counter);  /* since the first snapshot; 0 when absent */
 
 /* Kernel config of the running kernel: 'y', 'm', or 0 when not set (or when
  * MMREPRO_KCONFIG is unset). Other values (numbers, strings) read as 'y'. */
 char tst_kconfig(const char *name);
+/* uname's release against "6.8": <0 older, 0 same major.minor, >0 newer. */
+int tst_kver_cmp(const char *want);
 
 /* sysfs/procfs helpers; failures are TBROK unless noted. */
 /* Reads at most len-1 bytes, NUL-terminated, one trailing newline removed;
  * returns the length or -errno. */
 int tst_read_file(const char *path, char *buf, size_t len);
-void tst_write_file(const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#define tst_write_file(path, fmt, ...) tst_write_file_(__FILE__, __LINE__, (path), (fmt), ##__VA_ARGS__)
+void tst_write_file_(const char *file, int line, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int tst_try_write_file(const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3))); /* -errno, no TBROK */
-long tst_read_long(const char *path);
+#define tst_read_long(path) tst_read_long_(__FILE__, __LINE__, (path))
+long tst_read_long_(const char *file, int line, const char *path);
 /* A /proc/meminfo field in kB ("MemFree", "CmaTotal"), -1 when absent. */
 long tst_meminfo_kb(const char *field);
-
-/* Page helpers over /proc/self/pagemap and /proc/kpageflags (root only:
- * others read pfn 0). */
-uint64_t tst_pagemap(const void *addr); /* raw entry */
-/* Raw entries of npages consecutive pages from addr (page aligned). */
-void tst_pagemap_range(const void *addr, size_t npages, uint64_t *entries);
-uint64_t tst_pagemap_pfn(uint64_t entry); /* 0 if not present */
-uint64_t tst_vaddr_to_pfn(const void *addr); /* 0 if not present */
-uint64_t tst_kpageflags(uint64_t pfn);
-int tst_page_node(void *addr);  /* via move_pages(2) query, -errno */
-int tst_pfn_node(uint64_t pfn); /* zone spans in /proc/zoneinfo, -1 if none */
-
-int tst_numa_nodes(void);       /* online nodes */
-int tst_cpu_of_node(int node);  /* first CPU of a node, -1 if none */
-void tst_pin_cpu(int cpu);      /* the calling thread; new threads inherit */
+/* A "key value" line of a file such as memory.stat; -1 when absent. */
+long tst_read_key(const char *path, const char *key);
 
 /* Run f in a forked child with its own process group; returns its exit
  * status (as from waitpid) or kills the group after timeout_s (0: no limit),
@@ -103,17 +185,14 @@ void tst_pin_cpu(int cpu);      /* the calling thread; new threads inherit */
  * with the verdict as status; its results are recorded like the parent's. */
 int tst_fork_run(void (*f)(void *), void *arg, int timeout_s);
 
-/* CMA areas (debugfs cma/<area>/base_pfn and count, else the "cma: Reserved"
- * kernel log line). TBROK when CmaTotal is 0 or below min_mb. */
-struct tst_cma_area {
-	uint64_t base, count;   /* in pages */
-};
-int tst_cma_find(long min_mb, struct tst_cma_area *areas, int max);
-bool tst_pfn_in_cma(const struct tst_cma_area *areas, int n, uint64_t pfn);
-
 int tst_main(int argc, char **argv, const struct tst_test *t);
 
 #define TST_MAIN(test) \
 	int main(int argc, char **argv) { return tst_main(argc, argv, &(test)); }
+
+#include "tst_mm.h"
+#include "tst_safe.h"
+#include "tst_cg.h"
+#include "tst_thread.h"
 
 #endif

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #define DEBUGFS "/sys/kernel/debug"
-#define PAGE 4096UL
 
 static void mount_debugfs(void)
 {
@@ -72,7 +71,7 @@ static int areas_from_kernel_log(struct tst_cma_area *areas, int max)
 		unsigned long long at;
 
 		if (sscanf(p, "cma: Reserved %lu MiB at %llx", &mib, &at) == 2)
-			areas[n++] = (struct tst_cma_area){ at / PAGE, (uint64_t)mib << 20 >> 12 };
+			areas[n++] = (struct tst_cma_area){ at / PAGE_SIZE, (uint64_t)mib << 20 >> 12 };
 	}
 	free(buf);
 	return n;

@@ -1,4 +1,5 @@
-/* mmrepro guest test library: pages, NUMA nodes and CPUs. See tst.h. */
+/* mmrepro guest test library: pages, NUMA nodes, CPUs and LRU batches.
+ * See tst_mm.h. */
 #include "tst.h"
 
 #include <errno.h>
@@ -7,11 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#define PM_PRESENT (1ULL << 63)
-#define PM_PFN_MASK ((1ULL << 55) - 1)
 
 /* /proc/self/pagemap opened by a parent describes the parent's memory, so
  * the cached descriptor is reopened in each new process. */
@@ -31,27 +30,11 @@ static int pagemap_fd(void)
 	return fd;
 }
 
-static void pread_all(int fd, void *buf, size_t len, off_t off, const char *what)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			tst_brk(TBROK, "read %s at offset %lld: %s", what, (long long)(off + done),
-				n < 0 ? strerror(errno) : "end of file");
-		done += n;
-	}
-}
-
 void tst_pagemap_range(const void *addr, size_t npages, uint64_t *entries)
 {
-	off_t off = (uintptr_t)addr / getpagesize() * sizeof(uint64_t);
+	off_t off = (uintptr_t)addr / PAGE_SIZE * sizeof(uint64_t);
 
-	pread_all(pagemap_fd(), entries, npages * sizeof(uint64_t), off, "/proc/self/pagemap");
+	SAFE_PREAD(pagemap_fd(), entries, npages * sizeof(uint64_t), off);
 }
 
 uint64_t tst_pagemap(const void *addr)
@@ -81,8 +64,13 @@ uint64_t tst_kpageflags(uint64_t pfn)
 		fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		tst_brk(TBROK, "open /proc/kpageflags: %m");
-	pread_all(fd, &flags, sizeof(flags), pfn * sizeof(flags), "/proc/kpageflags");
+	SAFE_PREAD(fd, &flags, sizeof(flags), pfn * sizeof(flags));
 	return flags;
+}
+
+bool tst_kpf(uint64_t pfn, int kpf_bit)
+{
+	return tst_kpageflags(pfn) >> kpf_bit & 1;
 }
 
 int tst_page_node(void *addr)
@@ -149,4 +137,53 @@ void tst_pin_cpu(int cpu)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
 		tst_brk(TBROK, "pin to CPU %d: %m", cpu);
+}
+
+void *tst_mmap_aligned(size_t len, size_t align)
+{
+	char *raw = SAFE_MMAP(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	size_t head = (size_t)(p - raw);
+
+	if (head)
+		SAFE_MUNMAP(raw, head);
+	SAFE_MUNMAP(p + len, align - head);
+	return p;
+}
+
+/* Never faulted, so MADV_COLD on it only drains. One per process: a page
+ * of the parent's mapping is still unfaulted in a fork child. */
+static void *drain_page(void)
+{
+	static void *page;
+
+	if (!page)
+		page = SAFE_MMAP(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return page;
+}
+
+void tst_drain_local_lru(void)
+{
+	SAFE_MADVISE(drain_page(), PAGE_SIZE, MADV_COLD);
+}
+
+void tst_drain_all_lru(void)
+{
+	int ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t old;
+
+	if (sched_getaffinity(0, sizeof(old), &old) < 0)
+		tst_brk(TBROK, "sched_getaffinity: %m");
+	drain_page();
+	for (int cpu = 0; cpu < ncpus && cpu < CPU_SETSIZE; cpu++) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0)
+			continue;  /* offline */
+		tst_drain_local_lru();
+	}
+	if (sched_setaffinity(0, sizeof(old), &old) < 0)
+		tst_brk(TBROK, "sched_setaffinity back: %m");
 }

@@ -8,8 +8,8 @@
  * failed on the extra reference, and the long-term pin failed with ENOMEM
  * (io_uring buffer registration, a VM's memory pinned by vfio).
  *
- * For each batch kind and each way to pin, on a fresh window of --pages
- * virtually consecutive pages that all lie in CMA:
+ * Each scenario is one kind of batch; it runs for each way to pin, on a
+ * fresh window of --pages virtually consecutive pages that all lie in CMA:
  *   lazyfree    MADV_FREE on the window (one call: madvise drains the local
  *               batches before it walks, so per-page calls would flush the
  *               pages queued by the previous call), then write every page
@@ -21,50 +21,65 @@
  *               ourselves: its gup walk (FOLL_TOUCH) calls
  *               mark_page_accessed(), which sets PG_referenced the first
  *               time and calls folio_activate() the second time;
+ *   mlock       (on request) shmem pages already on the LRU, mapped for the
+ *               first time through a mapping under mlock2(MLOCK_ONFAULT):
+ *               each fault calls mlock_folio(), which queues the folio on
+ *               the mlock batch with a reference and its LRU flag still
+ *               set. 33dfe9204f29 cleared the flag for the other batches
+ *               but not for this one: the bug reported after it was merged
+ *               (a VM's mlock(MLOCK_ONFAULT) memory pinned by pKVM). It
+ *               fails only with the pin on another CPU: each failed
+ *               migration pass maps the page again, and for a VM_LOCKED
+ *               vma remove_migration_pte() drains the mlock batch of the
+ *               CPU doing the pin, so the pin's own retries empty a batch
+ *               on that CPU;
+ *   lru_add     (on request, the control) pages freshly faulted again: the
+ *               lru_add batch holds them without the LRU flag, which every
+ *               gup version drains. It must pass everywhere;
  * then pin:
  *   io_uring       IORING_REGISTER_BUFFERS, one iovec per page;
  *   gup_benchmark  /sys/kernel/debug/gup_test PIN_LONGTERM_BENCHMARK (pins,
  *                  unpins, reports the bytes pinned);
  *   gup_longterm   /sys/kernel/debug/gup_test PIN_LONGTERM_TEST_START/STOP
  *                  (6.2 and later).
- * FAIL when the pin fails (ENOMEM/EFAULT, or fewer bytes pinned) or a pinned
- * page is still in CMA. The whole run stays on one CPU of the CMA's node, and
- * nothing between batching and pinning could drain the batches (no munmap,
- * no madvise, no heap, only pread of pagemap, kpageflags and vmstat). The
- * kind's vmstat counter (pglazyfree, pgdeactivate, pgactivate), which moves
- * when such a batch is drained, is reported around the pin as a diagnostic:
- * unchanged before it, and moved by it where gup drains.
+ * The pin runs on the batch's CPU, or with --pin-cpu other on another CPU
+ * (a worker thread pinned there; the case needs 2 vCPUs).
+ *
+ * A failed pin (ENOMEM/EFAULT, or fewer bytes pinned) is tied to the batch
+ * before it counts: every CPU's batches are drained (a local drain on each
+ * CPU in turn) and the same pages pinned again. Only when that retry pins
+ * them and moves them out of CMA is the first failure a FAIL; a failure
+ * that survives the drain (say, no memory outside CMA to move to) is BROK
+ * with its reason. A pin that succeeds but leaves pages in CMA is a FAIL.
+ * The batch and the first pin happen with nothing in between that could
+ * drain (no munmap, no madvise, no heap, only pread of pagemap, kpageflags
+ * and vmstat). The kind's vmstat counter (pglazyfree, pgdeactivate,
+ * pgactivate, unevictable_pgs_culled), which moves when such a batch is
+ * drained, is reported around the pin as a diagnostic.
  *
  * MGLRU is turned off for the run: with it, folio_mark_accessed() does not
  * batch at all and folio_deactivate() batches every folio.
- *
- * Arguments: --pages N (default 8; below 15, the 6.1 batch size),
- * --min-cma-mb N, --fault-mb N (default half of MemFree),
- * --batches lazyfree,deactivate,activate, --pins io_uring,gup_benchmark,gup_longterm.
  */
 #include "tst.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/io_uring.h>
-#include <linux/kernel-page-flags.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+
 #define MAX_PAGES 14            /* the 6.1 batch holds 15 and flushes when full */
 #define FAULT_CHUNK (16UL << 20)
 #define MAX_CMA_AREAS 8
@@ -95,14 +110,15 @@ struct pin_longterm_test {
 #define PIN_LONGTERM_TEST_FLAG_USE_WRITE 1
 #define GUP_FOLL_WRITE 0x1      /* FOLL_WRITE, passed through by gup_test */
 
-enum batch { LAZYFREE, DEACTIVATE, ACTIVATE, NR_BATCHES };
+enum batch { LAZYFREE, DEACTIVATE, ACTIVATE, MLOCK, LRU_ADD, NR_BATCHES };
 enum pin { IO_URING, GUP_BENCHMARK, GUP_LONGTERM, NR_PINS };
 
-static const char *const batch_names[NR_BATCHES] = { "lazyfree", "deactivate", "activate" };
-static const char *const pin_names[NR_PINS] = { "io_uring", "gup_benchmark", "gup_longterm" };
+static const char *const batch_names[NR_BATCHES] = { "lazyfree", "deactivate", "activate", "mlock", "lru_add" };
+static const char *const pin_names[NR_PINS + 1] = { "io_uring", "gup_benchmark", "gup_longterm", NULL };
 /* Counted when a batch of that kind is drained, not when it is built. */
-static const char *const batch_counters[NR_BATCHES] = { "pglazyfree", "pgdeactivate", "pgactivate" };
-
+static const char *const batch_counters[NR_BATCHES] = {
+	"pglazyfree", "pgdeactivate", "pgactivate", "unevictable_pgs_culled", NULL,
+};
 
 #define SHORT_PIN (-1)      /* gup_test's benchmark pinned fewer bytes, no errno */
 
@@ -112,19 +128,34 @@ struct pin_outcome {
 	int in_cma;       /* window pages in CMA while pinned (or after a failure) */
 };
 
+/* A window and where it is pinned: the same address, except for the mlock
+ * batch, whose pages are pinned through their mlocked mapping. */
+struct window {
+	char *addr;
+	char *pin_at;
+};
+
 static int nr_pages = 8;
 static long min_cma_mb, fault_mb;
-static bool want_batch[NR_BATCHES] = { true, true, true };
 static bool want_pin[NR_PINS] = { true, true, true };
+static const char *pin_cpu_arg = "same";
 
 static struct tst_cma_area cma[MAX_CMA_AREAS];
 static int nr_cma;
 static bool lru_gen;
-static char *scratch;               /* never faulted: an "unrelated" madvise target */
-static char *fault_region;
-static size_t fault_len;
-static char **windows;
-static int nr_windows, next_window;
+static size_t fault_len, faulted;
+static struct tst_worker *pin_worker;  /* --pin-cpu other */
+
+/* Windows of CMA pages in anonymous memory and in a memfd (mlock). */
+struct window_pool {
+	char **w;
+	int n, next, need;
+	long in_cma;
+};
+static struct window_pool anon_pool, shmem_pool;
+static char *shmem_view;   /* the memfd mapped without mlock, to find and check pages */
+static int shmem_fd = -1;
+
 static int uring_fd = -1, uring_errno;
 static int gup_fd = -1, gup_errno, gup_longterm_errno;
 static bool pin_conf_reported[NR_PINS];
@@ -137,107 +168,11 @@ static const struct tst_knob knobs[] = {
 
 static const char *const kconfigs[] = { "CONFIG_CMA", "CONFIG_IO_URING", NULL };
 
-/* ---- arguments ---- */
-
-static long long_arg(const char *name, const char *s, long min, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < min || v > max)
-		tst_brk(TBROK, "%s wants a number from %ld to %ld, got '%s'", name, min, max, s);
-	return v;
-}
-
-static void parse_list(const char *opt, const char *arg, const char *const *names, int n, bool *want)
-{
-	char *copy = strdup(arg), *save, *w;
-
-	memset(want, 0, n * sizeof(*want));
-	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		int i = 0;
-
-		while (i < n && strcmp(w, names[i]))
-			i++;
-		if (i == n)
-			tst_brk(TBROK, "%s: unknown '%s'", opt, w);
-		want[i] = true;
-	}
-	free(copy);
-}
-
-static void parse_args(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "pages", required_argument, NULL, 'p' },
-		{ "min-cma-mb", required_argument, NULL, 'c' },
-		{ "fault-mb", required_argument, NULL, 'f' },
-		{ "batches", required_argument, NULL, 'b' },
-		{ "pins", required_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'p')
-			nr_pages = long_arg("--pages", optarg, 1, MAX_PAGES);
-		else if (c == 'c')
-			min_cma_mb = long_arg("--min-cma-mb", optarg, 0, 1L << 20);
-		else if (c == 'f')
-			fault_mb = long_arg("--fault-mb", optarg, 1, 1L << 20);
-		else if (c == 'b')
-			parse_list("--batches", optarg, batch_names, NR_BATCHES, want_batch);
-		else if (c == 'i')
-			parse_list("--pins", optarg, pin_names, NR_PINS, want_pin);
-		else
-			tst_brk(TBROK, "usage: cma_longterm_pin [--pages N] [--min-cma-mb N] [--fault-mb N] "
-				"[--batches lazyfree,deactivate,activate] [--pins io_uring,gup_benchmark,gup_longterm]");
-	}
-}
-
-/* ---- the CMA areas ---- */
+/* ---- page state ---- */
 
 static bool pfn_in_cma(uint64_t pfn)
 {
 	return tst_pfn_in_cma(cma, nr_cma, pfn);
-}
-
-static void find_cma(void)
-{
-	nr_cma = tst_cma_find(min_cma_mb, cma, MAX_CMA_AREAS);
-}
-
-/* The CPU that faults (and so batches) should be on the CMA's node, or the
- * allocations come from another node's memory. */
-static void pin_to_cma_node(void)
-{
-	int node = tst_pfn_node(cma[0].base), cpu;
-
-	cpu = tst_cpu_of_node(node < 0 ? 0 : node);
-	if (cpu < 0)
-		cpu = tst_cpu_of_node(0);
-	tst_value_long("cma_node", node);
-	tst_value_long("cpu", cpu);
-	tst_pin_cpu(cpu);
-}
-
-/* ---- LRU helpers ---- */
-
-/* madvise(MADV_COLD) calls lru_add_drain() before looking at the range, so
- * on a never-faulted page it only drains this CPU's batches. */
-static void drain_local_lru_batches(void)
-{
-	if (madvise(scratch, PAGE, MADV_COLD) < 0)
-		tst_brk(TBROK, "MADV_COLD on the scratch page: %m");
-}
-
-static bool lru_gen_enabled(void)
-{
-	char buf[64];
-
-	if (tst_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) <= 0)
-		return false;
-	return strtoul(buf, NULL, 0) & 1;
 }
 
 static int count_flag(char *w, int kpf)
@@ -248,7 +183,7 @@ static int count_flag(char *w, int kpf)
 	tst_pagemap_range(w, nr_pages, entries);
 	for (int i = 0; i < nr_pages; i++) {
 		uint64_t pfn = tst_pagemap_pfn(entries[i]);
-		n += pfn && (tst_kpageflags(pfn) >> kpf & 1);
+		n += pfn && tst_kpf(pfn, kpf);
 	}
 	return n;
 }
@@ -264,6 +199,33 @@ static int count_in_cma(char *w)
 	return n;
 }
 
+/* The CPU that faults (and so batches) should be on the CMA's node, or the
+ * allocations come from another node's memory. */
+static int pin_to_cma_node(void)
+{
+	int node = tst_pfn_node(cma[0].base), cpu;
+
+	cpu = tst_cpu_of_node(node < 0 ? 0 : node);
+	if (cpu < 0)
+		cpu = tst_cpu_of_node(0);
+	tst_value_long("cma_node", node);
+	tst_value_long("cpu", cpu);
+	tst_pin_cpu(cpu);
+	return cpu;
+}
+
+static bool lru_gen_enabled(void)
+{
+	char buf[64];
+	long v;
+
+	if (tst_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) <= 0)
+		return false;
+	if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
+		tst_brk(TBROK, "/sys/kernel/mm/lru_gen/enabled: not a number: '%s'", buf);
+	return v & 1;
+}
+
 /* ---- the windows of CMA pages ---- */
 
 static uint64_t pattern_of(const char *page)
@@ -274,75 +236,106 @@ static uint64_t pattern_of(const char *page)
 static void write_pages(char *p, size_t npages)
 {
 	for (size_t i = 0; i < npages; i++)
-		*(volatile uint64_t *)(p + i * PAGE) = pattern_of(p + i * PAGE);
+		*(volatile uint64_t *)(p + i * PAGE_SIZE) = pattern_of(p + i * PAGE_SIZE);
 }
 
-static int count_cases(void)
+static int count_pins(void)
 {
-	int batches = 0, pins = 0;
+	int pins = 0;
 
-	for (int b = 0; b < NR_BATCHES; b++)
-		batches += want_batch[b];
 	for (int p = 0; p < NR_PINS; p++)
 		pins += want_pin[p];
-	return batches * pins;
+	return pins;
 }
 
 /* Takes every run of nr_pages consecutive pages in CMA as a window. */
-static long scan_chunk(char *chunk, size_t npages, int need)
+static void scan_chunk(struct window_pool *pool, char *chunk, size_t npages)
 {
-	uint64_t *entries = malloc(npages * sizeof(*entries));
-	long in_cma = 0;
+	uint64_t *entries = SAFE_MALLOC(npages * sizeof(*entries));
 	int run = 0;
 
-	if (!entries)
-		tst_brk(TBROK, "out of memory for %zu pagemap entries", npages);
 	tst_pagemap_range(chunk, npages, entries);
 	for (size_t i = 0; i < npages; i++) {
 		bool cma_page = pfn_in_cma(tst_pagemap_pfn(entries[i]));
 
-		in_cma += cma_page;
+		pool->in_cma += cma_page;
 		run = cma_page ? run + 1 : 0;
-		if (run == nr_pages && nr_windows < need) {
-			windows[nr_windows++] = chunk + (i + 1 - nr_pages) * PAGE;
+		if (run == nr_pages && pool->n < pool->need) {
+			pool->w[pool->n++] = chunk + (i + 1 - nr_pages) * PAGE_SIZE;
 			run = 0;
 		}
 	}
 	free(entries);
-	return in_cma;
 }
 
-/* Faults chunk by chunk until there is a window per case and as many again
- * in reserve (see take_window), or fault_len is reached. */
-static void fault_until_windows(int cases)
+/* Writes region chunk by chunk until the pool has its windows or the
+ * fault budget is spent. */
+static void fault_until_windows(struct window_pool *pool, char *region, size_t len, const char *what)
 {
-	int need = 2 * cases;
-	long in_cma = 0;
 	size_t off;
 
-	fault_region = mmap(NULL, fault_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (fault_region == MAP_FAILED)
-		tst_brk(TBROK, "mmap %zu MiB: %m", fault_len >> 20);
-	/* Base pages only: a THP would be split by the partial madvise. */
-	if (madvise(fault_region, fault_len, MADV_NOHUGEPAGE) < 0)
-		tst_brk(TBROK, "MADV_NOHUGEPAGE: %m");
-	windows = calloc(need, sizeof(*windows));
-	if (!windows)
-		tst_brk(TBROK, "out of memory");
-	for (off = 0; off < fault_len && nr_windows < need; off += FAULT_CHUNK) {
-		size_t len = fault_len - off < FAULT_CHUNK ? fault_len - off : FAULT_CHUNK;
+	for (off = 0; off < len && pool->n < pool->need && faulted < fault_len; off += FAULT_CHUNK) {
+		size_t chunk = len - off < FAULT_CHUNK ? len - off : FAULT_CHUNK;
 
-		write_pages(fault_region + off, len / PAGE);
-		in_cma += scan_chunk(fault_region + off, len / PAGE, need);
+		write_pages(region + off, chunk / PAGE_SIZE);
+		scan_chunk(pool, region + off, chunk / PAGE_SIZE);
+		faulted += chunk;
 	}
-	off = off < fault_len ? off : fault_len;
-	tst_value_long("faulted_mb", off >> 20);
-	tst_value_long("faulted_pages_in_cma", in_cma);
-	if (nr_windows < cases)
-		tst_brk(TBROK, "%zu MiB faulted, %ld pages in CMA, but only %d of %d runs of %d pages in CMA",
-			off >> 20, in_cma, nr_windows, cases, nr_pages);
-	tst_res(TINFO, "%zu MiB faulted, %ld pages in CMA, %d windows of %d pages", off >> 20, in_cma,
-		nr_windows, nr_pages);
+	if (pool->n < pool->need / 2)
+		tst_brk(TBROK, "%s: %zu MiB faulted, %ld pages in CMA, but only %d of %d runs of %d pages in CMA",
+			what, off >> 20, pool->in_cma, pool->n, pool->need / 2, nr_pages);
+	tst_res(TINFO, "%s: %zu MiB faulted, %ld pages in CMA, %d windows of %d pages", what, off >> 20,
+		pool->in_cma, pool->n, nr_pages);
+}
+
+/* A window per case and as many again in reserve (see take_window). */
+static void pool_init(struct window_pool *pool, int cases)
+{
+	pool->need = 2 * cases;
+	pool->w = SAFE_CALLOC(pool->need, sizeof(*pool->w));
+}
+
+static void fault_anon_windows(int cases)
+{
+	char *region;
+
+	if (!cases)
+		return;
+	pool_init(&anon_pool, cases);
+	region = SAFE_MMAP(NULL, fault_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Base pages only: a THP would be split by the partial madvise. */
+	SAFE_MADVISE(region, fault_len, MADV_NOHUGEPAGE);
+	fault_until_windows(&anon_pool, region, fault_len, "anon");
+	tst_value_long("faulted_pages_in_cma", anon_pool.in_cma);
+}
+
+/* shmem pages are written through a plain shared mapping; the mlock batch
+ * maps each window again under mlock (batch_mlock). */
+static void fault_shmem_windows(int cases)
+{
+	size_t len = fault_len - faulted;
+
+	if (!cases)
+		return;
+	pool_init(&shmem_pool, cases);
+	shmem_fd = SAFE_MEMFD_CREATE("mmrepro-cma-mlock", MFD_CLOEXEC);
+	SAFE_FTRUNCATE(shmem_fd, (off_t)len);
+	shmem_view = SAFE_MMAP(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, shmem_fd, 0);
+	fault_until_windows(&shmem_pool, shmem_view, len, "shmem");
+	tst_value_long("shmem_pages_in_cma", shmem_pool.in_cma);
+}
+
+/* A window whose pages all still lie in CMA: compaction may have moved some
+ * since they were faulted, and a page outside CMA would pin trivially. */
+static char *take_window(struct window_pool *pool)
+{
+	while (pool->next < pool->n) {
+		char *w = pool->w[pool->next++];
+
+		if (count_in_cma(w) == nr_pages)
+			return w;
+	}
+	tst_brk(TBROK, "no window of %d pages is left in CMA", nr_pages);
 }
 
 /* ---- batching ---- */
@@ -355,7 +348,7 @@ static bool read_through_gup(char *w, const char *label)
 	struct iovec local = { sink, (size_t)nr_pages * 64 }, remote[MAX_PAGES];
 
 	for (int i = 0; i < nr_pages; i++)
-		remote[i] = (struct iovec){ w + i * PAGE, 64 };
+		remote[i] = (struct iovec){ w + i * PAGE_SIZE, 64 };
 	if (process_vm_readv(getpid(), &local, 1, remote, nr_pages, 0) == (ssize_t)local.iov_len)
 		return true;
 	if (errno != ENOSYS)
@@ -381,9 +374,7 @@ static bool batch_activate(char *w, const char *label)
 		return false;
 	}
 	/* referenced -> folio_activate() -> the activate batch */
-	if (!read_through_gup(w, label))
-		return false;
-	return true;
+	return read_through_gup(w, label);
 }
 
 static bool batch_deactivate(char *w, const char *label)
@@ -393,32 +384,78 @@ static bool batch_deactivate(char *w, const char *label)
 
 		if (!batch_activate(w, label))
 			return false;
-		drain_local_lru_batches();
+		tst_drain_local_lru();
 		active = count_flag(w, KPF_ACTIVE);
 		if (active < nr_pages) {
 			tst_res(TCONF, "%s: only %d of %d pages became active", label, active, nr_pages);
 			return false;
 		}
 	}
-	if (madvise(w, nr_pages * PAGE, MADV_COLD) < 0)
-		tst_brk(TBROK, "MADV_COLD: %m");
+	SAFE_MADVISE(w, nr_pages * PAGE_SIZE, MADV_COLD);
 	return true;
 }
 
 static bool batch_lazyfree(char *w)
 {
-	if (madvise(w, nr_pages * PAGE, MADV_FREE) < 0)
-		tst_brk(TBROK, "MADV_FREE: %m");
+	SAFE_MADVISE(w, nr_pages * PAGE_SIZE, MADV_FREE);
 	write_pages(w, nr_pages);  /* dirty again: the data must stay */
 	return true;
 }
 
-static bool make_batch(enum batch b, char *w, const char *label)
+/* The pages are on the LRU (the caller drained). A mapping of just the
+ * window (so fault-around maps nothing else), mlock2(MLOCK_ONFAULT) on it
+ * while it maps nothing, then a read of each page: the fault maps the
+ * page-cache folio and mlock_folio() queues it with its LRU flag set. */
+static bool batch_mlock(struct window *win, const char *label)
+{
+	off_t off = win->addr - shmem_view;
+	char *locked = SAFE_MMAP(NULL, nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shmem_fd, off);
+	int queued = 0;
+
+	SAFE_MLOCK2(locked, nr_pages * PAGE_SIZE, MLOCK_ONFAULT);
+	for (int i = 0; i < nr_pages; i++)
+		(void)*(volatile char *)(locked + i * PAGE_SIZE);
+	win->pin_at = locked;
+	/* Mlocked but not yet moved to the unevictable list: in the batch. */
+	for (int i = 0; i < nr_pages; i++) {
+		uint64_t flags = tst_kpageflags(tst_vaddr_to_pfn(locked + i * PAGE_SIZE));
+
+		queued += (flags >> KPF_MLOCKED & 1) && !(flags >> KPF_UNEVICTABLE & 1) && (flags >> KPF_LRU & 1);
+	}
+	if (queued < nr_pages) {
+		tst_res(TCONF, "%s: only %d of %d pages sit in the mlock batch with the LRU flag", label, queued,
+			nr_pages);
+		return false;
+	}
+	return true;
+}
+
+/* Freed and faulted again: new folios, in the lru_add batch without the
+ * LRU flag. They must land in CMA again for the control to mean anything. */
+static bool batch_lru_add(char *w, const char *label)
+{
+	int in_cma, on_lru;
+
+	SAFE_MADVISE(w, nr_pages * PAGE_SIZE, MADV_DONTNEED);
+	write_pages(w, nr_pages);
+	in_cma = count_in_cma(w);
+	on_lru = count_flag(w, KPF_LRU);
+	if (in_cma < nr_pages || on_lru) {
+		tst_res(TCONF, "%s: refaulted pages: %d of %d in CMA, %d already on the LRU", label, in_cma,
+			nr_pages, on_lru);
+		return false;
+	}
+	return true;
+}
+
+static bool make_batch(enum batch b, struct window *win, const char *label)
 {
 	switch (b) {
-	case LAZYFREE: return batch_lazyfree(w);
-	case DEACTIVATE: return batch_deactivate(w, label);
-	case ACTIVATE: return batch_activate(w, label);
+	case LAZYFREE: return batch_lazyfree(win->addr);
+	case DEACTIVATE: return batch_deactivate(win->addr, label);
+	case ACTIVATE: return batch_activate(win->addr, label);
+	case MLOCK: return batch_mlock(win, label);
+	case LRU_ADD: return batch_lru_add(win->addr, label);
 	default: return false;
 	}
 }
@@ -468,7 +505,7 @@ static struct pin_outcome pin_io_uring(char *w)
 	struct pin_outcome o = { 0, 0, 0 };
 
 	for (int i = 0; i < nr_pages; i++)
-		iov[i] = (struct iovec){ w + i * PAGE, PAGE };
+		iov[i] = (struct iovec){ w + i * PAGE_SIZE, PAGE_SIZE };
 	if (syscall(SYS_io_uring_register, uring_fd, IORING_REGISTER_BUFFERS, iov, nr_pages) < 0) {
 		o.err = errno;
 		o.in_cma = count_in_cma(w);
@@ -488,13 +525,13 @@ static struct pin_outcome pin_gup_benchmark(char *w)
 
 	memset(&g, 0, sizeof(g));
 	g.addr = (uintptr_t)w;
-	g.size = nr_pages * PAGE;
+	g.size = nr_pages * PAGE_SIZE;
 	g.nr_pages_per_call = nr_pages;
 	g.gup_flags = GUP_FOLL_WRITE;
 	if (ioctl(gup_fd, PIN_LONGTERM_BENCHMARK, &g) < 0)
 		o.err = errno;
 	else
-		o.pinned = g.size / PAGE;  /* a failed pin reads as 0 bytes, not as an error */
+		o.pinned = g.size / PAGE_SIZE;  /* a failed pin reads as 0 bytes, not as an error */
 	if (!o.err && o.pinned < nr_pages)
 		o.err = SHORT_PIN;
 	o.in_cma = count_in_cma(w);
@@ -503,7 +540,7 @@ static struct pin_outcome pin_gup_benchmark(char *w)
 
 static struct pin_outcome pin_gup_longterm(char *w)
 {
-	struct pin_longterm_test t = { (uintptr_t)w, nr_pages * PAGE, PIN_LONGTERM_TEST_FLAG_USE_WRITE };
+	struct pin_longterm_test t = { (uintptr_t)w, nr_pages * PAGE_SIZE, PIN_LONGTERM_TEST_FLAG_USE_WRITE };
 	struct pin_outcome o = { 0, 0, 0 };
 
 	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &t) < 0) {
@@ -518,31 +555,38 @@ static struct pin_outcome pin_gup_longterm(char *w)
 	return o;
 }
 
+struct pin_call {
+	enum pin p;
+	char *w;
+	struct pin_outcome o;
+};
+
+static void pin_now(void *arg)
+{
+	struct pin_call *c = arg;
+
+	switch (c->p) {
+	case IO_URING: c->o = pin_io_uring(c->w); break;
+	case GUP_BENCHMARK: c->o = pin_gup_benchmark(c->w); break;
+	default: c->o = pin_gup_longterm(c->w); break;
+	}
+}
+
+/* On this CPU, or on the worker's (another CPU) with --pin-cpu other. */
 static struct pin_outcome do_pin(enum pin p, char *w)
 {
-	switch (p) {
-	case IO_URING: return pin_io_uring(w);
-	case GUP_BENCHMARK: return pin_gup_benchmark(w);
-	default: return pin_gup_longterm(w);
-	}
+	struct pin_call c = { p, w, { 0, 0, 0 } };
+
+	if (pin_worker)
+		tst_worker_call(pin_worker, pin_now, &c);
+	else
+		pin_now(&c);
+	return c.o;
 }
 
 /* ---- one case ---- */
 
-/* A window whose pages all still lie in CMA: compaction may have moved some
- * since they were faulted, and a page outside CMA would pin trivially. */
-static char *take_window(void)
-{
-	while (next_window < nr_windows) {
-		char *w = windows[next_window++];
-
-		if (count_in_cma(w) == nr_pages)
-			return w;
-	}
-	tst_brk(TBROK, "no window of %d pages is left in CMA", nr_pages);
-}
-
-static const char *pin_call(enum pin p)
+static const char *pin_call_name(enum pin p)
 {
 	static const char *const calls[NR_PINS] = {
 		"IORING_REGISTER_BUFFERS", "PIN_LONGTERM_BENCHMARK", "PIN_LONGTERM_TEST_START",
@@ -550,12 +594,17 @@ static const char *pin_call(enum pin p)
 	return calls[p];
 }
 
+static const char *outcome_word(struct pin_outcome o)
+{
+	return o.err == SHORT_PIN ? "short_pin" : o.err ? strerrorname_np(o.err) : "pinned";
+}
+
 static void report_values(const char *key_prefix, struct pin_outcome o, long migrate_fail, long migrate_ok)
 {
 	char key[96];
 
 	snprintf(key, sizeof(key), "%s.outcome", key_prefix);
-	tst_value(key, "%s", o.err == SHORT_PIN ? "short_pin" : o.err ? strerrorname_np(o.err) : "pinned");
+	tst_value(key, "%s", outcome_word(o));
 	snprintf(key, sizeof(key), "%s.in_cma", key_prefix);
 	tst_value_long(key, o.in_cma);
 	snprintf(key, sizeof(key), "%s.pgmigrate_fail", key_prefix);
@@ -570,6 +619,8 @@ static void report_drains(const char *key_prefix, const char *label, enum batch 
 {
 	char key[96];
 
+	if (!batch_counters[b])
+		return;
 	snprintf(key, sizeof(key), "%s.%s_before_pin", key_prefix, batch_counters[b]);
 	tst_value_long(key, drained[1] - drained[0]);
 	snprintf(key, sizeof(key), "%s.%s_by_pin", key_prefix, batch_counters[b]);
@@ -579,28 +630,67 @@ static void report_drains(const char *key_prefix, const char *label, enum batch 
 			label, batch_counters[b], drained[1] - drained[0]);
 }
 
-static void report(const char *label, enum pin p, struct pin_outcome o, long migrate_fail, long migrate_ok)
+static void describe_failure(char *buf, size_t len, enum pin p, struct pin_outcome o, long migrate_fail)
+{
+	if (o.err == SHORT_PIN)
+		snprintf(buf, len, "%s pinned %ld of %d pages, %d of %d pages still in CMA, pgmigrate_fail +%ld",
+			 pin_call_name(p), o.pinned, nr_pages, o.in_cma, nr_pages, migrate_fail);
+	else
+		snprintf(buf, len, "%s -> %s, %d of %d pages still in CMA, pgmigrate_fail +%ld", pin_call_name(p),
+			 strerrorname_np(o.err), o.in_cma, nr_pages, migrate_fail);
+}
+
+/* The first pin failed: drain every CPU's batches and pin again. Only a
+ * retry that pins and leaves CMA shows the batch's reference was the cause. */
+static void tie_to_batch(const char *key_prefix, const char *label, enum pin p, struct window *win,
+			 struct pin_outcome first, long migrate_fail)
+{
+	struct pin_outcome retry;
+	char key[96], why[256];
+
+	long fail0, ok0;
+
+	describe_failure(why, sizeof(why), p, first, migrate_fail);
+	tst_drain_all_lru();
+	snprintf(key, sizeof(key), "%s.after_drain_on_lru", key_prefix);
+	tst_value_long(key, count_flag(win->pin_at, KPF_LRU));
+	fail0 = tst_vmstat("pgmigrate_fail");
+	ok0 = tst_vmstat("pgmigrate_success");
+	retry = do_pin(p, win->pin_at);
+	snprintf(key, sizeof(key), "%s.retry_outcome", key_prefix);
+	tst_value(key, "%s", outcome_word(retry));
+	snprintf(key, sizeof(key), "%s.retry_in_cma", key_prefix);
+	tst_value_long(key, retry.in_cma);
+	snprintf(key, sizeof(key), "%s.retry_pgmigrate_fail", key_prefix);
+	tst_value_long(key, tst_vmstat("pgmigrate_fail") - fail0);
+	snprintf(key, sizeof(key), "%s.retry_pgmigrate_success", key_prefix);
+	tst_value_long(key, tst_vmstat("pgmigrate_success") - ok0);
+	if (retry.err || retry.in_cma)
+		tst_brk(TBROK, "%s: %s; after draining every CPU's LRU batches the pin still gives %s with %d pages "
+			"in CMA: not the batch's reference", label, why, outcome_word(retry), retry.in_cma);
+	tst_res(TFAIL, "%s: %s; after draining every CPU's LRU batches the same pin moved all %d pages out of "
+		"CMA: the batch's reference made it fail", label, why, nr_pages);
+}
+
+static void report(const char *key_prefix, const char *label, enum pin p, struct window *win,
+		   struct pin_outcome o, long migrate_fail, long migrate_ok)
 {
 	if (o.err > 0 && o.err != ENOMEM && o.err != EFAULT)
-		tst_brk(TBROK, "%s: %s: %s", label, pin_call(p), strerror(o.err));
-	if (o.err == SHORT_PIN)
-		tst_res(TFAIL, "%s: %s pinned %ld of %d pages, %d of %d pages still in CMA, pgmigrate_fail +%ld",
-			label, pin_call(p), o.pinned, nr_pages, o.in_cma, nr_pages, migrate_fail);
-	else if (o.err)
-		tst_res(TFAIL, "%s: %s -> %s, %d of %d pages still in CMA, pgmigrate_fail +%ld",
-			label, pin_call(p), strerrorname_np(o.err), o.in_cma, nr_pages, migrate_fail);
+		tst_brk(TBROK, "%s: %s: %s", label, pin_call_name(p), strerror(o.err));
+	if (o.err)
+		tie_to_batch(key_prefix, label, p, win, o, migrate_fail);
 	else if (o.in_cma)
-		tst_res(TFAIL, "%s: %s pinned %d pages but %d of them are still in CMA", label, pin_call(p),
+		tst_res(TFAIL, "%s: %s pinned %d pages but %d of them are still in CMA", label, pin_call_name(p),
 			nr_pages, o.in_cma);
 	else
 		tst_res(TPASS, "%s: %s pinned %d pages, all moved out of CMA (pgmigrate_success +%ld)", label,
-			pin_call(p), nr_pages, migrate_ok);
+			pin_call_name(p), nr_pages, migrate_ok);
 }
 
 static void check_data(const char *label, char *w)
 {
 	for (int i = 0; i < nr_pages; i++) {
-		char *page = w + i * PAGE;
+		char *page = w + i * PAGE_SIZE;
 
 		if (*(uint64_t *)page != pattern_of(page)) {
 			tst_res(TFAIL, "%s: page %d lost its data", label, i);
@@ -621,84 +711,175 @@ static bool pin_available(enum pin p)
 	return false;
 }
 
+static long counter_or_zero(const char *name)
+{
+	return name ? tst_vmstat(name) : 0;
+}
+
+/* Drained, on the LRU, batched, pinned: nothing in between may drain. */
 static void run_case(enum batch b, enum pin p)
 {
-	char key_prefix[64], label[64], *w = take_window();
+	struct window win = { take_window(b == MLOCK ? &shmem_pool : &anon_pool), NULL };
 	long fail_before, ok_before, fail, ok, drained[3];
+	char key_prefix[64], label[96];
 	struct pin_outcome o;
 
+	win.pin_at = win.addr;
 	snprintf(key_prefix, sizeof(key_prefix), "%s.%s", batch_names[b], pin_names[p]);
-	snprintf(label, sizeof(label), "%s batch, %s", batch_names[b], pin_names[p]);
-	drain_local_lru_batches();
-	if (count_flag(w, KPF_LRU) < nr_pages)
+	snprintf(label, sizeof(label), "%s batch, %s%s", batch_names[b], pin_names[p],
+		 pin_worker ? " on another CPU" : "");
+	tst_drain_local_lru();
+	if (count_flag(win.addr, KPF_LRU) < nr_pages)
 		tst_brk(TBROK, "%s: after a drain only %d of %d pages are on the LRU", label,
-			count_flag(w, KPF_LRU), nr_pages);
+			count_flag(win.addr, KPF_LRU), nr_pages);
 	fail_before = tst_vmstat("pgmigrate_fail");
 	ok_before = tst_vmstat("pgmigrate_success");
-	drained[0] = tst_vmstat(batch_counters[b]);
-	if (!make_batch(b, w, label))
+	drained[0] = counter_or_zero(batch_counters[b]);
+	if (!make_batch(b, &win, label))
 		return;
-	drained[1] = tst_vmstat(batch_counters[b]);
-	o = do_pin(p, w);
-	drained[2] = tst_vmstat(batch_counters[b]);
+	drained[1] = counter_or_zero(batch_counters[b]);
+	o = do_pin(p, win.pin_at);
+	drained[2] = counter_or_zero(batch_counters[b]);
 	fail = tst_vmstat("pgmigrate_fail") - fail_before;
 	ok = tst_vmstat("pgmigrate_success") - ok_before;
 	report_values(key_prefix, o, fail, ok);
 	report_drains(key_prefix, label, b, drained);
-	report(label, p, o, fail, ok);
-	check_data(label, w);
+	report(key_prefix, label, p, &win, o, fail, ok);
+	check_data(label, win.addr);
+	if (win.pin_at != win.addr)
+		SAFE_MUNMAP(win.pin_at, nr_pages * PAGE_SIZE);
 }
 
-/* ---- setup, run, cleanup ---- */
+static void run_batch(enum batch b)
+{
+	for (int p = 0; p < NR_PINS; p++)
+		if (want_pin[p] && pin_available(p))
+			run_case(b, p);
+}
 
-static void setup(int argc, char **argv)
+static void scenario_lazyfree(void) { run_batch(LAZYFREE); }
+static void scenario_deactivate(void) { run_batch(DEACTIVATE); }
+static void scenario_activate(void) { run_batch(ACTIVATE); }
+static void scenario_mlock(void) { run_batch(MLOCK); }
+static void scenario_lru_add(void) { run_batch(LRU_ADD); }
+
+/* ---- setup, cleanup ---- */
+
+static int selected_anon_batches(void)
+{
+	static const char *const anon[] = { "lazyfree", "deactivate", "activate", "lru_add" };
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(anon); i++)
+		n += tst_scenario_selected(anon[i]);
+	return n;
+}
+
+static bool cpu_online(int cpu)
+{
+	char path[96], buf[8];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d", cpu);
+	if (access(path, F_OK) < 0)
+		return false;
+	/* No "online" file: a CPU that cannot go offline (cpu0). */
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	return tst_read_file(path, buf, sizeof(buf)) < 0 || buf[0] == '1';
+}
+
+/* --pin-cpu other: a worker on the first online CPU that is not ours. */
+static void start_pin_worker(int batch_cpu)
+{
+	int other = -1;
+
+	if (!strcmp(pin_cpu_arg, "same"))
+		return;
+	if (strcmp(pin_cpu_arg, "other"))
+		tst_brk(TBROK, "--pin-cpu wants same or other, got '%s'", pin_cpu_arg);
+	for (int cpu = 0; cpu < sysconf(_SC_NPROCESSORS_CONF) && other < 0; cpu++)
+		if (cpu != batch_cpu && cpu_online(cpu))
+			other = cpu;
+	if (other < 0)
+		tst_brk(TCONF, "--pin-cpu other: no online CPU besides %d (the case needs cpus = 2)", batch_cpu);
+	pin_worker = tst_worker_start(other);
+	tst_value_long("pin_cpu", other);
+}
+
+static void setup(void)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	int cpu, pins = count_pins();
 
-	parse_args(argc, argv);
 	if (!fault_mb)
 		fault_mb = tst_meminfo_kb("MemFree") / 1024 / 2;
 	fault_len = (size_t)fault_mb << 20;
 	/* io_uring charges registered buffers to RLIMIT_MEMLOCK without
-	 * CAP_IPC_LOCK, and that failure is ENOMEM too. */
-	setrlimit(RLIMIT_MEMLOCK, &unlimited);
-	find_cma();
-	pin_to_cma_node();
+	 * CAP_IPC_LOCK, and that failure is ENOMEM too; mlock2 needs it too. */
+	SAFE_SETRLIMIT(RLIMIT_MEMLOCK, &unlimited);
+	nr_cma = tst_cma_find(min_cma_mb, cma, MAX_CMA_AREAS);
+	cpu = pin_to_cma_node();
 	lru_gen = lru_gen_enabled();
 	tst_value("lru", "%s", lru_gen ? "MGLRU" : "classic");
-	scratch = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (scratch == MAP_FAILED)
-		tst_brk(TBROK, "mmap: %m");
 	if (want_pin[IO_URING])
 		open_io_uring();
 	if (want_pin[GUP_BENCHMARK] || want_pin[GUP_LONGTERM])
 		open_gup_test();
-	fault_until_windows(count_cases());
-}
-
-static void run(void)
-{
-	for (int b = 0; b < NR_BATCHES; b++)
-		for (int p = 0; p < NR_PINS; p++)
-			if (want_batch[b] && want_pin[p] && pin_available(p))
-				run_case(b, p);
+	start_pin_worker(cpu);
+	fault_anon_windows(selected_anon_batches() * pins);
+	fault_shmem_windows(tst_scenario_selected("mlock") ? pins : 0);
+	tst_value_long("faulted_mb", faulted >> 20);
 }
 
 static void cleanup(void)
 {
+	if (pin_worker)
+		tst_worker_stop(pin_worker);
 	if (uring_fd >= 0)
 		close(uring_fd);
 	if (gup_fd >= 0)
 		close(gup_fd);
 }
 
+static const struct tst_option options[] = {
+	{ "pages", TST_OPT_INT, &nr_pages, 1, MAX_PAGES, NULL, "pages per window (8; below 15, the 6.1 batch size)" },
+	{ "min-cma-mb", TST_OPT_LONG, &min_cma_mb, 0, 1L << 20, NULL, "CmaTotal the case reserved" },
+	{ "fault-mb", TST_OPT_LONG, &fault_mb, 1, 1L << 20, NULL, "memory to fault looking for windows "
+	  "(half of MemFree)" },
+	{ "pins", TST_OPT_LIST, want_pin, 0, 0, pin_names, "io_uring,gup_benchmark,gup_longterm" },
+	{ "pin-cpu", TST_OPT_STR, &pin_cpu_arg, 0, 0, NULL, "same (the batch's CPU) or other" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_scenario scenarios[] = {
+	{ "lazyfree", scenario_lazyfree, "pages in the lazyfree batch are pinned and moved out of CMA", false },
+	{ "deactivate", scenario_deactivate, "pages in the deactivate batch are pinned and moved out of CMA",
+	  false },
+	{ "activate", scenario_activate, "pages in the activate batch are pinned and moved out of CMA", false },
+	{ "mlock", scenario_mlock,
+	  "mlock(MLOCK_ONFAULT) pages in the mlock batch (LRU flag set) are pinned and moved out of CMA", true },
+	{ "lru_add", scenario_lru_add, "control: freshly faulted pages (no LRU flag) are pinned and moved out "
+	  "of CMA on every kernel", true },
+	{ NULL, NULL, NULL, false },
+};
+
+static const struct tst_tag tags[] = {
+	/* The seed's fix; the mlock batch escaped it. */
+	{ "linux-git", "33dfe9204f29" },  /* mm/gup: clear the LRU flag of a page before adding to LRU batch */
+	/* The rework that replaced it (Hugh Dickins, 2025; in Debian 6.12.117 and 6.1.192). */
+	{ "linux-git", "98c6d259319e" },  /* mm/gup: check ref_count instead of lru before migration */
+	{ "linux-git", "a09a8a1fbb37" },  /* mm/gup: local lru_add_drain() to avoid lru_add_drain_all() */
+	{ NULL, NULL },
+};
+
 static struct tst_test test = {
 	.name = "cma_longterm_pin",
-	.fix_commit = "33dfe9204f29 (\"mm/gup: clear the LRU flag of a page before adding to LRU batch\")",
+	.tags = tags,
+	.options = options,
+	.scenarios = scenarios,
+	.runtime = 150,
 	.needs_kconfigs = kconfigs,
 	.knobs = knobs,
 	.setup = setup,
-	.run = run,
 	.cleanup = cleanup,
 };
 

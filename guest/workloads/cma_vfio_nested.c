@@ -31,8 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
-#define KPF_REFERENCED 2
 #define MAX_BATCH 16            /* below the 31-folio batch: it must not flush */
 #define MAX_CMA_AREAS 8
 #define L2_MARKER "L2-SERIAL-OK"
@@ -56,24 +54,6 @@ static const struct tst_knob knobs[] = {
 };
 
 static const char *const kconfigs[] = { "CONFIG_CMA", "CONFIG_VFIO_PCI", "CONFIG_IOMMU_SUPPORT", NULL };
-
-static void parse_args(int argc, char **argv)
-{
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--l2-mb"))
-			l2_mb = atol(argv[i + 1]);
-		else if (!strcmp(argv[i], "--min-cma-mb"))
-			min_cma_mb = atol(argv[i + 1]);
-		else if (!strcmp(argv[i], "--batch-pages"))
-			batch_pages = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--start-timeout"))
-			start_timeout_s = atoi(argv[i + 1]);
-		else
-			tst_brk(TBROK, "unknown argument %s", argv[i]);
-	}
-	if (l2_mb < 16 || batch_pages < 1 || batch_pages > MAX_BATCH)
-		tst_brk(TBROK, "bad --l2-mb %ld or --batch-pages %d", l2_mb, batch_pages);
-}
 
 /* ---- the passed-through device ---- */
 
@@ -104,6 +84,7 @@ static void find_edu(void)
 static int iommu_group(void)
 {
 	char path[512], link[512];
+	long group;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
@@ -111,7 +92,9 @@ static int iommu_group(void)
 	if (n <= 0)
 		tst_brk(TCONF, "%s has no IOMMU group: no vIOMMU, or intel_iommu=on missing", bdf);
 	link[n] = '\0';
-	return atoi(strrchr(link, '/') + 1);
+	if (tst_parse_long(strrchr(link, '/') + 1, 0, 1 << 20, &group) < 0)
+		tst_brk(TBROK, "%s -> %s: not an IOMMU group number", path, link);
+	return (int)group;
 }
 
 static void bind_vfio(void)
@@ -137,7 +120,7 @@ static long pages_in_cma(char *p, long npages)
 	long n = 0;
 
 	for (long i = 0; i < npages; i++)
-		n += tst_pfn_in_cma(cma, nr_cma, tst_vaddr_to_pfn(p + i * PAGE));
+		n += tst_pfn_in_cma(cma, nr_cma, tst_vaddr_to_pfn(p + i * PAGE_SIZE));
 	return n;
 }
 
@@ -146,13 +129,12 @@ static void fault_l2_ram(void)
 	size_t len = (size_t)l2_mb << 20;
 	int fd = open(L2_RAM, O_RDWR | O_CREAT | O_TRUNC, 0600);
 
-	if (fd < 0 || ftruncate(fd, (off_t)len) < 0)
+	if (fd < 0)
 		tst_brk(TBROK, "create %s: %m", L2_RAM);
-	l2_ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (l2_ram == MAP_FAILED)
-		tst_brk(TBROK, "mmap %s: %m", L2_RAM);
-	for (size_t off = 0; off < len; off += PAGE)
+	SAFE_FTRUNCATE(fd, (off_t)len);
+	l2_ram = SAFE_MMAP(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SAFE_CLOSE(fd);
+	for (size_t off = 0; off < len; off += PAGE_SIZE)
 		l2_ram[off] = 1;
 }
 
@@ -163,10 +145,10 @@ static char *cma_window(void)
 {
 	long npages = l2_mb << 20 >> 12, run = 0;
 
-	for (long i = (1L << 20) / PAGE; i < npages; i++) {
-		run = tst_pfn_in_cma(cma, nr_cma, tst_vaddr_to_pfn(l2_ram + i * PAGE)) ? run + 1 : 0;
+	for (long i = (1L << 20) / PAGE_SIZE; i < npages; i++) {
+		run = tst_pfn_in_cma(cma, nr_cma, tst_vaddr_to_pfn(l2_ram + i * PAGE_SIZE)) ? run + 1 : 0;
 		if (run == batch_pages)
-			return l2_ram + (i + 1 - run) * PAGE;
+			return l2_ram + (i + 1 - run) * PAGE_SIZE;
 	}
 	tst_brk(TBROK, "no %d consecutive L2 RAM pages in CMA", batch_pages);
 }
@@ -182,35 +164,22 @@ static void read_through_gup(char *w)
 	struct iovec local = { sink, (size_t)batch_pages * 64 }, remote[MAX_BATCH];
 
 	for (int i = 0; i < batch_pages; i++)
-		remote[i] = (struct iovec){ w + i * PAGE, 64 };
+		remote[i] = (struct iovec){ w + i * PAGE_SIZE, 64 };
 	if (process_vm_readv(getpid(), &local, 1, remote, batch_pages, 0) != (ssize_t)local.iov_len)
 		tst_brk(errno == ENOSYS ? TCONF : TBROK, "process_vm_readv: %m");
 }
 
-/* madvise(MADV_COLD) calls lru_add_drain() before it walks the range, so on
- * a never-faulted page it only drains this CPU's batches. The freshly
- * faulted L2 pages must leave the lru_add batch: a page without the LRU
- * flag makes the old gup code call lru_add_drain_all(), which would also
- * empty the activate batch and hide the bug. */
-static void drain_local_lru_batches(void)
-{
-	static char *scratch;
-
-	if (!scratch && (scratch = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-					0)) == MAP_FAILED)
-		tst_brk(TBROK, "mmap: %m");
-	if (madvise(scratch, PAGE, MADV_COLD) < 0)
-		tst_brk(TBROK, "MADV_COLD: %m");
-}
-
+/* The freshly faulted L2 pages must leave the lru_add batch first: a page
+ * without the LRU flag makes the old gup code call lru_add_drain_all(),
+ * which would also empty the activate batch and hide the bug. */
 static void fill_activate_batch(char *w)
 {
 	int referenced = 0;
 
-	drain_local_lru_batches();
+	tst_drain_local_lru();
 	read_through_gup(w);
 	for (int i = 0; i < batch_pages; i++)
-		referenced += tst_kpageflags(tst_vaddr_to_pfn(w + i * PAGE)) >> KPF_REFERENCED & 1;
+		referenced += tst_kpf(tst_vaddr_to_pfn(w + i * PAGE_SIZE), KPF_REFERENCED);
 	if (referenced < batch_pages)
 		tst_brk(TBROK, "a gup read marked only %d of %d pages referenced", referenced, batch_pages);
 	read_through_gup(w);
@@ -246,7 +215,7 @@ static pid_t start_l2(int out_fd, int cpu)
 	snprintf(mem, sizeof(mem), "memory-backend-file,id=l2ram,mem-path=%s,size=%ldM,share=on", L2_RAM, l2_mb);
 	snprintf(size, sizeof(size), "%ldM", l2_mb);
 	snprintf(dev, sizeof(dev), "vfio-pci,host=%s", bdf);
-	pid = fork();
+	pid = SAFE_FORK();
 	if (pid != 0)
 		return pid;
 	tst_pin_cpu(cpu);
@@ -264,10 +233,11 @@ static pid_t start_l2(int out_fd, int cpu)
 static bool wait_for_marker(int fd, pid_t pid, char *out, size_t len, int *status)
 {
 	size_t n = 0;
-	time_t end = time(NULL) + start_timeout_s;
+	struct tst_deadline end;
 
+	tst_deadline_start(&end, start_timeout_s);
 	out[0] = '\0';
-	while (time(NULL) < end && !strstr(out, L2_MARKER)) {
+	while (!tst_deadline_passed(&end) && !strstr(out, L2_MARKER)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 1000) <= 0)
 			continue;
@@ -305,11 +275,10 @@ static const char *last_line(char *out)
 	return p ? p + 1 : out;
 }
 
-static void setup(int argc, char **argv)
+static void setup(void)
 {
-	parse_args(argc, argv);
-	if (tst_cpu_of_node(0) < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		tst_brk(TCONF, "the case needs 2 CPUs");
+	if (tst_cpu_of_node(0) < 0)
+		tst_brk(TCONF, "node 0 has no CPU");
 	nr_cma = tst_cma_find(min_cma_mb, cma, MAX_CMA_AREAS);
 	find_edu();
 	bind_vfio();
@@ -327,8 +296,7 @@ static void run(void)
 
 	tst_value_long("l2_pages", npages);
 	tst_value_long("l2_pages_in_cma_before", before);
-	if (pipe(fds) < 0)
-		tst_brk(TBROK, "pipe: %m");
+	SAFE_PIPE(fds);
 	fill_activate_batch(w);
 	pid_t pid = start_l2(fds[1], 1);
 	close(fds[1]);
@@ -357,10 +325,29 @@ static void cleanup(void)
 	unlink(L2_BIOS);
 }
 
+static const struct tst_option options[] = {
+	{ "l2-mb", TST_OPT_LONG, &l2_mb, 16, 4096, NULL, "L2's RAM in MiB (128)" },
+	{ "min-cma-mb", TST_OPT_LONG, &min_cma_mb, 0, 1L << 20, NULL, "CmaTotal the case reserved (256)" },
+	{ "batch-pages", TST_OPT_INT, &batch_pages, 1, MAX_BATCH, NULL, "pages in the activate batch (16)" },
+	{ "start-timeout", TST_OPT_INT, &start_timeout_s, 1, 3600, NULL,
+	  "seconds L2 may take to print its line (90), within the runtime" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_tag tags[] = {
+	{ "linux-git", "33dfe9204f29" },  /* mm/gup: clear the LRU flag of a page before adding to LRU batch */
+	{ NULL, NULL },
+};
+
+static const char *const cmds[] = { "qemu-system-x86_64", NULL };
+
 static struct tst_test test = {
 	.name = "cma_vfio_nested",
-	.fix_commit = "33dfe9204f29 (mm/gup: clear the LRU flag of a page before adding to LRU batch)",
+	.tags = tags,
+	.options = options,
+	.runtime = 180,
 	.needs_kconfigs = kconfigs,
+	.needs_cmds = cmds,
 	.min_cpus = 2,
 	.knobs = knobs,
 	.setup = setup,

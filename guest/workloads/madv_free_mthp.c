@@ -2,8 +2,9 @@
  *
  * Since 6.10 MADV_FREE marks a large folio lazyfree as a whole when the range
  * covers all of it, instead of splitting it first. The scenarios are the ones
- * the thread worried about; reclaim is memory.reclaim of a v2 memory cgroup
- * that holds this process (and its fork children), with swap on zram:
+ * the thread worried about (see the table at the end); reclaim is
+ * memory.reclaim of a v2 memory cgroup that holds this process (and its fork
+ * children), with swap on zram:
  *  1. fully covered private mTHPs: not split, and discarded by reclaim;
  *  2. written again after MADV_FREE: every written byte survives reclaim;
  *  3. half of each mTHP freed: the other half keeps its data;
@@ -13,35 +14,26 @@
  *     check in madvise_free_pte_range() protects the child);
  *  5. sole owner after fork (the other process is gone, PTEs stay
  *     write-protected, writes copy out of the large folio): the writes survive.
- * --probe-swapin-fork adds a probe that is not part of the default run: pages
- * read back from swap while exclusive (zram skips the swap cache, so they come
- * back with clean PTEs and a clean folio), then fork, then MADV_FREE.
+ * On request (--scenarios swapin-fork), a probe that is not part of the
+ * default run: pages read back from swap while exclusive (zram skips the swap
+ * cache, so they come back with clean PTEs and a clean folio), then fork,
+ * then MADV_FREE.
  */
 #include "tst.h"
 
 #include <errno.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
-#define PMD_SIZE (2UL << 20)
-#define KPF_COMPOUND_HEAD 15
-#define KPF_COMPOUND_TAIL 16
-#define KPF_THP 22
-#define PM_SWAP (1ULL << 62)
-#define PM_PRESENT (1ULL << 63)
 #define MAX_RECLAIM_ROUNDS 16
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
-#define CG_ROOT "/sys/fs/cgroup"
-#define CG_DIR CG_ROOT "/mmrepro"
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const int mthp_kb[] = { 16, 32, 64, 128 };
 
@@ -61,9 +53,9 @@ static const char *const kconfigs[] = {
 	"CONFIG_TRANSPARENT_HUGEPAGE", "CONFIG_MEMCG", "CONFIG_SWAP", NULL,
 };
 
-static size_t region_len = 8UL << 20;
-static bool probe_swapin_fork;
-static bool in_cgroup;
+static int region_mb = 8;
+static size_t region_len;
+static const struct tst_cg_group *reclaim_cg;
 static pid_t live_twin;
 
 /* ---- data patterns ---- */
@@ -76,7 +68,7 @@ struct mismatch {
 /* Odd, so never zero: a zero byte always means a discarded page. */
 static uint8_t old_byte(size_t off, uint8_t seed)
 {
-	return (uint8_t)(((off >> 12) * 131 + (off & (PAGE - 1)) * 7 + seed) | 1);
+	return (uint8_t)(((off >> 12) * 131 + (off & (PAGE_SIZE - 1)) * 7 + seed) | 1);
 }
 
 /* Also odd, and never equal to the old byte at the same offset. */
@@ -127,19 +119,19 @@ static bool is_written_page(size_t pg)
 
 static bool is_written_byte(size_t off)
 {
-	size_t in_page = off % PAGE;
+	size_t in_page = off % PAGE_SIZE;
 
-	return is_written_page(off / PAGE) && (in_page == 0 || in_page == PAGE / 2 || in_page == PAGE - 1);
+	return is_written_page(off / PAGE_SIZE) && (in_page == 0 || in_page == PAGE_SIZE / 2 || in_page == PAGE_SIZE - 1);
 }
 
 static size_t write_new_bytes(uint8_t *p, size_t len, uint8_t seed)
 {
 	size_t n = 0;
 
-	for (size_t pg = 0; pg < len / PAGE; pg++) {
+	for (size_t pg = 0; pg < len / PAGE_SIZE; pg++) {
 		if (!is_written_page(pg))
 			continue;
-		for (size_t off = pg * PAGE; off < (pg + 1) * PAGE; off++)
+		for (size_t off = pg * PAGE_SIZE; off < (pg + 1) * PAGE_SIZE; off++)
 			if (is_written_byte(off)) {
 				p[off] = new_byte(off, seed);
 				n++;
@@ -150,56 +142,29 @@ static size_t write_new_bytes(uint8_t *p, size_t len, uint8_t seed)
 
 /* ---- regions, folios, residency ---- */
 
-static uint8_t *map_aligned(size_t len)
-{
-	uint8_t *raw = mmap(NULL, len + PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *p;
-	size_t head;
-
-	if (raw == MAP_FAILED)
-		tst_brk(TBROK, "mmap %zu bytes: %m", len);
-	p = (uint8_t *)(((uintptr_t)raw + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
-	head = (size_t)(p - raw);
-	if (head)
-		munmap(raw, head);
-	munmap(p + len, PMD_SIZE - head);
-	return p;
-}
-
-static void madvise_or_brk(void *p, size_t len, int advice, const char *name)
-{
-	if (madvise(p, len, advice) < 0)
-		tst_brk(TBROK, "madvise(%s) of %zu bytes: %m", name, len);
-}
-
 /* Sum of one per-size mTHP counter over the sizes enabled here; -1 if absent. */
 static long mthp_stat_sum(const char *stat)
 {
 	char path[160], buf[32];
-	long sum = 0;
+	long sum = 0, v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(mthp_kb); i++) {
 		snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/%s", mthp_kb[i], stat);
 		if (tst_read_file(path, buf, sizeof(buf)) < 0)
 			return -1;
-		sum += atol(buf);
+		if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
+			tst_brk(TBROK, "%s: not a number: '%s'", path, buf);
+		sum += v;
 	}
 	return sum;
 }
 
 static uint64_t *pagemap_of(const void *p, size_t len)
 {
-	uint64_t *pm = calloc(len / PAGE, sizeof(*pm));
+	uint64_t *pm = SAFE_CALLOC(len / PAGE_SIZE, sizeof(*pm));
 
-	if (!pm)
-		tst_brk(TBROK, "out of memory for pagemap entries");
-	tst_pagemap_range(p, len / PAGE, pm);
+	tst_pagemap_range(p, len / PAGE_SIZE, pm);
 	return pm;
-}
-
-static bool kpf(uint64_t pfn, int bit)
-{
-	return tst_kpageflags(pfn) >> bit & 1;
 }
 
 /* Pages of the large folio whose head page i maps; 0 when page i maps no
@@ -214,7 +179,7 @@ static size_t large_folio_at(const uint64_t *pm, size_t i, size_t npages)
 	flags = tst_kpageflags(pfn);
 	if (!(flags >> KPF_THP & 1) || !(flags >> KPF_COMPOUND_HEAD & 1))
 		return 0;
-	while (i + run < npages && tst_pagemap_pfn(pm[i + run]) == pfn + run && kpf(pfn + run, KPF_COMPOUND_TAIL))
+	while (i + run < npages && tst_pagemap_pfn(pm[i + run]) == pfn + run && tst_kpf(pfn + run, KPF_COMPOUND_TAIL))
 		run++;
 	return run > 1 ? run : 0;
 }
@@ -227,7 +192,7 @@ struct folio_span {
  * to max of them. */
 static size_t find_large_folios(const void *p, size_t len, struct folio_span *spans, size_t max)
 {
-	size_t npages = len / PAGE, n = 0;
+	size_t npages = len / PAGE_SIZE, n = 0;
 	uint64_t *pm = pagemap_of(p, len);
 
 	for (size_t i = 0; i < npages;) {
@@ -255,7 +220,7 @@ static struct residency residency_of(const void *p, size_t len)
 	struct residency r = { 0 };
 	uint64_t *pm = pagemap_of(p, len);
 
-	for (size_t i = 0; i < len / PAGE; i++) {
+	for (size_t i = 0; i < len / PAGE_SIZE; i++) {
 		if (pm[i] & PM_PRESENT)
 			r.resident++;
 		else if (pm[i] & PM_SWAP)
@@ -270,7 +235,7 @@ static struct residency residency_of(const void *p, size_t len)
 static uint8_t *fault_mthp_region(size_t len, uint8_t seed, const char *scenario)
 {
 	long alloc = mthp_stat_sum("anon_fault_alloc"), fallback = mthp_stat_sum("anon_fault_fallback");
-	uint8_t *p = map_aligned(len);
+	uint8_t *p = tst_mmap_aligned(len, PMD_SIZE);
 	size_t folios;
 
 	fill_old(p, len, seed);
@@ -286,27 +251,17 @@ static uint8_t *fault_mthp_region(size_t len, uint8_t seed, const char *scenario
 
 /* ---- reclaim ---- */
 
-/* MADV_FREE starts with lru_add_drain(): the per-CPU lazyfree batch holds a
- * reference that would make reclaim keep a lazyfree folio. We stay on one CPU,
- * so draining this CPU is enough. */
-static void drain_lru_batches(void)
-{
-	static void *spare;
-
-	if (!spare)
-		spare = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (spare == MAP_FAILED)
-		tst_brk(TBROK, "mmap: %m");
-	madvise_or_brk(spare, PAGE, MADV_FREE, "MADV_FREE");
-}
-
+/* MADV_FREE's per-CPU lazyfree batch holds a reference that would make
+ * reclaim keep a lazyfree folio. We stay on one CPU, so draining this CPU is
+ * enough. */
 static void reclaim_cgroup_once(void)
 {
-	long current = tst_read_long(CG_DIR "/memory.current");
-	int rc = tst_try_write_file(CG_DIR "/memory.reclaim", "%ld", current > (long)PAGE ? current : (long)PAGE);
+	long current = SAFE_CG_READ_LONG(reclaim_cg, "memory.current");
+	int rc = tst_cg_try_printf(reclaim_cg, "memory.reclaim", "%ld",
+				   current > (long)PAGE_SIZE ? current : (long)PAGE_SIZE);
 
 	if (rc < 0 && rc != -EAGAIN)
-		tst_brk(TBROK, "write %s/memory.reclaim: %s", CG_DIR, strerror(-rc));
+		tst_brk(TBROK, "write %s/memory.reclaim: %s", reclaim_cg->path, strerror(-rc));
 }
 
 /* Reclaims until nothing of [p, p+len) is resident in this process, at most
@@ -316,7 +271,7 @@ static int reclaim_until_evicted(const void *p, size_t len)
 	int round = 0;
 
 	while (round++ < MAX_RECLAIM_ROUNDS) {
-		drain_lru_batches();
+		tst_drain_local_lru();
 		reclaim_cgroup_once();
 		if (residency_of(p, len).resident == 0)
 			break;
@@ -330,13 +285,13 @@ static void page_out(void *p, size_t len, const char *scenario)
 	struct residency r;
 
 	for (int i = 0; i < 3; i++) {
-		madvise_or_brk(p, len, MADV_PAGEOUT, "MADV_PAGEOUT");
+		SAFE_MADVISE(p, len, MADV_PAGEOUT);
 		r = residency_of(p, len);
 		if (!r.resident && !r.gone)
 			return;
 	}
 	tst_brk(TBROK, "%s: MADV_PAGEOUT left %zu of %zu pages resident (%zu gone)", scenario, r.resident,
-		len / PAGE, r.gone);
+		len / PAGE_SIZE, r.gone);
 }
 
 /* ---- the fork child ("twin") that keeps a copy of a region ---- */
@@ -346,14 +301,38 @@ struct twin {
 	int cmd, reply;
 };
 
-/* The child only reads: each command byte makes it compare the whole region
- * with the old data and send back the result. */
-static void twin_serve(const uint8_t *p, size_t len, uint8_t seed, int cmd, int reply)
+/* The old data, except the first byte of each page in cow (may be NULL),
+ * which the child wrote itself. */
+static struct mismatch compare_twin(const uint8_t *p, size_t len, uint8_t seed, const bool *cow)
+{
+	struct mismatch m = compare_old(p, 0, len, seed), cowed = { 0 };
+
+	if (!cow)
+		return m;
+	m = (struct mismatch){ 0 };
+	for (size_t pg = 0; pg < len / PAGE_SIZE; pg++) {
+		size_t off = pg * PAGE_SIZE;
+
+		if (cow[pg] && p[off] != new_byte(off, seed))
+			note(&cowed, off, new_byte(off, seed), p[off]);
+		merge(&m, compare_old(p, off + (cow[pg] ? 1 : 0), off + PAGE_SIZE, seed));
+	}
+	merge(&m, cowed);
+	return m;
+}
+
+/* The child writes one byte of each page in cow (copy on write: those pages
+ * become its own), then only reads: each command byte makes it compare the
+ * whole region with what it should hold and send back the result. */
+static void twin_serve(uint8_t *p, size_t len, uint8_t seed, const bool *cow, int cmd, int reply)
 {
 	char c;
 
+	for (size_t pg = 0; cow && pg < len / PAGE_SIZE; pg++)
+		if (cow[pg])
+			p[pg * PAGE_SIZE] = new_byte(pg * PAGE_SIZE, seed);
 	while (read(cmd, &c, 1) == 1) {
-		struct mismatch m = compare_old(p, 0, len, seed);
+		struct mismatch m = compare_twin(p, len, seed, cow);
 
 		if (write(reply, &m, sizeof(m)) != (ssize_t)sizeof(m))
 			break;
@@ -361,20 +340,18 @@ static void twin_serve(const uint8_t *p, size_t len, uint8_t seed, int cmd, int 
 	_exit(0);
 }
 
-static struct twin twin_spawn(const uint8_t *p, size_t len, uint8_t seed)
+static struct twin twin_spawn_cow(uint8_t *p, size_t len, uint8_t seed, const bool *cow)
 {
 	int cmd[2], reply[2];
 	struct twin t;
 
-	if (pipe(cmd) < 0 || pipe(reply) < 0)
-		tst_brk(TBROK, "pipe: %m");
-	t.pid = fork();
-	if (t.pid < 0)
-		tst_brk(TBROK, "fork: %m");
+	SAFE_PIPE(cmd);
+	SAFE_PIPE(reply);
+	t.pid = SAFE_FORK();
 	if (t.pid == 0) {
 		close(cmd[1]);
 		close(reply[0]);
-		twin_serve(p, len, seed, cmd[0], reply[1]);
+		twin_serve(p, len, seed, cow, cmd[0], reply[1]);
 	}
 	close(cmd[0]);
 	close(reply[1]);
@@ -382,6 +359,11 @@ static struct twin twin_spawn(const uint8_t *p, size_t len, uint8_t seed)
 	t.reply = reply[0];
 	live_twin = t.pid;
 	return t;
+}
+
+static struct twin twin_spawn(uint8_t *p, size_t len, uint8_t seed)
+{
+	return twin_spawn_cow(p, len, seed, NULL);
 }
 
 static struct mismatch twin_check(const struct twin *t)
@@ -412,14 +394,14 @@ struct freed_check {
  * written after MADV_FREE must be there either way. */
 static void check_freed_page(const uint8_t *p, size_t pg, uint8_t seed, bool with_writes, struct freed_check *c)
 {
-	size_t base = pg * PAGE;
+	size_t base = pg * PAGE_SIZE;
 	bool zero = p[base + 1] == 0; /* offset 1 is never written */
 
 	if (zero)
 		c->zero_pages++;
 	else
 		c->old_pages++;
-	for (size_t off = base; off < base + PAGE; off++) {
+	for (size_t off = base; off < base + PAGE_SIZE; off++) {
 		uint8_t want = zero ? 0 : old_byte(off, seed);
 
 		if (with_writes && is_written_byte(off)) {
@@ -458,7 +440,7 @@ static void note_unevicted(const char *scenario, const void *p, size_t len, int 
 
 	if (r.resident)
 		tst_res(TINFO, "%s: %zu of %zu pages still resident after %d reclaim rounds", scenario, r.resident,
-			len / PAGE, rounds);
+			len / PAGE_SIZE, rounds);
 }
 
 /* ---- scenario 1: fully covered private mTHPs ---- */
@@ -480,10 +462,10 @@ static size_t count_nonzero_pages(const uint8_t *p, size_t len, struct mismatch 
 {
 	size_t pages = 0;
 
-	for (size_t pg = 0; pg < len / PAGE; pg++) {
+	for (size_t pg = 0; pg < len / PAGE_SIZE; pg++) {
 		struct mismatch m = { 0 };
 
-		for (size_t off = pg * PAGE; off < (pg + 1) * PAGE; off++)
+		for (size_t off = pg * PAGE_SIZE; off < (pg + 1) * PAGE_SIZE; off++)
 			if (p[off])
 				note(&m, off, 0, p[off]);
 		if (m.count && !pages++)
@@ -496,7 +478,7 @@ static void check_discarded(const char *scenario, const uint8_t *p, size_t len, 
 {
 	struct residency r = residency_of(p, len);
 	struct mismatch first = { 0 };
-	size_t kept = count_nonzero_pages(p, len, &first), npages = len / PAGE;
+	size_t kept = count_nonzero_pages(p, len, &first), npages = len / PAGE_SIZE;
 
 	tst_value_long("s1_pglazyfreed", lazyfreed);
 	tst_value_long("s1_reclaim_rounds", rounds);
@@ -523,7 +505,7 @@ static void scenario_private_full(void)
 	long deferred0 = mthp_stat_sum("split_deferred");
 	int rounds;
 
-	madvise_or_brk(p, region_len, MADV_FREE, "MADV_FREE");
+	SAFE_MADVISE(p, region_len, MADV_FREE);
 	split1 = mthp_stat_sum("split");
 	after = find_large_folios(p, region_len, NULL, 0);
 	check_not_split(name, before, after, split0 < 0 ? -1 : split1 - split0);
@@ -533,7 +515,7 @@ static void scenario_private_full(void)
 	tst_value_long("s1_split_during_reclaim", split0 < 0 ? -1 : mthp_stat_sum("split") - split1);
 	tst_value_long("s1_split_deferred", mthp_stat_sum("split_deferred") - deferred0);
 	check_discarded(name, p, region_len, tst_vmstat("pglazyfreed") - lazyfreed0, rounds);
-	munmap(p, region_len);
+	SAFE_MUNMAP(p, region_len);
 }
 
 /* ---- scenario 2: written again after MADV_FREE ---- */
@@ -542,7 +524,7 @@ static struct freed_check check_freed_region(const uint8_t *p, size_t len, uint8
 {
 	struct freed_check c = { 0 };
 
-	for (size_t pg = 0; pg < len / PAGE; pg++)
+	for (size_t pg = 0; pg < len / PAGE_SIZE; pg++)
 		check_freed_page(p, pg, seed, with_writes && is_written_page(pg), &c);
 	return c;
 }
@@ -553,7 +535,7 @@ static void free_write_reclaim_check(const char *scenario, uint8_t *p, size_t le
 	int rounds;
 	struct freed_check c;
 
-	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
+	SAFE_MADVISE(p, len, MADV_FREE);
 	written = write_new_bytes(p, len, seed);
 	rounds = reclaim_until_evicted(p, len);
 	note_unevicted(scenario, p, len, rounds);
@@ -569,24 +551,22 @@ static void scenario_redirtied(void)
 	uint8_t *p = fault_mthp_region(region_len, 0x22, name);
 
 	free_write_reclaim_check(name, p, region_len, 0x22);
-	munmap(p, region_len);
+	SAFE_MUNMAP(p, region_len);
 }
 
 /* ---- scenario 3: half of each mTHP freed ---- */
 
 static bool *free_first_halves(uint8_t *p, size_t len, size_t *nfolios)
 {
-	size_t npages = len / PAGE;
-	struct folio_span *spans = calloc(npages / 2, sizeof(*spans));
-	bool *freed = calloc(npages, sizeof(*freed));
+	size_t npages = len / PAGE_SIZE;
+	struct folio_span *spans = SAFE_CALLOC(npages / 2, sizeof(*spans));
+	bool *freed = SAFE_CALLOC(npages, sizeof(*freed));
 
-	if (!spans || !freed)
-		tst_brk(TBROK, "out of memory");
 	*nfolios = find_large_folios(p, len, spans, npages / 2);
 	for (size_t i = 0; i < *nfolios; i++) {
 		size_t half = spans[i].npages / 2;
 
-		madvise_or_brk(p + spans[i].first_page * PAGE, half * PAGE, MADV_FREE, "MADV_FREE");
+		SAFE_MADVISE(p + spans[i].first_page * PAGE_SIZE, half * PAGE_SIZE, MADV_FREE);
 		for (size_t pg = spans[i].first_page; pg < spans[i].first_page + half; pg++)
 			freed[pg] = true;
 	}
@@ -605,11 +585,11 @@ static void scenario_partial(void)
 	int rounds = reclaim_until_evicted(p, region_len);
 
 	note_unevicted(name, p, region_len, rounds);
-	for (size_t pg = 0; pg < region_len / PAGE; pg++) {
+	for (size_t pg = 0; pg < region_len / PAGE_SIZE; pg++) {
 		if (freed[pg])
 			check_freed_page(p, pg, 0x33, false, &c);
 		else
-			merge(&kept, compare_old(p, pg * PAGE, (pg + 1) * PAGE, 0x33));
+			merge(&kept, compare_old(p, pg * PAGE_SIZE, (pg + 1) * PAGE_SIZE, 0x33));
 	}
 	if (kept.count)
 		tst_res(TFAIL, "%s: %zu bytes outside the freed halves lost, first at offset 0x%zx: expected 0x%02x, read 0x%02x",
@@ -618,7 +598,7 @@ static void scenario_partial(void)
 		tst_res(TPASS, "%s: halves of %zu mTHPs freed (%zu pages zero, %zu old), the other halves intact after %d reclaim rounds",
 			name, nfolios, c.zero_pages, c.old_pages, rounds);
 	free(freed);
-	munmap(p, region_len);
+	SAFE_MUNMAP(p, region_len);
 }
 
 /* ---- scenario 4: shared with a fork child that never frees ---- */
@@ -629,12 +609,12 @@ static void free_reclaim_check_twin(const char *name, uint8_t *p, size_t len, st
 {
 	int rounds;
 
-	madvise_or_brk(p, len, MADV_FREE, "MADV_FREE");
+	SAFE_MADVISE(p, len, MADV_FREE);
 	rounds = reclaim_until_evicted(p, len);
 	note_unevicted(name, p, len, rounds);
 	report_twin_data(name, twin_check(t), len, rounds);
 	twin_reap(t);
-	munmap(p, len);
+	SAFE_MUNMAP(p, len);
 }
 
 static void scenario_shared_fresh(void)
@@ -668,7 +648,7 @@ static void scenario_shared_swapped(void)
 		tst_res(TFAIL, "%s: %zu bytes wrong after swap-in, before any MADV_FREE, first at offset 0x%zx: expected 0x%02x, read 0x%02x",
 			name, m.count, m.off, m.want, m.got);
 		twin_reap(&t);
-		munmap(p, len);
+		SAFE_MUNMAP(p, len);
 		return;
 	}
 	lazyfree0 = tst_vmstat("pglazyfree");
@@ -683,13 +663,11 @@ static void scenario_shared_swapped(void)
  * write-protected and not anon-exclusive from the fork. */
 static void fork_and_let_child_exit(void)
 {
-	pid_t pid = fork();
+	pid_t pid = SAFE_FORK();
 
-	if (pid < 0)
-		tst_brk(TBROK, "fork: %m");
 	if (pid == 0)
 		_exit(0);
-	waitpid(pid, NULL, 0);
+	SAFE_WAITPID(pid, NULL, 0);
 }
 
 static void scenario_sole_owner_after_fork(void)
@@ -700,7 +678,7 @@ static void scenario_sole_owner_after_fork(void)
 
 	fork_and_let_child_exit();
 	free_write_reclaim_check(name, p, len, 0x55);
-	munmap(p, len);
+	SAFE_MUNMAP(p, len);
 }
 
 /* ---- probe: exclusive swap-in, then fork ---- */
@@ -723,21 +701,262 @@ static void probe_exclusive_swapin_then_fork(void)
 	free_reclaim_check_twin(name, p, len, &t);
 }
 
-/* ---- setup ---- */
+/* ---- the thread's own defects (on request) ---- */
 
-static void parse_args(int argc, char **argv)
+/* Folios of the pages mapped at [p, p+npages): how many are lazyfree
+ * (anonymous without PG_swapbacked, after the lazyfree batch drained). */
+static size_t count_lazyfree(const uint8_t *p, size_t npages)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--mb") && i + 1 < argc)
-			region_len = strtoul(argv[++i], NULL, 10) << 20;
-		else if (!strcmp(argv[i], "--probe-swapin-fork"))
-			probe_swapin_fork = true;
-		else
-			tst_brk(TBROK, "unknown argument %s (use --mb N, --probe-swapin-fork)", argv[i]);
+	uint64_t *pm = pagemap_of(p, npages * PAGE_SIZE);
+	size_t n = 0;
+
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pfn = tst_pagemap_pfn(pm[i]), flags = pfn ? tst_kpageflags(pfn) : 0;
+
+		n += (flags >> KPF_ANON & 1) && !(flags >> KPF_SWAPBACKED & 1);
 	}
-	if (region_len < PMD_SIZE || region_len > (256UL << 20) || region_len % PMD_SIZE)
-		tst_brk(TBROK, "--mb must be an even number from 2 to 256");
+	free(pm);
+	return n;
 }
+
+static struct folio_span *spans_of(const uint8_t *p, size_t len, size_t *n)
+{
+	struct folio_span *spans = SAFE_CALLOC(len / PAGE_SIZE / 2, sizeof(*spans));
+
+	*n = find_large_folios(p, len, spans, len / PAGE_SIZE / 2);
+	if (*n > len / PAGE_SIZE / 2)
+		*n = len / PAGE_SIZE / 2;
+	return spans;
+}
+
+/* Barry Song on v2's "goto skip_large_folio": the PTEs after a large
+ * folio's first one need not map it. Here each mTHP is shared with a fork
+ * child (so MADV_FREE must leave it), and its last two pages are unmapped
+ * and written again in this process: small folios of ours, behind PTEs in
+ * the mTHP's range. MADV_FREE of the range must lazyfree every one of them. */
+static void scenario_skip_large_folio(void)
+{
+	const char *name = "skip-large-folio (small folios behind a shared mTHP's PTEs)";
+	uint8_t *p = fault_mthp_region(region_len, 0x71, name);
+	struct twin t = twin_spawn(p, region_len, 0x71);
+	size_t n, small = 0, lazy = 0;
+	struct folio_span *spans = spans_of(p, region_len, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *tail = p + (spans[i].first_page + spans[i].npages - 2) * PAGE_SIZE;
+
+		SAFE_MADVISE(tail, 2 * PAGE_SIZE, MADV_DONTNEED);
+		memset(tail, 0x5a, 2 * PAGE_SIZE);
+		small += 2;
+	}
+	SAFE_MADVISE(p, region_len, MADV_FREE);
+	tst_drain_local_lru();
+	for (size_t i = 0; i < n; i++)
+		lazy += count_lazyfree(p + (spans[i].first_page + spans[i].npages - 2) * PAGE_SIZE, 2);
+	tst_value_long("skip_large_folio_small_folios", (long)small);
+	tst_value_long("skip_large_folio_lazyfree", (long)lazy);
+	if (lazy < small)
+		tst_res(TFAIL, "%s: MADV_FREE lazyfreed %zu of %zu small folios mapped behind %zu shared mTHPs: it "
+			"skipped PTEs that map other folios", name, lazy, small, n);
+	else
+		tst_res(TPASS, "%s: all %zu small folios behind %zu shared mTHPs lazyfreed", name, small, n);
+	report_twin_data(name, twin_check(&t), region_len, 0);
+	twin_reap(&t);
+	free(spans);
+	SAFE_MUNMAP(p, region_len);
+}
+
+/* Pages whose PTE has the soft-dirty bit, as pagemap shows it. */
+static void soft_dirty_bits(const uint8_t *p, size_t len, bool *bits)
+{
+	uint64_t *pm = pagemap_of(p, len);
+
+	for (size_t i = 0; i < len / PAGE_SIZE; i++)
+		bits[i] = pm[i] & PM_SOFT_DIRTY;
+	free(pm);
+}
+
+/* After clear_refs 4 every PTE is write-protected; a write faults, makes
+ * that one PTE writable and soft-dirty. Even spans: the first page written;
+ * odd spans: all pages but the first. Each mTHP is then one PTE batch of
+ * writable and read-only PTEs. */
+static void mix_write_protection(uint8_t *p, const struct folio_span *spans, size_t n)
+{
+	if (tst_try_write_file("/proc/self/clear_refs", "4") < 0)
+		tst_brk(TCONF, "clear_refs 4 (soft-dirty) refused: CONFIG_MEM_SOFT_DIRTY is off?");
+	for (size_t i = 0; i < n; i++)
+		for (size_t pg = 0; pg < spans[i].npages; pg++)
+			if ((i % 2 == 0) == (pg == 0))
+				p[(spans[i].first_page + pg) * PAGE_SIZE] ^= 0x80;
+}
+
+static size_t first_change(const bool *a, const bool *b, size_t n, size_t *count)
+{
+	size_t first = n;
+
+	*count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i] && !(*count)++)
+			first = i;
+	return first;
+}
+
+/* A write to a page whose PTE stayed write-protected must fault, and the
+ * fault makes it soft-dirty: page 1 of each even span. */
+static size_t writes_that_did_not_fault(uint8_t *p, const struct folio_span *spans, size_t n, bool *bits,
+					size_t len)
+{
+	size_t missed = 0;
+
+	for (size_t i = 0; i < n; i += 2)
+		p[(spans[i].first_page + 1) * PAGE_SIZE] ^= 0x80;
+	soft_dirty_bits(p, len, bits);
+	for (size_t i = 0; i < n; i += 2)
+		missed += !bits[spans[i].first_page + 1];
+	return missed;
+}
+
+/* Ryan Roberts: a batch over a large folio's PTEs may mix read-only and
+ * writable ones, so it may only clear the access and dirty bits. */
+static void scenario_mixed_wp(void)
+{
+	const char *name = "mixed-wp (MADV_FREE over PTE batches of writable and write-protected PTEs)";
+	uint8_t *p = fault_mthp_region(region_len, 0x72, name);
+	size_t n, npages = region_len / PAGE_SIZE, changed, first, lazy = 0, missed;
+	struct folio_span *spans = spans_of(p, region_len, &n);
+	bool *before = SAFE_CALLOC(npages, sizeof(bool)), *after = SAFE_CALLOC(npages, sizeof(bool));
+
+	mix_write_protection(p, spans, n);
+	if (find_large_folios(p, region_len, NULL, 0) < n)
+		tst_brk(TBROK, "%s: the writes after clear_refs split some mTHPs", name);
+	soft_dirty_bits(p, region_len, before);
+	tst_value("mixed_wp_span0_soft_dirty_before", "%d%d", before[spans[0].first_page],
+		  before[spans[0].first_page + 1]);
+	if (!before[spans[0].first_page] || before[spans[0].first_page + 1]) {
+		tst_res(TCONF, "%s: soft-dirty does not track writes here (CONFIG_MEM_SOFT_DIRTY off? page 0 written: "
+			"%d, page 1 not: %d)", name, before[spans[0].first_page], before[spans[0].first_page + 1]);
+		free(before);
+		free(after);
+		free(spans);
+		SAFE_MUNMAP(p, region_len);
+		return;
+	}
+	SAFE_MADVISE(p, region_len, MADV_FREE);
+	tst_drain_local_lru();
+	soft_dirty_bits(p, region_len, after);
+	first = first_change(before, after, npages, &changed);
+	for (size_t i = 0; i < n; i++)
+		lazy += count_lazyfree(p + spans[i].first_page * PAGE_SIZE, 1);
+	tst_value("mixed_wp_span0_soft_dirty_after_free", "%d%d", after[spans[0].first_page],
+		  after[spans[0].first_page + 1]);
+	missed = writes_that_did_not_fault(p, spans, n, after, region_len);
+	tst_value("mixed_wp_span0_soft_dirty_after_write", "%d%d", after[spans[0].first_page],
+		  after[spans[0].first_page + 1]);
+	if (changed)
+		tst_res(TFAIL, "%s: MADV_FREE changed the soft-dirty bit of %zu PTEs (first page %zu: %d -> %d): it "
+			"rewrote more than the access and dirty bits", name, changed, first, before[first], !before[first]);
+	if (missed)
+		tst_res(TFAIL, "%s: %zu writes to write-protected PTEs did not fault after MADV_FREE", name, missed);
+	if (lazy < n)
+		tst_res(TFAIL, "%s: only %zu of %zu mTHPs were lazyfreed", name, lazy, n);
+	if (!changed && !missed && lazy == n)
+		tst_res(TPASS, "%s: %zu mTHPs lazyfreed, every PTE kept its write protection and soft-dirty bit", name, n);
+	free(before);
+	free(after);
+	free(spans);
+	SAFE_MUNMAP(p, region_len);
+}
+
+static sigjmp_buf segv_jump;
+
+static void on_segv(int sig)
+{
+	siglongjmp(segv_jump, 1);
+}
+
+/* A write that must raise SIGSEGV; true when it did. */
+static bool write_faults(volatile uint8_t *at)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	bool faulted = false;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(segv_jump, 1))
+		faulted = true;
+	else
+		*at ^= 0x80;
+	sigaction(SIGSEGV, &old, NULL);
+	return faulted;
+}
+
+/* The issue's form of Ryan's warning: mprotect(PROT_READ) the second half
+ * of each of the first mTHPs, MADV_FREE everything: the read-only halves
+ * still refuse writes, the writable halves are lazyfree. */
+static void scenario_mprotect_split(void)
+{
+	const char *name = "mprotect-split (MADV_FREE over mTHPs half read-only)";
+	uint8_t *p = fault_mthp_region(region_len, 0x73, name);
+	size_t n, used, written = 0, lazy = 0, rw_pages = 0;
+	struct folio_span *spans = spans_of(p, region_len, &n);
+
+	used = n < 16 ? n : 16;
+	for (size_t i = 0; i < used; i++) {
+		size_t half = spans[i].npages / 2;
+
+		SAFE_MPROTECT(p + (spans[i].first_page + half) * PAGE_SIZE, half * PAGE_SIZE, PROT_READ);
+	}
+	SAFE_MADVISE(p, region_len, MADV_FREE);
+	tst_drain_local_lru();
+	for (size_t i = 0; i < used; i++) {
+		size_t half = spans[i].npages / 2;
+
+		lazy += count_lazyfree(p + spans[i].first_page * PAGE_SIZE, half);
+		rw_pages += half;
+		written += !write_faults(p + (spans[i].first_page + half) * PAGE_SIZE);
+	}
+	if (written)
+		tst_res(TFAIL, "%s: %zu writes to read-only halves succeeded after MADV_FREE", name, written);
+	if (lazy < rw_pages)
+		tst_res(TFAIL, "%s: %zu of %zu pages of the writable halves lazyfree", name, lazy, rw_pages);
+	if (!written && lazy == rw_pages)
+		tst_res(TPASS, "%s: %zu read-only halves raise SIGSEGV, %zu pages of the writable halves lazyfree", name,
+			used, rw_pages);
+	free(spans);
+	SAFE_MUNMAP(p, region_len);
+}
+
+/* Lance Yang's question: an mTHP shared by fork, partly copied on write by
+ * the child (page 0 of each), so the first page looks exclusive to us. The
+ * pages came back from swap while exclusive, so no PTE is dirty: MADV_FREE
+ * here must not take the child's pages 1..n with it. */
+static void scenario_partial_cow(void)
+{
+	const char *name = "partial-cow (MADV_FREE of an mTHP the fork child partly copied)";
+	size_t len = region_len / 2, n;
+	uint8_t *p = fault_mthp_region(len, 0x74, name);
+	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
+	struct folio_span *spans;
+	struct mismatch m;
+	struct twin t;
+
+	page_out(p, len, name);
+	m = compare_old(p, 0, len, 0x74);
+	if (m.count)
+		tst_brk(TBROK, "%s: read 0x%02x at offset 0x%zx back from swap, expected 0x%02x", name, m.got, m.off,
+			m.want);
+	spans = spans_of(p, len, &n);
+	tst_value_long("partial_cow_mthps_after_swapin", (long)n);
+	if (!n)
+		tst_res(TCONF, "%s: swap-in brought back no mTHP (mTHP swap-in needs 6.11 and zram)", name);
+	for (size_t i = 0; i < n; i++)
+		cow[spans[i].first_page] = true;
+	t = twin_spawn_cow(p, len, 0x74, cow);
+	free_reclaim_check_twin(name, p, len, &t);
+	free(spans);
+	free(cow);
+}
+
+/* ---- setup ---- */
 
 static void require_zram_swap(void)
 {
@@ -747,44 +966,21 @@ static void require_zram_swap(void)
 		tst_brk(TBROK, "no swap on zram in /proc/swaps (the case sets zram = 512M)");
 }
 
-static void join_memory_cgroup(void)
+static void setup(void)
 {
-	char controllers[256];
-
-	if (tst_read_file(CG_ROOT "/cgroup.controllers", controllers, sizeof(controllers)) < 0 ||
-	    !strstr(controllers, "memory"))
-		tst_brk(TBROK, "no memory controller in cgroup v2 at " CG_ROOT);
-	tst_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
-	if (mkdir(CG_DIR, 0755) < 0 && errno != EEXIST)
-		tst_brk(TBROK, "mkdir " CG_DIR ": %m");
-	tst_write_file(CG_DIR "/cgroup.procs", "%d", getpid());
-	in_cgroup = true;
-	if (access(CG_DIR "/memory.reclaim", W_OK) < 0)
-		tst_brk(TBROK, CG_DIR "/memory.reclaim: %m");
-}
-
-static void setup(int argc, char **argv)
-{
-	parse_args(argc, argv);
+	if (region_mb % 2)
+		tst_brk(TBROK, "--mb must be even (whole PMD-sized regions), got %d", region_mb);
+	region_len = (size_t)region_mb << 20;
 	if (access(THP_DIR "/hugepages-64kB/enabled", F_OK) < 0)
 		tst_brk(TCONF, "no mTHP sysfs (kernel before 6.8)");
 	require_zram_swap();
 	signal(SIGPIPE, SIG_IGN);
 	/* One CPU, so draining this CPU's LRU batches drains them all. */
 	tst_pin_cpu(sched_getcpu());
-	join_memory_cgroup();
-}
-
-static void run(void)
-{
-	scenario_private_full();
-	scenario_redirtied();
-	scenario_partial();
-	scenario_shared_fresh();
-	scenario_shared_swapped();
-	scenario_sole_owner_after_fork();
-	if (probe_swapin_fork)
-		probe_exclusive_swapin_then_fork();
+	reclaim_cg = tst_cg_mk("reclaim");
+	tst_cg_join(reclaim_cg, 0);
+	if (!tst_cg_has(reclaim_cg, "memory.reclaim"))
+		tst_brk(TBROK, "%s/memory.reclaim: %m", reclaim_cg->path);
 }
 
 static void cleanup(void)
@@ -793,20 +989,59 @@ static void cleanup(void)
 		kill(live_twin, SIGKILL);
 		waitpid(live_twin, NULL, 0);
 	}
-	if (in_cgroup) {
-		tst_try_write_file(CG_ROOT "/cgroup.procs", "%d", getpid());
-		rmdir(CG_DIR);
-	}
+	if (reclaim_cg)
+		tst_cg_leave(0);
 }
+
+static const struct tst_option options[] = {
+	{ "mb", TST_OPT_INT, &region_mb, 2, 256, NULL, "MiB per region, even (8)" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_scenario scenarios[] = {
+	{ "private-full", scenario_private_full,
+	  "fully covered private mTHPs stay whole at MADV_FREE and are discarded by reclaim", false },
+	{ "redirtied", scenario_redirtied, "bytes written after MADV_FREE survive reclaim", false },
+	{ "partial", scenario_partial, "the half of each mTHP not freed keeps its data", false },
+	{ "shared-fresh", scenario_shared_fresh, "a fork child that never frees keeps its data", false },
+	{ "shared-swapped", scenario_shared_swapped,
+	  "a fork child keeps pages both read back from swap (the exclusivity check)", false },
+	{ "sole-owner-after-fork", scenario_sole_owner_after_fork,
+	  "writes after MADV_FREE survive when the fork child has gone", false },
+	{ "swapin-fork", probe_exclusive_swapin_then_fork,
+	  "on request: pages read back from swap while exclusive, then shared by fork, stay in the child",
+	  true },
+	{ "skip-large-folio", scenario_skip_large_folio,
+	  "on request: small folios behind a shared mTHP's PTEs are lazyfreed (Barry Song on v2)", true },
+	{ "mixed-wp", scenario_mixed_wp,
+	  "on request: MADV_FREE keeps write protection and soft-dirty of every PTE in a mixed batch (Ryan Roberts)",
+	  true },
+	{ "mprotect-split", scenario_mprotect_split,
+	  "on request: read-only halves of mTHPs still refuse writes, writable halves are lazyfree", true },
+	{ "partial-cow", scenario_partial_cow,
+	  "on request: the fork child keeps an mTHP it partly copied on write (Lance Yang on v2)", true },
+	{ NULL, NULL, NULL, false },
+};
+
+static const struct tst_tag tags[] = {
+	{ "fix", "mm/madvise: optimize lazyfreeing with mTHP in madvise_free (Lance Yang, v6.10)" },
+	{ "thread", "[PATCH v2 1/1] mm/madvise: enhance lazyfreeing with mTHP in madvise_free, 2024-03-07" },
+	{ NULL, NULL },
+};
 
 static struct tst_test test = {
 	.name = "madv_free_mthp",
-	.fix_commit = "mm/madvise: optimize lazyfreeing with mTHP in madvise_free (Lance Yang, 2024)",
+	.tags = tags,
+	.options = options,
+	.scenarios = scenarios,
+	.runtime = 120,
 	.needs_kconfigs = kconfigs,
+	.min_kver = "6.8",
 	.min_mem_mb = 512,
+	.needs_cgroup_ctrl = "memory",
+	.needs_cgroup_ver = TST_CG_V2,
 	.knobs = knobs,
 	.setup = setup,
-	.run = run,
 	.cleanup = cleanup,
 };
 

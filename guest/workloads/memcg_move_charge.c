@@ -44,8 +44,10 @@
  * page_add_anon_rmap() for the first pte and ksm_might_need_to_copy() copies
  * for the others.
  *
- * Verdict: FAIL when a byte differs, or when the kernel accepted the knob but
- * the charges did not move. Kernel WARNINGs and BUGs are the host console
+ * Verdict: FAIL when a byte differs, when the kernel accepted the knob but
+ * the charges did not move, or when the destination's memory.stat rss or
+ * mapped_file exceeds what the task maps by megabytes (v1 moved the mapped
+ * counters of unmapped folios: its symptom on a kernel without DEBUG_VM). Kernel WARNINGs and BUGs are the host console
  * classifier's business, not the workload's. memory.usage_in_bytes of A and
  * B around each move, the page counts behind them and KSM's counters are
  * values in the result.
@@ -60,8 +62,7 @@
  * mem_cgroup_move_charge(). So 6.12 with MEMCG_V1 runs the test, and a
  * kernel that takes the knob but moves no charges is a FAIL, not a PASS.
  *
- * Arguments: --anon-mb N (32), --shmem-mb N (8), --file-mb N (4),
- * --ksm-pages N (256), --ksm-wait S (20), --file PATH (a host file to read).
+ * Options: see the table at the end.
  */
 #include "tst.h"
 
@@ -73,40 +74,24 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
-#define PAGE 4096UL
-#define WORDS (PAGE / sizeof(uint64_t))
-#define KPF_KSM 21
+#define WORDS (PAGE_SIZE / sizeof(uint64_t))
 #define KSM_GROUPS 16
-#define PM_PRESENT (1ULL << 63)
-#define PM_SWAP (1ULL << 62)
-
-#define CG_V1 "/sys/fs/cgroup/memory"
-#define CG_SELF "/run/mmrepro-memcg-v1"
 #define KSM_DIR "/sys/kernel/mm/ksm"
-#define CHILD_TIMEOUT_S 120
 
 enum { SEED_ANON = 1, SEED_SHMEM = 2, SEED_KSM = 3 };
 
 static int anon_mb = 32, shmem_mb = 8, file_mb = 4, ksm_npages = 256, ksm_wait_s = 20;
 static const char *file_arg;
 
-static char cg_root[64], cg_a[128], cg_b[128];
-static bool self_mounted, made_a, made_b;
+static const struct tst_cg_group *cg_a, *cg_b;
 
 static const struct tst_knob knobs[] = {
 	{ KSM_DIR "/run", "1", false },
@@ -194,19 +179,17 @@ struct counts {
 
 static struct counts count_pages(const void *p, size_t npages, bool want_ksm)
 {
-	uint64_t *pm = malloc(npages * sizeof(*pm));
-	unsigned char *mc = malloc(npages);
+	uint64_t *pm = SAFE_MALLOC(npages * sizeof(*pm));
+	unsigned char *mc = SAFE_MALLOC(npages);
 	struct counts c = { 0 };
 
-	if (!pm || !mc)
-		tst_brk(TBROK, "malloc for %zu pages", npages);
 	tst_pagemap_range(p, npages, pm);
-	if (mincore((void *)p, npages * PAGE, mc) < 0)
+	if (mincore((void *)p, npages * PAGE_SIZE, mc) < 0)
 		tst_brk(TBROK, "mincore: %m");
 	for (size_t i = 0; i < npages; i++) {
 		if (pm[i] & PM_PRESENT) {
 			c.present++;
-			if (want_ksm && (tst_kpageflags(tst_pagemap_pfn(pm[i])) >> KPF_KSM & 1))
+			if (want_ksm && tst_kpf(tst_pagemap_pfn(pm[i]), KPF_KSM))
 				c.ksm++;
 			continue;
 		}
@@ -232,101 +215,41 @@ static void report_counts(const char *prefix, const char *what, struct counts c)
 
 /* ---- cgroups ---- */
 
-static long usage_of(const char *cg, const char *file)
-{
-	char path[256], buf[64];
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	if (tst_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
 /* memory.usage_in_bytes (and memsw, where swap is accounted) of A and B. */
 static void report_usage(const char *when, long *a, long *b)
 {
 	char key[64];
 
-	*a = usage_of(cg_a, "memory.usage_in_bytes");
-	*b = usage_of(cg_b, "memory.usage_in_bytes");
+	*a = tst_cg_try_read_long(cg_a, "memory.usage_in_bytes");
+	*b = tst_cg_try_read_long(cg_b, "memory.usage_in_bytes");
 	snprintf(key, sizeof(key), "%s_A_usage_in_bytes", when);
 	tst_value_long(key, *a);
 	snprintf(key, sizeof(key), "%s_B_usage_in_bytes", when);
 	tst_value_long(key, *b);
 	snprintf(key, sizeof(key), "%s_A_memsw_usage_in_bytes", when);
-	tst_value_long(key, usage_of(cg_a, "memory.memsw.usage_in_bytes"));
+	tst_value_long(key, tst_cg_try_read_long(cg_a, "memory.memsw.usage_in_bytes"));
 	snprintf(key, sizeof(key), "%s_B_memsw_usage_in_bytes", when);
-	tst_value_long(key, usage_of(cg_b, "memory.memsw.usage_in_bytes"));
+	tst_value_long(key, tst_cg_try_read_long(cg_b, "memory.memsw.usage_in_bytes"));
 	tst_res(TINFO, "%s: usage A %ld kB, B %ld kB", when, *a >> 10, *b >> 10);
 }
 
-static void set_move_charge(const char *cg)
+static void set_move_charge(const struct tst_cg_group *cg)
 {
-	char path[256];
-	int r;
+	int r = tst_cg_try_printf(cg, "memory.move_charge_at_immigrate", "3");
 
-	snprintf(path, sizeof(path), "%s/memory.move_charge_at_immigrate", cg);
-	r = tst_try_write_file(path, "3");
 	if (r == -EINVAL || r == -ENOSYS)
-		tst_brk(TCONF, "%s refuses 3 (%s): memcg v1 charge moving is gone from this kernel", path,
-			strerror(-r));
+		tst_brk(TCONF, "%s/memory.move_charge_at_immigrate refuses 3 (%s): memcg v1 charge moving is gone "
+			"from this kernel", cg->path, strerror(-r));
 	if (r < 0)
-		tst_brk(TBROK, "write 3 to %s: %s", path, strerror(-r));
-}
-
-static void join(const char *cg)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	tst_write_file(path, "%d", getpid());
-}
-
-/* /sys/fs/cgroup/memory when the init mounted it (cgroup = v1:memory);
- * otherwise a v1 memory hierarchy of our own, which works while no cgroup v2
- * group has the memory controller enabled. */
-static void find_memcg_v1(void)
-{
-	struct statfs sfs;
-
-	if (access(CG_V1 "/memory.move_charge_at_immigrate", F_OK) == 0) {
-		snprintf(cg_root, sizeof(cg_root), "%s", CG_V1);
-		return;
-	}
-	if (statfs("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
-		tst_brk(TCONF, "no " CG_V1 "/memory.move_charge_at_immigrate and no cgroup v2 at "
-			"/sys/fs/cgroup: memcg v1 is not available");
-	if (mkdir(CG_SELF, 0755) < 0 && errno != EEXIST)
-		tst_brk(TBROK, "mkdir " CG_SELF ": %m");
-	if (mount("cgroup", CG_SELF, "cgroup", 0, "memory") < 0)
-		tst_brk(TCONF, "no memcg v1: mounting a cgroup v1 memory hierarchy fails (%m); "
-			"CONFIG_MEMCG_V1 is off on 6.12 and later");
-	self_mounted = true;
-	if (access(CG_SELF "/memory.move_charge_at_immigrate", F_OK) < 0)
-		tst_brk(TCONF, "cgroup v1 memory hierarchy without memory.move_charge_at_immigrate");
-	snprintf(cg_root, sizeof(cg_root), "%s", CG_SELF);
+		tst_brk(TBROK, "write 3 to %s/memory.move_charge_at_immigrate: %s", cg->path, strerror(-r));
 }
 
 /* Charge moving was removed in 6.13 (writes of non-zero fail there, which
  * set_move_charge() turns into CONF as well). */
 static void check_kernel_version(void)
 {
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		tst_brk(TBROK, "cannot read the kernel version");
-	tst_value("kernel_release", "%s", u.release);
-	if (major > 6 || (major == 6 && minor >= 13))
-		tst_brk(TCONF, "memcg v1 charge moving was removed in 6.13; kernel %s: not testable", u.release);
-}
-
-static void make_cgroup(char *path, size_t len, const char *name, bool *made)
-{
-	snprintf(path, len, "%s/%s", cg_root, name);
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		tst_brk(TBROK, "mkdir %s: %m", path);
-	*made = true;
+	if (tst_kver_cmp("6.13") >= 0)
+		tst_brk(TCONF, "memcg v1 charge moving was removed in 6.13: not testable on this kernel");
 }
 
 /* ---- the regions ---- */
@@ -347,50 +270,39 @@ struct regions {
 
 static void *map_anon(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = SAFE_MMAP(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED)
-		tst_brk(TBROK, "mmap %zu bytes: %m", len);
 	/* 4K pages: each is paged out, moved and swapped in on its own. */
 	if (madvise(p, len, MADV_NOHUGEPAGE) < 0 && errno != EINVAL)
 		tst_brk(TBROK, "MADV_NOHUGEPAGE: %m");
 	return p;
 }
 
-static void madvise_or_brk(void *p, size_t len, int advice, const char *name)
-{
-	if (madvise(p, len, advice) < 0)
-		tst_brk(TBROK, "%s: %m", name);
-}
-
 /* Reclaim of everything the memcg holds (v1's memory.force_empty works with
  * tasks inside, and unlike a lowered limit_in_bytes it cannot OOM them). */
-static void force_empty(const char *cg)
+static void force_empty(const struct tst_cg_group *cg)
 {
-	char path[256];
-	int err;
+	int err = tst_cg_try_printf(cg, "memory.force_empty", "0");
 
-	snprintf(path, sizeof(path), "%s/memory.force_empty", cg);
-	err = tst_try_write_file(path, "0");
 	if (err < 0)
-		tst_res(TINFO, "write %s: %s", path, strerror(-err));
+		tst_res(TINFO, "write %s/memory.force_empty: %s", cg->path, strerror(-err));
 }
 
 /* MADV_PAGEOUT (5.4 and later); without it, reclaim of the whole memcg. */
-static void page_out(void *p, size_t len, const char *cg, const char *what)
+static void page_out(void *p, size_t len, const struct tst_cg_group *cg, const char *what)
 {
 	if (madvise(p, len, MADV_PAGEOUT) == 0)
 		return;
 	if (errno != EINVAL)
 		tst_brk(TBROK, "MADV_PAGEOUT (%s): %m", what);
-	tst_res(TINFO, "no MADV_PAGEOUT: reclaiming all of %s through memory.force_empty", cg);
+	tst_res(TINFO, "no MADV_PAGEOUT: reclaiming all of %s through memory.force_empty", cg->path);
 	force_empty(cg);
 }
 
 static void build_anon(struct regions *r)
 {
 	r->anon_pages = (size_t)anon_mb << 8;
-	r->anon = map_anon(r->anon_pages * PAGE);
+	r->anon = map_anon(r->anon_pages * PAGE_SIZE);
 	for (size_t i = 0; i < r->anon_pages; i++)
 		fill_page(r->anon + i * WORDS, SEED_ANON, i);
 }
@@ -403,21 +315,16 @@ static void build_shmem(struct regions *r)
 	size_t len;
 
 	r->shmem_pages = (size_t)shmem_mb << 8;
-	len = r->shmem_pages * PAGE;
-	r->shmem_fd = memfd_create("mmrepro-memcg-shmem", MFD_CLOEXEC);
-	if (r->shmem_fd < 0)
-		tst_brk(TBROK, "memfd_create: %m");
+	len = r->shmem_pages * PAGE_SIZE;
+	r->shmem_fd = SAFE_MEMFD_CREATE("mmrepro-memcg-shmem", MFD_CLOEXEC);
 	for (size_t i = 0; i < r->shmem_pages; i++) {
 		fill_page(buf, SEED_SHMEM, i);
-		if (pwrite(r->shmem_fd, buf, PAGE, i * PAGE) != (ssize_t)PAGE)
-			tst_brk(TBROK, "write to the memfd: %m");
+		SAFE_PWRITE(r->shmem_fd, buf, PAGE_SIZE, i * PAGE_SIZE);
 	}
-	r->shmem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shmem_fd, 0);
-	if (r->shmem == MAP_FAILED)
-		tst_brk(TBROK, "mmap the memfd: %m");
+	r->shmem = SAFE_MMAP(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shmem_fd, 0);
 	for (size_t i = 0; i < r->shmem_pages; i++)
 		(void)*(volatile uint64_t *)(r->shmem + i * WORDS);
-	madvise_or_brk(r->shmem, len / 4 * 3, MADV_DONTNEED, "MADV_DONTNEED (shmem)");
+	SAFE_MADVISE(r->shmem, len / 4 * 3, MADV_DONTNEED);
 }
 
 /* A large regular file from the 9p root (cache=loose: read(2) fills the page
@@ -464,9 +371,7 @@ static void build_file(struct regions *r)
 		tst_res(TINFO, "no host file of %d MiB found: page-cache part skipped", file_mb);
 		return;
 	}
-	fd = open(r->file_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		tst_brk(TBROK, "open %s: %m", r->file_path);
+	fd = SAFE_OPEN(r->file_path, O_RDONLY);
 	r->file_hash = FNV_INIT;
 	while (done < len) {
 		ssize_t n = read(fd, buf, len - done < sizeof(buf) ? len - done : sizeof(buf));
@@ -476,21 +381,19 @@ static void build_file(struct regions *r)
 		r->file_hash = fnv1a(r->file_hash, buf, n);
 		done += n;
 	}
-	r->file = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (r->file == MAP_FAILED)
-		tst_brk(TBROK, "mmap %s: %m", r->file_path);
-	r->file_pages = len / PAGE;
+	r->file = SAFE_MMAP(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	SAFE_CLOSE(fd);
+	r->file_pages = len / PAGE_SIZE;
 	for (size_t i = 0; i < r->file_pages; i++)
-		(void)*(volatile unsigned char *)(r->file + i * PAGE);
-	madvise_or_brk(r->file, len, MADV_DONTNEED, "MADV_DONTNEED (file)");
+		(void)*(volatile unsigned char *)(r->file + i * PAGE_SIZE);
+	SAFE_MADVISE(r->file, len, MADV_DONTNEED);
 	tst_value("file", "%s", r->file_path);
 }
 
 static void build_ksm(struct regions *r)
 {
 	r->ksm_pages = ksm_npages;
-	r->ksm = map_anon(r->ksm_pages * PAGE);
+	r->ksm = map_anon(r->ksm_pages * PAGE_SIZE);
 	for (size_t i = 0; i < r->ksm_pages; i++)
 		fill_page(r->ksm + i * WORDS, SEED_KSM, content_of(SEED_KSM, i));
 }
@@ -500,7 +403,7 @@ static void verify_all(struct regions *r, const char *when, bool with_ksm)
 	verify_region("anon", when, r->anon, r->anon_pages, SEED_ANON);
 	verify_region("shmem", when, r->shmem, r->shmem_pages, SEED_SHMEM);
 	if (r->file_pages) {
-		uint64_t h = fnv1a(FNV_INIT, r->file, r->file_pages * PAGE);
+		uint64_t h = fnv1a(FNV_INIT, r->file, r->file_pages * PAGE_SIZE);
 
 		if (h != r->file_hash)
 			tst_res(TFAIL, "file %s: the mapping reads differently from read(2) (hash %#llx, not %#llx)",
@@ -536,7 +439,7 @@ static void count_all(struct regions *r, const char *prefix, size_t *resident_pa
 static void check_moved(const char *when, long from_before, long from_after, long to_before, long to_after,
 			size_t resident_pages)
 {
-	long want = (long)(resident_pages * PAGE) / 4;
+	long want = (long)(resident_pages * PAGE_SIZE) / 4;
 	char key[64];
 
 	snprintf(key, sizeof(key), "%s_moved_bytes", when);
@@ -544,9 +447,54 @@ static void check_moved(const char *when, long from_before, long from_after, lon
 	if (to_after - to_before < want || from_before - from_after < want)
 		tst_res(TFAIL, "%s: charges did not follow the task: source %+ld kB, destination %+ld kB, "
 			"%zu kB resident", when, (from_after - from_before) >> 10, (to_after - to_before) >> 10,
-			resident_pages * PAGE >> 10);
+			resident_pages * PAGE_SIZE >> 10);
 	else
 		tst_res(TPASS, "%s: %ld kB of charges moved with the task", when, (to_after - to_before) >> 10);
+}
+
+#define STAT_SLACK (4L << 20)
+
+/* Pages the task maps now: anon and KSM for "rss", shmem and file for
+ * "mapped_file" (memcg v1 memory.stat, local to the group). */
+static void mapped_now(struct regions *r, size_t *anon, size_t *file)
+{
+	*anon = count_pages(r->anon, r->anon_pages, false).present + count_pages(r->ksm, r->ksm_pages, false).present;
+	*file = count_pages(r->shmem, r->shmem_pages, false).present +
+		(r->file_pages ? count_pages(r->file, r->file_pages, false).present : 0);
+}
+
+static void check_stat(const char *when, const char *what, long stat, size_t pages)
+{
+	long expect = (long)(pages * PAGE_SIZE);
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_%s_bytes", when, what);
+	tst_value_long(key, stat);
+	if (stat > expect + STAT_SLACK)
+		tst_res(TFAIL, "%s: memory.stat %s of the destination is %ld kB, the task maps %ld kB: mapped "
+			"counters moved for folios nobody maps", when, what, stat >> 10, expect >> 10);
+	else
+		tst_res(TPASS, "%s: memory.stat %s %ld kB for %ld kB the task maps", when, what, stat >> 10,
+			expect >> 10);
+}
+
+/* v1's effect on a kernel without DEBUG_VM: with the folio_mapped() tests
+ * gone from mem_cgroup_move_account(), the mapped counters move for the
+ * unmapped swap-cache, shmem and page-cache folios too. The destination may
+ * hold a little more than the task's regions (its heap, stack and library
+ * pages charged to A), never megabytes more. */
+static void check_mapped_counters(const char *when, const struct tst_cg_group *to, struct regions *r)
+{
+	long rss = tst_cg_memory_stat(to, "rss"), mapped = tst_cg_memory_stat(to, "mapped_file");
+	size_t anon, file;
+
+	if (rss < 0 || mapped < 0) {
+		tst_res(TCONF, "%s: %s/memory.stat has no rss or mapped_file", when, to->path);
+		return;
+	}
+	mapped_now(r, &anon, &file);
+	check_stat(when, "rss", rss, anon);
+	check_stat(when, "mapped_file", mapped, file);
 }
 
 static void move_one(struct regions *r)
@@ -555,21 +503,22 @@ static void move_one(struct regions *r)
 	long a0, b0, a1, b1;
 	struct counts c;
 
-	page_out(r->anon + q * WORDS, 3 * q * PAGE, cg_a, "anon");
+	page_out(r->anon + q * WORDS, 3 * q * PAGE_SIZE, cg_a, "anon");
 	c = count_pages(r->anon, r->anon_pages, false);
 	if (c.swapped < q)
 		tst_brk(TBROK, "MADV_PAGEOUT swapped out only %zu of %zu anon pages (is swap on?)", c.swapped,
 			3 * q);
-	madvise_or_brk(r->anon + q * WORDS, q * PAGE, MADV_WILLNEED, "MADV_WILLNEED (anon)");
+	SAFE_MADVISE(r->anon + q * WORDS, q * PAGE_SIZE, MADV_WILLNEED);
 	count_all(r, "move1_before", &resident);
 	report_usage("move1_before", &a0, &b0);
 
 	set_move_charge(cg_b);
 	tst_res(TINFO, "move 1: task %d from A to B with move_charge_at_immigrate=3", getpid());
-	join(cg_b);
+	tst_cg_join(cg_b, 0);
 	report_usage("move1_after", &a1, &b1);
 	count_all(r, "move1_after", NULL);
 	check_moved("move1", a0, a1, b0, b1, resident);
+	check_mapped_counters("move1", cg_b, r);
 }
 
 static void merge_ksm(struct regions *r)
@@ -577,11 +526,12 @@ static void merge_ksm(struct regions *r)
 	long sharing0 = tst_read_long(KSM_DIR "/pages_sharing");
 	long scans0 = tst_read_long(KSM_DIR "/full_scans");
 	long want = (long)r->ksm_pages - KSM_GROUPS, sharing = sharing0;
-	time_t end = time(NULL) + ksm_wait_s;
+	struct tst_deadline end;
 	struct counts c;
 
-	madvise_or_brk(r->ksm, r->ksm_pages * PAGE, MADV_MERGEABLE, "MADV_MERGEABLE");
-	while (time(NULL) < end) {
+	SAFE_MADVISE(r->ksm, r->ksm_pages * PAGE_SIZE, MADV_MERGEABLE);
+	tst_deadline_start(&end, ksm_wait_s);
+	while (!tst_deadline_passed(&end)) {
 		sharing = tst_read_long(KSM_DIR "/pages_sharing") - sharing0;
 		if (sharing >= want)
 			break;
@@ -592,7 +542,7 @@ static void merge_ksm(struct regions *r)
 	tst_value_long("ksm_full_scans", tst_read_long(KSM_DIR "/full_scans") - scans0);
 	tst_value_long("ksm_mapped_ksm_pages", c.ksm);
 	if (sharing <= 0 || !c.ksm)
-		tst_res(TCONF, "ksmd merged nothing in %d s: the KSM part is not tested", ksm_wait_s);
+		tst_res(TCONF, "ksmd merged nothing in %.0f s: the KSM part is not tested", end.budget);
 	else
 		tst_res(TINFO, "ksm: %ld pages sharing, %zu of %zu pages are KSM pages", sharing, c.ksm,
 			r->ksm_pages);
@@ -608,13 +558,13 @@ static void move_two(struct regions *r)
 	/* MADV_PAGEOUT takes only the pages KSM left unmerged: it skips folios
 	 * mapped more than once. Reclaiming all of B (memory.force_empty, which
 	 * works with tasks inside) sends the KSM pages to swap with the rest. */
-	page_out(r->ksm, r->ksm_pages * PAGE, cg_b, "ksm");
+	page_out(r->ksm, r->ksm_pages * PAGE_SIZE, cg_b, "ksm");
 	force_empty(cg_b);
 	c = count_pages(r->ksm, r->ksm_pages, true);
 	report_counts("move2_before", "ksm", c);
 	tst_value_long("move2_before_ksm_mapped_ksm_pages", c.ksm);
-	madvise_or_brk(r->ksm, r->ksm_pages / 2 * PAGE, MADV_WILLNEED, "MADV_WILLNEED (ksm)");
-	madvise_or_brk(r->anon, r->anon_pages / 4 * PAGE, MADV_WILLNEED, "MADV_WILLNEED (anon)");
+	SAFE_MADVISE(r->ksm, r->ksm_pages / 2 * PAGE_SIZE, MADV_WILLNEED);
+	SAFE_MADVISE(r->anon, r->anon_pages / 4 * PAGE_SIZE, MADV_WILLNEED);
 	c = count_pages(r->ksm, r->ksm_pages, false);
 	tst_res(TINFO, "ksm region before move 2: %zu swapped (%zu in the swap cache), %zu mapped", c.swapped,
 		c.unmapped, c.present);
@@ -624,9 +574,10 @@ static void move_two(struct regions *r)
 
 	set_move_charge(cg_a);
 	tst_res(TINFO, "move 2: task %d from B to A with move_charge_at_immigrate=3", getpid());
-	join(cg_a);
+	tst_cg_join(cg_a, 0);
 	report_usage("move2_after", &a1, &b1);
 	check_moved("move2", b0, b1, a0, a1, resident);
+	check_mapped_counters("move2", cg_a, r);
 }
 
 static void child(void *arg)
@@ -634,7 +585,7 @@ static void child(void *arg)
 	struct regions r = { .shmem_fd = -1 };
 
 	(void)arg;
-	join(cg_a);
+	tst_cg_join(cg_a, 0);
 	build_anon(&r);
 	build_shmem(&r);
 	build_file(&r);
@@ -652,81 +603,60 @@ static void child(void *arg)
 
 /* ---- the test ---- */
 
-static void parse_args(int argc, char **argv)
+static void setup(void)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!v)
-			tst_brk(TBROK, "argument %s needs a value", a);
-		if (!strcmp(a, "--anon-mb"))
-			anon_mb = atoi(v);
-		else if (!strcmp(a, "--shmem-mb"))
-			shmem_mb = atoi(v);
-		else if (!strcmp(a, "--file-mb"))
-			file_mb = atoi(v);
-		else if (!strcmp(a, "--ksm-pages"))
-			ksm_npages = atoi(v);
-		else if (!strcmp(a, "--ksm-wait"))
-			ksm_wait_s = atoi(v);
-		else if (!strcmp(a, "--file"))
-			file_arg = v;
-		else
-			tst_brk(TBROK, "unknown argument %s", a);
-		i++;
-	}
-	if (anon_mb < 4 || anon_mb > 256 || shmem_mb < 1 || shmem_mb > 128 || file_mb < 0 || file_mb > 64 ||
-	    ksm_npages < 2 * KSM_GROUPS || ksm_npages > 16384 || ksm_npages % KSM_GROUPS || ksm_wait_s < 1)
-		tst_brk(TBROK, "bad sizes: --anon-mb 4..256, --shmem-mb 1..128, --file-mb 0..64, "
-			"--ksm-pages a multiple of %d from %d, --ksm-wait 1 or more", KSM_GROUPS, 2 * KSM_GROUPS);
-}
-
-static void setup(int argc, char **argv)
-{
-	char swaps[4096];
-
-	parse_args(argc, argv);
-	find_memcg_v1();
+	if (ksm_npages % KSM_GROUPS)
+		tst_brk(TBROK, "--ksm-pages must be a multiple of %d, got %d", KSM_GROUPS, ksm_npages);
 	check_kernel_version();
-	if (tst_read_file("/proc/swaps", swaps, sizeof(swaps)) < 0 || !strchr(swaps, '\n'))
-		tst_brk(TBROK, "no swap in /proc/swaps (the case sets zram = 512M)");
-	make_cgroup(cg_a, sizeof(cg_a), "mmrepro-A", &made_a);
-	make_cgroup(cg_b, sizeof(cg_b), "mmrepro-B", &made_b);
-	tst_value("memcg_root", "%s", cg_root);
+	if (!tst_cg_has(tst_cg_test(), "memory.move_charge_at_immigrate"))
+		tst_brk(TCONF, "%s has no memory.move_charge_at_immigrate", tst_cg_test()->path);
+	cg_a = tst_cg_mk("A");
+	cg_b = tst_cg_mk("B");
+	tst_value("memcg_root", "%s", tst_cg_test()->path);
 }
 
 static void run(void)
 {
-	int status = tst_fork_run(child, NULL, CHILD_TIMEOUT_S);
+	int status = tst_fork_run(child, NULL, (int)tst_remaining_runtime());
 
 	if (WIFSIGNALED(status))
 		tst_res(TBROK, "the child in the memcgs was killed by signal %d (%s)%s", WTERMSIG(status),
-			strsignal(WTERMSIG(status)), WTERMSIG(status) == SIGKILL ? " (or timed out)" : "");
+			strsignal(WTERMSIG(status)), WTERMSIG(status) == SIGKILL ? " (or ran out of runtime)" : "");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) && WEXITSTATUS(status) != TFAIL &&
 		 WEXITSTATUS(status) != TBROK && WEXITSTATUS(status) != TCONF)
 		tst_res(TBROK, "the child exited with status %d", WEXITSTATUS(status));
 }
 
-static void cleanup(void)
-{
-	if (made_b)
-		rmdir(cg_b);
-	if (made_a)
-		rmdir(cg_a);
-	if (self_mounted)
-		umount(CG_SELF);
-}
+static const struct tst_option options[] = {
+	{ "anon-mb", TST_OPT_INT, &anon_mb, 4, 256, NULL, "private anonymous memory (32)" },
+	{ "shmem-mb", TST_OPT_INT, &shmem_mb, 1, 128, NULL, "shmem (8)" },
+	{ "file-mb", TST_OPT_INT, &file_mb, 0, 64, NULL, "page cache of a host file (4; 0: none)" },
+	{ "ksm-pages", TST_OPT_INT, &ksm_npages, 2 * KSM_GROUPS, 16384, NULL, "KSM pages, a multiple of 16 (256)" },
+	{ "ksm-wait", TST_OPT_INT, &ksm_wait_s, 1, 3600, NULL, "seconds ksmd may take (20), within the runtime" },
+	{ "file", TST_OPT_STR, &file_arg, 0, 0, NULL, "the host file to read (one is picked)" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_tag tags[] = {
+	{ "thread", "<20221123181838.1373440-1-hannes@cmpxchg.org> \"mm: remove lock_page_memcg() from rmap\" v1" },
+	{ "fix", "Hugh Dickins's \"hidden else\" fix, then \"mm: memcontrol: skip moving non-present pages "
+		 "that are mapped elsewhere\" (v6.2)" },
+	{ NULL, NULL },
+};
 
 static struct tst_test test = {
 	.name = "memcg_move_charge",
-	.fix_commit = "Hugh Dickins's \"hidden else\" fix, then the folio_mapped() checks kept and "
-		      "\"mm: memcontrol: skip moving non-present pages that are mapped elsewhere\" (v6.2)",
+	.tags = tags,
+	.options = options,
+	.runtime = 150,
 	.needs_kconfigs = kconfigs,
 	.min_mem_mb = 512,
+	.min_swap_mb = 256,
+	.needs_cgroup_ctrl = "memory",
+	.needs_cgroup_ver = TST_CG_V1,
 	.knobs = knobs,
 	.setup = setup,
 	.run = run,
-	.cleanup = cleanup,
 };
 
 TST_MAIN(test)

@@ -13,21 +13,15 @@
 #include "tst.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <linux/kernel-page-flags.h>
 #include <linux/mempolicy.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#define THP_SIZE (2UL << 20)
-#define PAGE 4096UL
-#define PAGES_PER_THP (THP_SIZE / PAGE)
+#define THP_SIZE PMD_SIZE
 #define PATTERN 0x6d6d726570726fULL
 
 struct region {
@@ -61,35 +55,6 @@ static const char *const kconfigs[] = {
 	"CONFIG_NUMA", "CONFIG_TRANSPARENT_HUGEPAGE", "CONFIG_MIGRATION", "CONFIG_NUMA_BALANCING", NULL,
 };
 
-static int int_arg(const char *name, const char *s, int min, int max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < min || v > max)
-		tst_brk(TBROK, "%s wants a number from %d to %d, got '%s'", name, min, max, s);
-	return v;
-}
-
-static void parse_args(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "thps", required_argument, NULL, 't' },
-		{ "balance-seconds", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 't')
-			nr_thps = int_arg("--thps", optarg, 1, 512);
-		else if (c == 'b')
-			balance_seconds = int_arg("--balance-seconds", optarg, 1, 3600);
-		else
-			tst_brk(TBROK, "usage: numa_thp_migrate [--thps N] [--balance-seconds N]");
-	}
-}
-
 /* ---- regions ---- */
 
 static void map_region(struct region *r)
@@ -98,26 +63,21 @@ static void map_region(struct region *r)
 
 	r->len = (size_t)nr_thps * THP_SIZE;
 	r->map_len = r->len + THP_SIZE;
-	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (r->map == MAP_FAILED)
-		tst_brk(TBROK, "mmap %zu bytes: %m", r->map_len);
+	r->map = SAFE_MMAP(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	r->addr = (char *)(((uintptr_t)r->map + THP_SIZE - 1) & ~(THP_SIZE - 1));
-	if (madvise(r->addr, r->len, MADV_HUGEPAGE) < 0)
-		tst_brk(TBROK, "MADV_HUGEPAGE: %m");
-	npages = r->len / PAGE;
-	r->pages = calloc(npages, sizeof(*r->pages));
-	r->status = calloc(npages, sizeof(*r->status));
-	if (!r->pages || !r->status)
-		tst_brk(TBROK, "out of memory for %zu page pointers", npages);
+	SAFE_MADVISE(r->addr, r->len, MADV_HUGEPAGE);
+	npages = r->len / PAGE_SIZE;
+	r->pages = SAFE_CALLOC(npages, sizeof(*r->pages));
+	r->status = SAFE_CALLOC(npages, sizeof(*r->status));
 	for (size_t i = 0; i < npages; i++)
-		r->pages[i] = r->addr + i * PAGE;
+		r->pages[i] = r->addr + i * PAGE_SIZE;
 }
 
 static void unmap_region(struct region *r)
 {
 	if (!r->map)
 		return;
-	munmap(r->map, r->map_len);
+	SAFE_MUNMAP(r->map, r->map_len);
 	free(r->pages);
 	free(r->status);
 	memset(r, 0, sizeof(*r));
@@ -143,14 +103,14 @@ static uint64_t pattern_at(size_t off)
 
 static void fill(struct region *r)
 {
-	for (size_t off = 0; off < r->len; off += PAGE)
+	for (size_t off = 0; off < r->len; off += PAGE_SIZE)
 		*(volatile uint64_t *)(r->addr + off) = pattern_at(off);
 }
 
 /* Offset of the first page that lost its pattern, or -1. */
 static long first_corrupted(const struct region *r)
 {
-	for (size_t off = 0; off < r->len; off += PAGE)
+	for (size_t off = 0; off < r->len; off += PAGE_SIZE)
 		if (*(uint64_t *)(r->addr + off) != pattern_at(off))
 			return off;
 	return -1;
@@ -171,7 +131,7 @@ static int count_thps(const struct region *r)
 /* Node of every 4K page, by a move_pages(2) query (nodes == NULL). */
 static struct node_counts count_nodes(const struct region *r)
 {
-	size_t npages = r->len / PAGE;
+	size_t npages = r->len / PAGE_SIZE;
 	struct node_counts c = { 0, 0, 0 };
 
 	if (syscall(SYS_move_pages, 0, npages, r->pages, NULL, r->status, 0) < 0)
@@ -208,7 +168,7 @@ static void fault_bound_thps(void)
 	int thps;
 
 	map_region(&bound);
-	npages = bound.len / PAGE;
+	npages = bound.len / PAGE_SIZE;
 	bind_to_node(&bound, 0);
 	fill(&bound);
 	thps = count_thps(&bound);
@@ -231,7 +191,7 @@ static long step_delta(const char *counter, long before)
 
 static void check_move_statuses(const int *status, long rc, struct node_counts c)
 {
-	long npages = bound.len / PAGE;
+	long npages = bound.len / PAGE_SIZE;
 
 	int moved = 0, first_bad = -1;
 
@@ -301,7 +261,7 @@ static void move_pages_to_node1(void)
 static void migrate_process_to_node0(void)
 {
 	unsigned long from = 1UL << 1, to = 1UL << 0;
-	long npages = bound.len / PAGE;
+	long npages = bound.len / PAGE_SIZE;
 	long thp_before = tst_vmstat("thp_migration_success");
 	struct node_counts c;
 	long rc, corrupted;
@@ -337,45 +297,44 @@ struct toucher {
 	long rounds;
 };
 
-static void *touch_from_node1(void *arg)
+/* Runs on node 1's CPU (a tst_thread pinned there). */
+static void touch_from_node1(void *arg)
 {
 	struct toucher *t = arg;
 
-	tst_pin_cpu(t->cpu);
 	while (!t->stop) {
-		for (size_t off = 0; off < t->r->len; off += PAGE)
+		for (size_t off = 0; off < t->r->len; off += PAGE_SIZE)
 			(*(volatile char *)(t->r->addr + off))++;
 		t->rounds++;
 	}
-	return NULL;
 }
 
-static double now_s(void)
+struct node1_poll {
+	struct node_counts c;
+};
+
+/* One poll: a hit when nine pages in ten are on node 1. */
+static bool mostly_on_node1(void *arg, long try)
 {
-	struct timespec ts;
+	struct node1_poll *p = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	usleep(500000);
+	p->c = count_nodes(&balanced);
+	return p->c.node1 * 10 >= (long)(balanced.len / PAGE_SIZE) * 9;
 }
 
-/* Polls until nine pages in ten are on node 1, or time runs out. */
 static struct node_counts wait_for_node1(double *waited)
 {
-	long npages = balanced.len / PAGE;
-	double start = now_s();
-	struct node_counts c;
+	struct node1_poll poll;
+	struct tst_until u = tst_run_until(mostly_on_node1, &poll, balance_seconds, 0);
 
-	do {
-		usleep(500000);
-		c = count_nodes(&balanced);
-	} while (c.node1 * 10 < npages * 9 && now_s() - start < balance_seconds);
-	*waited = now_s() - start;
-	return c;
+	*waited = u.seconds;
+	return poll.c;
 }
 
 static void report_balancing(struct node_counts c, long migrated, double waited)
 {
-	long npages = balanced.len / PAGE;
+	long npages = balanced.len / PAGE_SIZE;
 
 	value_counts("balance_after", c);
 	tst_value_long("balance_numa_pages_migrated", migrated);
@@ -391,13 +350,12 @@ static void report_balancing(struct node_counts c, long migrated, double waited)
 static void balance_to_node1(void)
 {
 	struct toucher t = { .r = &balanced, .cpu = cpu_node1 };
+	struct tst_thread thread;
 	long migrated_before = tst_vmstat("numa_pages_migrated");
 	long faults_before = tst_vmstat("numa_hint_faults");
 	long thp_before = tst_vmstat("thp_migration_success");
 	struct node_counts c;
-	pthread_t thread;
 	double waited;
-	int err;
 
 	if (cpu_node1 < 0) {
 		tst_res(TCONF, "NUMA balancing: node 1 has no CPU to touch from");
@@ -408,23 +366,20 @@ static void balance_to_node1(void)
 	tst_value_long("balance_thps", count_thps(&balanced));
 	c = count_nodes(&balanced);
 	value_counts("balance_before", c);
-	if (c.node0 * 2 <= (long)(balanced.len / PAGE))
+	if (c.node0 * 2 <= (long)(balanced.len / PAGE_SIZE))
 		tst_brk(TBROK, "first touch on CPU %d left only %ld pages on node 0", cpu_node0, c.node0);
-	err = pthread_create(&thread, NULL, touch_from_node1, &t);
-	if (err)
-		tst_brk(TBROK, "pthread_create: %s", strerror(err));
+	tst_thread_start(&thread, cpu_node1, touch_from_node1, &t);
 	c = wait_for_node1(&waited);
 	t.stop = true;
-	pthread_join(thread, NULL);
+	tst_thread_join(&thread);
 	tst_value_long("balance_touch_rounds", t.rounds);
 	tst_value_long("balance_numa_hint_faults", step_delta("numa_hint_faults", faults_before));
 	tst_value_long("balance_thp_migration_success", step_delta("thp_migration_success", thp_before));
 	report_balancing(c, step_delta("numa_pages_migrated", migrated_before), waited);
 }
 
-static void setup(int argc, char **argv)
+static void setup(void)
 {
-	parse_args(argc, argv);
 	cpu_node0 = tst_cpu_of_node(0);
 	cpu_node1 = tst_cpu_of_node(1);
 	tst_value_long("cpu_node0", cpu_node0);
@@ -449,9 +404,23 @@ static void cleanup(void)
 	unmap_region(&balanced);
 }
 
+static const struct tst_option options[] = {
+	{ "thps", TST_OPT_INT, &nr_thps, 1, 512, NULL, "THPs per region (32)" },
+	{ "balance-seconds", TST_OPT_INT, &balance_seconds, 1, 3600, NULL,
+	  "how long NUMA balancing may take (20), within the runtime" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_tag tags[] = {
+	{ "linux-git", "616b8371539a" },  /* mm: thp: enable thp migration in generic path */
+	{ NULL, NULL },
+};
+
 static struct tst_test test = {
 	.name = "numa_thp_migrate",
-	.fix_commit = "616b8371539a (\"mm: thp: enable thp migration in generic path\")",
+	.tags = tags,
+	.options = options,
+	.runtime = 120,
 	.needs_kconfigs = kconfigs,
 	.min_numa_nodes = 2,
 	.knobs = knobs,

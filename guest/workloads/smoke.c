@@ -34,20 +34,18 @@ static void check_uname(void)
 static void check_memory(void)
 {
 	size_t words = SMOKE_BYTES / sizeof(uint64_t);
-	uint64_t *p = mmap(NULL, SMOKE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t *p = SAFE_MMAP(NULL, SMOKE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED)
-		tst_brk(TBROK, "mmap %lu bytes: %m", SMOKE_BYTES);
 	for (size_t i = 0; i < words; i++)
 		p[i] = i * 0x9e3779b97f4a7c15ULL;
 	for (size_t i = 0; i < words; i++) {
 		if (p[i] != i * 0x9e3779b97f4a7c15ULL) {
 			tst_res(TFAIL, "16 MiB pattern: word %zu reads %#llx", i, (unsigned long long)p[i]);
-			munmap(p, SMOKE_BYTES);
+			SAFE_MUNMAP(p, SMOKE_BYTES);
 			return;
 		}
 	}
-	munmap(p, SMOKE_BYTES);
+	SAFE_MUNMAP(p, SMOKE_BYTES);
 	tst_res(TPASS, "16 MiB mapped, touched and read back");
 }
 
@@ -60,7 +58,7 @@ static void run(void)
 
 static struct tst_test test = {
 	.name = "smoke",
-	.fix_commit = NULL,
+	.runtime = 30,
 	.run = run,
 };
 

@@ -1,0 +1,69 @@
+/* mmrepro guest library: the one place for page sizes, pagemap and
+ * kpageflags bits, ARRAY_SIZE, and the page, NUMA, CPU and CMA helpers. */
+#ifndef MMREPRO_TST_MM_H
+#define MMREPRO_TST_MM_H
+
+#include <linux/kernel-page-flags.h>  /* KPF_*: the uapi bit numbers of /proc/kpageflags */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* x86-64, the only guest: tst_main() checks sysconf(_SC_PAGESIZE) agrees. */
+#define PAGE_SIZE 4096UL
+#define PMD_SIZE (2UL << 20)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Not in the uapi header, but exported by /proc/kpageflags since 2.6.32
+ * (the kernel's include/linux/kernel-page-flags.h). */
+#ifndef KPF_MLOCKED
+#define KPF_MLOCKED 33
+#endif
+
+/* /proc/PID/pagemap (Documentation/admin-guide/mm/pagemap.rst). */
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY (1ULL << 55)
+#define PM_MMAP_EXCLUSIVE (1ULL << 56)
+#define PM_UFFD_WP (1ULL << 57)
+#define PM_FILE (1ULL << 61)
+#define PM_SWAP (1ULL << 62)
+#define PM_PRESENT (1ULL << 63)
+
+/* Page helpers over /proc/self/pagemap and /proc/kpageflags (root only:
+ * others read pfn 0). */
+uint64_t tst_pagemap(const void *addr); /* raw entry */
+/* Raw entries of npages consecutive pages from addr (page aligned). */
+void tst_pagemap_range(const void *addr, size_t npages, uint64_t *entries);
+uint64_t tst_pagemap_pfn(uint64_t entry); /* 0 if not present */
+uint64_t tst_vaddr_to_pfn(const void *addr); /* 0 if not present */
+uint64_t tst_kpageflags(uint64_t pfn);
+bool tst_kpf(uint64_t pfn, int kpf_bit);  /* one bit of tst_kpageflags() */
+int tst_page_node(void *addr);  /* via move_pages(2) query, -errno */
+int tst_pfn_node(uint64_t pfn); /* zone spans in /proc/zoneinfo, -1 if none */
+
+/* An anonymous private mapping of len bytes whose start is aligned to
+ * align (a power of two); the slack around it is unmapped. */
+void *tst_mmap_aligned(size_t len, size_t align);
+
+int tst_numa_nodes(void);       /* online nodes */
+int tst_cpu_of_node(int node);  /* first CPU of a node, -1 if none */
+int tst_online_cpus(void);
+void tst_pin_cpu(int cpu);      /* the calling thread; new threads inherit */
+
+/* CMA areas (debugfs cma/<area>/base_pfn and count, else the "cma: Reserved"
+ * kernel log line). TBROK when CmaTotal is 0 or below min_mb. */
+struct tst_cma_area {
+	uint64_t base, count;   /* in pages */
+};
+int tst_cma_find(long min_mb, struct tst_cma_area *areas, int max);
+bool tst_pfn_in_cma(const struct tst_cma_area *areas, int n, uint64_t pfn);
+
+/* Drains the LRU and mlock batches of the CPU this thread runs on:
+ * madvise(MADV_COLD) calls lru_add_drain() before it walks the range, and
+ * on a page that was never faulted it does nothing else. */
+void tst_drain_local_lru(void);
+/* The same on every online CPU in turn, then back to the CPUs this thread
+ * had: every CPU's batches drained, without lru_add_drain_all()'s callers
+ * (compaction, drop_caches) doing anything else to the pages. */
+void tst_drain_all_lru(void);
+
+#endif
