@@ -307,6 +307,19 @@ static int parse_fixed_by(struct parse_ctx *p, struct fix_list *l, const char *v
 	return 1;
 }
 
+/* /proc/vmstat names: lower-case letters, digits and '_'. */
+static int parse_counters(struct parse_ctx *p, const char *v)
+{
+	int first = p->c->ncounters;
+
+	if (!add_words(p, p->c->counters, &p->c->ncounters, "counters", v))
+		return 0;
+	for (int i = first; i < p->c->ncounters; i++)
+		if (strspn(p->c->counters[i], "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(p->c->counters[i]))
+			return fail(p, "'counters': '%s' is not a /proc/vmstat name", p->c->counters[i]);
+	return 1;
+}
+
 static int case_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -324,6 +337,8 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 			    "'fixed_by = \"subject\" (where)' for changes without one");
 	if (!strcmp(k, "kernels"))
 		return add_words(p, c->kernels, &c->nkernels, k, v);
+	if (!strcmp(k, "counters"))
+		return parse_counters(p, v);
 	if (!strcmp(k, "timeout"))
 		return parse_int(p, &c->timeout_s, k, v, 1, 86400);
 	if (!strcmp(k, "idle_timeout"))
@@ -767,7 +782,7 @@ static bool key_may_repeat(enum section_kind kind, const char *key)
 {
 	bool fix_key = !strcmp(key, "fixes") || !strcmp(key, "fixed_by");
 
-	return (kind == SECTION_CASE && (!strcmp(key, "kernels") || fix_key)) ||
+	return (kind == SECTION_CASE && (!strcmp(key, "kernels") || !strcmp(key, "counters") || fix_key)) ||
 	       (kind == SECTION_VARIANT && (fix_key || !strcmp(key, "config") || !strcmp(key, "expect_titles") ||
 					    !strcmp(key, "forbid_titles"))) ||
 	       (kind == SECTION_VM && !strcmp(key, "device")) ||

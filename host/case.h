@@ -78,6 +78,8 @@ struct case_def {
 	struct fix_list fixes;      /* the fix(es) the case guards */
 	char fix[2048];             /* the same as one line of text, for results */
 	char kernels[CASE_MAX_LIST][256]; /* kernels the default suite runs */
+	char counters[CASE_MAX_LIST][256]; /* /proc/vmstat counters the report charts */
+	int ncounters;
 	int nkernels;
 	int timeout_s;
 	int idle_timeout_s;

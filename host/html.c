@@ -1190,14 +1190,32 @@ static void section_run_timeline(struct page *p, const struct point *pt, bool mi
 
 /* ---- vmstat counters ----------------------------------------------------------- */
 
-/* The mm counters worth a picture (cases do not declare theirs yet): page
- * migration, THP migration and splits, NUMA balancing, lazyfree, pins,
- * LRU moves, swap, compaction. All of vmstat_delta stays in result.json. */
+/* The mm counters worth a picture when a case declares none (`counters =`
+ * in its [case]): page migration, THP migration and splits, NUMA
+ * balancing, lazyfree, pins, LRU moves, swap, compaction. All of
+ * vmstat_delta stays in result.json. */
 static const char *const mm_counter_prefixes[] = {
 	"pgmigrate_", "thp_migration_", "thp_split_", "thp_deferred_split", "numa_pages_migrated",
 	"numa_hint_faults", "pglazyfree", "nr_foll_pin_", "pgactivate", "pgdeactivate", "pswpin", "pswpout",
 	"compact_migrate", "compact_fail", "compact_success", "thp_fault_", "pgdemote_", "pgpromote_",
 };
+
+static bool mm_counter(const char *name);
+
+/* The run's declared counters (result.json "counters"), or the list below. */
+static bool charted_counter(struct json_object *run, const char *name)
+{
+	struct json_object *declared = jget(run, "counters");
+
+	if (!declared || !json_object_is_type(declared, json_type_array))
+		return mm_counter(name);
+	for (size_t i = 0; i < jlen(declared); i++) {
+		const char *d = json_object_get_string(jat(declared, i));
+		if (d && !strcmp(d, name))
+			return true;
+	}
+	return false;
+}
 
 static bool mm_counter(const char *name)
 {
@@ -1273,7 +1291,7 @@ static void point_counters(const struct page *p, const struct point *pt, struct 
 			json_object_object_foreach(vm, key, val) {
 				bool number = json_object_is_type(val, json_type_int) ||
 					      json_object_is_type(val, json_type_double);
-				if (number && mm_counter(key))
+				if (number && charted_counter(jat(runs, i), key))
 					counters_add(c, key, finite_or_zero(json_object_get_double(val)));
 			}
 		}

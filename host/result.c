@@ -219,6 +219,20 @@ static struct json_object *reports_json(const struct run_result *r)
 	return a;
 }
 
+/* "a b c" as ["a", "b", "c"]. */
+static struct json_object *words_json(const char *words)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const char *w = words; *w;) {
+		size_t n = strcspn(w, " ");
+		if (n)
+			json_object_array_add(a, json_object_new_string_len(w, (int)n));
+		w += n + (w[n] == ' ');
+	}
+	return a;
+}
+
 struct json_object *result_to_json(const struct run_result *r)
 {
 	struct json_object *o = json_object_new_object(), *t = json_object_new_object();
@@ -230,6 +244,8 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "kernel_release", jstr(r->kernel_release));
 	json_object_object_add(o, "series", jstr(r->series));
 	json_object_object_add(o, "fix", jstr(r->fix));
+	if (r->counters[0])
+		json_object_object_add(o, "counters", words_json(r->counters));
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(r->verdict)));
 	json_object_object_add(o, "interrupted", json_object_new_boolean(r->verdict == V_INTERRUPTED));
 	json_object_object_add(o, "reason", json_object_new_string(r->reason));
@@ -523,6 +539,22 @@ static void read_report(struct json_object *o, struct run_result *r)
 	r->boot_report.start_line = (int)get_double(o, "boot_report_start_line");
 }
 
+/* A JSON array of strings back into "a b c". */
+static void read_words(struct json_object *o, const char *key, char *out, size_t len)
+{
+	struct json_object *a;
+
+	out[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		const char *w = json_object_get_string(json_object_array_get_idx(a, i));
+		size_t used = strlen(out);
+		if (w && !strchr(w, ' '))
+			snprintf(out + used, len - used, "%s%s", used ? " " : "", w);
+	}
+}
+
 /* The reports array, in order (a run done in another process). */
 static void read_reports(struct json_object *o, struct run_result *r)
 {
@@ -591,6 +623,7 @@ int result_read(const char *dir, struct run_result *r)
 	r->infra = json_object_object_get_ex(o, "infra", &v) && json_object_get_boolean(v);
 	read_report(o, r);
 	read_reports(o, r);
+	read_words(o, "counters", r->counters, sizeof(r->counters));
 	read_times(o, r);
 	if (json_object_object_get_ex(o, "workload", &v) && json_object_is_type(v, json_type_object))
 		r->workload = json_object_get(v);

@@ -21,6 +21,7 @@ struct run_result {
 	char kernel_release[128];
 	char series[256];
 	char fix[2048];            /* the case's (or variant's) fixes, as one line */
+	char counters[1024];       /* the case's vmstat counters for charts, space-separated */
 	int index;                 /* 1-based run number */
 	enum verdict verdict;
 	char reason[512];

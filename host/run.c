@@ -632,6 +632,9 @@ static void init_result(struct run_result *r, const struct case_def *c, const st
 	snprintf(r->kernel_release, sizeof(r->kernel_release), "%s", k->release);
 	snprintf(r->series, sizeof(r->series), "%s", k->series);
 	snprintf(r->fix, sizeof(r->fix), "%s", c->fix);
+	for (int i = 0; i < c->ncounters; i++)
+		snprintf(r->counters + strlen(r->counters), sizeof(r->counters) - strlen(r->counters), "%s%s",
+			 i ? " " : "", c->counters[i]);
 	r->boot_failure_is_bug = c->boot_failure_is_bug;
 	r->index = index;
 	xsnprintf(r->dir, sizeof(r->dir), "%s/run-%d", o->out_dir, index);

@@ -62,7 +62,7 @@ START_TEST(full_case_parses)
 	struct case_def c;
 	char err[512] = "";
 	int rc = load_text("[case]\nname = x\ndescription = d\nfixed_by = \"t\" (here)\nkernels = deb:6.12 deb:6.1\n"
-			   "timeout = 99\n[vm]\nmemory = 2G\ncpus = 2\nnuma = 1G,1G\ncmdline = cma=448M\n"
+			   "timeout = 99\ncounters = pgmigrate_success thp_split_page\ncounters = pglazyfree\n[vm]\nmemory = 2G\ncpus = 2\nnuma = 1G,1G\ncmdline = cma=448M\n"
 			   "machine = q35\niommu = yes\ndevice = edu\n[guest]\nworkload = smoke\nargs = --a 1\n"
 			   "sysctl = kernel.numa_balancing=1\nmodules = vfio-pci zram\ncgroup = v1:memory\n"
 			   "zram = 512M\n[build]\nconfig = config/x.config\n"
@@ -73,6 +73,8 @@ START_TEST(full_case_parses)
 	ck_assert_str_eq(c.name, "x");
 	ck_assert_int_eq(c.nkernels, 2);
 	ck_assert_str_eq(c.kernels[1], "deb:6.1");
+	ck_assert_int_eq(c.ncounters, 3);
+	ck_assert_str_eq(c.counters[2], "pglazyfree");
 	ck_assert_int_eq(c.timeout_s, 99);
 	ck_assert_uint_eq(c.mem_mb, 2048);
 	ck_assert_int_eq(c.nnuma, 2);
@@ -112,6 +114,8 @@ static const struct bad_case bad_cases[] = {
 	{ "[case]\nname = x\n[guest]\nsysctl = novalue\n", 4, "'sysctl' must be name=value, got 'novalue'" },
 	{ "[case]\nname = x\n[variant a]\nexpect = maybe\n", 4, EXPECT_FORMAT "'maybe'" },
 	{ "[nonsense]\nk = v\n", 1, "unknown section [nonsense]" },
+	{ "[case]\nname = x\ncounters = pgmigrate_success, Bad-Name\n", 3,
+	  "'counters': 'Bad-Name' is not a /proc/vmstat name" },
 	{ "[case]\nname = x\nthis line has no equals sign\n", 3, "syntax error" },
 	{ "[case]\nname = x\n[vm]\nmachine = microvm\n", 4, "'machine' must be pc or q35, got 'microvm'" },
 	{ "[case]\nname = x\ndescription = d\n", 0, "missing 'workload' in [guest]" },

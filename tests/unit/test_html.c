@@ -445,7 +445,7 @@ static const char fixed_workload[] =
 	"{\"verdict\":\"PASS\",\"reason\":\"moved\",\"vmstat_delta\":{\"pgmigrate_success\":72,"
 	"\"nr_foll_pin_acquired\":234,\"pgfault\":4000}}";
 
-static void write_verify(const char *dir)
+static void write_verify(const char *dir, const char *counters)
 {
 	char sub[512];
 	struct run_result r[2];
@@ -457,6 +457,11 @@ static void write_verify(const char *dir)
 		struct json_object *v = json_object_new_object();
 		snprintf(sub, sizeof(sub), "%s/%s", dir, names[i]);
 		r[i] = make_run(sub, i ? V_PASS : V_FAIL, NULL, i ? fixed_workload : buggy_workload);
+		if (counters) {
+			snprintf(r[i].counters, sizeof(r[i].counters), "%s", counters);
+			ck_assert_int_eq(result_write(&r[i]), 0);
+			ck_assert_int_eq(result_write_summary(sub, &r[i], 1), 0);
+		}
 		json_object_object_add(v, "variant", json_object_new_string(names[i]));
 		json_object_object_add(v, "kernel", json_object_new_string("src:deb-6.12"));
 		json_object_object_add(v, "expect", json_object_new_string(expect[i]));
@@ -479,7 +484,7 @@ START_TEST(verify_page_compares_variants)
 	char *page, path[512];
 
 	/* The buggy variant's run is a workload FAIL, as cma-longterm-pin's is. */
-	write_verify(dir);
+	write_verify(dir, NULL);
 	page = render(dir);
 	ck_assert_ptr_nonnull(strstr(page, "every variant as expected (2 of 2)"));
 	ck_assert_ptr_nonnull(strstr(page, "./run.sh verify cma-longterm-pin --runs 1</code>"));
@@ -503,6 +508,23 @@ START_TEST(verify_page_compares_variants)
 	ck_assert_int_eq(html_report_dir(dir, path, sizeof(path)), 0);
 	snprintf(path, sizeof(path), "%s/report.html", dir);
 	ck_assert(file_exists(path));
+}
+END_TEST
+
+/* A case that declares its counters gets those charted, mm or not. */
+START_TEST(verify_page_charts_the_declared_counters)
+{
+	const char *dir = test_temp_dir();
+	char *page;
+
+	write_verify(dir, "pgfault nr_foll_pin_acquired");
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, ">pgfault</text>"));
+	ck_assert_ptr_nonnull(strstr(page, ">nr_foll_pin_acquired</text>"));
+	ck_assert_ptr_null(strstr(page, ">pgmigrate_fail</text>"));
+	ck_assert_ptr_null(strstr(page, ">pgmigrate_success</text>"));
+	assert_well_formed(page, "the verify page with declared counters");
+	free(page);
 }
 END_TEST
 
@@ -693,6 +715,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, suite_page_finds_each_case_dir);
 	tcase_add_test(tc, bad_input_names_the_file_and_line);
 	tcase_add_test(tc, verify_page_compares_variants);
+	tcase_add_test(tc, verify_page_charts_the_declared_counters);
 	tcase_add_test(tc, verify_page_explains_a_mismatch);
 	tcase_add_test(tc, decoded_frames_and_other_reports);
 	tcase_add_test(tc, gate_page_shows_outcomes_and_blame);

@@ -314,6 +314,7 @@ START_TEST(result_reads_back_what_it_wrote)
 	snprintf(r.host, sizeof(r.host), "qemu+tcp://h/system");
 	snprintf(r.backend, sizeof(r.backend), "libvirt");
 	snprintf(r.reason, sizeof(r.reason), "kernel BUG in f");
+	snprintf(r.counters, sizeof(r.counters), "pgmigrate_success thp_split_page");
 	r.report.crash = true;
 	snprintf(r.report.title, sizeof(r.report.title), "kernel BUG in f");
 	r.report.start_line = 7;
@@ -335,6 +336,7 @@ START_TEST(result_reads_back_what_it_wrote)
 	ck_assert(back.workload != NULL);
 	ck_assert(back.total_s > 4.4 && back.total_s < 4.6);
 	ck_assert_int_eq(back.nreports, 2);
+	ck_assert_str_eq(back.counters, "pgmigrate_success thp_split_page");
 	ck_assert_int_eq(back.nboot_reports, 1);
 	ck_assert_str_eq(back.reports[1].title, "kernel BUG in f");
 	ck_assert_int_eq(back.reports[1].end_line, 9);
