@@ -2112,6 +2112,56 @@ bool report_page_has_flag(const struct report_page *p, const char *name)
 	return false;
 }
 
+/* Page flag names of include/trace/events/mmflags.h, 4.x to 6.12. */
+static const char *const page_flag_names[] = {
+	"locked", "waiters", "error", "referenced", "uptodate", "dirty", "lru", "active", "workingset",
+	"slab", "owner_priv_1", "owner_2", "arch_1", "reserved", "private", "private_2", "writeback",
+	"head", "tail", "compound_head", "compound_tail", "swapcache", "mappedtodisk", "reclaim",
+	"swapbacked", "unevictable", "mlocked", "uncached", "hwpoison", "young", "idle", "arch_2",
+	"arch_3", "isolated", "reported", "dropbehind", "checked", "doublemap", "has_hwpoisoned",
+	"large_rmappable", "partially_mapped", "pinned", "savepinned", "foreign", "xen_remapped",
+	"slob_free", "anon_exclusive", "fscache", "readahead", "vmemmap_self_hosted",
+};
+
+/* The words of report_page_is besides flag names. */
+static const char *const page_kind_words[] = { "anon", "file", "ksm", "large", "small", "poisoned" };
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+bool report_page_word_known(const char *word)
+{
+	word += word[0] == '!';
+	for (size_t i = 0; i < COUNT(page_kind_words); i++)
+		if (!strcmp(word, page_kind_words[i]))
+			return true;
+	for (size_t i = 0; i < COUNT(page_flag_names); i++)
+		if (!strcmp(word, page_flag_names[i]))
+			return true;
+	return false;
+}
+
+bool report_page_is(const struct report_page *p, const char *word)
+{
+	bool neg = word[0] == '!', is;
+
+	word += neg;
+	if (!strcmp(word, "anon"))
+		is = p->anon;
+	else if (!strcmp(word, "file"))
+		is = p->file;
+	else if (!strcmp(word, "ksm"))
+		is = p->ksm;
+	else if (!strcmp(word, "large"))
+		is = p->large;
+	else if (!strcmp(word, "small"))
+		is = !p->large;
+	else if (!strcmp(word, "poisoned"))
+		is = p->poisoned;
+	else
+		is = report_page_has_flag(p, word);
+	return p->present && is != neg;
+}
+
 static void page_finish(struct report_page *p)
 {
 	static const char *const compound[] = { "head", "tail", "compound_head", "compound_tail" };

@@ -62,6 +62,12 @@ int report_to_json(const struct report *r, char *buf, size_t len);
 /* Whether the page dump has flag name (exact, e.g. "lru"). */
 bool report_page_has_flag(const struct report_page *p, const char *name);
 
+/* A word of a case's expect_page: anon, file, ksm, large, small, poisoned
+ * or a page flag name (lru, locked, dirty, ...), "!" in front to negate. */
+bool report_page_word_known(const char *word);
+/* Whether the dump is present and shows word (see report_page_word_known). */
+bool report_page_is(const struct report_page *p, const char *word);
+
 /* Writes the page dump as a JSON object: {"line":..,"pfn":"0x.."|null,
  * "refcount":..,"mapcount":..,"mapping":"0x.."|null,"index":"0x..",
  * "order":..|null,"nr_pages":..|null,"large":..,"kind":"anon"|"ksm"|"file"|
