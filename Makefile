@@ -127,7 +127,7 @@ $(FB)/host/%.o: host/%.c host/*.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 $(FB)/fuzz_report: tests/fuzz/fuzz_report.c $(FB)/host/report.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
-$(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(FB)/host/case.o $(FB)/host/util.o
+$(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(FB)/host/case.o $(FB)/host/util.o $(FB)/host/report.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case

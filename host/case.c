@@ -1,5 +1,6 @@
 /* Case files: ini text fed to inih line by line and checked as it goes. */
 #include "case.h"
+#include "report.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -607,6 +608,32 @@ static int parse_titles(struct parse_ctx *p, char list[][CASE_TITLE_LEN], int *n
 	return 1;
 }
 
+/* "anon, large, !lru": words of report_page_is, commas or blanks between. */
+static int parse_page_words(struct parse_ctx *p, struct variant *var, const char *key, const char *v)
+{
+	const char *s = v;
+
+	var->nexpect_page = 0;
+	for (;;) {
+		s += strspn(s, ", \t");
+		size_t len = strcspn(s, ", \t");
+		if (!len)
+			break;
+		if (var->nexpect_page >= CASE_MAX_PAGE_WORDS)
+			return fail(p, "too many words in '%s' (at most %d)", key, CASE_MAX_PAGE_WORDS);
+		char *w = var->expect_page[var->nexpect_page];
+		snprintf(w, CASE_PAGE_WORD_LEN, "%.*s", (int)len, s);
+		if (len >= CASE_PAGE_WORD_LEN || !report_page_word_known(w))
+			return fail(p, "'%s': unknown word '%.*s' (anon, file, ksm, large, small, poisoned or a "
+				    "page flag such as lru, locked, dirty; '!' negates)", key, (int)len, s);
+		var->nexpect_page++;
+		s += len;
+	}
+	if (!var->nexpect_page)
+		return fail(p, "'%s' is empty", key);
+	return 1;
+}
+
 /* What a variant may set in place of the case's [vm], [guest] and [build]. */
 static int variant_override_key(struct parse_ctx *p, struct variant *var, const char *k, const char *v)
 {
@@ -649,6 +676,8 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_titles(p, var->expect_titles, &var->nexpect_titles, k, v);
 	if (!strcmp(k, "forbid_titles"))
 		return parse_titles(p, var->forbid_titles, &var->nforbid_titles, k, v);
+	if (!strcmp(k, "expect_page"))
+		return parse_page_words(p, var, k, v);
 	if (!strcmp(k, "fixes"))
 		return parse_fixes(p, &var->fixes, v);
 	if (!strcmp(k, "fixed_by"))
@@ -1005,6 +1034,10 @@ static int validate_expectations(const struct case_def *c, const struct variant 
 {
 	if (!v->kernel[0] || v->expect == EXPECT_NONE) {
 		snprintf(err, errlen, "%s: [variant %s] needs 'kernel' and 'expect'", c->path, v->name);
+		return -1;
+	}
+	if (v->nexpect_page && v->expect != EXPECT_FAIL) {
+		snprintf(err, errlen, "%s: [variant %s] has expect_page but does not expect fail", c->path, v->name);
 		return -1;
 	}
 	if (v->nexpect_titles && v->expect != EXPECT_FAIL) {

@@ -11,6 +11,8 @@
 #define CASE_MAX_FIXES 4
 #define CASE_MAX_TITLES 8
 #define CASE_TITLE_LEN 200
+#define CASE_MAX_PAGE_WORDS 8
+#define CASE_PAGE_WORD_LEN 32
 #define CASE_MAX_RATE_RUNS 1000
 
 enum expect { EXPECT_NONE, EXPECT_PASS, EXPECT_FAIL, EXPECT_CONF };
@@ -67,6 +69,10 @@ struct variant {
 	int nexpect_titles;
 	char forbid_titles[CASE_MAX_TITLES][CASE_TITLE_LEN];
 	int nforbid_titles;
+	/* What the first run report holding a page dump must show: words of
+	 * report_page_is ("anon", "large", "!lru"). */
+	char expect_page[CASE_MAX_PAGE_WORDS][CASE_PAGE_WORD_LEN];
+	int nexpect_page;
 	struct fix_list fixes;      /* the variant's own; empty: the case's */
 	struct variant_overrides set;
 };

@@ -254,7 +254,7 @@ static int cmd_run(int argc, char **argv)
  * log prints one crash=false object). */
 static int cmd_classify(int argc, char **argv)
 {
-	char *log, json[2048];
+	char *log, json[16384];
 	size_t len;
 	struct report *all, none = { 0 };
 	int n, first = argc == 3 && !strcmp(argv[1], "--first");

@@ -1883,6 +1883,351 @@ static bool scan_next(struct scan *s, struct report *r, int *header_line)
 	return false;
 }
 
+/* ---- page dumps (mm/debug.c dump_page) ------------------------------------ */
+
+#define PAGE_DUMP_LINES 40 /* lines of one dump, interleaved noise included */
+
+struct page_kv {
+	struct span key, val;
+};
+
+static bool span_is(struct span s, const char *lit)
+{
+	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+}
+
+/* A signed decimal of 1 to 11 digits. */
+static bool page_dec(struct span s, long *v)
+{
+	size_t i = s.n && s.p[0] == '-';
+	long x = 0;
+
+	if (i >= s.n || s.n - i > 11)
+		return false;
+	for (; i < s.n; i++) {
+		if (!is_digit(s.p[i]))
+			return false;
+		x = x * 10 + (s.p[i] - '0');
+	}
+	*v = s.p[0] == '-' ? -x : x;
+	return true;
+}
+
+/* 1 to 16 hex digits, "0x" optional; "(null)" is 0. */
+static bool page_hex(struct span s, unsigned long *v)
+{
+	if (span_is(s, "(null)")) {
+		*v = 0;
+		return true;
+	}
+	if (s.n > 2 && s.p[0] == '0' && (s.p[1] | 0x20) == 'x') {
+		s.p += 2;
+		s.n -= 2;
+	}
+	return s.n >= 1 && s.n <= 16 && read_hex(s.p, s.n, v) == s.n;
+}
+
+/* The next blank-separated "key:value" token of t (value may be empty). */
+static bool next_kv(const char *t, size_t n, size_t *i, struct page_kv *kv)
+{
+	size_t start, colon;
+
+	while (*i < n && is_space(t[*i]))
+		(*i)++;
+	if (*i >= n)
+		return false;
+	for (start = *i; *i < n && !is_space(t[*i]); (*i)++)
+		;
+	for (colon = start; colon < *i && t[colon] != ':'; colon++)
+		;
+	kv->key = (struct span){ t + start, colon - start };
+	kv->val = colon < *i ? (struct span){ t + colon + 1, *i - colon - 1 } : (struct span){ t + *i, 0 };
+	return true;
+}
+
+static void page_field(struct report_page *p, bool ok)
+{
+	if (!ok)
+		p->malformed = true;
+}
+
+static void page_reason(struct report_page *p, const char *s, size_t n)
+{
+	size_t lead = trim_left(s, n);
+
+	if (n - lead >= sizeof(p->reason))
+		p->malformed = true;
+	copy_text(p->reason, sizeof(p->reason), s + lead, n - lead);
+}
+
+/* "page:%p refcount:%d mapcount:%d mapping:%p index:%#lx pfn:%#lx" and its
+ * older forms (no pfn:, " compound_mapcount: %d"). t is past "page:". False
+ * when refcount or mapcount is missing: no dump. */
+static bool page_line(const char *t, size_t n, struct report_page *p)
+{
+	const char *poison = FIND(t, n, "is uninitialized and poisoned"), *why;
+	struct page_kv kv;
+	size_t i = 0;
+	bool ref = false, map = false;
+
+	if (poison) {
+		/* pr_warn without a newline: the reason may follow on the same line */
+		if ((why = FIND(poison, n - (size_t)(poison - t), "page dumped because:")))
+			page_reason(p, why + 20, n - (size_t)(why + 20 - t));
+		return p->poisoned = true;
+	}
+	while (next_kv(t, n, &i, &kv)) {
+		if (span_is(kv.key, "refcount"))
+			ref = page_dec(kv.val, &p->refcount);
+		else if (span_is(kv.key, "mapcount"))
+			map = page_dec(kv.val, &p->mapcount);
+		else if (span_is(kv.key, "mapping"))
+			page_field(p, p->have_mapping = page_hex(kv.val, &p->mapping));
+		else if (span_is(kv.key, "index"))
+			page_field(p, page_hex(kv.val, &p->index));
+		else if (span_is(kv.key, "pfn"))
+			page_field(p, p->have_pfn = page_hex(kv.val, &p->pfn));
+		else if (span_is(kv.key, "compound_mapcount"))
+			p->large = true;
+	}
+	return ref && map;
+}
+
+/* "head: order:%u mapcount:.." (6.x), "head:%p order:%u .." (5.x, 6.1)
+ * or a hex dump of the head page: printed only for compound pages. */
+static void head_line(const char *t, size_t n, struct report_page *p)
+{
+	struct page_kv kv;
+	size_t i = 0;
+	long order;
+
+	p->large = true;
+	while (next_kv(t, n, &i, &kv))
+		if (span_is(kv.key, "order")) {
+			bool ok = page_dec(kv.val, &order) && order >= 0 && order < 64;
+			page_field(p, ok);
+			p->order = ok ? (int)order : p->order;
+		}
+}
+
+static bool flag_name_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+			return false;
+	return n > 0;
+}
+
+/* "uptodate|lru|head|node=0|zone=2": the names, without the fields. */
+static void flag_names(const char *s, size_t n, struct report_page *p)
+{
+	size_t o = 0, i = 0;
+
+	while (i < n) {
+		const char *bar = memchr(s + i, '|', n - i);
+		size_t e = bar ? (size_t)(bar - s) : n;
+		if (!memchr(s + i, '=', e - i)) {
+			if (!flag_name_ok(s + i, e - i) || o + (o > 0) + (e - i) >= sizeof(p->flags)) {
+				p->malformed = true;
+			} else {
+				if (o)
+					p->flags[o++] = '|';
+				memcpy(p->flags + o, s + i, e - i);
+				o += e - i;
+			}
+		}
+		i = e + 1;
+	}
+	p->flags[o] = 0;
+}
+
+/* " 0x17ffffc0000068(uptodate|lru|head|node=0|..)[ CMA]"; a line cut before
+ * ')' keeps the names before its last '|'. */
+static void flags_line(const char *t, size_t n, struct report_page *p)
+{
+	size_t i = trim_left(t, n), h = i;
+	const char *open, *close, *last;
+
+	while (h < n && t[h] != '(' && !is_space(t[h]))
+		h++;
+	p->have_flags = page_hex((struct span){ t + i, h - i }, &p->flags_raw);
+	open = h < n && t[h] == '(' ? t + h + 1 : NULL;
+	close = open ? memchr(open, ')', n - h - 1) : NULL;
+	page_field(p, p->have_flags && close);
+	if (close) {
+		flag_names(open, (size_t)(close - open), p);
+	} else if (open) {
+		for (last = t + n; last > open && last[-1] != '|'; last--)
+			;
+		flag_names(open, last > open ? (size_t)(last - open - 1) : 0, p);
+	}
+}
+
+/* "page_type: f5(slab)" (6.12), "page_type: 0xffffff7f(buddy)" */
+static void page_type_line(const char *t, size_t n, struct report_page *p)
+{
+	const char *open = memchr(t, '(', n), *close = open ? memchr(open, ')', n - (size_t)(open - t)) : NULL;
+	size_t len = close ? (size_t)(close - open - 1) : 0;
+
+	if (!close || !flag_name_ok(open + 1, len) || len >= sizeof(p->page_type)) {
+		p->malformed = true;
+		return;
+	}
+	memcpy(p->page_type, open + 1, len);
+	p->page_type[len] = 0;
+}
+
+/* One line after "page:"; false when it ends the dump. */
+static bool dump_line(const char *t, size_t n, struct report_page *p)
+{
+	if (STARTS(t, n, "head:"))
+		head_line(t + 5, n - 5, p);
+	else if (STARTS(t, n, "memcg:"))
+		page_field(p, p->have_memcg = page_hex((struct span){ t + 6, n - 6 }, &p->memcg));
+	else if (STARTS(t, n, "anon flags:") && (p->anon = true))
+		flags_line(t + 11, n - 11, p);
+	else if (STARTS(t, n, "ksm flags:") && (p->ksm = true))
+		flags_line(t + 10, n - 10, p);
+	else if (STARTS(t, n, "flags:"))
+		flags_line(t + 6, n - 6, p);
+	else if (STARTS(t, n, "page_type:"))
+		page_type_line(t + 10, n - 10, p);
+	else if (STARTS(t, n, "aops:") || STARTS(t, n, "invalid mapping:"))
+		p->file = true; /* dump_mapping() of a file page */
+	else if (STARTS(t, n, "page dumped because:")) {
+		page_reason(p, t + 20, n - 20);
+		return false;
+	}
+	return true;
+}
+
+bool report_page_has_flag(const struct report_page *p, const char *name)
+{
+	size_t n = strlen(name), len = strnlen(p->flags, sizeof(p->flags));
+
+	for (size_t i = 0; n && i + n <= len; i++)
+		if ((i == 0 || p->flags[i - 1] == '|') && !memcmp(p->flags + i, name, n) &&
+		    (i + n == len || p->flags[i + n] == '|'))
+			return true;
+	return false;
+}
+
+/* Page flag names of include/trace/events/mmflags.h, 4.x to 6.12. */
+static const char *const page_flag_names[] = {
+	"locked", "waiters", "error", "referenced", "uptodate", "dirty", "lru", "active", "workingset",
+	"slab", "owner_priv_1", "owner_2", "arch_1", "reserved", "private", "private_2", "writeback",
+	"head", "tail", "compound_head", "compound_tail", "swapcache", "mappedtodisk", "reclaim",
+	"swapbacked", "unevictable", "mlocked", "uncached", "hwpoison", "young", "idle", "arch_2",
+	"arch_3", "isolated", "reported", "dropbehind", "checked", "doublemap", "has_hwpoisoned",
+	"large_rmappable", "partially_mapped", "pinned", "savepinned", "foreign", "xen_remapped",
+	"slob_free", "anon_exclusive", "fscache", "readahead", "vmemmap_self_hosted",
+};
+
+/* The words of report_page_is besides flag names. */
+static const char *const page_kind_words[] = { "anon", "file", "ksm", "large", "small", "poisoned" };
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+bool report_page_word_known(const char *word)
+{
+	word += word[0] == '!';
+	for (size_t i = 0; i < COUNT(page_kind_words); i++)
+		if (!strcmp(word, page_kind_words[i]))
+			return true;
+	for (size_t i = 0; i < COUNT(page_flag_names); i++)
+		if (!strcmp(word, page_flag_names[i]))
+			return true;
+	return false;
+}
+
+bool report_page_is(const struct report_page *p, const char *word)
+{
+	bool neg = word[0] == '!', is;
+
+	word += neg;
+	if (!strcmp(word, "anon"))
+		is = p->anon;
+	else if (!strcmp(word, "file"))
+		is = p->file;
+	else if (!strcmp(word, "ksm"))
+		is = p->ksm;
+	else if (!strcmp(word, "large"))
+		is = p->large;
+	else if (!strcmp(word, "small"))
+		is = !p->large;
+	else if (!strcmp(word, "poisoned"))
+		is = p->poisoned;
+	else
+		is = report_page_has_flag(p, word);
+	return p->present && is != neg;
+}
+
+static void page_finish(struct report_page *p)
+{
+	static const char *const compound[] = { "head", "tail", "compound_head", "compound_tail" };
+
+	for (size_t i = 0; i < sizeof(compound) / sizeof(compound[0]); i++)
+		p->large = p->large || report_page_has_flag(p, compound[i]);
+	p->large = p->large || p->order > 0;
+	if (!p->large)
+		p->order = 0;
+	p->file = !p->anon && !p->ksm &&
+		  (p->file || (p->have_mapping && p->mapping && !p->page_type[0] && !report_page_has_flag(p, "slab")));
+}
+
+static const char *dump_text(const struct line *l, size_t *n)
+{
+	size_t lead = trim_left(l->c, l->cn);
+
+	*n = l->cn - lead;
+	return l->c + lead;
+}
+
+/* The dump whose "page:" line is first, up to last_line; the scan stops
+ * after it (before a next "page:" line). */
+static void read_dump(struct scan *s, const struct line *first, int last_line, struct report_page *p)
+{
+	struct report_page d = { .order = -1, .line = first->ln };
+	struct line l;
+	size_t n;
+	const char *t = dump_text(first, &n);
+
+	if (!page_line(t + 5, n - 5, &d))
+		return;
+	while (!d.poisoned && next_line(s, &l)) {
+		t = dump_text(&l, &n);
+		if (l.ln > last_line || l.ln - first->ln > PAGE_DUMP_LINES || STARTS(t, n, "page:")) {
+			s->pos = l.pos;
+			s->ln = l.ln - 1;
+			break;
+		}
+		if (!dump_line(t, n, &d))
+			break;
+	}
+	page_finish(&d);
+	d.present = true;
+	*p = d;
+}
+
+/* Gives each of the n reports (in order, not overlapping) the first page
+ * dump inside its line range. One pass over the log. */
+static void attach_pages(const char *log, size_t len, struct report *all, int n)
+{
+	struct scan s;
+	struct line l;
+	int k = 0;
+	size_t tn;
+
+	scan_init(&s, log, len);
+	while (k < n && next_line(&s, &l)) {
+		const char *t = dump_text(&l, &tn);
+		while (k < n && l.ln > all[k].end_line)
+			k++;
+		if (k < n && l.ln >= all[k].start_line && !all[k].page.present && STARTS(t, tn, "page:"))
+			read_dump(&s, &l, all[k].end_line, &all[k].page);
+	}
+}
+
 /* ---- public API ----------------------------------------------------------- */
 
 int report_parse(const char *log, size_t len, struct report *r)
@@ -1900,6 +2245,7 @@ int report_parse_from(const char *log, size_t len, int from_line, struct report 
 		if (header_line >= from_line) {
 			if (r->start_line < from_line)
 				r->start_line = from_line;
+			attach_pages(log, len, r, 1);
 			return 0;
 		}
 	memset(r, 0, sizeof(*r));
@@ -1928,6 +2274,7 @@ int report_parse_all(const char *log, size_t len, struct report **out, int *n)
 		}
 		all[(*n)++] = r;
 	}
+	attach_pages(log, len, all, *n);
 	*out = all;
 	return 0;
 }
@@ -2042,6 +2389,103 @@ static size_t json_lit(char *out, size_t cap, size_t o, const char *s)
 }
 #undef PUT
 
+/* ---- page dumps as JSON ---------------------------------------------------- */
+
+/* A copy of a char array that may come unterminated from anywhere. */
+static void bounded(char *dst, const char *src, size_t n)
+{
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static size_t json_hex(char *out, size_t cap, size_t o, const char *key, bool have, unsigned long v)
+{
+	char num[64];
+
+	if (have)
+		snprintf(num, sizeof(num), ",\"%s\":\"0x%lx\"", key, v);
+	else
+		snprintf(num, sizeof(num), ",\"%s\":null", key);
+	return json_lit(out, cap, o, num);
+}
+
+static size_t json_opt_str(char *out, size_t cap, size_t o, const char *key, const char *v)
+{
+	char k[32];
+
+	snprintf(k, sizeof(k), ",\"%s\":", key);
+	o = json_lit(out, cap, o, k);
+	return v[0] ? json_str(out, cap, o, v) : json_lit(out, cap, o, "null");
+}
+
+static size_t json_flag_list(char *out, size_t cap, size_t o, const char *flags)
+{
+	char name[sizeof(((struct report_page *)0)->flags)];
+
+	o = json_lit(out, cap, o, ",\"flags\":[");
+	for (const char *f = flags; *f;) {
+		size_t len = strcspn(f, "|");
+		bounded(name, f, len);
+		o = json_str(out, cap, o, name);
+		f += len + (f[len] == '|');
+		if (*f)
+			o = json_lit(out, cap, o, ",");
+	}
+	return json_lit(out, cap, o, "]");
+}
+
+static size_t page_json_body(const struct report_page *p, char *out, size_t cap, size_t o)
+{
+	char flags[sizeof(p->flags) + 1], type[sizeof(p->page_type) + 1], why[sizeof(p->reason) + 1], num[160];
+	bool order_known = !p->large || p->order >= 0;
+	const char *kind = p->ksm ? "ksm" : p->anon ? "anon" : p->file ? "file" : "other";
+
+	bounded(flags, p->flags, sizeof(p->flags));
+	bounded(type, p->page_type, sizeof(p->page_type));
+	bounded(why, p->reason, sizeof(p->reason));
+	snprintf(num, sizeof(num), "{\"line\":%d,\"refcount\":%ld,\"mapcount\":%ld", p->line, p->refcount,
+		 p->mapcount);
+	o = json_lit(out, cap, o, num);
+	o = json_hex(out, cap, o, "pfn", p->have_pfn, p->pfn);
+	o = json_hex(out, cap, o, "mapping", p->have_mapping, p->mapping);
+	o = json_hex(out, cap, o, "index", !p->poisoned, p->index);
+	if (order_known && p->order >= 0 && p->order < 63)
+		snprintf(num, sizeof(num), ",\"order\":%d,\"nr_pages\":%lu", p->order, 1UL << p->order);
+	else
+		snprintf(num, sizeof(num), ",\"order\":null,\"nr_pages\":null");
+	o = json_lit(out, cap, o, num);
+	snprintf(num, sizeof(num), ",\"large\":%s,\"kind\":\"%s\"", p->large ? "true" : "false", kind);
+	o = json_lit(out, cap, o, num);
+	o = json_flag_list(out, cap, o, flags);
+	o = json_hex(out, cap, o, "flags_raw", p->have_flags, p->flags_raw);
+	o = json_hex(out, cap, o, "memcg", p->have_memcg, p->memcg);
+	o = json_opt_str(out, cap, o, "page_type", type);
+	o = json_opt_str(out, cap, o, "reason", why);
+	snprintf(num, sizeof(num), ",\"poisoned\":%s,\"malformed\":%s}", p->poisoned ? "true" : "false",
+		 p->malformed ? "true" : "false");
+	return json_lit(out, cap, o, num);
+}
+
+static int json_done(char *buf, size_t len, size_t o)
+{
+	if (o >= len) {
+		buf[0] = 0;
+		errno = ENOSPC;
+		return -1;
+	}
+	buf[o] = 0;
+	return (int)o;
+}
+
+int report_page_json(const struct report_page *p, char *buf, size_t len)
+{
+	if (!buf || len == 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return json_done(buf, len, page_json_body(p, buf, len, 0));
+}
+
 int report_to_json(const struct report *r, char *buf, size_t len)
 {
 	char title[sizeof(r->title) + 1], frame[sizeof(r->guilty_frame) + 1], num[64];
@@ -2061,13 +2505,11 @@ int report_to_json(const struct report *r, char *buf, size_t len)
 	o = json_lit(buf, len, o, ",\"guilty_frame\":");
 	o = frame[0] ? json_str(buf, len, o, frame) : json_lit(buf, len, o, "null");
 	o = json_lit(buf, len, o, r->corrupted ? ",\"corrupted\":true" : ",\"corrupted\":false");
-	snprintf(num, sizeof(num), ",\"start_line\":%d,\"end_line\":%d}", r->start_line, r->end_line);
+	snprintf(num, sizeof(num), ",\"start_line\":%d,\"end_line\":%d", r->start_line, r->end_line);
 	o = json_lit(buf, len, o, num);
-	if (o >= len) {
-		buf[0] = 0;
-		errno = ENOSPC;
-		return -1;
+	if (r->page.present) {
+		o = json_lit(buf, len, o, ",\"page\":");
+		o = page_json_body(&r->page, buf, len, o);
 	}
-	buf[o] = 0;
-	return (int)o;
+	return json_done(buf, len, json_lit(buf, len, o, "}"));
 }

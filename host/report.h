@@ -6,6 +6,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A dump_page()/dump_folio() block inside a report (mm/debug.c, 4.x to
+ * 6.12 formats): "page:", "head:", "memcg:", "[anon |ksm ]flags:",
+ * "page_type:" and "page dumped because:" lines. Addresses keep the
+ * kernel's hex; what the console did not print is left unset. */
+struct report_page {
+	bool present;
+	bool poisoned;          /* "page:... is uninitialized and poisoned" */
+	bool malformed;         /* a field did not parse or was cut to fit: left out or shortened */
+	bool have_pfn, have_mapping, have_flags, have_memcg;
+	bool anon, ksm, file;   /* file: a mapping that is not anon, ksm or slab */
+	bool large;             /* a compound page or large folio */
+	int line;               /* of its "page:" line */
+	long refcount, mapcount;
+	int order;              /* -1: large, order not printed; 0 for a small page */
+	unsigned long pfn, mapping, index, memcg, flags_raw;
+	char flags[320];        /* page flag names, "uptodate|lru|head"; no node=/zone= fields */
+	char page_type[32];     /* "slab", "buddy", ... or "" */
+	char reason[256];       /* "page dumped because: " text, control bytes blanked */
+};
+
 struct report {
 	bool crash;
 	bool corrupted;         /* truncated or interleaved: titled "... in corrupted" */
@@ -13,6 +33,7 @@ struct report {
 	char guilty_frame[128]; /* "" when none could be found */
 	int start_line;         /* 1-based line range of the report; 0 if none */
 	int end_line;
+	struct report_page page; /* the first page dump between start_line and end_line */
 };
 
 /* Parses a raw console log (timestamps, [T123]/[C1] caller fields, <N>
@@ -33,9 +54,27 @@ int report_parse_from(const char *log, size_t len, int from_line, struct report 
 int report_parse_all(const char *log, size_t len, struct report **out, int *n);
 
 /* Writes {"crash":..,"title":..,"guilty_frame":..|null,"corrupted":..,
- * "start_line":..,"end_line":..} into buf. Returns the length written, or
+ * "start_line":..,"end_line":..[,"page":{..}]} into buf (page only when
+ * the report holds a dump; its keys are report_page_json's). Returns the length written, or
  * -1 (errno ENOSPC, buf emptied) when it does not fit. */
 int report_to_json(const struct report *r, char *buf, size_t len);
+
+/* Whether the page dump has flag name (exact, e.g. "lru"). */
+bool report_page_has_flag(const struct report_page *p, const char *name);
+
+/* A word of a case's expect_page: anon, file, ksm, large, small, poisoned
+ * or a page flag name (lru, locked, dirty, ...), "!" in front to negate. */
+bool report_page_word_known(const char *word);
+/* Whether the dump is present and shows word (see report_page_word_known). */
+bool report_page_is(const struct report_page *p, const char *word);
+
+/* Writes the page dump as a JSON object: {"line":..,"pfn":"0x.."|null,
+ * "refcount":..,"mapcount":..,"mapping":"0x.."|null,"index":"0x..",
+ * "order":..|null,"nr_pages":..|null,"large":..,"kind":"anon"|"ksm"|"file"|
+ * "other","flags":[..],"flags_raw":"0x.."|null,"memcg":"0x.."|null,
+ * "page_type":..|null,"reason":..|null,"poisoned":..,"malformed":..}.
+ * Returns the length, or -1 (errno ENOSPC, buf emptied). */
+int report_page_json(const struct report_page *p, char *buf, size_t len);
 
 /* A "func+0x1a/0x40 [module]" symbol on a console line. */
 struct report_symbol {

@@ -202,6 +202,14 @@ void result_free_reports(struct run_result *r)
 	r->reports_truncated = false;
 }
 
+/* The classifier's own JSON form of the dump, so both always agree. */
+static struct json_object *page_json(const struct report_page *p)
+{
+	char buf[8192];
+
+	return report_page_json(p, buf, sizeof(buf)) < 0 ? NULL : json_tokener_parse(buf);
+}
+
 static struct json_object *reports_json(const struct run_result *r)
 {
 	struct json_object *a = json_object_new_array();
@@ -213,7 +221,10 @@ static struct json_object *reports_json(const struct run_result *r)
 		json_object_object_add(o, "guilty_frame", jstr(rep->guilty_frame));
 		json_object_object_add(o, "start_line", json_object_new_int(rep->start_line));
 		json_object_object_add(o, "end_line", json_object_new_int(rep->end_line));
+		json_object_object_add(o, "corrupted", json_object_new_boolean(rep->corrupted));
 		json_object_object_add(o, "before_workload", json_object_new_boolean(i < r->nboot_reports));
+		if (rep->page.present)
+			json_object_object_add(o, "page", page_json(&rep->page));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -555,6 +566,79 @@ static void read_words(struct json_object *o, const char *key, char *out, size_t
 	}
 }
 
+static bool get_bool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+/* A "0x.." string; false when absent, null or not hex. */
+static bool get_hex(struct json_object *o, const char *key, unsigned long *out)
+{
+	char text[24] = "", *end;
+
+	copy_str(o, key, text, sizeof(text));
+	if (strncmp(text, "0x", 2) || !text[2])
+		return false;
+	*out = strtoul(text + 2, &end, 16);
+	return *end == '\0';
+}
+
+/* The names of a "flags" array, joined by '|' as report.c keeps them;
+ * a name that is not [a-z0-9_] or does not fit marks the dump malformed. */
+static void read_page_flags(struct json_object *o, struct report_page *p)
+{
+	struct json_object *a;
+	size_t off = 0, n;
+
+	if (!json_object_object_get_ex(o, "flags", &a) || !json_object_is_type(a, json_type_array))
+		return;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(a, i));
+		size_t len = f ? strlen(f) : 0;
+		if (!len || strspn(f, "abcdefghijklmnopqrstuvwxyz0123456789_") != len ||
+		    off + (off > 0) + len >= sizeof(p->flags)) {
+			p->malformed = true;
+			continue;
+		}
+		off += (size_t)snprintf(p->flags + off, sizeof(p->flags) - off, "%s%s", off ? "|" : "", f);
+	}
+}
+
+static void read_page(struct json_object *e, struct report_page *p)
+{
+	struct json_object *o, *v;
+	char kind[8] = "";
+
+	if (!json_object_object_get_ex(e, "page", &o) || !json_object_is_type(o, json_type_object))
+		return;
+	p->present = true;
+	p->line = (int)get_double(o, "line");
+	p->refcount = (long)get_double(o, "refcount");
+	p->mapcount = (long)get_double(o, "mapcount");
+	p->have_pfn = get_hex(o, "pfn", &p->pfn);
+	p->have_mapping = get_hex(o, "mapping", &p->mapping);
+	get_hex(o, "index", &p->index);
+	p->have_flags = get_hex(o, "flags_raw", &p->flags_raw);
+	p->have_memcg = get_hex(o, "memcg", &p->memcg);
+	p->large = get_bool(o, "large");
+	p->order = json_object_object_get_ex(o, "order", &v) && json_object_is_type(v, json_type_int) ?
+		   json_object_get_int(v) : -1;
+	copy_str(o, "kind", kind, sizeof(kind));
+	p->anon = !strcmp(kind, "anon");
+	p->ksm = !strcmp(kind, "ksm");
+	p->file = !strcmp(kind, "file");
+	copy_str(o, "page_type", p->page_type, sizeof(p->page_type));
+	copy_str(o, "reason", p->reason, sizeof(p->reason));
+	sanitize_text(p->reason, false);
+	p->poisoned = get_bool(o, "poisoned");
+	p->malformed = get_bool(o, "malformed");
+	read_page_flags(o, p);
+}
+
 /* The reports array, in order (a run done in another process). */
 static void read_reports(struct json_object *o, struct run_result *r)
 {
@@ -571,6 +655,8 @@ static void read_reports(struct json_object *o, struct run_result *r)
 		copy_str(e, "guilty_frame", rep.guilty_frame, sizeof(rep.guilty_frame));
 		rep.start_line = (int)get_double(e, "start_line");
 		rep.end_line = (int)get_double(e, "end_line");
+		rep.corrupted = get_bool(e, "corrupted");
+		read_page(e, &rep.page);
 		add_report(r, &rep, &cap);
 		if (json_object_object_get_ex(e, "before_workload", &v) && json_object_get_boolean(v))
 			r->nboot_reports = r->nreports;

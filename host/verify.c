@@ -51,12 +51,31 @@ const struct report *verify_forbidden_report(const struct run_result *r, const c
 	return NULL;
 }
 
+bool verify_page_matches(const struct run_result *r, const char words[][CASE_PAGE_WORD_LEN], int n)
+{
+	int nrep;
+	const struct report *rep = result_run_reports(r, &nrep);
+
+	if (!n)
+		return true;
+	for (int i = 0; i < nrep; i++) {
+		if (!rep[i].page.present)
+			continue;
+		for (int w = 0; w < n; w++)
+			if (!report_page_is(&rep[i].page, words[w]))
+				return false;
+		return true;
+	}
+	return false; /* no run report holds a page dump */
+}
+
 enum run_kind verify_classify(const struct variant *v, const struct run_result *r, bool *forbidden)
 {
 	enum run_kind k = stats_classify(r, v->expect == EXPECT_FAIL ? v->expect_title : "");
 
 	*forbidden = verify_forbidden_report(r, v->forbid_titles, v->nforbid_titles) != NULL;
-	if (k == RUN_HIT && (*forbidden || !verify_titles_in_order(r, v->expect_titles, v->nexpect_titles)))
+	if (k == RUN_HIT && (*forbidden || !verify_titles_in_order(r, v->expect_titles, v->nexpect_titles) ||
+			     !verify_page_matches(r, v->expect_page, v->nexpect_page)))
 		return RUN_OTHER_CRASH;
 	return k;
 }
@@ -171,6 +190,15 @@ static void print_row(const struct variant *v, const struct outcome *oc, bool ok
 	       stats_flaky(&oc->t) ? "   FLAKY" : "", ok ? "" : "   <-- MISMATCH");
 }
 
+static struct json_object *page_words_array(const struct variant *v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < v->nexpect_page; i++)
+		json_object_array_add(a, json_object_new_string(v->expect_page[i]));
+	return a;
+}
+
 static struct json_object *string_array(const char list[][CASE_TITLE_LEN], int n)
 {
 	struct json_object *a = json_object_new_array();
@@ -227,6 +255,7 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 	json_object_object_add(o, "expect_rate", expect_rate_json(v));
 	json_object_object_add(o, "expect_title", json_object_new_string(v->expect_title));
 	json_object_object_add(o, "expect_titles", string_array(v->expect_titles, v->nexpect_titles));
+	json_object_object_add(o, "expect_page", page_words_array(v));
 	json_object_object_add(o, "forbid_titles", string_array(v->forbid_titles, v->nforbid_titles));
 	json_object_object_add(o, "fixes", fixes_json(fixes));
 	json_object_object_add(o, "tally", stats_tally_json(&oc->t));

@@ -16,6 +16,9 @@ struct pool;
 
 /* Whether titles appear, in this order, among the run's reports (each as
  * a substring of a report's title; other reports may come between). */
+/* Whether the first of the run's reports that holds a page dump shows
+ * every word (report_page_is); false when none holds one. True for n 0. */
+bool verify_page_matches(const struct run_result *r, const char words[][CASE_PAGE_WORD_LEN], int n);
 bool verify_titles_in_order(const struct run_result *r, const char titles[][CASE_TITLE_LEN], int n);
 /* The first of the run's reports whose title contains one of titles, or NULL. */
 const struct report *verify_forbidden_report(const struct run_result *r, const char titles[][CASE_TITLE_LEN],

@@ -213,6 +213,15 @@ static const struct bad_case bad_cases[] = {
 	  "[variant v] has expect_titles but does not expect fail" },
 	{ HEAD FAILVF "expect_titles = WARNING in f, kernel BUG in g\nforbid_titles = BUG in g\n", 0,
 	  "[variant v] expects 'kernel BUG in g', which its forbid_titles 'BUG in g' forbids" },
+	/* Page dumps. */
+	{ HEAD FAILVF "expect_page = anon, huge\n", 10,
+	  "'expect_page': unknown word 'huge' (anon, file, ksm, large, small, poisoned or a page flag such as lru, "
+	  "locked, dirty; '!' negates)" },
+	{ HEAD FAILVF "expect_page = ,\n", 10, "'expect_page' is empty" },
+	{ HEAD FAILVF "expect_page = anon large lru locked dirty !ksm !file small head\n", 10,
+	  "too many words in 'expect_page' (at most 8)" },
+	{ HEAD "[variant v]\nkernel = k\nexpect = pass\nexpect_page = anon\n", 0,
+	  "[variant v] has expect_page but does not expect fail" },
 	/* What a variant may set for itself. */
 	{ HEAD FAILVF "memory = 10M\n", 10, "'memory' must be a size from 64M to 1T (" UNITS "), got '10M'" },
 	{ HEAD FAILVF "cpus = 0\n", 10, "'cpus' must be an integer from 1 to 64, got '0'" },

@@ -160,7 +160,7 @@ static void write_expect(const char *path, const struct expect *e, const struct 
 /* The JSON form must parse and agree with the struct. */
 static int json_agrees(const char *name, const struct report *r)
 {
-	char buf[1024];
+	char buf[16384];
 	struct json_object *o, *v;
 	int bad = 0;
 
@@ -175,7 +175,8 @@ static int json_agrees(const char *name, const struct report *r)
 	       (r->guilty_frame[0] ? !v || strcmp(json_object_get_string(v), r->guilty_frame) : v != NULL);
 	bad += !json_object_object_get_ex(o, "start_line", &v) || json_object_get_int(v) != r->start_line;
 	bad += !json_object_object_get_ex(o, "end_line", &v) || json_object_get_int(v) != r->end_line;
-	bad += json_object_object_length(o) != 6;
+	bad += json_object_object_length(o) != 6 + r->page.present;
+	bad += r->page.present != json_object_object_get_ex(o, "page", &v);
 	if (bad)
 		fprintf(stderr, "corpus %s: JSON disagrees with the report: %s\n", name, buf);
 	json_object_put(o);

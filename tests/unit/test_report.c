@@ -832,6 +832,211 @@ START_TEST(test_line_symbol)
 }
 END_TEST
 
+/* ---- page dumps ---------------------------------------------------------- */
+
+/* 6.12's __dump_folio of a PMD-mapped THP (VM_WARN_ON_ONCE_FOLIO), with
+ * printk caller fields and CRLF. */
+static const char dump_612[] =
+	"[   34.180223][  T387] mmrepro: numa-thp: moving task to node 1\r\n"
+	"[   34.184344][  T387] page: refcount:513 mapcount:1 mapping:0000000000000000 index:0x7f8a40000 pfn:0x10a400\r\n"
+	"[   34.186214][  T387] head: order:9 mapcount:1 entire_mapcount:1 nr_pages_mapped:0 pincount:0\r\n"
+	"[   34.187000][  T387] memcg:ffff888104ac6000\r\n"
+	"[   34.190129][  T387] anon flags: 0x17ffffc0000068(uptodate|lru|head|node=0|zone=2|lastcpupid=0x1fffff)\r\n"
+	"[   34.194511][  T387] raw: 0017ffffc0000068 ffffea0004290008 ffffea0004298008 ffff888104ac6f01\r\n"
+	"[   34.204121][  T387] head: 00000007f8a40000 0000000000000000 0000020100000000 ffff888104ac6000\r\n"
+	"[   34.206008][  T387] page dumped because: VM_WARN_ON_ONCE_FOLIO(!folio_test_hugetlb(old) && !memcg)\r\n"
+	"[   34.207000][  T387] ------------[ cut here ]------------\r\n"
+	"[   34.208000][  T387] WARNING: CPU: 1 PID: 387 at mm/memcontrol.c:7763 mem_cgroup_migrate+0x1b5/0x1d0\r\n"
+	"[   34.209000][  T387] RIP: 0010:mem_cgroup_migrate+0x1b5/0x1d0\r\n"
+	"[   34.210000][  T387] Call Trace:\r\n"
+	"[   34.211000][  T387]  migrate_folio_move+0x1a/0x40\r\n"
+	"[   34.212000][  T387] ---[ end trace 0000000000000000 ]---\r\n";
+
+/* 6.1's __dump_page of a tail page of a file THP, without timestamps:
+ * "page:%p", "head:%p order:", dump_mapping's aops line, no type prefix. */
+static const char dump_61[] =
+	"boot\n"
+	"page:00000000d7a1b2c3 refcount:3 mapcount:2 mapping:000000006f1e2d3c index:0x201 pfn:0x12a201\n"
+	"head:00000000a9b8c7d6 order:2 compound_mapcount:0 compound_pincount:0\n"
+	"memcg:ffff888100a1c000\n"
+	"aops:shmem_aops ino:2a dentry name:\"memfd:x\"\n"
+	"flags: 0x200000000081016(referenced|uptodate|lru|locked|swapbacked|head|node=0|zone=2) CMA\n"
+	"raw: 0200000000000000 ffffea0004a88001 dead000000000122 0000000000000000\n"
+	"head: 0200000000081016 ffffea0004a88001 dead000000000122 ffff888100a1c000\n"
+	"page dumped because: VM_BUG_ON_FOLIO(!folio_test_locked(folio))\n"
+	"------------[ cut here ]------------\n"
+	"kernel BUG at mm/filemap.c:1534!\n"
+	"invalid opcode: 0000 [#1] PREEMPT SMP PTI\n"
+	"RIP: 0010:__filemap_remove_folio+0x3c/0x40\n"
+	"Call Trace:\n"
+	" <TASK>\n"
+	" shmem_undo_range+0x2ee/0x6a0\n"
+	" </TASK>\n"
+	"---[ end trace 0000000000000000 ]---\n";
+
+START_TEST(test_page_dump_612)
+{
+	struct report r = parse_str(dump_612);
+	const struct report_page *p = &r.page;
+
+	ck_assert_str_eq(r.title, "WARNING in mem_cgroup_migrate");
+	ck_assert_int_eq(r.start_line, 2);
+	ck_assert(p->present && !p->malformed && !p->poisoned);
+	ck_assert_int_eq(p->line, 2);
+	ck_assert_int_eq(p->refcount, 513);
+	ck_assert_int_eq(p->mapcount, 1);
+	ck_assert(p->have_mapping && p->mapping == 0);
+	ck_assert_uint_eq(p->index, 0x7f8a40000UL);
+	ck_assert(p->have_pfn && p->pfn == 0x10a400);
+	ck_assert(p->large);
+	ck_assert_int_eq(p->order, 9);
+	ck_assert(p->have_memcg && p->memcg == 0xffff888104ac6000UL);
+	ck_assert(p->anon && !p->ksm && !p->file);
+	ck_assert(p->have_flags && p->flags_raw == 0x17ffffc0000068UL);
+	ck_assert_str_eq(p->flags, "uptodate|lru|head");
+	ck_assert(report_page_has_flag(p, "lru") && !report_page_has_flag(p, "lr"));
+	ck_assert(!report_page_has_flag(p, "node"));
+	ck_assert_str_eq(p->page_type, "");
+	ck_assert_str_eq(p->reason, "VM_WARN_ON_ONCE_FOLIO(!folio_test_hugetlb(old) && !memcg)");
+}
+END_TEST
+
+START_TEST(test_page_dump_61)
+{
+	struct report r = parse_str(dump_61);
+	const struct report_page *p = &r.page;
+
+	ck_assert_str_eq(r.title, "kernel BUG in __filemap_remove_folio");
+	ck_assert_int_eq(r.start_line, 2);
+	ck_assert(p->present && !p->malformed);
+	ck_assert_int_eq(p->line, 2);
+	ck_assert_int_eq(p->refcount, 3);
+	ck_assert_int_eq(p->mapcount, 2);
+	ck_assert(p->have_mapping && p->mapping == 0x6f1e2d3cUL);
+	ck_assert_uint_eq(p->index, 0x201);
+	ck_assert(p->have_pfn && p->pfn == 0x12a201);
+	ck_assert(p->large);
+	ck_assert_int_eq(p->order, 2);
+	ck_assert(p->have_memcg && p->memcg == 0xffff888100a1c000UL);
+	ck_assert(p->file && !p->anon && !p->ksm);
+	ck_assert(p->have_flags && p->flags_raw == 0x200000000081016UL);
+	ck_assert_str_eq(p->flags, "referenced|uptodate|lru|locked|swapbacked|head");
+	ck_assert_str_eq(p->reason, "VM_BUG_ON_FOLIO(!folio_test_locked(folio))");
+
+	/* the same dump as JSON, through json-c */
+	char buf[8192];
+	struct json_object *o, *v;
+	ck_assert_int_gt(report_page_json(p, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(o = json_tokener_parse(buf));
+	ck_assert(json_object_object_get_ex(o, "pfn", &v));
+	ck_assert_str_eq(json_object_get_string(v), "0x12a201");
+	ck_assert(json_object_object_get_ex(o, "nr_pages", &v));
+	ck_assert_int_eq(json_object_get_int(v), 4);
+	ck_assert(json_object_object_get_ex(o, "kind", &v));
+	ck_assert_str_eq(json_object_get_string(v), "file");
+	ck_assert(json_object_object_get_ex(o, "flags", &v));
+	ck_assert_int_eq((int)json_object_array_length(v), 6);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 3)), "locked");
+	ck_assert(json_object_object_get_ex(o, "memcg", &v));
+	ck_assert_str_eq(json_object_get_string(v), "0xffff888100a1c000");
+	ck_assert(json_object_object_get_ex(o, "page_type", &v) && v == NULL);
+	json_object_put(o);
+	ck_assert_int_eq(report_page_json(p, buf, 40), -1);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* A small anon page of 6.12's bad page state, a KASAN slab page, a 5.4
+ * "page:%px" line without pfn and a ksm page. */
+START_TEST(test_page_dump_kinds)
+{
+	struct report r = parse_str("BUG: Bad page state in process a  pfn:10a400\n"
+				    "page: refcount:0 mapcount:1 mapping:0000000000000000 index:0x7f8a40000 pfn:0x10a400\n"
+				    "flags: 0x17ffffc0000000(node=0|zone=2|lastcpupid=0x1fffff)\n"
+				    "page_type: f5(slab)\n"
+				    "page dumped because: nonzero mapcount\n"
+				    "Call Trace:\n free_unref_folios+0x4b5/0x6e0\n");
+
+	ck_assert(r.page.present && !r.page.large && r.page.order == 0);
+	ck_assert_str_eq(r.page.flags, "");
+	ck_assert_str_eq(r.page.page_type, "slab");
+	ck_assert(!r.page.anon && !r.page.file);
+	ck_assert_str_eq(r.page.reason, "nonzero mapcount");
+
+	r = parse_str("BUG: Bad page map in process k  pte:8000000107a0b025\n"
+		      "page:ffffea000269f500 refcount:1 mapcount:-1 mapping:ffff8880aa401c40 index:0x0 "
+		      "compound_mapcount: 0\n"
+		      "ksm flags: 0xfffe0000010000(head)\n"
+		      "page dumped because: bad pte\nCall Trace:\n vm_normal_page+0x1/0x2\n");
+	ck_assert(r.page.present && r.page.ksm && !r.page.file && !r.page.have_pfn);
+	ck_assert_int_eq(r.page.mapcount, -1);
+	ck_assert(r.page.large);
+	ck_assert_int_eq(r.page.order, -1); /* compound, order not printed */
+	char buf[8192];
+	ck_assert_int_gt(report_page_json(&r.page, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"order\":null,\"nr_pages\":null"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"pfn\":null"));
+}
+END_TEST
+
+/* The console is hostile: cut lines, junk values, long text, control bytes,
+ * a dump outside any report, two dumps in one report. */
+START_TEST(test_page_dump_hostile)
+{
+	char big[4096];
+	struct report r;
+
+	r = parse_str("page: refcount:1 mapcount:0 mapping:0 index:0x0 pfn:0x1\nflags: 0x1(lru)\n"
+		      "page dumped because: not in a report\nfine\n");
+	ck_assert(!r.crash && !r.page.present);
+
+	r = parse_str("BUG: Bad page state in process a  pfn:1\n"
+		      "page: refcount:x1 mapcount:1 mapping:0 index:0x0 pfn:0x1\n"
+		      "Call Trace:\n f+0x1/0x2\n");
+	ck_assert(r.crash && !r.page.present); /* no refcount: not a dump */
+
+	r = parse_str("BUG: Bad page state in process a  pfn:1\n"
+		      "page: refcount:1 mapcount:0 mapping:zz index:0x11112222333344445 pfn:0x1\n"
+		      "memcg:ffff88810\x01\n"
+		      "anon flags: 0x17ffffc0000068(uptodate|LRU\x1b[31m|lock\n"
+		      "page_type: f5(sl ab)\n"
+		      "page dumped because: bad\x1b[2J\x07 state\n"
+		      "page: refcount:9 mapcount:9 mapping:0 index:0x0 pfn:0x2\n"
+		      "Call Trace:\n f+0x1/0x2\n");
+	ck_assert(r.page.present && r.page.malformed);
+	ck_assert(!r.page.have_mapping && !r.page.have_memcg);
+	ck_assert_int_eq(r.page.refcount, 1); /* the first dump, not the second */
+	ck_assert_str_eq(r.page.flags, "uptodate"); /* "LRU..." rejected, "lock" cut */
+	ck_assert_str_eq(r.page.page_type, "");
+	ck_assert_str_eq(r.page.reason, "bad [2J  state");
+
+	/* a reason far longer than its field; a flags list longer than its own */
+	memset(big, 0, sizeof(big));
+	strcpy(big, "BUG: Bad page state in process a  pfn:1\npage: refcount:1 mapcount:0 pfn:0x1\nflags: 0x1(");
+	for (int i = 0; i < 100; i++)
+		strcat(big, "referenced|");
+	strcat(big, "lru)\npage dumped because: ");
+	memset(big + strlen(big), 'y', 1500);
+	strcat(big, "\nCall Trace:\n f+0x1/0x2\n");
+	r = parse_str(big);
+	ck_assert(r.page.present && r.page.malformed);
+	ck_assert_uint_eq(strlen(r.page.reason), sizeof(r.page.reason) - 1);
+	ck_assert_uint_lt(strlen(r.page.flags), sizeof(r.page.flags));
+	ck_assert(report_page_has_flag(&r.page, "referenced"));
+
+	/* poisoned: pr_warn without a newline runs into the reason */
+	r = parse_str("BUG: Bad page state in process a  pfn:1\n"
+		      "page:ffffea0004290000 is uninitialized and poisonedpage dumped because: nonzero mapcount\n"
+		      "Call Trace:\n f+0x1/0x2\n");
+	ck_assert(r.page.present && r.page.poisoned && !r.page.have_pfn);
+	ck_assert_str_eq(r.page.reason, "nonzero mapcount");
+
+	/* a dump cut off by the end of the log */
+	r = parse_str("BUG: Bad page state in process a  pfn:1\npage: refcount:1 mapcount:0 pfn:0x1\nanon fla");
+	ck_assert(r.page.present && !r.page.anon && !r.page.have_flags);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -858,6 +1063,10 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_line_symbol);
+	tcase_add_test(tc, test_page_dump_612);
+	tcase_add_test(tc, test_page_dump_61);
+	tcase_add_test(tc, test_page_dump_kinds);
+	tcase_add_test(tc, test_page_dump_hostile);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, corpus_tcase());
 	return s;

@@ -441,6 +441,52 @@ START_TEST(reports_go_to_result_json_in_order)
 }
 END_TEST
 
+/* corrupted and the page dump go to result.json and come back. */
+START_TEST(page_dump_and_corrupted_round_trip)
+{
+	static const char log[] =
+		"[    1.0] mmrepro-init: workload-start x\n"
+		"[    2.0] BUG: Bad page state in process a  pfn:10a400\n"
+		"[    2.1] page: refcount:0 mapcount:1 mapping:0000000000000000 index:0x7f8a40000 pfn:0x10a400\n"
+		"[    2.2] head: order:9 mapcount:1 entire_mapcount:1 nr_pages_mapped:0 pincount:0\n"
+		"[    2.3] memcg:ffff888104ac6000\n"
+		"[    2.4] anon flags: 0x17ffffc0000068(uptodate|lru|head|node=0|zone=2)\n"
+		"[    2.5] page dumped because: nonzero \"mapcount\"\n"
+		"[    2.6] Call Trace:\n"
+		"[    2.7]  free_unref_folios+0x4b5/0x6e0\n";
+	struct run_result r, back;
+	const struct report_page *p;
+
+	memset(&r, 0, sizeof(r));
+	memset(&back, 0, sizeof(back));
+	strcpy(r.case_name, "c");
+	snprintf(r.dir, sizeof(r.dir), "%s", test_temp_dir());
+	result_collect_reports(&r, log, strlen(log), 1);
+	ck_assert_int_eq(r.nreports, 1);
+	r.reports[0].corrupted = true;
+	ck_assert_int_eq(result_write(&r), 0);
+	ck_assert_int_eq(result_read(r.dir, &back), 0);
+	ck_assert_int_eq(back.nreports, 1);
+	ck_assert(back.reports[0].corrupted);
+	p = &back.reports[0].page;
+	ck_assert(p->present && !p->malformed);
+	ck_assert_int_eq(p->line, 3);
+	ck_assert_int_eq(p->refcount, 0);
+	ck_assert_int_eq(p->mapcount, 1);
+	ck_assert(p->have_pfn && p->pfn == 0x10a400);
+	ck_assert(p->have_mapping && p->mapping == 0);
+	ck_assert_uint_eq(p->index, 0x7f8a40000UL);
+	ck_assert(p->large && p->order == 9);
+	ck_assert(p->have_memcg && p->memcg == 0xffff888104ac6000UL);
+	ck_assert(p->anon && !p->file && !p->ksm);
+	ck_assert(p->have_flags && p->flags_raw == 0x17ffffc0000068UL);
+	ck_assert_str_eq(p->flags, "uptodate|lru|head");
+	ck_assert_str_eq(p->reason, r.reports[0].page.reason);
+	result_free_reports(&r);
+	result_free_reports(&back);
+}
+END_TEST
+
 Suite *result_suite(void)
 {
 	Suite *s = suite_create("result");
@@ -461,6 +507,7 @@ Suite *result_suite(void)
 	tcase_add_test(t, collecting_equals_walking_with_report_parse_from);
 	tcase_add_test(t, reports_are_capped_and_the_cap_is_said);
 	tcase_add_test(t, reports_go_to_result_json_in_order);
+	tcase_add_test(t, page_dump_and_corrupted_round_trip);
 	suite_add_tcase(s, t);
 	return s;
 }

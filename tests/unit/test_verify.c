@@ -75,6 +75,29 @@ START_TEST(titles_must_appear_in_order)
 }
 END_TEST
 
+START_TEST(page_words_check_the_first_run_report_with_a_dump)
+{
+	struct run_result r = run_with(v1_titles, 3, 0);
+	const char anon_large[][CASE_PAGE_WORD_LEN] = { "anon", "large", "lru", "!locked" };
+	const char file[][CASE_PAGE_WORD_LEN] = { "file" };
+
+	ck_assert(!verify_page_matches(&r, anon_large, 4)); /* no report holds a dump */
+	ck_assert(verify_page_matches(&r, anon_large, 0));
+	r.reports[2].page = (struct report_page){ .present = true, .anon = true, .large = true, .order = 9 };
+	strcpy(r.reports[2].page.flags, "uptodate|lru|head");
+	ck_assert(verify_page_matches(&r, anon_large, 4));
+	ck_assert(!verify_page_matches(&r, file, 1));
+	/* the first dump decides, not any */
+	r.reports[1].page = (struct report_page){ .present = true, .file = true };
+	ck_assert(verify_page_matches(&r, file, 1));
+	ck_assert(!verify_page_matches(&r, anon_large, 4));
+	strcpy(r.reports[1].page.flags, "lru|locked");
+	r.reports[1].page.anon = r.reports[1].page.large = true;
+	ck_assert(!verify_page_matches(&r, anon_large, 4)); /* locked */
+	free(r.reports);
+}
+END_TEST
+
 START_TEST(forbidden_titles_are_found_in_the_run_only)
 {
 	struct run_result r = run_with(v1_titles, 3, 0);
@@ -207,6 +230,7 @@ Suite *verify_suite(void)
 	TCase *t = tcase_create("expectations");
 
 	tcase_add_test(t, titles_must_appear_in_order);
+	tcase_add_test(t, page_words_check_the_first_run_report_with_a_dump);
 	tcase_add_test(t, forbidden_titles_are_found_in_the_run_only);
 	tcase_add_test(t, classify_runs_of_the_memcg_variants);
 	tcase_add_test(t, classify_workload_fails_and_clean_runs);
