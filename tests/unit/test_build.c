@@ -155,7 +155,7 @@ static int get_kernel(const char *spec, const char *series, char *err, size_t er
 	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
 	setenv("MMREPRO_CACHE", cache, 1);
 	err[0] = '\0';
-	return kernel_get(spec, series, NULL, -1, false, &k, err, errlen);
+	return kernel_get(spec, series, NULL, NULL, -1, false, &k, err, errlen);
 }
 
 START_TEST(hostile_git_spec_is_usage_error_and_runs_nothing)
@@ -354,7 +354,7 @@ START_TEST(bad_series_is_usage_error_before_any_tree)
 	snprintf(path, sizeof(path), "%s/src", cache);
 	ck_assert(!file_exists(path));
 	/* The series is checked against prebuilt kernels too. */
-	ck_assert_int_eq(kernel_get("deb:6.12", test_temp_dir(), NULL, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_int_eq(kernel_get("deb:6.12", test_temp_dir(), NULL, NULL, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
 }
 END_TEST
 
