@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
 	"    --connect URI             the libvirt host (default qemu:///system)\n"
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
+	"  run, verify, gate, bisect and build take --flavor normal|debug (source kernels:\n"
+	"    KASAN, lockdep, DEBUG_VM, DEBUG_LIST, DWARF, panic_on_warn=1; overrides the case's flavor)\n"
 	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
 	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
@@ -84,6 +86,13 @@ static void parse_backend(const char *v, struct cli *o)
 {
 	if (pool_backend_parse(v, &o->backend) < 0)
 		usage_error("--backend %s: expected qemu or libvirt", v);
+}
+
+static void parse_flavor(const char *v, struct cli *o)
+{
+	if (!flavor_find(v) || !*v)
+		usage_error("--flavor %s: expected normal or debug", v);
+	o->flavor = v;
 }
 
 static int parse_cli(int argc, char **argv, struct cli *o)
@@ -136,11 +145,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'b': parse_backend(optarg, o); break;
 		case 'u': o->connect = optarg; break;
 		case 'H': o->hosts = optarg; break;
-		case 'F':
-			if (!flavor_find(optarg))
-				usage_error("--flavor %s: expected normal or debug", optarg);
-			o->flavor = optarg;
-			break;
+		case 'F': parse_flavor(optarg, o); break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
