@@ -22,7 +22,7 @@ int bisect_test_point(const struct point_ctx *x, const char *spec, const char *s
 	int rc, n;
 
 	memset(pr, 0, sizeof(*pr));
-	rc = kernel_get(spec, series, x->configs, x->signal_fd, true, &k, err, errlen);
+	rc = kernel_get(spec, series, x->configs, case_build_flavor(x->c, spec), x->signal_fd, true, &k, err, errlen);
 	pr->build_s = now_seconds() - t0;
 	if (rc)
 		return rc;

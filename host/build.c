@@ -1,4 +1,5 @@
 #include "build.h"
+#include "flavor.h"
 #include "series.h"
 #include "util.h"
 
@@ -363,6 +364,12 @@ static int collect_fragments(struct build *b)
 	 * itself is always known here (detect_version). */
 	xsnprintf(path, sizeof(path), "%s/config/guest-%s.config", repo_root(), b->src.version);
 	if (file_exists(path))
+		add_frag(b, path);
+	/* Before the case's and --config fragments, so that those may still
+	 * override a flavour's choice. */
+	if (b->req->flavor && !flavor_find(b->req->flavor))
+		return fail(b, EXIT_USAGE, "--flavor %s: expected one of %s", b->req->flavor, flavor_names());
+	if (flavor_fragment_path(b->req->flavor, path, sizeof(path)))
 		add_frag(b, path);
 	for (int i = 0; b->req->configs[i]; i++) {
 		if (!file_exists(b->req->configs[i]))
@@ -761,6 +768,7 @@ static void fill_kernel(struct build *b, struct kernel *k)
 	xsnprintf(k->config, sizeof(k->config), "%s/config", b->out);
 	xsnprintf(k->series, sizeof(k->series), "%s", b->req->series ? b->req->series : "");
 	xsnprintf(k->build_key, sizeof(k->build_key), "%s", b->key);
+	xsnprintf(k->flavor, sizeof(k->flavor), "%s", flavor_find(b->req->flavor)->name);
 	kernel_image_release(k->bzimage, k->release, sizeof(k->release));
 	kernel_choose_boot_image(k);
 }
@@ -996,7 +1004,13 @@ static int plan_build(struct build *b)
 		return EXIT_USAGE;
 	if ((rc = resolve_source(b)) || (rc = detect_version(b)) || (rc = collect_fragments(b)))
 		return rc;
-	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s", b->cache, b->src.base);
+	/* A flavour keeps its own object dir: switching one shared dir between
+	 * a KASAN+DWARF config and the plain one would recompile everything
+	 * on every switch. */
+	if (flavor_changes_kernel(b->req->flavor))
+		xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s+%s", b->cache, b->src.base, b->req->flavor);
+	else
+		xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s", b->cache, b->src.base);
 	return compute_key(b);
 }
 
@@ -1058,16 +1072,20 @@ int build_kernel(const struct build_request *req, struct kernel *k, char *err, s
 	return rc;
 }
 
-int kernel_get(const char *spec, const char *series, const char *const *configs, int signal_fd,
-	       bool progress, struct kernel *k, char *err, size_t errlen)
+int kernel_get(const char *spec, const char *series, const char *const *configs, const char *flavor,
+	       int signal_fd, bool progress, struct kernel *k, char *err, size_t errlen)
 {
 	struct build_request req = { .spec = spec, .series = series, .signal_fd = signal_fd,
-				     .progress = progress };
+				     .progress = progress, .flavor = flavor };
 	int n = 0;
 
 	if (!kernel_spec_needs_build(spec)) {
 		if (series) {
 			snprintf(err, errlen, "--series needs a source kernel (src:, git:, dir:), not %s", spec);
+			return EXIT_USAGE;
+		}
+		if (flavor_changes_kernel(flavor)) {
+			snprintf(err, errlen, "--flavor %s needs a source kernel (src:, git:, dir:), not %s", flavor, spec);
 			return EXIT_USAGE;
 		}
 		return kernel_resolve_prebuilt(spec, k, err, errlen);

@@ -16,6 +16,7 @@ struct build_request {
 	const char *spec;            /* src:deb-6.12, git:/tree@rev, dir:/tree */
 	const char *series;          /* dir with a `series` file, an .mbox, or NULL */
 	const char *configs[BUILD_MAX_CONFIGS]; /* extra fragments, NULL-terminated */
+	const char *flavor;          /* "debug", or NULL/"" for the plain kernel */
 	int signal_fd;
 	bool progress;               /* a progress line on stderr */
 };
@@ -42,10 +43,12 @@ bool build_makefile_version(const char *makefile, char *out, size_t len);
  * the build fails (git bisect's "skip"), with the reason in err. */
 int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen);
 /* Any kernel spec: prebuilt ones are resolved, source ones built (or found
- * in the cache). configs is NULL-terminated or NULL. Returns 0 or an exit
- * code with the reason in err; a series on a prebuilt kernel is EXIT_USAGE. */
-int kernel_get(const char *spec, const char *series, const char *const *configs, int signal_fd,
-	       bool progress, struct kernel *k, char *err, size_t errlen);
+ * in the cache) in the given flavour (NULL: plain). configs is
+ * NULL-terminated or NULL. Returns 0 or an exit code with the reason in err;
+ * a series, or a flavour that changes the kernel, on a prebuilt kernel is
+ * EXIT_USAGE. */
+int kernel_get(const char *spec, const char *series, const char *const *configs, const char *flavor,
+	       int signal_fd, bool progress, struct kernel *k, char *err, size_t errlen);
 /* Whether one fragment line (CONFIG_X=y, CONFIG_X="s", # CONFIG_X is not set,
  * comments and blanks) holds in the text of a final .config. */
 bool build_config_line_holds(const char *config, const char *line);

@@ -1,6 +1,8 @@
 /* Case files: ini text fed to inih line by line and checked as it goes. */
 #include "case.h"
 #include "report.h"
+#include "flavor.h"
+#include "kernel.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -505,10 +507,20 @@ static int guest_key(struct parse_ctx *p, const char *k, const char *v)
 	return fail(p, "unknown key '%s' in [guest]", k);
 }
 
+static int parse_flavor(struct parse_ctx *p, char *out, size_t len, const char *v)
+{
+	if (!flavor_find(v) || !*v)
+		return fail(p, "'flavor': expected one of %s, got '%s'", flavor_names(), v);
+	snprintf(out, len, "%s", v);
+	return 1;
+}
+
 static int build_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "config"))
 		return add_words(p, p->c->configs, &p->c->nconfigs, k, v);
+	if (!strcmp(k, "flavor"))
+		return parse_flavor(p, p->c->flavor, sizeof(p->c->flavor), v);
 	return fail(p, "unknown key '%s' in [build]", k);
 }
 
@@ -657,6 +669,10 @@ static int variant_override_key(struct parse_ctx *p, struct variant *var, const 
 		return parse_int(p, &o->timeout_s, k, v, 1, 86400);
 	if (!strcmp(k, "config"))
 		return add_words(p, o->configs, &o->nconfigs, k, v);
+	if (!strcmp(k, "flavor")) {
+		o->flavor_line = p->line;
+		return parse_flavor(p, o->flavor, sizeof(o->flavor), v);
+	}
 	return fail(p, "unknown key '%s' in [variant %s]", k, var->name);
 }
 
@@ -956,6 +972,20 @@ static void apply_vm_overrides(struct case_def *out, const struct variant_overri
 	}
 	if (o->timeout_s)
 		out->timeout_s = o->timeout_s;
+	if (o->flavor[0])
+		strcpy(out->flavor, o->flavor);
+}
+
+const char *case_build_flavor(const struct case_def *c, const char *spec)
+{
+	return flavor_changes_kernel(c->flavor) && kernel_spec_needs_build(spec) ? c->flavor : NULL;
+}
+
+void case_force_flavor(struct case_def *c, const char *flavor)
+{
+	snprintf(c->flavor, sizeof(c->flavor), "%s", flavor);
+	for (int i = 0; i < c->nvariants; i++)
+		c->variants[i].set.flavor[0] = '\0';
 }
 
 int case_for_variant(const struct case_def *c, const struct variant *v, struct case_def *out, char *err,
@@ -1070,6 +1100,11 @@ static int validate_variants(struct case_def *c, char *err, size_t errlen)
 		char where[sizeof(v->name) + 16];
 		snprintf(where, sizeof(where), "[variant %s]", v->name);
 		rc = validate_expectations(c, v, err, errlen);
+		if (!rc && flavor_changes_kernel(v->set.flavor) && !kernel_spec_needs_build(v->kernel)) {
+			snprintf(err, errlen, "%s:%d: [variant %s] flavor = %s needs a source kernel (src:, git:, dir:), "
+				 "not %s", c->path, v->set.flavor_line, v->name, v->set.flavor, v->kernel);
+			rc = -1;
+		}
 		if (!rc)
 			rc = resolve_configs(c->path, where, v->set.configs, v->set.nconfigs, err, errlen);
 		if (!rc)

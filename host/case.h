@@ -51,6 +51,8 @@ struct variant_overrides {
 	int timeout_s;              /* 0: the case's */
 	char configs[CASE_MAX_LIST][256]; /* fragments added after the case's [build] ones */
 	int nconfigs;
+	char flavor[16];            /* "": the case's */
+	int flavor_line;            /* of the flavor key, for errors at load */
 };
 
 struct variant {
@@ -119,6 +121,10 @@ struct case_def {
 	/* [build] */
 	char configs[CASE_MAX_LIST][256]; /* config fragments for built kernels */
 	int nconfigs;
+	/* The flavour built kernels get (host/flavor.c): "" or "normal" for the
+	 * plain one, "debug". A variant may set its own; prebuilt kernels
+	 * cannot take a case's flavour and boot as they are. */
+	char flavor[16];
 
 	struct variant variants[CASE_MAX_VARIANTS];
 	int nvariants;
@@ -137,6 +143,11 @@ int case_load(const char *path, struct case_def *c, char *err, size_t errlen);
  * (len bytes are read, no more) and name is the path errors start with. */
 int case_load_buffer(const char *name, const char *text, size_t len, struct case_def *c, char *err,
 		     size_t errlen);
+/* The flavour to build spec in for c (after case_for_variant): c's, when
+ * it changes the kernel and spec is a source kernel; else NULL (plain). */
+const char *case_build_flavor(const struct case_def *c, const char *spec);
+/* --flavor: makes flavor the case's and every variant's. */
+void case_force_flavor(struct case_def *c, const char *flavor);
 /* Every .case file in the repo's cases/ dir, sorted: malloc'd paths in *paths
  * (free each, then the array). Returns the count, or -1 when the dir
  * cannot be read. */

@@ -82,6 +82,8 @@ static void load_cases(struct gate *g)
 	g->cases = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*g->cases));
 	for (int i = 0; i < n; i++) {
 		load_one(g->o->cases ? g->o->cases[i] : paths[i], &g->cases[i].c);
+		if (g->o->flavor)
+			case_force_flavor(&g->cases[i].c, g->o->flavor);
 		/* Until its runs decide it: a gate stopped early must not call it clean. */
 		g->cases[i].outcome = O_UNTESTED;
 		snprintf(g->cases[i].note, sizeof(g->cases[i].note), "not run: the gate stopped before this case");
@@ -557,7 +559,7 @@ static int prebuild(struct gate *g)
 	for (int i = 0; i < g->ncases && !rc && g->head == HEAD_OK && !g->base_untestable; i++) {
 		case_fragments(g, &g->cases[i].c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
 		for (int head = 0; head < 2 && !rc && g->head == HEAD_OK && !g->base_untestable; head++) {
-			int got = kernel_get(g->o->base, head ? g->o->series : NULL, frags, g->sfd, true, &k, err,
+			int got = kernel_get(g->o->base, head ? g->o->series : NULL, frags, case_build_flavor(&g->cases[i].c, g->o->base), g->sfd, true, &k, err,
 					     sizeof(err));
 			if (got)
 				rc = kernel_failed(g, &g->cases[i], head, got, err);

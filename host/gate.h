@@ -14,6 +14,7 @@ struct gate_opts {
 	const char *base;             /* a source spec: src:deb-6.12, git:TREE@REV */
 	const char *series;           /* quilt dir or mbox */
 	const char *const *configs;   /* --config fragments, NULL-terminated, or NULL */
+	const char *flavor;           /* --flavor: every case's, or NULL: each case's own */
 	const char *const *cases;     /* case names, NULL-terminated; NULL: every case */
 	int runs;
 	int jobs;                     /* cases tested at once, each in its own worker */

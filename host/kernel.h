@@ -20,6 +20,7 @@ struct kernel {
 	char release[128];          /* uname -r, from the bzImage header */
 	char series[PATH_MAX];      /* applied series, "" for none */
 	char build_key[80];         /* cache key of a built kernel */
+	char flavor[16];            /* "normal", or the flavour it was built in */
 };
 
 /* True for specs that need a build (src:, git:, dir:). */

@@ -1,6 +1,7 @@
 /* mmrepro: reproduce Linux mm bugs end to end in QEMU. See README.md. */
 #include "bisect.h"
 #include "build.h"
+#include "flavor.h"
 #include "gate.h"
 #include "html.h"
 #include "case.h"
@@ -40,6 +41,8 @@ static const char usage_text[] =
 	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
 	"    --connect URI             the libvirt host (default qemu:///system)\n"
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
+	"  run, verify, gate, bisect and build take --flavor normal|debug (source kernels:\n"
+	"    KASAN, lockdep, DEBUG_VM, DEBUG_LIST, DWARF, panic_on_warn=1; overrides the case's flavor)\n"
 	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
 	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
@@ -58,6 +61,7 @@ static void usage_error(const char *fmt, const char *arg)
 
 struct cli {
 	const char *kernel, *series, *out, *variant, *cases, *good, *bad, *resume, *connect, *hosts;
+	const char *flavor;          /* --flavor: overrides the case's; NULL keeps it */
 	enum vm_backend backend;
 	enum accel_mode accel;
 	bool force;
@@ -84,6 +88,13 @@ static void parse_backend(const char *v, struct cli *o)
 		usage_error("--backend %s: expected qemu or libvirt", v);
 }
 
+static void parse_flavor(const char *v, struct cli *o)
+{
+	if (!flavor_find(v) || !*v)
+		usage_error("--flavor %s: expected normal or debug", v);
+	o->flavor = v;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *o)
 {
 	static const struct option opts[] = {
@@ -97,7 +108,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
 		{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' },
 		{ "backend", required_argument, 0, 'b' }, { "connect", required_argument, 0, 'u' },
-		{ "hosts", required_argument, 0, 'H' }, { 0 },
+		{ "hosts", required_argument, 0, 'H' }, { "flavor", required_argument, 0, 'F' }, { 0 },
 	};
 	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
@@ -109,7 +120,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -134,6 +145,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'b': parse_backend(optarg, o); break;
 		case 'u': o->connect = optarg; break;
 		case 'H': o->hosts = optarg; break;
+		case 'F': parse_flavor(optarg, o); break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
@@ -176,12 +188,12 @@ static void load_case(const char *name, struct case_def *c)
 
 /* Resolves any kernel spec, building it when it names a source, or dies
  * with the reason and its exit code. */
-static void get_kernel(const char *spec, const char *series, const char *const *configs, int signal_fd,
-		       struct kernel *k)
+static void get_kernel(const char *spec, const char *series, const char *const *configs, const char *flavor,
+		       int signal_fd, struct kernel *k)
 {
 	char err[2048] = "";
-	int rc = kernel_get(spec, series, configs, signal_fd, isatty(2) || getenv("MMREPRO_PROGRESS"), k, err,
-			    sizeof(err));
+	int rc = kernel_get(spec, series, configs, flavor, signal_fd, isatty(2) || getenv("MMREPRO_PROGRESS"), k,
+			    err, sizeof(err));
 
 	if (rc)
 		die(rc, "%s", err);
@@ -215,6 +227,7 @@ static int cmd_run(int argc, char **argv)
 	char out[4096], err[1024];
 	const char *fragments[BUILD_MAX_CONFIGS];
 	int i = parse_cli(argc, argv, &o), n, sfd, first = 0;
+	const char *spec;
 	struct run_result *results;
 	struct pool *pool;
 
@@ -232,7 +245,12 @@ static int cmd_run(int argc, char **argv)
 	pool = command_pool(&o);
 	sfd = console_signal_fd();
 	all_fragments(&c, &o, fragments);
-	get_kernel(o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12"), o.series, fragments, sfd, &k);
+	if (o.flavor)
+		case_force_flavor(&c, o.flavor);
+	spec = o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12");
+	if (flavor_changes_kernel(o.flavor) && !kernel_spec_needs_build(spec))
+		usage_error("--flavor %s needs a source kernel (--kernel src:, git:, dir:)", o.flavor);
+	get_kernel(spec, o.series, fragments, case_build_flavor(&c, spec), sfd, &k);
 	if (o.out)
 		snprintf(out, sizeof(out), "%s", o.out);
 	else
@@ -347,7 +365,7 @@ static int cmd_suite(int argc, char **argv)
 			char out[4400];
 			if (kernel_spec_needs_build(c.kernels[j]))
 				continue;
-			get_kernel(c.kernels[j], NULL, NULL, sfd, &k);
+			get_kernel(c.kernels[j], NULL, NULL, NULL, sfd, &k);
 			snprintf(out, sizeof(out), "%s/%s-%s", suite_dir, c.name, c.kernels[j]);
 			for (char *p = out + strlen(suite_dir) + 1; *p; p++)
 				if (*p == ':' || *p == '/')
@@ -385,7 +403,7 @@ static int cmd_build(int argc, char **argv)
 		usage_error("build: unexpected argument '%s'", argv[i]);
 	if (!o.kernel)
 		usage_error("build: --kernel SPEC is required%s", "");
-	get_kernel(o.kernel, o.series, o.configs, console_signal_fd(), &k);
+	get_kernel(o.kernel, o.series, o.configs, o.flavor, console_signal_fd(), &k);
 	puts(k.bzimage);
 	return 0;
 }
@@ -416,6 +434,8 @@ static int cmd_verify(int argc, char **argv)
 	load_case(argv[i], &c);
 	if (i + 1 < argc)
 		usage_error("verify: unexpected argument '%s'", argv[i + 1]);
+	if (o.flavor)
+		case_force_flavor(&c, o.flavor);
 	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel, command_pool(&o), NULL);
 }
 
@@ -445,7 +465,8 @@ static int cmd_gate(int argc, char **argv)
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("gate: --kernel %s: the base must be a source kernel (src:, git:) to apply a series", o.kernel);
 	struct pool *pool = command_pool(&o);
-	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .runs = o.runs,
+	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .flavor = o.flavor,
+			       .runs = o.runs,
 			       .jobs = pool_live_slots(pool), .pool = pool,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
 			       .cases = o.cases ? split_cases(o.cases) : NULL };
@@ -472,6 +493,8 @@ static int cmd_bisect(int argc, char **argv)
 	load_case(argv[i], &c);
 	if (i + 1 < argc)
 		usage_error("bisect: unexpected argument '%s'", argv[i + 1]);
+	if (o.flavor)
+		case_force_flavor(&c, o.flavor);
 	if (!o.kernel)
 		usage_error("bisect: --kernel is required%s", "");
 	if (o.good || o.bad) {

@@ -20,6 +20,7 @@ struct run_result {
 	char kernel_spec[256];
 	char kernel_release[128];
 	char series[256];
+	char flavor[16];           /* the kernel's flavour: normal, debug */
 	char fix[2048];            /* the case's (or variant's) fixes, as one line */
 	char counters[1024];       /* the case's vmstat counters for charts, space-separated */
 	int index;                 /* 1-based run number */

@@ -2,6 +2,7 @@
 #include "run.h"
 #include "html.h"
 #include "decode.h"
+#include "flavor.h"
 #include "initramfs.h"
 #include "libvirt.h"
 #include "pool.h"
@@ -370,6 +371,10 @@ static void describe_vm(const struct case_def *c, const struct kernel *k, const 
 		d->devices[i] = c->devices[i];
 	xsnprintf(d->initrd, sizeof(d->initrd), "%s/initramfs.cpio", o->out_dir);
 	vm_kernel_cmdline(c, d->cmdline, sizeof(d->cmdline));
+	/* The flavour's boot options go with the kernel built in it. */
+	const struct flavor *f = flavor_find(k->flavor);
+	if (f && f->cmdline[0])
+		xsnprintf(d->cmdline + strlen(d->cmdline), sizeof(d->cmdline) - strlen(d->cmdline), " %s", f->cmdline);
 }
 
 /* The libvirt backend is this program in another role (libvirt-vm): it
@@ -631,6 +636,7 @@ static void init_result(struct run_result *r, const struct case_def *c, const st
 	snprintf(r->kernel_spec, sizeof(r->kernel_spec), "%s", k->spec);
 	snprintf(r->kernel_release, sizeof(r->kernel_release), "%s", k->release);
 	snprintf(r->series, sizeof(r->series), "%s", k->series);
+	snprintf(r->flavor, sizeof(r->flavor), "%s", k->flavor[0] ? k->flavor : "normal");
 	snprintf(r->fix, sizeof(r->fix), "%s", c->fix);
 	for (int i = 0; i < c->ncounters; i++)
 		snprintf(r->counters + strlen(r->counters), sizeof(r->counters) - strlen(r->counters), "%s%s",

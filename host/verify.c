@@ -1,6 +1,7 @@
 /* `verify`: each declared variant against its expectation, with counts
  * and a 95% interval; results/<...>-verify/verify.json holds them all. */
 #include "verify.h"
+#include "flavor.h"
 #include "pool.h"
 #include "build.h"
 #include "console.h"
@@ -308,7 +309,10 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	if (v->series[0])
 		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
 			 v->series[0] == '/' ? "" : "/", v->series);
-	rc = kernel_get(v->kernel, v->series[0] ? series : NULL, configs, x->sfd, true, &k, err, sizeof(err));
+	if (flavor_changes_kernel(vc->flavor) && !kernel_spec_needs_build(v->kernel))
+		fprintf(stderr, "mmrepro: [variant %s]: %s is prebuilt, so it runs as it is, not in flavour %s\n",
+			v->name, v->kernel, vc->flavor);
+	rc = kernel_get(v->kernel, v->series[0] ? series : NULL, configs, case_build_flavor(vc, v->kernel), x->sfd, true, &k, err, sizeof(err));
 	if (rc) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;

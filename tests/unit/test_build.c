@@ -155,7 +155,7 @@ static int get_kernel(const char *spec, const char *series, char *err, size_t er
 	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
 	setenv("MMREPRO_CACHE", cache, 1);
 	err[0] = '\0';
-	return kernel_get(spec, series, NULL, -1, false, &k, err, errlen);
+	return kernel_get(spec, series, NULL, NULL, -1, false, &k, err, errlen);
 }
 
 START_TEST(hostile_git_spec_is_usage_error_and_runs_nothing)
@@ -354,7 +354,7 @@ START_TEST(bad_series_is_usage_error_before_any_tree)
 	snprintf(path, sizeof(path), "%s/src", cache);
 	ck_assert(!file_exists(path));
 	/* The series is checked against prebuilt kernels too. */
-	ck_assert_int_eq(kernel_get("deb:6.12", test_temp_dir(), NULL, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_int_eq(kernel_get("deb:6.12", test_temp_dir(), NULL, NULL, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
 }
 END_TEST
 
@@ -522,6 +522,38 @@ START_TEST(source_without_version_is_usage_error)
 }
 END_TEST
 
+/* A flavour adds its fragment after the guest ones and before --config
+ * ones, so it has its own key; an unknown one, or one on a prebuilt
+ * kernel, is a usage error. */
+START_TEST(flavor_adds_its_fragment_and_key)
+{
+	static struct build_plan plain, debug;
+	struct build_request req = { .signal_fd = -1, .flavor = "debug" };
+	char tree[128], path[300], spec[300], err[1024] = "";
+	struct kernel k;
+
+	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
+	snprintf(path, sizeof(path), "%s/arch/x86", tree);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", tree);
+	ck_assert_int_eq(write_file_atomic(path, "VERSION = 6\nPATCHLEVEL = 12\n", 27), 0);
+	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	plan_spec(spec, test_temp_dir(), &plain);
+	ck_assert(!plan_has_fragment(&plain, "flavor-debug.config"));
+	req.spec = spec;
+	ck_assert_msg(build_plan(&req, &debug, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(debug.nfragments, plain.nfragments + 1);
+	snprintf(path, sizeof(path), "%s/config/flavor-debug.config", repo_root());
+	ck_assert_str_eq(debug.fragments[debug.nfragments - 1], path);
+	ck_assert_str_ne(debug.key, plain.key);
+	req.flavor = "fast";
+	ck_assert_int_eq(build_plan(&req, &debug, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_str_eq(err, "--flavor fast: expected one of normal, debug");
+	ck_assert_int_eq(kernel_get("deb:6.12", NULL, NULL, "debug", -1, false, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_str_eq(err, "--flavor debug needs a source kernel (src:, git:, dir:), not deb:6.12");
+}
+END_TEST
+
 START_TEST(cache_gc_removes_incomplete_and_stale_only)
 {
 	char cache[128], path[300];
@@ -584,6 +616,7 @@ Suite *build_suite(void)
 	tcase_add_test(t, boot_image_is_vmlinux_only_with_a_pvh_entry);
 	tcase_add_test(t, bad_series_is_usage_error_before_any_tree);
 	tcase_add_test(t, source_without_version_is_usage_error);
+	tcase_add_test(t, flavor_adds_its_fragment_and_key);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -105,6 +105,11 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ HEAD "[build]\nflavor = kasan\n", 7, "'flavor': expected one of normal, debug, got 'kasan'" },
+	{ HEAD "[build]\nflavor =\n", 7, "'flavor': expected one of normal, debug, got ''" },
+	{ HEAD FAILVF "flavor = Debug\n", 10, "'flavor': expected one of normal, debug, got 'Debug'" },
+	{ HEAD "[variant v]\nflavor = debug\nkernel = deb:6.12\nexpect = pass\n", 7,
+	  "[variant v] flavor = debug needs a source kernel (src:, git:, dir:), not deb:6.12" },
 	{ "[case]\nname = x\nbogus = 1\n", 3, "unknown key 'bogus' in [case]" },
 	{ "[case]\nname = x\ndescription = d\n[vm]\nmemory = lots\n", 5,
 	  "'memory' must be a size from 64M to 1T (" UNITS "), got 'lots'" },
@@ -549,6 +554,34 @@ START_TEST(variant_overrides_apply)
 }
 END_TEST
 
+/* flavor in [build] is every built variant's; a variant's own wins, a
+ * prebuilt kernel keeps none, and --flavor overrides both. */
+START_TEST(flavor_per_case_and_variant)
+{
+	struct case_def c, *vc = malloc(sizeof(*vc));
+	char err[512] = "";
+
+	assert_loads(HEAD "[build]\nflavor = debug\n"
+		     "[variant built]\nkernel = src:deb-6.12\nexpect = pass\n"
+		     "[variant plain]\nkernel = src:deb-6.12\nexpect = pass\nflavor = normal\n"
+		     "[variant prebuilt]\nkernel = deb:6.12\nexpect = pass\n", &c);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
+	ck_assert_str_eq(case_build_flavor(vc, c.variants[0].kernel), "debug");
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_ptr_null(case_build_flavor(vc, c.variants[1].kernel));
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[2], vc, err, sizeof(err)), 0);
+	ck_assert_str_eq(vc->flavor, "debug");
+	ck_assert_ptr_null(case_build_flavor(vc, c.variants[2].kernel));
+	case_force_flavor(&c, "debug");
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_str_eq(case_build_flavor(vc, c.variants[1].kernel), "debug");
+	case_force_flavor(&c, "normal");
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
+	ck_assert_ptr_null(case_build_flavor(vc, c.variants[0].kernel));
+	free(vc);
+}
+END_TEST
+
 /* Every case shipped in cases/ must parse, and be named after its file. */
 START_TEST(shipped_cases_parse)
 {
@@ -591,6 +624,7 @@ Suite *case_suite(void)
 	tcase_add_test(t, fixes_must_agree_with_the_workload_tag);
 	tcase_add_test(t, expect_k_of_n);
 	tcase_add_test(t, variant_overrides_apply);
+	tcase_add_test(t, flavor_per_case_and_variant);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,0 +1,46 @@
+/* Kernel flavours: names, their config fragments and command lines. */
+#include "flavor.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static const struct flavor flavors[] = {
+	{ .name = "normal", .fragment = NULL, .cmdline = "" },
+	/* No 6.x Kconfig symbol sets panic_on_warn at build time, so the
+	 * flavour sets it at boot: a WARNING stops the run at the report. */
+	{ .name = "debug", .fragment = "flavor-debug.config", .cmdline = "panic_on_warn=1" },
+};
+
+const struct flavor *flavor_find(const char *name)
+{
+	if (!name || !*name)
+		return &flavors[0];
+	for (size_t i = 0; i < sizeof(flavors) / sizeof(flavors[0]); i++)
+		if (!strcmp(flavors[i].name, name))
+			return &flavors[i];
+	return NULL;
+}
+
+const char *flavor_names(void)
+{
+	return "normal, debug";
+}
+
+bool flavor_changes_kernel(const char *name)
+{
+	const struct flavor *f = flavor_find(name);
+
+	return f && f->fragment;
+}
+
+bool flavor_fragment_path(const char *name, char *out, size_t len)
+{
+	const struct flavor *f = flavor_find(name);
+
+	if (!f || !f->fragment)
+		return false;
+	snprintf(out, len, "%s/config/%s", repo_root(), f->fragment);
+	return true;
+}
