@@ -604,6 +604,9 @@ int libvirt_vm_main(int argc, char **argv)
 	d.name = name;
 	d.pool_name = a.pool;
 	virSetErrorFunc(NULL, quiet_errors);
+	/* A runner that closed its end is stopping us anyway: write errors, not
+	 * SIGPIPE, so the domain and volumes are still cleaned up. */
+	signal(SIGPIPE, SIG_IGN);
 	virEventRegisterDefaultImpl();
 	if (run_domain(&d, &vm, a.xml_out) < 0) {
 		fprintf(stderr, "mmrepro-libvirt: %s: %s\n", a.uri, d.why);

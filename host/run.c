@@ -417,7 +417,7 @@ static int build_vm_argv(const struct case_def *c, const struct kernel *k, const
 	struct vm_desc d;
 
 	describe_vm(c, k, o, &d);
-	if (r->backend[0] == 'l')
+	if (!strcmp(r->backend, "libvirt"))
 		return libvirt_argv(&d, r, r->host, argv, arena, arena_len);
 	return vm_build_argv(&d.v, argv, arena, arena_len);
 }
@@ -589,7 +589,7 @@ static void phase_times(struct run_result *r, const struct console_result *con)
  * guest, failed: no connection, no domain, the daemon or link lost. */
 static void host_failure(struct run_result *r, const struct console_result *con)
 {
-	if (r->backend[0] != 'l' || con->end != CONSOLE_EXITED || !WIFEXITED(con->exit_status) ||
+	if (strcmp(r->backend, "libvirt") || con->end != CONSOLE_EXITED || !WIFEXITED(con->exit_status) ||
 	    WEXITSTATUS(con->exit_status) != LIBVIRT_EXIT_INFRA)
 		return;
 	r->infra = true;
