@@ -383,32 +383,18 @@ static void describe_vm(const struct case_def *c, const struct kernel *k, const 
 static int libvirt_argv(const struct vm_desc *d, const struct run_result *r, const char *uri, char **argv,
 			char *arena, size_t arena_len)
 {
-	char vm_json[PATH_MAX + 32], self[PATH_MAX] = "";
+	char vm_json[PATH_MAX + 32], self[PATH_MAX] = "", tag[96], xml_out[PATH_MAX + 32];
 	struct json_object *o = vm_config_to_json(&d->v);
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *parts[] = { self, "libvirt-vm", "--connect", uri, "--vm", vm_json, "--name", NULL,
-				"--xml-out", NULL };
-	char tag[96], xml_out[PATH_MAX + 32];
-	size_t used = 0;
+	struct vm_libvirt_call call = { .self = self, .uri = uri, .vm_json = vm_json, .tag = tag, .xml_out = xml_out };
 
 	xsnprintf(vm_json, sizeof(vm_json), "%s/vm.json", r->dir);
 	xsnprintf(xml_out, sizeof(xml_out), "%s/domain.xml", r->dir);
 	snprintf(tag, sizeof(tag), "%s-r%d", r->case_name, r->index);
-	parts[7] = tag;
-	parts[9] = xml_out;
 	result_write_json(vm_json, o);
 	json_object_put(o);
-	if (n <= 0)
+	if (readlink("/proc/self/exe", self, sizeof(self) - 1) <= 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		size_t l = strlen(parts[i]) + 1;
-		if (used + l > arena_len)
-			return -1;
-		argv[i] = memcpy(arena + used, parts[i], l);
-		used += l;
-	}
-	argv[sizeof(parts) / sizeof(parts[0])] = NULL;
-	return 0;
+	return vm_build_libvirt_argv(&call, argv, arena, arena_len);
 }
 
 static int build_vm_argv(const struct case_def *c, const struct kernel *k, const struct run_opts *o,

@@ -160,6 +160,26 @@ int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t bufl
 	return b.argc;
 }
 
+int vm_build_libvirt_argv(const struct vm_libvirt_call *c, char **argv, char *buf, size_t buflen)
+{
+	struct argv_builder b = { .argv = argv, .buf = buf, .left = buflen };
+
+	arg(&b, "%s", c->self);
+	arg(&b, "libvirt-vm");
+	arg(&b, "--connect");
+	arg(&b, "%s", c->uri);
+	arg(&b, "--vm");
+	arg(&b, "%s", c->vm_json);
+	arg(&b, "--name");
+	arg(&b, "%s", c->tag);
+	arg(&b, "--xml-out");
+	arg(&b, "%s", c->xml_out);
+	if (b.overflow)
+		return -1;
+	argv[b.argc] = NULL;
+	return b.argc;
+}
+
 void vm_kernel_cmdline(const struct case_def *c, char *out, size_t len)
 {
 	/* loglevel=5 keeps boot quiet (slow serial under TCG) but still shows

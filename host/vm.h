@@ -45,6 +45,12 @@ int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **n
 /* Fills argv (NULL-terminated, strings owned by the caller's arena `buf`).
  * Returns argc or -1 when the arena is too small. */
 int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t buflen);
+/* The libvirt backend's process (`SELF libvirt-vm --connect URI --vm
+ * VM_JSON --name TAG --xml-out XML_OUT`), into argv the same way. */
+struct vm_libvirt_call {
+	const char *self, *uri, *vm_json, *tag, *xml_out;
+};
+int vm_build_libvirt_argv(const struct vm_libvirt_call *c, char **argv, char *buf, size_t buflen);
 /* The kernel command line for a case: console, panic behaviour, case extras. */
 void vm_kernel_cmdline(const struct case_def *c, char *out, size_t len);
 /* Copies s into out with every ',' doubled, as QEMU's option parser wants

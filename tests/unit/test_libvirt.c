@@ -97,6 +97,23 @@ START_TEST(hostile_values_are_escaped)
 }
 END_TEST
 
+START_TEST(libvirt_process_argv_is_built_like_qemus)
+{
+	struct vm_libvirt_call c = { .self = "/x/mmrepro", .uri = "qemu+tcp://h,1/system", .vm_json = "/r/vm.json",
+				     .tag = "smoke-r1", .xml_out = "/r/domain.xml" };
+	char *argv[VM_MAX_ARGS], arena[256], tiny[16];
+
+	ck_assert_int_eq(vm_build_libvirt_argv(&c, argv, arena, sizeof(arena)), 10);
+	ck_assert_str_eq(argv[0], "/x/mmrepro");
+	ck_assert_str_eq(argv[1], "libvirt-vm");
+	ck_assert_str_eq(argv[3], "qemu+tcp://h,1/system");
+	ck_assert_str_eq(argv[7], "smoke-r1");
+	ck_assert_str_eq(argv[9], "/r/domain.xml");
+	ck_assert_ptr_null(argv[10]);
+	ck_assert_int_eq(vm_build_libvirt_argv(&c, argv, tiny, sizeof(tiny)), -1);
+}
+END_TEST
+
 START_TEST(vm_description_round_trips_through_json)
 {
 	struct vm_config c = numa_iommu_vm(), back;
@@ -356,6 +373,7 @@ Suite *libvirt_suite(void)
 	tcase_add_test(t, plain_domain_validates_and_boots_the_kernel_directly);
 	tcase_add_test(t, numa_iommu_and_extra_devices_validate);
 	tcase_add_test(t, hostile_values_are_escaped);
+	tcase_add_test(t, libvirt_process_argv_is_built_like_qemus);
 	tcase_add_test(t, vm_description_round_trips_through_json);
 	tcase_add_test(t, domain_lifecycle_on_the_test_driver);
 	tcase_add_test(t, probe_names_an_unreachable_host);
