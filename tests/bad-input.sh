@@ -9,10 +9,7 @@ export MMREPRO_ROOT=$PWD
 mm=$PWD/build/mmrepro
 tmp=$(mktemp -d /tmp/mmrepro-bad-input.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()  { echo "ok - $1"; passed=$((passed + 1)); }
-nok() { echo "not ok - $1"; failed=$((failed + 1)); }
+. tests/tap.sh
 
 # The results that must survive every row.
 kept="$tmp/kept"

@@ -7,17 +7,7 @@ export MMREPRO_ROOT=$PWD
 mm=./build/mmrepro
 tmp=$(mktemp -d /tmp/mmrepro-boot-tests.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()   { echo "ok - $1"; passed=$((passed + 1)); }
-nok()  { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { # name, then a command that must succeed
-	local name=$1; shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
-field() { # file, python expression over the parsed JSON `r`
-	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
-}
+. tests/tap.sh
 
 # run CASE KERNEL EXPECTED_EXIT EXPECTED_VERDICT
 boot() {

@@ -14,14 +14,7 @@ mm=./build/mmrepro
 chromium=${CHROMIUM:-chromium}
 tmp=$(mktemp -d /tmp/mmrepro-browser-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()   { echo "ok - $1"; passed=$((passed + 1)); }
-nok()  { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { # name, then a command that must succeed
-	local name=$1; shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
+. tests/tap.sh
 
 if ! command -v "$chromium" >/dev/null; then
 	echo "browser-test: no $chromium (./run.sh setup installs Debian's chromium)" >&2

@@ -11,11 +11,7 @@ mm=./build/mmrepro
 port=${MMREPRO_LIBVIRT_PORT:-16510}
 remote=qemu+tcp://127.0.0.1:$port/system
 tmp=$(mktemp -d /tmp/mmrepro-libvirt-test.XXXXXX)
-passed=0 failed=0
-ok()   { echo "ok - $1"; passed=$((passed + 1)); }
-nok()  { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; }
-field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. tests/tap.sh
 no_domains() { # uri: no mmrepro domain and no mmrepro volume is left
 	! virsh -c "$1" list --all --name 2>/dev/null | grep -q mmrepro &&
 		! virsh -c "$1" vol-list mmrepro 2>/dev/null | grep -q mmrepro
