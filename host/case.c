@@ -207,6 +207,17 @@ static int parse_bool(struct parse_ctx *p, bool *dst, const char *key, const cha
 	return 1;
 }
 
+/* yes: 1, no: -1; 0 stays "not set". */
+static int parse_tristate(struct parse_ctx *p, int *dst, const char *key, const char *v)
+{
+	bool b;
+	int rc = parse_bool(p, &b, key, v);
+
+	if (rc > 0)
+		*dst = b ? 1 : -1;
+	return rc;
+}
+
 static int parse_name(struct parse_ctx *p, const char *v)
 {
 	/* The name becomes a directory under results/. */
@@ -407,6 +418,8 @@ static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 	}
 	if (!strcmp(k, "cmdline"))
 		return copy_value(p, c->cmdline, sizeof(c->cmdline), k, v);
+	if (!strcmp(k, "panic_on_warn"))
+		return parse_tristate(p, &c->panic_on_warn, k, v);
 	return fail(p, "unknown key '%s' in [vm]", k);
 }
 
@@ -673,6 +686,8 @@ static int variant_override_key(struct parse_ctx *p, struct variant *var, const 
 		o->flavor_line = p->line;
 		return parse_flavor(p, o->flavor, sizeof(o->flavor), v);
 	}
+	if (!strcmp(k, "panic_on_warn"))
+		return parse_tristate(p, &o->panic_on_warn, k, v);
 	return fail(p, "unknown key '%s' in [variant %s]", k, var->name);
 }
 
@@ -688,8 +703,10 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		return copy_value(p, var->expect_title, sizeof(var->expect_title), k, v);
 	if (!strcmp(k, "expect"))
 		return parse_expect(p, var, v);
-	if (!strcmp(k, "expect_titles"))
+	if (!strcmp(k, "expect_titles")) {
+		var->expect_titles_line = p->line;
 		return parse_titles(p, var->expect_titles, &var->nexpect_titles, k, v);
+	}
 	if (!strcmp(k, "forbid_titles"))
 		return parse_titles(p, var->forbid_titles, &var->nforbid_titles, k, v);
 	if (!strcmp(k, "expect_page"))
@@ -974,6 +991,8 @@ static void apply_vm_overrides(struct case_def *out, const struct variant_overri
 		out->timeout_s = o->timeout_s;
 	if (o->flavor[0])
 		strcpy(out->flavor, o->flavor);
+	if (o->panic_on_warn)
+		out->panic_on_warn = o->panic_on_warn;
 }
 
 const char *case_build_flavor(const struct case_def *c, const char *spec)
@@ -1090,6 +1109,25 @@ static int validate_expectations(const struct case_def *c, const struct variant 
 	return 0;
 }
 
+/* The debug flavour's panic_on_warn=1 ends a run at its first WARNING, so
+ * a variant expecting a report after one must say panic_on_warn = no. */
+static int validate_warn_then_more(const struct case_def *effective, const struct variant *v, char *err,
+				   size_t errlen)
+{
+	if (effective->panic_on_warn < 0)
+		return 0;
+	for (int i = 0; i + 1 < v->nexpect_titles; i++)
+		if (!strncmp(v->expect_titles[i], "WARNING", strlen("WARNING"))) {
+			snprintf(err, errlen, "%s:%d: [variant %s] expect_titles has '%s' after '%s', which "
+				 "panic_on_warn=1 (the debug flavour's) stops before: set panic_on_warn = no "
+				 "in the variant or in [vm]", effective->path, v->expect_titles_line, v->name,
+				 v->expect_titles[i + 1],
+				 v->expect_titles[i]);
+			return -1;
+		}
+	return 0;
+}
+
 static int validate_variants(struct case_def *c, char *err, size_t errlen)
 {
 	struct case_def *effective = xcalloc(1, sizeof(*effective));
@@ -1109,6 +1147,8 @@ static int validate_variants(struct case_def *c, char *err, size_t errlen)
 			rc = resolve_configs(c->path, where, v->set.configs, v->set.nconfigs, err, errlen);
 		if (!rc)
 			rc = case_for_variant(c, v, effective, err, errlen);
+		if (!rc)
+			rc = validate_warn_then_more(effective, v, err, errlen);
 	}
 	free(effective);
 	return rc;

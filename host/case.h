@@ -52,6 +52,7 @@ struct variant_overrides {
 	char configs[CASE_MAX_LIST][256]; /* fragments added after the case's [build] ones */
 	int nconfigs;
 	char flavor[16];            /* "": the case's */
+	int panic_on_warn;          /* 0: the case's; else as in case_def */
 	int flavor_line;            /* of the flavor key, for errors at load */
 };
 
@@ -67,6 +68,7 @@ struct variant {
 	/* Substrings of report titles that must appear in this order among a
 	 * run's reports (others may come between), and ones no report of a
 	 * run may have. */
+	int expect_titles_line;     /* of the last expect_titles key, for errors at load */
 	char expect_titles[CASE_MAX_TITLES][CASE_TITLE_LEN];
 	int nexpect_titles;
 	char forbid_titles[CASE_MAX_TITLES][CASE_TITLE_LEN];
@@ -107,6 +109,10 @@ struct case_def {
 	char devices[CASE_MAX_LIST][128];
 	int ndevices;
 	char cmdline[512];
+	/* panic_on_warn = yes|no: 1 or -1; 0 leaves it to the flavour (the
+	 * debug one sets it). "no" is for a case that expects a report after
+	 * a WARNING. */
+	int panic_on_warn;
 
 	/* [guest] */
 	char workload[64];

@@ -10,7 +10,7 @@ static const struct flavor flavors[] = {
 	{ .name = "normal", .fragment = NULL, .cmdline = "" },
 	/* No 6.x Kconfig symbol sets panic_on_warn at build time, so the
 	 * flavour sets it at boot: a WARNING stops the run at the report. */
-	{ .name = "debug", .fragment = "flavor-debug.config", .cmdline = "panic_on_warn=1" },
+	{ .name = "debug", .fragment = "flavor-debug.config", .cmdline = "", .panic_on_warn = true },
 };
 
 const struct flavor *flavor_find(const char *name)
@@ -33,6 +33,15 @@ bool flavor_changes_kernel(const char *name)
 	const struct flavor *f = flavor_find(name);
 
 	return f && f->fragment;
+}
+
+bool flavor_panic_on_warn(const char *name, int case_setting)
+{
+	const struct flavor *f = flavor_find(name);
+
+	if (case_setting)
+		return case_setting > 0;
+	return f && f->panic_on_warn;
 }
 
 bool flavor_fragment_path(const char *name, char *out, size_t len)

@@ -375,6 +375,8 @@ static void describe_vm(const struct case_def *c, const struct kernel *k, const 
 	const struct flavor *f = flavor_find(k->flavor);
 	if (f && f->cmdline[0])
 		xsnprintf(d->cmdline + strlen(d->cmdline), sizeof(d->cmdline) - strlen(d->cmdline), " %s", f->cmdline);
+	if (flavor_panic_on_warn(k->flavor, c->panic_on_warn))
+		xsnprintf(d->cmdline + strlen(d->cmdline), sizeof(d->cmdline) - strlen(d->cmdline), " panic_on_warn=1");
 }
 
 /* The libvirt backend is this program in another role (libvirt-vm): it

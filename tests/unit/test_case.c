@@ -1,5 +1,6 @@
 /* Case file parsing: accepted files, and the file:line errors of bad ones. */
 #include "case.h"
+#include "flavor.h"
 #include "suites.h"
 #include "util.h"
 
@@ -218,6 +219,11 @@ static const struct bad_case bad_cases[] = {
 	  "[variant v] has expect_titles but does not expect fail" },
 	{ HEAD FAILVF "expect_titles = WARNING in f, kernel BUG in g\nforbid_titles = BUG in g\n", 0,
 	  "[variant v] expects 'kernel BUG in g', which its forbid_titles 'BUG in g' forbids" },
+	{ HEAD FAILVF "expect_titles = WARNING in f, kernel BUG in g\n", 10,
+	  "[variant v] expect_titles has 'kernel BUG in g' after 'WARNING in f', which panic_on_warn=1 (the debug "
+	  "flavour's) stops before: set panic_on_warn = no in the variant or in [vm]" },
+	{ HEAD "[vm]\npanic_on_warn = maybe\n", 7, "'panic_on_warn' must be yes or no, got 'maybe'" },
+	{ HEAD FAILVF "panic_on_warn =\n", 10, "'panic_on_warn' must be yes or no, got ''" },
 	/* Page dumps. */
 	{ HEAD FAILVF "expect_page = anon, huge\n", 10,
 	  "'expect_page': unknown word 'huge' (anon, file, ksm, large, small, poisoned or a page flag such as lru, "
@@ -582,6 +588,32 @@ START_TEST(flavor_per_case_and_variant)
 }
 END_TEST
 
+/* A report expected after a WARNING needs panic_on_warn = no, in the
+ * variant or in [vm]; the flavour decides only where the case is silent. */
+START_TEST(panic_on_warn_per_case_and_variant)
+{
+	struct case_def c, *vc = malloc(sizeof(*vc));
+	char err[512] = "";
+
+	assert_loads(HEAD "[vm]\npanic_on_warn = yes\n"
+		     "[variant both]\nkernel = k\nexpect = fail\nfixed_by = \"s\" (w)\n"
+		     "expect_titles = WARNING in f, kernel BUG in g\npanic_on_warn = no\n"
+		     "[variant plain]\nkernel = k\nexpect = pass\n", &c);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->panic_on_warn, -1);
+	ck_assert(!flavor_panic_on_warn("debug", vc->panic_on_warn));
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->panic_on_warn, 1);
+	ck_assert(flavor_panic_on_warn("normal", vc->panic_on_warn));
+	ck_assert(flavor_panic_on_warn("debug", 0));
+	ck_assert(!flavor_panic_on_warn("normal", 0));
+	ck_assert(!flavor_panic_on_warn(NULL, 0));
+	assert_loads(HEAD "[vm]\npanic_on_warn = no\n[variant v]\nkernel = k\nexpect = fail\n"
+		     "fixed_by = \"s\" (w)\nexpect_titles = WARNING in f, kernel BUG in g\n", &c);
+	free(vc);
+}
+END_TEST
+
 /* Every case shipped in cases/ must parse, and be named after its file. */
 START_TEST(shipped_cases_parse)
 {
@@ -625,6 +657,7 @@ Suite *case_suite(void)
 	tcase_add_test(t, expect_k_of_n);
 	tcase_add_test(t, variant_overrides_apply);
 	tcase_add_test(t, flavor_per_case_and_variant);
+	tcase_add_test(t, panic_on_warn_per_case_and_variant);
 	suite_add_tcase(s, t);
 	return s;
 }
