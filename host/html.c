@@ -1247,10 +1247,8 @@ static void counters_add(struct counters *c, const char *name, double v)
 	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 16;
-		c->name = realloc(c->name, c->cap * sizeof(*c->name));
-		c->sum = realloc(c->sum, c->cap * sizeof(*c->sum));
-		if (!c->name || !c->sum)
-			die(EXIT_UNTESTABLE, "out of memory");
+		c->name = xrealloc(c->name, c->cap * sizeof(*c->name));
+		c->sum = xrealloc(c->sum, c->cap * sizeof(*c->sum));
 	}
 	c->name[c->n] = xstrdup(name);
 	c->sum[c->n++] = v;

@@ -349,18 +349,19 @@ static int cmd_suite(int argc, char **argv)
 	int n = all_case_paths(&names), worst = 0, total = 0, sfd = console_signal_fd();
 	struct cli o;
 	struct accel_state accel;
-	static struct run_result results[256];
+	struct run_result *results = NULL;
+	int cap = 0;
 
 	parse_cli(argc, argv, &o);
 	run_accel_init(&accel, o.accel);
 	run_default_out_dir("suite", "default", suite_dir, sizeof(suite_dir));
 	printf("%-24s %-14s %-6s %-5s %7s  %s\n", "case", "kernel", "run", "got", "time", "reason");
-	for (int i = 0; i < n && total < 256 && worst != EXIT_INTERRUPTED; i++) {
+	for (int i = 0; i < n && worst != EXIT_INTERRUPTED; i++) {
 		struct case_def c;
 		char err[1024];
 		if (case_load(names[i], &c, err, sizeof(err)) < 0)
 			die(EXIT_USAGE, "%s", err);
-		for (int j = 0; j < c.nkernels && total < 256 && worst != EXIT_INTERRUPTED; j++) {
+		for (int j = 0; j < c.nkernels && worst != EXIT_INTERRUPTED; j++) {
 			struct kernel k;
 			char out[4400];
 			if (kernel_spec_needs_build(c.kernels[j]))
@@ -372,6 +373,10 @@ static int cmd_suite(int argc, char **argv)
 					*p = '_';
 			struct run_opts ro = { .out_dir = out, .runs = 1, .timeout_s = o.timeout_s,
 					       .echo = o.verbose, .signal_fd = sfd, .accel = &accel };
+			if (total == cap) {
+				cap = cap ? 2 * cap : 16;
+				results = xrealloc(results, (size_t)cap * sizeof(*results));
+			}
 			if (run_case(&c, &k, &ro, &results[total]) < 1)
 				continue;
 			int code = verdict_exit_code(results[total].verdict);
@@ -388,6 +393,7 @@ static int cmd_suite(int argc, char **argv)
 	result_write_summary(suite_dir, results, total);
 	html_write_report(suite_dir);
 	run_free_results(results, total);
+	free(results);
 	free_paths(names, n);
 	fprintf(stderr, "results: %s\n", suite_dir);
 	return exit_code_after(worst, sfd);

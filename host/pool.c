@@ -49,9 +49,7 @@ static int add_slots(struct pool *p, enum vm_backend b, const char *uri, int n, 
 		return -1;
 	}
 	host = p->nhosts++;
-	p->slots = realloc(p->slots, (size_t)(p->nslots + n) * sizeof(*p->slots));
-	if (!p->slots)
-		die(EXIT_UNTESTABLE, "out of memory");
+	p->slots = xrealloc(p->slots, (size_t)(p->nslots + n) * sizeof(*p->slots));
 	for (int i = 0; i < n; i++)
 		p->slots[p->nslots++] = (struct slot){ .backend = b, .uri = uri ? xstrdup(uri) : NULL, .host = host };
 	return 0;

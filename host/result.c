@@ -161,9 +161,7 @@ static void add_report(struct run_result *r, struct report *rep, size_t *cap)
 {
 	if ((size_t)r->nreports == *cap) {
 		*cap = *cap ? *cap * 2 : 4;
-		r->reports = realloc(r->reports, *cap * sizeof(*r->reports));
-		if (!r->reports)
-			die(EXIT_UNTESTABLE, "out of memory");
+		r->reports = xrealloc(r->reports, *cap * sizeof(*r->reports));
 	}
 	sanitize_text(rep->title, false);
 	sanitize_text(rep->guilty_frame, false);

@@ -155,6 +155,15 @@ char *xstrdup(const char *s)
 	return d;
 }
 
+void *xrealloc(void *p, size_t sz)
+{
+	void *grown = realloc(p, sz ? sz : 1);
+
+	if (!grown)
+		die(EXIT_UNTESTABLE, "out of memory");
+	return grown;
+}
+
 void *xcalloc(size_t n, size_t sz)
 {
 	void *p = calloc(n ? n : 1, sz ? sz : 1);

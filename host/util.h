@@ -30,6 +30,8 @@ double now_seconds(void);
 void xsnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *xstrdup(const char *s);
 void *xcalloc(size_t n, size_t sz);
+/* realloc that dies (125) when memory runs out. */
+void *xrealloc(void *p, size_t sz);
 /* Directory of the mmrepro checkout (MMREPRO_ROOT or the binary's ../). */
 const char *repo_root(void);
 /* Runs argv, stdout/stderr appended to log_path (or inherited if NULL).
