@@ -991,6 +991,29 @@ static int detect_version(struct build *b)
 	return 0;
 }
 
+/* The object dir of a base, per flavour and per set of extra fragments
+ * (a case's or a variant's config, --config): sharing one dir between
+ * configs would recompile everything on every switch, since ccache misses
+ * once autoconf.h changes. The extra fragments are named by a hash of
+ * their contents. */
+static int choose_obj_dir(struct build *b)
+{
+	char *texts[BUILD_MAX_CONFIGS + 1] = { 0 }, tag[25] = "";
+	int rc = 0;
+
+	for (int i = 0; b->req->configs[i] && !rc; i++)
+		if (!(texts[i] = read_file(b->req->configs[i], NULL)))
+			rc = fail(b, EXIT_USAGE, "%s: cannot read", b->req->configs[i]);
+	if (!rc && texts[0])
+		build_cache_key("extra fragments", "", NULL, (const char *const *)texts, tag);
+	for (int i = 0; texts[i]; i++)
+		free(texts[i]);
+	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s%s%s%s%.10s", b->cache, b->src.base,
+		  flavor_changes_kernel(b->req->flavor) ? "+" : "",
+		  flavor_changes_kernel(b->req->flavor) ? b->req->flavor : "", tag[0] ? "+cfg-" : "", tag);
+	return rc;
+}
+
 /* Everything a cache lookup needs (source, version, fragments, key), in
  * this order, with nothing written yet. The series is loaded first: a bad
  * one is a usage error, reported before any source is looked up, let alone
@@ -1004,13 +1027,8 @@ static int plan_build(struct build *b)
 		return EXIT_USAGE;
 	if ((rc = resolve_source(b)) || (rc = detect_version(b)) || (rc = collect_fragments(b)))
 		return rc;
-	/* A flavour keeps its own object dir: switching one shared dir between
-	 * a KASAN+DWARF config and the plain one would recompile everything
-	 * on every switch. */
-	if (flavor_changes_kernel(b->req->flavor))
-		xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s+%s", b->cache, b->src.base, b->req->flavor);
-	else
-		xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s", b->cache, b->src.base);
+	if ((rc = choose_obj_dir(b)))
+		return rc;
 	return compute_key(b);
 }
 
@@ -1058,6 +1076,7 @@ int build_plan(const struct build_request *req, struct build_plan *plan, char *e
 		snprintf(plan->fragments[i], sizeof(plan->fragments[i]), "%s", b.frags[i]);
 	plan->nfragments = b.nfrags;
 	snprintf(plan->key, sizeof(plan->key), "%s", b.key);
+	snprintf(plan->obj, sizeof(plan->obj), "%s", b.src.obj);
 	return 0;
 }
 

@@ -29,6 +29,8 @@ struct build_plan {
 	char fragments[BUILD_MAX_CONFIGS + 4][PATH_MAX]; /* in merge order */
 	int nfragments;
 	char key[25];
+	/* The object dir: one per base, flavour and set of extra fragments. */
+	char obj[PATH_MAX];
 };
 
 /* Fills plan for req. Returns 0, or an exit code with the reason in err:

@@ -554,6 +554,43 @@ START_TEST(flavor_adds_its_fragment_and_key)
 }
 END_TEST
 
+/* Each flavour and each set of extra fragments has an object dir of its
+ * own, named by the fragments' contents, so switching configs never
+ * recompiles a shared tree. */
+START_TEST(obj_dir_per_flavor_and_extra_fragments)
+{
+	static struct build_plan plain, debug, extra, same, other;
+	struct build_request req = { .signal_fd = -1 };
+	char tree[128], path[300], spec[300], frag[300], copy[300], err[1024] = "", want[400];
+
+	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
+	snprintf(path, sizeof(path), "%s/arch/x86", tree);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", tree);
+	ck_assert_int_eq(write_file_atomic(path, "VERSION = 6\nPATCHLEVEL = 12\n", 27), 0);
+	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	snprintf(frag, sizeof(frag), "%s", test_temp_file("CONFIG_MEM_SOFT_DIRTY=y\n", ".config"));
+	snprintf(copy, sizeof(copy), "%s", test_temp_file("CONFIG_MEM_SOFT_DIRTY=y\n", ".config"));
+	req.spec = spec;
+	ck_assert_msg(build_plan(&req, &plain, err, sizeof(err)) == 0, "%s", err);
+	req.flavor = "debug";
+	ck_assert_msg(build_plan(&req, &debug, err, sizeof(err)) == 0, "%s", err);
+	snprintf(want, sizeof(want), "%s+debug", plain.obj);
+	ck_assert_str_eq(debug.obj, want);
+	req.flavor = NULL;
+	req.configs[0] = frag;
+	ck_assert_msg(build_plan(&req, &extra, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(strlen(extra.obj), strlen(plain.obj) + strlen("+cfg-") + 10);
+	ck_assert(!strncmp(extra.obj, plain.obj, strlen(plain.obj)));
+	req.configs[0] = copy;
+	ck_assert_msg(build_plan(&req, &same, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(same.obj, extra.obj);
+	req.configs[0] = test_temp_file("CONFIG_KSM=y\n", ".config");
+	ck_assert_msg(build_plan(&req, &other, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_ne(other.obj, extra.obj);
+}
+END_TEST
+
 START_TEST(cache_gc_removes_incomplete_and_stale_only)
 {
 	char cache[128], path[300];
@@ -617,6 +654,7 @@ Suite *build_suite(void)
 	tcase_add_test(t, bad_series_is_usage_error_before_any_tree);
 	tcase_add_test(t, source_without_version_is_usage_error);
 	tcase_add_test(t, flavor_adds_its_fragment_and_key);
+	tcase_add_test(t, obj_dir_per_flavor_and_extra_fragments);
 	suite_add_tcase(s, t);
 	return s;
 }
