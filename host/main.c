@@ -127,7 +127,10 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		case 'c':
 			if (o->nconfigs >= BUILD_MAX_CONFIGS - 1)
 				usage_error("too many --config options%s", "");
-			o->configs[o->nconfigs++] = optarg;
+			/* make runs in the source tree: a relative path must
+			 * not change meaning there. Freed at exit. */
+			if (!(o->configs[o->nconfigs++] = realpath(optarg, NULL)))
+				usage_error("--config %s: no such file", optarg);
 			break;
 		case 'n': o->runs = parse_int_opt("--runs", optarg, 1, 1000); break;
 		case 't': o->timeout_s = parse_int_opt("--timeout", optarg, 1, 86400); break;
