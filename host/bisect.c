@@ -2,6 +2,7 @@
 #include "bisect.h"
 #include "build.h"
 #include "console.h"
+#include "flavor.h"
 #include "html.h"
 #include "run.h"
 #include "util.h"
@@ -658,6 +659,15 @@ static int load_resume(struct tree *t)
 		fprintf(stderr, "mmrepro: --resume %s: case %s: %s\n", t->dir, doc_str(t->doc, "case"), err);
 		return EXIT_USAGE;
 	}
+	/* The flavour the bisection began in (--flavor, or the case's). */
+	if (doc_str(t->doc, "flavor")) {
+		if (!flavor_find(doc_str(t->doc, "flavor"))) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json names an unknown flavour '%s'\n", t->dir,
+				doc_str(t->doc, "flavor"));
+			return EXIT_USAGE;
+		}
+		case_force_flavor(&t->c, doc_str(t->doc, "flavor"));
+	}
 	t->o.c = &t->c;
 	t->o.kernel = doc_str(t->doc, "kernel");
 	t->o.good = doc_str(t->doc, "good");
@@ -680,6 +690,8 @@ static void new_doc(struct tree *t)
 	json_object_object_add(t->doc, "bad", json_object_new_string(t->bad));
 	if (t->o.series)
 		json_object_object_add(t->doc, "series", json_object_new_string(t->o.series));
+	if (t->c.flavor[0])
+		json_object_object_add(t->doc, "flavor", json_object_new_string(t->c.flavor));
 	json_object_object_add(t->doc, "runs", json_object_new_int(t->o.runs));
 	json_object_object_add(t->doc, "steps", json_object_new_array());
 	json_object_object_add(t->doc, "good_step_valid_runs", json_object_new_array());

@@ -493,6 +493,9 @@ static int cmd_bisect(int argc, char **argv)
 	if (o.resume) {
 		if (i < argc)
 			usage_error("bisect --resume DIR takes no case (it is in DIR/bisect.json), got '%s'", argv[i]);
+		if (o.flavor)
+			usage_error("bisect --resume DIR goes on in the flavour it began in (DIR/bisect.json), "
+				    "not --flavor %s", o.flavor);
 		struct tree_bisect_opts t = { .resume = o.resume, .accel = o.accel, .verbose = o.verbose,
 					      .timeout_s = o.timeout_s, .configs = o.configs, .pool = command_pool(&o) };
 		return bisect_tree_command(&t);

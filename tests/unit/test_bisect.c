@@ -36,6 +36,13 @@ START_TEST(resume_of_a_finished_bisection_builds_nothing)
 		 "\"steps\":[],\"culprit\":{\"commit\":\"%s\",\"subject\":\"one\"}}", repo, sha, sha, sha);
 	write_doc(dir, doc);
 	ck_assert_int_eq(bisect_tree_command(&o), 0);
+	/* The flavour it began in comes back with it. */
+	o.resume = dir = test_temp_dir();
+	snprintf(doc, sizeof(doc), "{\"case\":\"smoke\",\"kernel\":\"git:%s\",\"good\":\"%s\",\"bad\":\"%s\",\"runs\":1,"
+		 "\"flavor\":\"debug\",\"steps\":[],\"culprit\":{\"commit\":\"%s\",\"subject\":\"one\"}}", repo, sha,
+		 sha, sha);
+	write_doc(dir, doc);
+	ck_assert_int_eq(bisect_tree_command(&o), 0);
 }
 END_TEST
 
@@ -51,6 +58,10 @@ START_TEST(resume_refuses_what_is_not_a_bisection)
 	head_of(repo, sha, sizeof(sha));
 	snprintf(doc, sizeof(doc), "{\"case\":\"no-such-case\",\"kernel\":\"git:%s\",\"good\":\"%s\",\"bad\":\"%s\"}", repo,
 		 sha, sha);
+	write_doc(dir, doc);
+	ck_assert_int_eq(bisect_tree_command(&o), EXIT_USAGE);
+	snprintf(doc, sizeof(doc), "{\"case\":\"smoke\",\"kernel\":\"git:%s\",\"good\":\"%s\",\"bad\":\"%s\","
+		 "\"flavor\":\"kasan\"}", repo, sha, sha);
 	write_doc(dir, doc);
 	ck_assert_int_eq(bisect_tree_command(&o), EXIT_USAGE);
 }
