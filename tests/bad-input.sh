@@ -117,6 +117,9 @@ row "--series dir without a series file" 2 "--series $tmp/empty-series" $mm buil
 : >"$tmp/empty-series/series"
 row "--series dir listing no patch" 2 "lists no patches" $mm build --kernel src:deb-6.12 --series "$tmp/empty-series"
 row "--series that does not exist" 2 "--series /nonexistent/s" $mm build --kernel src:deb-6.12 --series /nonexistent/s
+row "bisect --resume with --flavor" 2 "--flavor debug" $mm bisect --resume "$kept" --flavor debug
+row "a relative --config that does not exist" 2 "--config nosuch.config: no such file" \
+	$mm build --kernel src:deb-6.12 --config nosuch.config
 row "--config that does not exist" 2 "--config /nonexistent.config" $mm build --kernel src:deb-6.12 --config /nonexistent.config
 f=$(case_file missing-workload "${good/workload = smoke/workload = nosuch}")
 row "a case naming a missing workload" 2 "$f:7: workload 'nosuch' does not exist" $mm run "$f"
