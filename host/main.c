@@ -30,7 +30,7 @@ static const char usage_text[] =
 	"  list                        the cases, one line each\n"
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
 	"           [--timeout S] [--out DIR [--force]] [--verbose]\n"
-	"  verify CASE [--runs N] [--variant NAME]   every variant against its expectation\n"
+	"  verify CASE [--runs N] [--variant NAME] [--out DIR]   every variant against its expectation\n"
 	"  gate --kernel BASE --series S [--cases a,b,...|--all] [--runs N] [--jobs J] [--config FRAG] [--out DIR]\n"
 	"                              base vs base+series over the cases; blames the guilty patch\n"
 	"  bisect CASE --kernel git:TREE --good REV --bad REV [--runs N] [--series S]   the first bad commit\n"
@@ -95,7 +95,31 @@ static void parse_flavor(const char *v, struct cli *o)
 	o->flavor = v;
 }
 
-static int parse_cli(int argc, char **argv, struct cli *o)
+/* Options each command takes, by their short letters ("h" is implied):
+ * any other known option is a usage error rather than silently ignored. */
+#define POOL_OPTS "jbuH"
+#define RUN_OPTS "kscntofvaF" POOL_OPTS
+#define VERIFY_OPTS "ntoVvaF" POOL_OPTS
+#define GATE_OPTS "kscntofvaCAF" POOL_OPTS
+#define BISECT_OPTS "kscntovaGBRF" POOL_OPTS
+#define REPRODUCE_OPTS "ntva" POOL_OPTS
+#define SUITE_OPTS "tva"
+#define BUILD_OPTS "kscF"
+#define CACHE_OPTS "d"
+
+static void refuse_unless_taken(const char *cmd, const char *taken, int ch, const struct option *opts)
+{
+	if (ch == 'h' || ch == '?' || ch == ':' || strchr(taken, ch))
+		return;
+	for (const struct option *op = opts; op->name; op++)
+		if (op->val == ch) {
+			char what[64];
+			snprintf(what, sizeof(what), "%s does not take --%s", cmd, op->name);
+			usage_error("%s", what);
+		}
+}
+
+static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, const char *taken)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, 'k' }, { "series", required_argument, 0, 's' },
@@ -121,6 +145,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:", opts, NULL)) != -1) {
+		refuse_unless_taken(cmd, taken, ch, opts);
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -229,7 +254,7 @@ static int cmd_run(int argc, char **argv)
 	struct accel_state accel;
 	char out[4096], err[1024];
 	const char *fragments[BUILD_MAX_CONFIGS];
-	int i = parse_cli(argc, argv, &o), n, sfd, first = 0;
+	int i = parse_cli(argc, argv, &o, "run", RUN_OPTS), n, sfd, first = 0;
 	const char *spec;
 	struct run_result *results;
 	struct pool *pool;
@@ -355,7 +380,7 @@ static int cmd_suite(int argc, char **argv)
 	struct run_result *results = NULL;
 	int cap = 0;
 
-	parse_cli(argc, argv, &o);
+	parse_cli(argc, argv, &o, "quick", SUITE_OPTS);
 	run_accel_init(&accel, o.accel);
 	run_default_out_dir("suite", "default", suite_dir, sizeof(suite_dir));
 	printf("%-24s %-14s %-6s %-5s %7s  %s\n", "case", "kernel", "run", "got", "time", "reason");
@@ -406,7 +431,7 @@ static int cmd_build(int argc, char **argv)
 {
 	struct cli o;
 	struct kernel k;
-	int i = parse_cli(argc, argv, &o);
+	int i = parse_cli(argc, argv, &o, "build", BUILD_OPTS);
 
 	if (i < argc)
 		usage_error("build: unexpected argument '%s'", argv[i]);
@@ -420,7 +445,7 @@ static int cmd_build(int argc, char **argv)
 static int cmd_cache(int argc, char **argv)
 {
 	struct cli o;
-	int i = parse_cli(argc, argv, &o);
+	int i = parse_cli(argc, argv, &o, "cache", CACHE_OPTS);
 
 	if (i >= argc)
 		usage_error("cache: ls or gc?%s", "");
@@ -436,7 +461,7 @@ static int cmd_verify(int argc, char **argv)
 {
 	struct cli o;
 	struct case_def c;
-	int i = parse_cli(argc, argv, &o);
+	int i = parse_cli(argc, argv, &o, "verify", VERIFY_OPTS);
 
 	if (i >= argc)
 		usage_error("verify: which case?%s", "");
@@ -445,7 +470,9 @@ static int cmd_verify(int argc, char **argv)
 		usage_error("verify: unexpected argument '%s'", argv[i + 1]);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
-	return verify_case(&c, o.variant, o.runs, o.timeout_s, o.verbose, o.accel, command_pool(&o), NULL);
+	struct verify_opts v = { .only_variant = o.variant, .out_dir = o.out, .runs = o.runs, .timeout_s = o.timeout_s,
+				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o) };
+	return verify_case(&c, &v, NULL);
 }
 
 /* "a,b,c" into a NULL-terminated list (the strings point into a copy). */
@@ -465,7 +492,7 @@ static const char **split_cases(const char *list)
 static int cmd_gate(int argc, char **argv)
 {
 	struct cli o;
-	int i = parse_cli(argc, argv, &o);
+	int i = parse_cli(argc, argv, &o, "gate", GATE_OPTS);
 
 	if (i < argc)
 		usage_error("gate: unexpected argument '%s'", argv[i]);
@@ -488,7 +515,7 @@ static int cmd_bisect(int argc, char **argv)
 {
 	struct cli o;
 	struct case_def c;
-	int i = parse_cli(argc, argv, &o);
+	int i = parse_cli(argc, argv, &o, "bisect", BISECT_OPTS);
 
 	if (o.resume) {
 		if (i < argc)
@@ -564,7 +591,7 @@ static int cmd_reproduce(int argc, char **argv)
 	struct cli o;
 	struct pool *pool;
 
-	if (parse_cli(argc, argv, &o) < argc)
+	if (parse_cli(argc, argv, &o, "reproduce", REPRODUCE_OPTS) < argc)
 		usage_error("reproduce: unexpected argument '%s'", argv[argc - 1]);
 	pool = command_pool(&o);
 	for (int i = 0; i < n; i++) {
@@ -575,7 +602,9 @@ static int cmd_reproduce(int argc, char **argv)
 		if (!c.nvariants)
 			continue;
 		printf("\n==== %s: %s\n", c.name, c.description);
-		int code = verify_case(&c, NULL, o.runs, o.timeout_s, o.verbose, o.accel, pool, rows);
+		struct verify_opts v = { .runs = o.runs, .timeout_s = o.timeout_s, .verbose = o.verbose,
+					 .accel = o.accel, .pool = pool };
+		int code = verify_case(&c, &v, rows);
 		if (code == EXIT_INTERRUPTED) {
 			worst = code;
 			break;

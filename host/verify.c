@@ -362,14 +362,30 @@ static int report_variants(const struct case_def *c, const char *only, struct ou
 	return all_ok;
 }
 
-int verify_case(const struct case_def *c, const char *only, int runs, int timeout_s, bool verbose,
-		enum accel_mode accel, struct pool *pool, struct json_object *summary)
+/* --out DIR: a new or empty directory, never one holding another verify's
+ * results. */
+static void claim_verify_dir(const char *out, char *dir, size_t len)
+{
+	char err[PATH_MAX + 256], summary[PATH_MAX + 16];
+
+	xsnprintf(dir, len, "%s", out);
+	xsnprintf(summary, sizeof(summary), "%s/verify.json", dir);
+	if (file_exists(summary))
+		die(EXIT_USAGE, "--out %s: already holds a verify's results; choose another --out", out);
+	if (run_claim_out_dir(dir, false, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+}
+
+int verify_case(const struct case_def *c, const struct verify_opts *o, struct json_object *summary)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
 	char dir[PATH_MAX];
 	int all_ok, done = 0;
 	bool stopped = false;
-	struct verify_ctx x = { .runs = runs, .timeout_s = timeout_s, .verbose = verbose, .dir = dir, .pool = pool };
+	const char *only = o->only_variant;
+	struct pool *pool = o->pool;
+	struct verify_ctx x = { .runs = o->runs, .timeout_s = o->timeout_s, .verbose = o->verbose, .dir = dir,
+				.pool = pool };
 
 	if (c->nvariants == 0)
 		die(EXIT_USAGE, "%s: the case declares no [variant ...] sections", c->path);
@@ -378,9 +394,12 @@ int verify_case(const struct case_def *c, const char *only, int runs, int timeou
 	if (only && !done)
 		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
 	done = 0;
-	run_accel_init(&x.accel, accel);
+	run_accel_init(&x.accel, o->accel);
 	x.sfd = console_signal_fd();
-	run_default_out_dir(c->name, "verify", dir, sizeof(dir));
+	if (o->out_dir)
+		claim_verify_dir(o->out_dir, dir, sizeof(dir));
+	else
+		run_default_out_dir(c->name, "verify", dir, sizeof(dir));
 	if (pool)
 		pool_share(pool, dir);
 	for (int i = 0; i < c->nvariants; i++) {

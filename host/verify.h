@@ -36,7 +36,14 @@ bool verify_matches(const struct variant *v, const struct tally *t, int forbidde
 /* Returns 0 when every variant matched, 1 when one did not, 130 when
  * interrupted. When summary is not NULL, one object per variant (with
  * "case") is appended to that JSON array. */
-int verify_case(const struct case_def *c, const char *only_variant, int runs, int timeout_s, bool verbose,
-		enum accel_mode accel, struct pool *pool, struct json_object *summary);
+struct verify_opts {
+	const char *only_variant;   /* NULL: every variant */
+	const char *out_dir;        /* NULL: results/<time>-<case>-verify-<pid> */
+	int runs, timeout_s;
+	bool verbose;
+	enum accel_mode accel;
+	struct pool *pool;
+};
+int verify_case(const struct case_def *c, const struct verify_opts *o, struct json_object *summary);
 
 #endif

@@ -117,6 +117,8 @@ row "--series dir without a series file" 2 "--series $tmp/empty-series" $mm buil
 : >"$tmp/empty-series/series"
 row "--series dir listing no patch" 2 "lists no patches" $mm build --kernel src:deb-6.12 --series "$tmp/empty-series"
 row "--series that does not exist" 2 "--series /nonexistent/s" $mm build --kernel src:deb-6.12 --series /nonexistent/s
+row "an option the command does not take" 2 "verify does not take --config" $mm verify smoke --config /dev/null
+row "quick with --out" 2 "quick does not take --out" $mm quick --out "$tmp/q"
 row "bisect --resume with --flavor" 2 "--flavor debug" $mm bisect --resume "$kept" --flavor debug
 row "a relative --config that does not exist" 2 "--config nosuch.config: no such file" \
 	$mm build --kernel src:deb-6.12 --config nosuch.config

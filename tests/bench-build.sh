@@ -16,7 +16,7 @@ t0=$(stamp); MMREPRO_PROGRESS=1 $mm build --kernel src:deb-6.12 --config /dev/nu
 echo "first use (unpack + git init + configure + cold compile, ccache empty): $(secs "$t0" "$t1") s"
 echo "  of which the cold compile: $(tr '\r' '\n' <"$cache/first.err" | grep -o 'compiled in [0-9]*s' | tail -1)"
 t0=$(stamp); $mm build --kernel src:deb-6.12 >/dev/null; t1=$(stamp)
-echo "build with another key on a warm object dir: $(secs "$t0" "$t1") s"
+echo "build with another key (no extra fragment: its own object dir, ccache warm): $(secs "$t0" "$t1") s"
 t0=$(stamp); $mm build --kernel src:deb-6.12 >/dev/null; t1=$(stamp)
 echo "cache hit (no-op): $(secs "$t0" "$t1") s"
 t0=$(stamp); $mm build --kernel src:deb-6.12 --series patches/test-one-line >/dev/null; t1=$(stamp)
