@@ -190,6 +190,27 @@ void safe_ftruncate(const char *file, int line, int fd, off_t len)
 		tst_brk_(file, line, TBROK, "ftruncate(%d, %lld) failed: %m", fd, (long long)len);
 }
 
+void safe_fstat(const char *file, int line, int fd, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
+		tst_brk_(file, line, TBROK, "fstat(%d) failed: %m", fd);
+}
+
+void safe_posix_fadvise(const char *file, int line, int fd, off_t off, off_t len, int advice, const char *name)
+{
+	int err = posix_fadvise(fd, off, len, advice);
+
+	if (err)
+		tst_brk_(file, line, TBROK, "posix_fadvise(%d, %lld, %lld, %s) failed: %s", fd, (long long)off,
+			 (long long)len, name, strerror(err));
+}
+
+void safe_mincore(const char *file, int line, void *addr, size_t len, unsigned char *vec)
+{
+	if (mincore(addr, len, vec) < 0)
+		tst_brk_(file, line, TBROK, "mincore(%p, %zu) failed: %m", addr, len);
+}
+
 void *safe_malloc(const char *file, int line, size_t n)
 {
 	void *p = malloc(n);

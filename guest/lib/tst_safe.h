@@ -31,6 +31,10 @@
 #define SAFE_MKDIR(path, mode) safe_mkdir(__FILE__, __LINE__, (path), (mode))
 #define SAFE_MEMFD_CREATE(name, flags) safe_memfd_create(__FILE__, __LINE__, (name), (flags))
 #define SAFE_FTRUNCATE(fd, len) safe_ftruncate(__FILE__, __LINE__, (fd), (len))
+#define SAFE_FSTAT(fd, st) safe_fstat(__FILE__, __LINE__, (fd), (st))
+#define SAFE_POSIX_FADVISE(fd, off, len, advice) \
+	safe_posix_fadvise(__FILE__, __LINE__, (fd), (off), (len), (advice), #advice)
+#define SAFE_MINCORE(addr, len, vec) safe_mincore(__FILE__, __LINE__, (addr), (len), (vec))
 #define SAFE_MALLOC(n) safe_malloc(__FILE__, __LINE__, (n))
 #define SAFE_CALLOC(n, size) safe_calloc(__FILE__, __LINE__, (n), (size))
 #define SAFE_STRDUP(s) safe_strdup(__FILE__, __LINE__, (s))
@@ -61,6 +65,11 @@ void safe_pipe(const char *file, int line, int fds[2]);
 void safe_mkdir(const char *file, int line, const char *path, mode_t mode);
 int safe_memfd_create(const char *file, int line, const char *name, unsigned int flags);
 void safe_ftruncate(const char *file, int line, int fd, off_t len);
+struct stat;
+void safe_fstat(const char *file, int line, int fd, struct stat *st);
+/* posix_fadvise(3) returns the error number instead of setting errno. */
+void safe_posix_fadvise(const char *file, int line, int fd, off_t off, off_t len, int advice, const char *name);
+void safe_mincore(const char *file, int line, void *addr, size_t len, unsigned char *vec);
 void *safe_malloc(const char *file, int line, size_t n);
 void *safe_calloc(const char *file, int line, size_t n, size_t size);
 char *safe_strdup(const char *file, int line, const char *s);

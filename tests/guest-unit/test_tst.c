@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <sched.h>
 #include <signal.h>
@@ -140,6 +141,25 @@ START_TEST(test_safe_macro_names_call_and_line)
 
 	ck_assert_int_eq(o.status, TBROK);
 	ck_assert_msg(strstr(o.reason, "test_tst.c:") && strstr(o.reason, "munmap(0x1, 4096) failed: Invalid argument"),
+		      "%s", o.reason);
+	outcome_free(&o);
+}
+END_TEST
+
+/* posix_fadvise(3) returns its error instead of setting errno. */
+static void run_safe_fadvise(void)
+{
+	SAFE_POSIX_FADVISE(-1, 0, 0, POSIX_FADV_DONTNEED);
+	tst_res(TPASS, "not reached");
+}
+
+START_TEST(test_safe_fadvise_reports_returned_error)
+{
+	struct tst_test t = { .name = "safe", .run = run_safe_fadvise };
+	struct outcome o = run_test(&t, NULL);
+
+	ck_assert_int_eq(o.status, TBROK);
+	ck_assert_msg(strstr(o.reason, "posix_fadvise(-1, 0, 0, POSIX_FADV_DONTNEED) failed: Bad file descriptor"),
 		      "%s", o.reason);
 	outcome_free(&o);
 }
@@ -480,6 +500,7 @@ static Suite *guest_lib_suite(void)
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_crash_is_brok);
 	tcase_add_test(tc, test_safe_macro_names_call_and_line);
+	tcase_add_test(tc, test_safe_fadvise_reports_returned_error);
 	tcase_add_test(tc, test_options_parsed);
 	tcase_add_loop_test(tc, test_bad_options_name_the_option, 0, ARRAY_SIZE(bad_options));
 	tcase_add_test(tc, test_parse_long);
