@@ -95,6 +95,20 @@ static void parse_flavor(const char *v, struct cli *o)
 	o->flavor = v;
 }
 
+static const struct option cli_options[] = {
+	{ "kernel", required_argument, 0, 'k' }, { "series", required_argument, 0, 's' },
+	{ "config", required_argument, 0, 'c' }, { "runs", required_argument, 0, 'n' },
+	{ "timeout", required_argument, 0, 't' }, { "out", required_argument, 0, 'o' },
+	{ "variant", required_argument, 0, 'V' }, { "days", required_argument, 0, 'd' },
+	{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
+	{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' },
+	{ "cases", required_argument, 0, 'C' }, { "all", no_argument, 0, 'A' },
+	{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
+	{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' },
+	{ "backend", required_argument, 0, 'b' }, { "connect", required_argument, 0, 'u' },
+	{ "hosts", required_argument, 0, 'H' }, { "flavor", required_argument, 0, 'F' }, { 0 },
+};
+
 /* Options each command takes, by their short letters ("h" is implied):
  * any other known option is a usage error rather than silently ignored. */
 #define POOL_OPTS "jbuH"
@@ -107,11 +121,11 @@ static void parse_flavor(const char *v, struct cli *o)
 #define BUILD_OPTS "kscF"
 #define CACHE_OPTS "d"
 
-static void refuse_unless_taken(const char *cmd, const char *taken, int ch, const struct option *opts)
+static void refuse_unless_taken(const char *cmd, const char *taken, int ch)
 {
 	if (ch == 'h' || ch == '?' || ch == ':' || strchr(taken, ch))
 		return;
-	for (const struct option *op = opts; op->name; op++)
+	for (const struct option *op = cli_options; op->name; op++)
 		if (op->val == ch) {
 			char what[64];
 			snprintf(what, sizeof(what), "%s does not take --%s", cmd, op->name);
@@ -121,19 +135,6 @@ static void refuse_unless_taken(const char *cmd, const char *taken, int ch, cons
 
 static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, const char *taken)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, 0, 'k' }, { "series", required_argument, 0, 's' },
-		{ "config", required_argument, 0, 'c' }, { "runs", required_argument, 0, 'n' },
-		{ "timeout", required_argument, 0, 't' }, { "out", required_argument, 0, 'o' },
-		{ "variant", required_argument, 0, 'V' }, { "days", required_argument, 0, 'd' },
-		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
-		{ "accel", required_argument, 0, 'a' }, { "force", no_argument, 0, 'f' },
-		{ "cases", required_argument, 0, 'C' }, { "all", no_argument, 0, 'A' },
-		{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
-		{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' },
-		{ "backend", required_argument, 0, 'b' }, { "connect", required_argument, 0, 'u' },
-		{ "hosts", required_argument, 0, 'H' }, { "flavor", required_argument, 0, 'F' }, { 0 },
-	};
 	const char *env_accel = getenv("MMREPRO_ACCEL");
 	int ch;
 
@@ -144,8 +145,8 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:", opts, NULL)) != -1) {
-		refuse_unless_taken(cmd, taken, ch, opts);
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:", cli_options, NULL)) != -1) {
+		refuse_unless_taken(cmd, taken, ch);
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
