@@ -25,23 +25,9 @@ for f in cases/*.case; do
 done
 
 {
-	echo "| case | variant | kernel | expected | got | hits/valid (95% interval) | s/run | matches |"
+	echo "| case | variant | kernel | expected | verdict (bad: the bug hit) | hits/valid (95% interval) | s/run | matches |"
 	echo "|---|---|---|---|---|---|---|---|"
 } > "$table"
-
-# One row per variant from verify.json; guest text in it is escaped for
-# the Markdown table (a '|' would split a cell).
-rows() {
-	jq -r --arg case "$1" '.variants[] |
-		def cell: tostring | gsub("[|\n\r]"; " ");
-		[$case, .variant, (.kernel + (if .series != "" then " + " + (.series | sub("^patches/"; "")) else "" end)),
-		 (.expect + (if .expect_rate then " >= \(.expect_rate.hits)/\(.expect_rate.runs)" else "" end)),
-		 .tally.verdict,
-		 "\(.tally.hits)/\(.tally.valid) (\((.tally.ci95[0] * 100) | floor)-\((.tally.ci95[1] * 100) | ceil)%)",
-		 ((.seconds_per_run * 10 | round) / 10),
-		 (if .matches then "yes" else "**no**: " + (.reason | .[0:120]) end)]
-		| map(cell) | "| " + join(" | ") + " |"' "$2"
-}
 
 for name in "${cases[@]}"; do
 	out=results/e2e-run-$name-$$
@@ -52,7 +38,7 @@ for name in "${cases[@]}"; do
 		echo "not ok - verify $name"; failed=$((failed + 1))
 	fi
 	if [ -f "$out/verify.json" ]; then
-		rows "$name" "$out/verify.json" >> "$table"
+		jq -r -f tests/e2e-rows.jq "$out/verify.json" >> "$table"
 	else
 		echo "| $name | (no verify.json) | | | | | | **no** |" >> "$table"
 	fi
