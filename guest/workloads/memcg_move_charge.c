@@ -1,5 +1,6 @@
-/* Seed 001: memcg v1 charge moving ("move_charge_at_immigrate") of folios
- * that are not mapped, and anon folios mapped again after a swap-out.
+/* Seed 001: memcg v1 charge moving ("move_charge_at_immigrate") of THPs, of
+ * folios that are not mapped, of anon folios mapped again after a swap-out,
+ * and of folios whose last mapping elsewhere goes away during the move.
  *
  * "mm: remove lock_page_memcg() from rmap" v1 (Nov 2022) assumed that charge
  * moving only ever meets folios mapped by the moving task's page tables, and
@@ -15,8 +16,16 @@
  * replace_page() then runs __page_check_anon_rmap() on a KSM page (NULL
  * anon_vma).
  *
- * A child process, in memcg A (move_charge_at_immigrate=0 there, so joining
- * moves nothing), builds:
+ * Three scenarios (a table; each runs in a child of its own with memcgs of
+ * its own):
+ *
+ * thp: get_mctgt_type_thp(). A PMD-aligned MADV_HUGEPAGE region, checked
+ * PMD-mapped (smaps AnonHugePages, kpageflags THP heads), moves from thp-A
+ * to thp-B: B's memory.stat rss_huge must be exactly the THPs, A's 0,
+ * AnonHugePages unchanged and every byte intact.
+ *
+ * unmapped-folios (the seed's WARNING and BUG): a child process, in memcg A
+ * (move_charge_at_immigrate=0 there, so joining moves nothing), builds:
  *   anon   --anon-mb of pattern-filled private anonymous memory (4K pages);
  *          MADV_PAGEOUT of its last 3/4 (swapped to zram; memory.force_empty
  *          of A on a kernel without MADV_PAGEOUT), then
@@ -44,13 +53,34 @@
  * page_add_anon_rmap() for the first pte and ksm_might_need_to_copy() copies
  * for the others.
  *
+ * unmap-elsewhere: Johannes Weiner's race (Nov 29, 2022: "the page is
+ * mapped elsewhere and the other ptes are going away"), reached once the
+ * folio_mapped() checks are back in mem_cgroup_move_account() but rmap no
+ * longer takes lock_page_memcg(). A mover task in race/A writes a memfd
+ * (its pages charged to A), maps it and drops its ptes again, so the walk
+ * finds the pages through mc_handle_file_pte(); an unmapper process on CPU
+ * 1 maps and unmaps the same pages, 16 at a time, while a controller on CPU
+ * 0 writes the mover's pid into race/B, then race/A, ... (knob 3 on both),
+ * each move released together with the unmapper by a barrier, until a hit
+ * or --race-seconds. After each move, with the region unmapped everywhere,
+ * mapped_file of A plus B must be what it was before the race (a lost
+ * update leaves a page in one group, and memory.stat shows the other's -1
+ * as 0); at the end the parent's total_mapped_file must match its
+ * children, and every byte must be intact. 2 vCPUs: the move and the
+ * unmaps must run at the same time; both hold spinlocks with preemption
+ * (move_account: irqs) off, so one CPU can never interleave them.
+ *
  * Verdict: FAIL when a byte differs, when the kernel accepted the knob but
- * the charges did not move, or when the destination's memory.stat rss or
- * mapped_file exceeds what the task maps by megabytes (v1 moved the mapped
- * counters of unmapped folios: its symptom on a kernel without DEBUG_VM). Kernel WARNINGs and BUGs are the host console
- * classifier's business, not the workload's. memory.usage_in_bytes of A and
- * B around each move, the page counts behind them and KSM's counters are
- * values in the result.
+ * the charges did not move, or when memory.stat rss or mapped_file of
+ * either group disagrees with what the task maps after a move: the
+ * destination more than 4 MiB above it or below 3/4 of it, the source more
+ * than 4 MiB above 0 (v1 moved the mapped counters of unmapped folios: 20
+ * MiB of mapped_file for 2 MiB mapped, its symptom on a kernel without
+ * DEBUG_VM, where the WARNING is compiled out); in the race, when a lost
+ * update shows. Kernel WARNINGs and BUGs are the host console classifier's
+ * business, not the workload's. memory.usage_in_bytes of A and B around
+ * each move, the page counts behind them and KSM's counters are values in
+ * the result.
  *
  * CONF: no memcg v1 "memory" hierarchy (Debian 6.12 has MEMCG_V1 off; with
  * cgroup = v2 the workload tries a v1 mount of its own); a kernel that
@@ -74,6 +104,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,9 +117,10 @@
 #define KSM_GROUPS 16
 #define KSM_DIR "/sys/kernel/mm/ksm"
 
-enum { SEED_ANON = 1, SEED_SHMEM = 2, SEED_KSM = 3 };
+enum { SEED_ANON = 1, SEED_SHMEM = 2, SEED_KSM = 3, SEED_THP = 4, SEED_RACE = 5 };
 
 static int anon_mb = 32, shmem_mb = 8, file_mb = 4, ksm_npages = 256, ksm_wait_s = 20;
+static int thp_mb = 8, race_mb = 1, race_seconds = 30, race_moves;
 static const char *file_arg;
 
 static const struct tst_cg_group *cg_a, *cg_b;
@@ -98,6 +130,17 @@ static const struct tst_knob knobs[] = {
 	/* Scan fast: a few full scans of a few hundred pages merge them. */
 	{ KSM_DIR "/pages_to_scan", "2000", false },
 	{ KSM_DIR "/sleep_millisecs", "10", false },
+	/* THPs only where asked for (the thp scenario's MADV_HUGEPAGE), and
+	 * compaction for them there; optional: scenario thp is CONF without. */
+	{ "/sys/kernel/mm/transparent_hugepage/enabled", "madvise", true },
+	{ "/sys/kernel/mm/transparent_hugepage/defrag", "madvise", true },
+	/* 6.12 puts every fresh PMD THP on the deferred split queue for the
+	 * underused-THP shrinker, and its charge moving splits a THP found on
+	 * that queue ("split or skip") and moves the pieces: with the default
+	 * the thp scenario saw AnonHugePages 8192 -> 0 kB and rss_huge 0 in
+	 * both groups. Off, the THP stays off the queue and moves whole, as on
+	 * 6.1. (No such knob before 6.12.) */
+	{ "/sys/kernel/mm/transparent_hugepage/shrink_underused", "0", true },
 	{ NULL, NULL, false },
 };
 
@@ -463,38 +506,52 @@ static void mapped_now(struct regions *r, size_t *anon, size_t *file)
 		(r->file_pages ? count_pages(r->file, r->file_pages, false).present : 0);
 }
 
-static void check_stat(const char *when, const char *what, long stat, size_t pages)
+/* One counter of one group against the pages the task maps: at most the
+ * slack above (the destination may also hold the task's heap, stack and
+ * library pages charged to A), and at least 3/4 of it (the counters must
+ * follow the pages; a page that failed to move stays behind). */
+static void check_stat(const char *when, const char *side, const char *what, long stat, size_t pages)
 {
 	long expect = (long)(pages * PAGE_SIZE);
-	char key[64];
+	char key[80];
 
-	snprintf(key, sizeof(key), "%s_%s_bytes", when, what);
+	snprintf(key, sizeof(key), "%s_%s_%s_bytes", when, side, what);
 	tst_value_long(key, stat);
 	if (stat > expect + STAT_SLACK)
-		tst_res(TFAIL, "%s: memory.stat %s of the destination is %ld kB, the task maps %ld kB: mapped "
-			"counters moved for folios nobody maps", when, what, stat >> 10, expect >> 10);
+		tst_res(TFAIL, "%s: memory.stat %s of the %s is %ld kB, the task maps %ld kB there: mapped "
+			"counters %s", when, what, side, stat >> 10, expect >> 10,
+			expect ? "moved for folios nobody maps" : "left behind for folios that moved");
+	else if (stat < expect - expect / 4)
+		tst_res(TFAIL, "%s: memory.stat %s of the %s is %ld kB, the task maps %ld kB there: the mapped "
+			"counters did not follow the pages", when, what, side, stat >> 10, expect >> 10);
 	else
-		tst_res(TPASS, "%s: memory.stat %s %ld kB for %ld kB the task maps", when, what, stat >> 10,
-			expect >> 10);
+		tst_res(TPASS, "%s: memory.stat %s of the %s %ld kB for %ld kB the task maps there", when, what,
+			side, stat >> 10, expect >> 10);
 }
 
 /* v1's effect on a kernel without DEBUG_VM: with the folio_mapped() tests
  * gone from mem_cgroup_move_account(), the mapped counters move for the
- * unmapped swap-cache, shmem and page-cache folios too. The destination may
- * hold a little more than the task's regions (its heap, stack and library
- * pages charged to A), never megabytes more. */
-static void check_mapped_counters(const char *when, const struct tst_cg_group *to, struct regions *r)
+ * unmapped swap-cache, shmem and page-cache folios too (an unmapped
+ * swap-cache folio is not PageAnon yet, so it lands in mapped_file). The
+ * source's share goes negative, which memory.stat shows as 0, so the
+ * destination's surplus is what gives it away; the source must hold none
+ * of what the task maps after the task left. */
+static void check_mapped_counters(const char *when, const struct tst_cg_group *from, const struct tst_cg_group *to,
+				  struct regions *r)
 {
 	long rss = tst_cg_memory_stat(to, "rss"), mapped = tst_cg_memory_stat(to, "mapped_file");
+	long src_rss = tst_cg_memory_stat(from, "rss"), src_mapped = tst_cg_memory_stat(from, "mapped_file");
 	size_t anon, file;
 
-	if (rss < 0 || mapped < 0) {
-		tst_res(TCONF, "%s: %s/memory.stat has no rss or mapped_file", when, to->path);
+	if (rss < 0 || mapped < 0 || src_rss < 0 || src_mapped < 0) {
+		tst_res(TCONF, "%s: memory.stat of %s or %s has no rss or mapped_file", when, from->path, to->path);
 		return;
 	}
 	mapped_now(r, &anon, &file);
-	check_stat(when, "rss", rss, anon);
-	check_stat(when, "mapped_file", mapped, file);
+	check_stat(when, "destination", "rss", rss, anon);
+	check_stat(when, "destination", "mapped_file", mapped, file);
+	check_stat(when, "source", "rss", src_rss, 0);
+	check_stat(when, "source", "mapped_file", src_mapped, 0);
 }
 
 static void move_one(struct regions *r)
@@ -518,7 +575,7 @@ static void move_one(struct regions *r)
 	report_usage("move1_after", &a1, &b1);
 	count_all(r, "move1_after", NULL);
 	check_moved("move1", a0, a1, b0, b1, resident);
-	check_mapped_counters("move1", cg_b, r);
+	check_mapped_counters("move1", cg_a, cg_b, r);
 }
 
 static void merge_ksm(struct regions *r)
@@ -577,10 +634,10 @@ static void move_two(struct regions *r)
 	tst_cg_join(cg_a, 0);
 	report_usage("move2_after", &a1, &b1);
 	check_moved("move2", b0, b1, a0, a1, resident);
-	check_mapped_counters("move2", cg_a, r);
+	check_mapped_counters("move2", cg_b, cg_a, r);
 }
 
-static void child(void *arg)
+static void unmapped_child(void *arg)
 {
 	struct regions r = { .shmem_fd = -1 };
 
@@ -601,30 +658,433 @@ static void child(void *arg)
 	tst_value_long("pswpout", tst_vmstat_delta("pswpout"));
 }
 
+/* Each scenario runs in a child of its own: it joins memcgs, and a BROK in
+ * it ends only that scenario. */
+static void run_in_child(void (*fn)(void *), void *arg, const char *what)
+{
+	int status = tst_fork_run(fn, arg, (int)tst_remaining_runtime());
+
+	if (WIFSIGNALED(status))
+		tst_res(TBROK, "%s: the child in the memcgs was killed by signal %d (%s)%s", what, WTERMSIG(status),
+			strsignal(WTERMSIG(status)), WTERMSIG(status) == SIGKILL ? " (or ran out of runtime)" : "");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) && WEXITSTATUS(status) != TFAIL &&
+		 WEXITSTATUS(status) != TBROK && WEXITSTATUS(status) != TCONF)
+		tst_res(TBROK, "%s: the child exited with status %d", what, WEXITSTATUS(status));
+}
+
+static void scenario_unmapped(void)
+{
+	cg_a = tst_cg_mk("A");
+	cg_b = tst_cg_mk("B");
+	run_in_child(unmapped_child, NULL, "unmapped-folios");
+}
+
+/* ---- scenario thp: get_mctgt_type_thp() ---- */
+
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage"
+
+/* AnonHugePages of the mapping that holds addr, in kB: smaps counts only
+ * PMD-mapped THPs there. -1 when no mapping holds addr. */
+static long smaps_anon_huge_kb(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	bool inside = false;
+	char line[512];
+	long kb = -1;
+
+	if (!f)
+		tst_brk(TBROK, "open /proc/self/smaps: %m");
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			if (inside)
+				break;
+			inside = start <= (uintptr_t)addr && (uintptr_t)addr < end;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* A PMD-aligned MADV_HUGEPAGE region, filled: its THPs are faulted in A. */
+static uint64_t *build_thp(size_t npages, long *huge_kb)
+{
+	uint64_t *p = tst_mmap_aligned(npages * PAGE_SIZE, PMD_SIZE);
+	size_t thp_pfns = 0;
+
+	SAFE_MADVISE(p, npages * PAGE_SIZE, MADV_HUGEPAGE);
+	for (size_t i = 0; i < npages; i++)
+		fill_page(p + i * WORDS, SEED_THP, i);
+	for (size_t i = 0; i < npages; i += PMD_SIZE / PAGE_SIZE) {
+		uint64_t pfn = tst_vaddr_to_pfn(p + i * WORDS);
+
+		thp_pfns += pfn && tst_kpf(pfn, KPF_THP) && tst_kpf(pfn, KPF_COMPOUND_HEAD);
+	}
+	*huge_kb = smaps_anon_huge_kb(p);
+	tst_value_long("thp_AnonHugePages_kB", *huge_kb);
+	tst_value_long("thp_heads_in_kpageflags", (long)thp_pfns);
+	if (*huge_kb <= 0 || !thp_pfns)
+		tst_brk(TCONF, "no PMD-mapped THP in the %zu kB MADV_HUGEPAGE region (AnonHugePages %ld kB, %zu "
+			"THP heads): get_mctgt_type_thp() cannot be reached", npages * PAGE_SIZE >> 10, *huge_kb,
+			thp_pfns);
+	tst_res(TINFO, "thp: %ld of %zu kB PMD-mapped (AnonHugePages), %zu THP heads", *huge_kb,
+		npages * PAGE_SIZE >> 10, thp_pfns);
+	return p;
+}
+
+static void check_rss_huge(const char *who, const struct tst_cg_group *cg, long want)
+{
+	long got = tst_cg_memory_stat(cg, "rss_huge");
+	char key[64];
+
+	snprintf(key, sizeof(key), "thp_after_%s_rss_huge", who);
+	tst_value_long(key, got);
+	if (got == want)
+		tst_res(TPASS, "thp: the %s's memory.stat rss_huge is %ld kB, as it should be", who, got >> 10);
+	else
+		tst_res(TFAIL, "thp: the %s's memory.stat rss_huge is %ld kB after the move, not %ld kB", who,
+			got >> 10, want >> 10);
+}
+
+static void thp_child(void *arg)
+{
+	const struct tst_cg_group *const *g = arg;
+	size_t npages = (size_t)thp_mb << 8;
+	long huge_kb, a0, after_kb, split0;
+	uint64_t *p;
+
+	tst_cg_join(g[0], 0);
+	p = build_thp(npages, &huge_kb);
+	a0 = tst_cg_memory_stat(g[0], "rss_huge");
+	tst_value_long("thp_before_A_rss_huge", a0);
+	if (a0 != huge_kb << 10)
+		tst_brk(TBROK, "thp: rss_huge of A is %ld kB before the move, but the task maps %ld kB of THPs",
+			a0 >> 10, huge_kb);
+	split0 = tst_vmstat("thp_split_page");
+	set_move_charge(g[1]);
+	tst_cg_join(g[1], 0);
+	after_kb = smaps_anon_huge_kb(p);
+	tst_value_long("thp_split_page_during_move", tst_vmstat("thp_split_page") - split0);
+	if (after_kb != huge_kb)
+		tst_res(TFAIL, "thp: AnonHugePages went from %ld to %ld kB during the move (%ld THPs split)", huge_kb,
+			after_kb, tst_vmstat("thp_split_page") - split0);
+	check_rss_huge("destination", g[1], huge_kb << 10);
+	check_rss_huge("source", g[0], 0);
+	verify_region("thp", "after the move", p, npages, SEED_THP);
+}
+
+static void scenario_thp(void)
+{
+	const struct tst_cg_group *g[2];
+
+	if (access(THP_DIR "/enabled", F_OK) < 0) {
+		tst_res(TCONF, "thp: no " THP_DIR ": a kernel without THP");
+		return;
+	}
+	g[0] = tst_cg_mk("thp-A");
+	g[1] = tst_cg_mk("thp-B");
+	run_in_child(thp_child, g, "thp");
+}
+
+/* ---- scenario unmap-elsewhere: Johannes' race ---- */
+
+/* The pages the unmapper maps (one fault-around window) and unmaps at a
+ * time: 16 last-unmaps per madvise keep the unmap rate high. */
+#define RACE_CHUNK 16
+
+/* MAP_SHARED: the controller, the mover and the unmapper see one copy. */
+struct race_sync {
+	int stop;           /* the move is over: the unmapper stops cycling */
+	int quit;           /* no more moves: the unmapper exits */
+	long unmapped;      /* last-unmaps the unmapper did while moves ran */
+};
+
+struct race {
+	const struct tst_cg_group *parent, *a, *b;
+	int fd;                            /* the memfd whose pages are charged to A */
+	size_t npages;
+	pid_t mover, unmapper;
+	struct tst_barrier *ready, *start, *done, *finish;
+	struct race_sync *sync;
+	long own_mapped;                   /* mapped_file of A + B before the race */
+	long moved_bytes;                  /* charges that followed the mover, summed */
+	char finding[320];
+};
+
+static void die_with_parent(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		tst_brk(TBROK, "prctl(PR_SET_PDEATHSIG): %m");
+	if (getppid() == 1)
+		_exit(TBROK);
+}
+
+/* The mover: the task that is moved. It writes the region in A (the pages
+ * are charged there) and maps it, but leaves none of it present in its
+ * page tables. Why not present: the unmapper's unmap must be the *last*
+ * unmap, the one page_remove_rmap() counts in NR_FILE_MAPPED; a pte of the
+ * mover would keep the folio mapped through it. And why mapped at all: the
+ * charge-moving walk visits only the mover's page tables, and reaches a
+ * page-cache page behind a none pte through mc_handle_file_pte() (with
+ * move_charge_at_immigrate bit 2); MADV_DONTNEED clears the ptes and keeps
+ * the page table, so the walk still visits them. */
+static void race_mover(void *arg)
+{
+	struct race *r = arg;
+	size_t len = r->npages * PAGE_SIZE;
+	uint64_t buf[WORDS], *map;
+
+	die_with_parent();
+	tst_cg_join(r->a, 0);
+	for (size_t i = 0; i < r->npages; i++) {
+		fill_page(buf, SEED_RACE, i);
+		SAFE_PWRITE(r->fd, buf, PAGE_SIZE, i * PAGE_SIZE);
+	}
+	map = SAFE_MMAP(NULL, len, PROT_READ, MAP_SHARED, r->fd, 0);
+	for (size_t i = 0; i < r->npages; i++)
+		(void)*(volatile uint64_t *)(map + i * WORDS);
+	SAFE_MADVISE(map, len, MADV_DONTNEED);
+	if (count_pages(map, r->npages, false).present)
+		tst_brk(TBROK, "race: the mover still maps pages of the region after MADV_DONTNEED");
+	tst_barrier_wait(r->ready);
+	tst_barrier_wait(r->finish);
+}
+
+/* Maps RACE_CHUNK pages (a read fault maps the whole fault-around window,
+ * the other reads find them present) and unmaps them, over the region,
+ * until the move is over. Each MADV_DONTNEED drops the last mapping of
+ * each page: page_remove_rmap() decrements NR_FILE_MAPPED of the page's
+ * memcg as it reads it. */
+static void unmap_cycles(struct race *r, volatile const char *map)
+{
+	long unmapped = 0;
+
+	while (!__atomic_load_n(&r->sync->stop, __ATOMIC_ACQUIRE)) {
+		for (size_t c = 0; c < r->npages; c += RACE_CHUNK) {
+			size_t n = r->npages - c < RACE_CHUNK ? r->npages - c : RACE_CHUNK;
+
+			for (size_t i = c; i < c + n; i++)
+				(void)map[i * PAGE_SIZE];
+			SAFE_MADVISE((void *)(map + c * PAGE_SIZE), n * PAGE_SIZE, MADV_DONTNEED);
+			unmapped += n;
+		}
+	}
+	__atomic_add_fetch(&r->sync->unmapped, unmapped, __ATOMIC_RELAXED);
+}
+
+/* The other process: maps the same pages (charged to the mover's group)
+ * while the move runs on the other CPU, and unmaps all before each check. */
+static void race_unmapper(void *arg)
+{
+	struct race *r = arg;
+	size_t len = r->npages * PAGE_SIZE;
+	const char *map;
+
+	die_with_parent();
+	map = SAFE_MMAP(NULL, len, PROT_READ, MAP_SHARED, r->fd, 0);
+	for (;;) {
+		tst_barrier_wait(r->start);
+		if (__atomic_load_n(&r->sync->quit, __ATOMIC_ACQUIRE))
+			break;
+		unmap_cycles(r, map);
+		SAFE_MADVISE((void *)map, len, MADV_DONTNEED);
+		tst_barrier_wait(r->done);
+	}
+}
+
+/* With the region unmapped everywhere, A and B together must hold the
+ * mapped_file they held before the race (the mover's own pages, which it
+ * maps and which move with it; usually none). memory.stat shows a group
+ * that went negative as 0, so one lost update reads as a page too many. */
+static bool race_counters_wrong(struct race *r, long move, const struct tst_cg_group *from,
+				const struct tst_cg_group *to)
+{
+	long mf = tst_cg_memory_stat(from, "mapped_file"), mt = tst_cg_memory_stat(to, "mapped_file");
+
+	if (mf < 0 || mt < 0)
+		tst_brk(TBROK, "race: memory.stat of %s or %s has no mapped_file", from->path, to->path);
+	if (mf + mt == r->own_mapped)
+		return false;
+	snprintf(r->finding, sizeof(r->finding), "move %ld (%s to %s): with the region unmapped everywhere, "
+		 "mapped_file is %ld kB in the source and %ld kB in the destination (%ld kB in all before the "
+		 "race)", move + 1, move % 2 ? "B" : "A", move % 2 ? "A" : "B", mf >> 10, mt >> 10,
+		 r->own_mapped >> 10);
+	tst_value_long("race_hit_move", move + 1);
+	tst_value_long("race_hit_source_mapped_file", mf);
+	tst_value_long("race_hit_destination_mapped_file", mt);
+	return true;
+}
+
+/* One move, A to B or B to A, with the unmapper cycling on the other CPU
+ * from the barrier until the move has returned. */
+static bool race_attempt(void *arg, long move)
+{
+	struct race *r = arg;
+	const struct tst_cg_group *from = move % 2 ? r->b : r->a, *to = move % 2 ? r->a : r->b;
+	long to0 = tst_cg_try_read_long(to, "memory.usage_in_bytes"), to1;
+
+	__atomic_store_n(&r->sync->stop, 0, __ATOMIC_RELEASE);
+	tst_barrier_wait(r->start);
+	tst_cg_join(to, r->mover);
+	__atomic_store_n(&r->sync->stop, 1, __ATOMIC_RELEASE);
+	tst_barrier_wait(r->done);
+	to1 = tst_cg_try_read_long(to, "memory.usage_in_bytes");
+	if (to1 > to0)
+		r->moved_bytes += to1 - to0;
+	return race_counters_wrong(r, move, from, to);
+}
+
+/* total_mapped_file (hierarchical, from the rstat flush) of the parent must
+ * equal its children's mapped_file once the periodic flush (every 2 s) has
+ * run. After a lost update the parent's total is right (the children's
+ * +1 and -1 cancel) and a child's local count is not. */
+static void race_check_hierarchy(const struct race *r)
+{
+	struct tst_deadline end;
+	long parent = -1, a = -1, b = -1, ta = -1, tb = -1;
+
+	tst_deadline_start(&end, 10);
+	while (!tst_deadline_passed(&end)) {
+		parent = tst_cg_memory_stat(r->parent, "total_mapped_file");
+		a = tst_cg_memory_stat(r->a, "mapped_file");
+		b = tst_cg_memory_stat(r->b, "mapped_file");
+		ta = tst_cg_memory_stat(r->a, "total_mapped_file");
+		tb = tst_cg_memory_stat(r->b, "total_mapped_file");
+		if (parent == a + b && ta == a && tb == b)
+			break;
+		usleep(250000);
+	}
+	tst_value_long("race_end_parent_total_mapped_file", parent);
+	tst_value_long("race_end_A_mapped_file", a);
+	tst_value_long("race_end_B_mapped_file", b);
+	if (parent == a + b && ta == a && tb == b)
+		tst_res(TPASS, "race: total_mapped_file of the parent (%ld kB) is its children's mapped_file", parent >> 10);
+	else
+		tst_res(TFAIL, "race: after %.0f s of flushes, the parent's total_mapped_file is %ld kB, but A holds %ld "
+			"kB (total %ld) and B %ld kB (total %ld)", end.budget, parent >> 10, a >> 10, ta >> 10, b >> 10,
+			tb >> 10);
+}
+
+static void race_check_data(const struct race *r)
+{
+	uint64_t buf[WORDS];
+
+	for (size_t i = 0; i < r->npages; i++) {
+		SAFE_PREAD(r->fd, buf, PAGE_SIZE, i * PAGE_SIZE);
+		for (size_t w = 0; w < WORDS; w++) {
+			if (buf[w] != pattern(SEED_RACE, i, w)) {
+				tst_res(TFAIL, "race: page %zu word %zu of the region holds %#llx, not %#llx", i, w,
+					(unsigned long long)buf[w], (unsigned long long)pattern(SEED_RACE, i, w));
+				return;
+			}
+		}
+	}
+	tst_res(TPASS, "race: all %zu pages of the region intact", r->npages);
+}
+
+static void race_start(struct race *r)
+{
+	r->npages = (size_t)race_mb << 8;
+	r->fd = SAFE_MEMFD_CREATE("mmrepro-memcg-race", MFD_CLOEXEC);
+	r->sync = tst_shared_map(sizeof(*r->sync));
+	r->ready = tst_barrier_new(2);
+	r->start = tst_barrier_new(2);
+	r->done = tst_barrier_new(2);
+	r->finish = tst_barrier_new(2);
+	r->mover = tst_fork_on(-1, race_mover, r);
+	tst_barrier_wait(r->ready);
+	/* Only now: with the knob set on A when the mover joined it, its
+	 * library pages (charged to the root group) would have moved to A. */
+	set_move_charge(r->a);
+	set_move_charge(r->b);
+	r->own_mapped = tst_cg_memory_stat(r->a, "mapped_file") + tst_cg_memory_stat(r->b, "mapped_file");
+	tst_value_long("race_own_mapped_file", r->own_mapped);
+	if (r->own_mapped)
+		tst_res(TINFO, "race: the mover maps %ld kB of its own file pages in A: a lost update that leaves "
+			"the sum unchanged is not seen", r->own_mapped >> 10);
+	r->unmapper = tst_fork_on(1, race_unmapper, r);
+}
+
+static void race_stop(struct race *r)
+{
+	__atomic_store_n(&r->sync->quit, 1, __ATOMIC_RELEASE);
+	tst_barrier_wait(r->start);
+	tst_reap(r->unmapper, "the unmapper");
+	tst_barrier_wait(r->finish);
+	tst_reap(r->mover, "the mover");
+}
+
+static void race_report(const struct race *r, struct tst_until u)
+{
+	long unmapped = __atomic_load_n(&r->sync->unmapped, __ATOMIC_RELAXED);
+
+	tst_value_long("race_moves", u.tries);
+	tst_value("race_seconds", "%.1f", u.seconds);
+	tst_value_long("race_unmapped_pages", unmapped);
+	tst_value_long("race_moved_bytes", r->moved_bytes);
+	if (u.hit)
+		tst_res(TFAIL, "race: %s, after %.1f s: NR_FILE_MAPPED moved while page_remove_rmap() on the other CPU "
+			"updated the memcg it read (rmap no longer takes lock_page_memcg())", r->finding, u.seconds);
+	else
+		tst_res(TPASS, "race: %ld moves in %.1f s, %ld pages unmapped elsewhere meanwhile: mapped_file of A and "
+			"B back to %ld kB after every move", u.tries, u.seconds, unmapped, r->own_mapped >> 10);
+	if (!r->moved_bytes)
+		tst_res(TFAIL, "race: no charge followed the mover in %ld moves: the walk did not reach the region",
+			u.tries);
+	else
+		tst_res(TINFO, "race: %ld kB of charges moved in all, %ld kB a move", r->moved_bytes >> 10,
+			r->moved_bytes / (u.tries ? u.tries : 1) >> 10);
+}
+
+/* The controller, on CPU 0: it writes the mover's pid into the other
+ * group, so the charge-moving walk (can_attach's precharge, then
+ * mem_cgroup_move_charge() at attach) runs here, while the unmapper runs
+ * on CPU 1. */
+static void race_child(void *arg)
+{
+	struct race *r = arg;
+	struct tst_until u;
+
+	tst_pin_cpu(0);
+	race_start(r);
+	u = tst_run_until(race_attempt, r, race_seconds, race_moves);
+	race_stop(r);
+	race_report(r, u);
+	race_check_hierarchy(r);
+	race_check_data(r);
+}
+
+static void scenario_race(void)
+{
+	struct race r = { .fd = -1 };
+
+	if (tst_online_cpus() < 2) {
+		tst_res(TCONF, "race: needs 2 CPUs (the move on one, the unmapper on the other), %d online",
+			tst_online_cpus());
+		return;
+	}
+	r.parent = tst_cg_mk("race");
+	r.a = tst_cg_mk("race/A");
+	r.b = tst_cg_mk("race/B");
+	run_in_child(race_child, &r, "unmap-elsewhere");
+}
+
 /* ---- the test ---- */
 
 static void setup(void)
 {
 	if (ksm_npages % KSM_GROUPS)
 		tst_brk(TBROK, "--ksm-pages must be a multiple of %d, got %d", KSM_GROUPS, ksm_npages);
+	if (thp_mb % 2)
+		tst_brk(TBROK, "--thp-mb must be a multiple of 2 (one PMD), got %d", thp_mb);
 	check_kernel_version();
 	if (!tst_cg_has(tst_cg_test(), "memory.move_charge_at_immigrate"))
 		tst_brk(TCONF, "%s has no memory.move_charge_at_immigrate", tst_cg_test()->path);
-	cg_a = tst_cg_mk("A");
-	cg_b = tst_cg_mk("B");
 	tst_value("memcg_root", "%s", tst_cg_test()->path);
-}
-
-static void run(void)
-{
-	int status = tst_fork_run(child, NULL, (int)tst_remaining_runtime());
-
-	if (WIFSIGNALED(status))
-		tst_res(TBROK, "the child in the memcgs was killed by signal %d (%s)%s", WTERMSIG(status),
-			strsignal(WTERMSIG(status)), WTERMSIG(status) == SIGKILL ? " (or ran out of runtime)" : "");
-	else if (WIFEXITED(status) && WEXITSTATUS(status) && WEXITSTATUS(status) != TFAIL &&
-		 WEXITSTATUS(status) != TBROK && WEXITSTATUS(status) != TCONF)
-		tst_res(TBROK, "the child exited with status %d", WEXITSTATUS(status));
 }
 
 static const struct tst_option options[] = {
@@ -634,7 +1094,24 @@ static const struct tst_option options[] = {
 	{ "ksm-pages", TST_OPT_INT, &ksm_npages, 2 * KSM_GROUPS, 16384, NULL, "KSM pages, a multiple of 16 (256)" },
 	{ "ksm-wait", TST_OPT_INT, &ksm_wait_s, 1, 3600, NULL, "seconds ksmd may take (20), within the runtime" },
 	{ "file", TST_OPT_STR, &file_arg, 0, 0, NULL, "the host file to read (one is picked)" },
+	{ "thp-mb", TST_OPT_INT, &thp_mb, 2, 256, NULL, "THP-backed anonymous memory, a multiple of 2 (8)" },
+	{ "race-mb", TST_OPT_INT, &race_mb, 1, 64, NULL, "shmem the unmapper maps and unmaps (1)" },
+	{ "race-seconds", TST_OPT_INT, &race_seconds, 1, 3600, NULL, "moves until a hit or this deadline (30)" },
+	{ "race-moves", TST_OPT_INT, &race_moves, 0, 1000000, NULL, "at most this many moves (0: no limit)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct tst_scenario scenarios[] = {
+	{ "thp", scenario_thp,
+	  "a PMD-mapped anonymous THP moves with the task (get_mctgt_type_thp): rss_huge all in the destination, "
+	  "0 in the source, bytes intact", false },
+	{ "unmapped-folios", scenario_unmapped,
+	  "unmapped swap-cache, shmem and page-cache folios and swapped KSM pages move; every byte intact; the "
+	  "destination's rss and mapped_file no more than the task maps", false },
+	{ "unmap-elsewhere", scenario_race,
+	  "a second process unmaps shared pages while the task moves A->B->A: mapped_file of both groups back to "
+	  "0 after every move, the parent's total_mapped_file consistent, bytes intact", false },
+	{ NULL, NULL, NULL, false },
 };
 
 static const struct tst_tag tags[] = {
@@ -648,6 +1125,7 @@ static struct tst_test test = {
 	.name = "memcg_move_charge",
 	.tags = tags,
 	.options = options,
+	.scenarios = scenarios,
 	.runtime = 150,
 	.needs_kconfigs = kconfigs,
 	.min_mem_mb = 512,
@@ -656,7 +1134,6 @@ static struct tst_test test = {
 	.needs_cgroup_ver = TST_CG_V1,
 	.knobs = knobs,
 	.setup = setup,
-	.run = run,
 };
 
 TST_MAIN(test)
