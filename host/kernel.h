@@ -37,7 +37,8 @@ int kernel_image_release(const char *bzimage, char *out, size_t len);
  * for anything else, a bzImage or an unreadable or malformed file included. */
 bool kernel_has_pvh_entry(const char *elf_path);
 /* Sets k->boot_image: k->vmlinux where it has a PVH entry (no firmware
- * decompressing a bzImage under emulation), else k->bzimage. */
+ * decompressing a bzImage under emulation), else k->bzimage. A KASAN
+ * kernel before 6.12 boots its bzImage: 6.1's PVH entry faults with it. */
 void kernel_choose_boot_image(struct kernel *k);
 /* Looks up CONFIG_NAME in the kernel's .config: 'y', 'm' or 0. */
 char kernel_config_value(const struct kernel *k, const char *name);

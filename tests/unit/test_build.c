@@ -331,6 +331,21 @@ START_TEST(boot_image_is_vmlinux_only_with_a_pvh_entry)
 	snprintf(k.vmlinux, sizeof(k.vmlinux), "%s", fake_elf(&pvh, 1, 0));
 	kernel_choose_boot_image(&k);
 	ck_assert_str_eq(k.boot_image, k.vmlinux);
+	/* KASAN before 6.12 (or of unknown release) faults at the PVH entry. */
+	snprintf(k.config, sizeof(k.config), "%s", test_temp_file("CONFIG_X=y\nCONFIG_KASAN=y\n", ".config"));
+	snprintf(k.release, sizeof(k.release), "6.1.192");
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.bzimage);
+	k.release[0] = '\0';
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.bzimage);
+	snprintf(k.release, sizeof(k.release), "6.12.117");
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.vmlinux);
+	snprintf(k.config, sizeof(k.config), "%s", test_temp_file("CONFIG_KSM=y\n", ".config"));
+	snprintf(k.release, sizeof(k.release), "6.1.192");
+	kernel_choose_boot_image(&k);
+	ck_assert_str_eq(k.boot_image, k.vmlinux);
 }
 END_TEST
 
