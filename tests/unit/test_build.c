@@ -332,20 +332,18 @@ START_TEST(boot_image_is_vmlinux_only_with_a_pvh_entry)
 	kernel_choose_boot_image(&k);
 	ck_assert_str_eq(k.boot_image, k.vmlinux);
 	/* KASAN before 6.12 (or of unknown release) faults at the PVH entry. */
-	snprintf(k.config, sizeof(k.config), "%s", test_temp_file("CONFIG_X=y\nCONFIG_KASAN=y\n", ".config"));
-	snprintf(k.release, sizeof(k.release), "6.1.192");
-	kernel_choose_boot_image(&k);
-	ck_assert_str_eq(k.boot_image, k.bzimage);
-	k.release[0] = '\0';
-	kernel_choose_boot_image(&k);
-	ck_assert_str_eq(k.boot_image, k.bzimage);
-	snprintf(k.release, sizeof(k.release), "6.12.117");
-	kernel_choose_boot_image(&k);
-	ck_assert_str_eq(k.boot_image, k.vmlinux);
-	snprintf(k.config, sizeof(k.config), "%s", test_temp_file("CONFIG_KSM=y\n", ".config"));
-	snprintf(k.release, sizeof(k.release), "6.1.192");
-	kernel_choose_boot_image(&k);
-	ck_assert_str_eq(k.boot_image, k.vmlinux);
+	static const struct { const char *config, *release; bool pvh; } kasan[] = {
+		{ "CONFIG_X=y\nCONFIG_KASAN=y\n", "6.1.192", false },
+		{ "CONFIG_X=y\nCONFIG_KASAN=y\n", "", false },
+		{ "CONFIG_X=y\nCONFIG_KASAN=y\n", "6.12.117", true },
+		{ "CONFIG_KSM=y\n", "6.1.192", true },
+	};
+	for (size_t i = 0; i < sizeof(kasan) / sizeof(kasan[0]); i++) {
+		snprintf(k.config, sizeof(k.config), "%s", test_temp_file(kasan[i].config, ".config"));
+		snprintf(k.release, sizeof(k.release), "%s", kasan[i].release);
+		kernel_choose_boot_image(&k);
+		ck_assert_str_eq(k.boot_image, kasan[i].pvh ? k.vmlinux : k.bzimage);
+	}
 }
 END_TEST
 
@@ -490,21 +488,30 @@ START_TEST(git_spec_version_read_at_its_commit_not_worktree)
 }
 END_TEST
 
+/* A directory that looks like a kernel tree (arch/x86, a top Makefile with
+ * the given text) and its dir: spec. */
+static void fake_kernel_tree(const char *makefile, char *tree, size_t tree_len, char *spec, size_t spec_len)
+{
+	char path[512];
+
+	snprintf(tree, tree_len, "%s", test_temp_dir());
+	snprintf(path, sizeof(path), "%s/arch/x86", tree);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/Makefile", tree);
+	ck_assert_int_eq(write_file_atomic(path, makefile, strlen(makefile)), 0);
+	snprintf(spec, spec_len, "dir:%s", tree);
+}
+
 /* dir: reads its own Makefile through the same parser; src: is named by
  * its package. */
 START_TEST(dir_and_src_specs_planned_with_their_version)
 {
 	static struct build_plan plan;
 	struct build_request req = { .spec = "src:deb-6.1", .signal_fd = -1 };
-	char tree[128], path[300], spec[300], err[1024];
+	char tree[128], spec[300], err[1024];
 	int rc;
 
-	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
-	snprintf(path, sizeof(path), "%s/arch/x86", tree);
-	ck_assert_int_eq(mkdir_p(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/Makefile", tree);
-	ck_assert_int_eq(write_file_atomic(path, "VERSION = 6\nPATCHLEVEL = 1\n", 26), 0);
-	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	fake_kernel_tree("VERSION = 6\nPATCHLEVEL = 1\n", tree, sizeof(tree), spec, sizeof(spec));
 	plan_spec(spec, test_temp_dir(), &plan);
 	ck_assert_str_eq(plan.version, "6.1");
 	ck_assert(plan_has_fragment(&plan, "guest-6.1.config"));
@@ -527,12 +534,7 @@ START_TEST(source_without_version_is_usage_error)
 	ck_assert_msg(strstr(err, "not a kernel tree: no VERSION and PATCHLEVEL") != NULL, "%s", err);
 	snprintf(path, sizeof(path), "%s/worktrees", getenv("MMREPRO_CACHE"));
 	ck_assert(!file_exists(path));
-	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
-	snprintf(path, sizeof(path), "%s/arch/x86", tree);
-	ck_assert_int_eq(mkdir_p(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/Makefile", tree);
-	ck_assert_int_eq(write_file_atomic(path, "all:\n", 5), 0);
-	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	fake_kernel_tree("all:\n", tree, sizeof(tree), spec, sizeof(spec));
 	assert_usage_error(spec, NULL, "not a kernel tree: no VERSION and PATCHLEVEL");
 }
 END_TEST
@@ -547,12 +549,7 @@ START_TEST(flavor_adds_its_fragment_and_key)
 	char tree[128], path[300], spec[300], err[1024] = "";
 	struct kernel k;
 
-	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
-	snprintf(path, sizeof(path), "%s/arch/x86", tree);
-	ck_assert_int_eq(mkdir_p(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/Makefile", tree);
-	ck_assert_int_eq(write_file_atomic(path, "VERSION = 6\nPATCHLEVEL = 12\n", 27), 0);
-	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	fake_kernel_tree("VERSION = 6\nPATCHLEVEL = 12\n", tree, sizeof(tree), spec, sizeof(spec));
 	plan_spec(spec, test_temp_dir(), &plain);
 	ck_assert(!plan_has_fragment(&plain, "flavor-debug.config"));
 	req.spec = spec;
@@ -576,14 +573,9 @@ START_TEST(obj_dir_per_flavor_and_extra_fragments)
 {
 	static struct build_plan plain, debug, extra, same, other;
 	struct build_request req = { .signal_fd = -1 };
-	char tree[128], path[300], spec[300], frag[300], copy[300], err[1024] = "", want[400];
+	char tree[128], spec[300], frag[300], copy[300], err[1024] = "", want[400];
 
-	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
-	snprintf(path, sizeof(path), "%s/arch/x86", tree);
-	ck_assert_int_eq(mkdir_p(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/Makefile", tree);
-	ck_assert_int_eq(write_file_atomic(path, "VERSION = 6\nPATCHLEVEL = 12\n", 27), 0);
-	snprintf(spec, sizeof(spec), "dir:%s", tree);
+	fake_kernel_tree("VERSION = 6\nPATCHLEVEL = 12\n", tree, sizeof(tree), spec, sizeof(spec));
 	snprintf(frag, sizeof(frag), "%s", test_temp_file("CONFIG_MEM_SOFT_DIRTY=y\n", ".config"));
 	snprintf(copy, sizeof(copy), "%s", test_temp_file("CONFIG_MEM_SOFT_DIRTY=y\n", ".config"));
 	req.spec = spec;
