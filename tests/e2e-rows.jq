@@ -4,7 +4,7 @@ def cell: tostring | gsub("[|\n\r]"; " ");
 .case as $case | .variants[] |
 [$case, .variant,
  (.kernel + (if .series != "" then " + " + (.series | sub("^patches/"; "")) else "" end)),
- (.expect + (if .expect_rate then " >= \(.expect_rate.hits)/\(.expect_rate.runs)" else "" end)),
+ .expect,
  .tally.verdict,
  "\(.tally.hits)/\(.tally.valid) (\((.tally.ci95[0] * 100) | floor)-\((.tally.ci95[1] * 100) | ceil)%)",
  ((.seconds_per_run * 10 | round) / 10),
