@@ -683,19 +683,27 @@ static void scenario_sole_owner_after_fork(void)
 
 /* ---- probe: exclusive swap-in, then fork ---- */
 
+/* Pages the region out and reads it all back from swap: every byte must
+ * still be fill, or the scenario cannot go on. */
+static void page_out_and_read_back(uint8_t *p, size_t len, uint8_t fill, const char *name)
+{
+	struct mismatch m;
+
+	page_out(p, len, name);
+	m = compare_old(p, 0, len, fill);
+	if (m.count)
+		tst_brk(TBROK, "%s: read 0x%02x at offset 0x%zx back from swap, expected 0x%02x", name, m.got, m.off,
+			m.want);
+}
+
 static void probe_exclusive_swapin_then_fork(void)
 {
 	const char *name = "probe (read back from swap while exclusive, then fork)";
 	size_t len = region_len / 2;
 	uint8_t *p = fault_mthp_region(len, 0x66, name);
-	struct mismatch m;
 	struct twin t;
 
-	page_out(p, len, name);
-	m = compare_old(p, 0, len, 0x66);
-	if (m.count)
-		tst_brk(TBROK, "%s: read 0x%02x at offset 0x%zx back from swap, expected 0x%02x", name, m.got, m.off,
-			m.want);
+	page_out_and_read_back(p, len, 0x66, name);
 	tst_res(TINFO, "%s: %zu mTHPs after swap-in", name, find_large_folios(p, len, NULL, 0));
 	t = twin_spawn(p, len, 0x66);
 	free_reclaim_check_twin(name, p, len, &t);
@@ -936,14 +944,9 @@ static void scenario_partial_cow(void)
 	uint8_t *p = fault_mthp_region(len, 0x74, name);
 	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
 	struct folio_span *spans;
-	struct mismatch m;
 	struct twin t;
 
-	page_out(p, len, name);
-	m = compare_old(p, 0, len, 0x74);
-	if (m.count)
-		tst_brk(TBROK, "%s: read 0x%02x at offset 0x%zx back from swap, expected 0x%02x", name, m.got, m.off,
-			m.want);
+	page_out_and_read_back(p, len, 0x74, name);
 	spans = spans_of(p, len, &n);
 	tst_value_long("partial_cow_mthps_after_swapin", (long)n);
 	if (!n)
