@@ -7,10 +7,10 @@
 #include "util.h"
 
 static const struct flavor flavors[] = {
-	{ .name = "normal", .fragment = NULL, .cmdline = "" },
+	{ .name = "normal", .fragment = NULL },
 	/* No 6.x Kconfig symbol sets panic_on_warn at build time, so the
 	 * flavour sets it at boot: a WARNING stops the run at the report. */
-	{ .name = "debug", .fragment = "flavor-debug.config", .cmdline = "", .panic_on_warn = true },
+	{ .name = "debug", .fragment = "flavor-debug.config", .panic_on_warn = true },
 };
 
 const struct flavor *flavor_find(const char *name)

@@ -1,5 +1,5 @@
-/* Kernel flavours: a named config fragment plus the command line it needs
- * (the debug flavour's KASAN, lockdep, DEBUG_VM and panic_on_warn). */
+/* Kernel flavours: a named config fragment plus whether it boots with
+ * panic_on_warn (the debug flavour's KASAN, lockdep, DEBUG_VM). */
 #ifndef MMREPRO_FLAVOR_H
 #define MMREPRO_FLAVOR_H
 
@@ -9,7 +9,6 @@
 struct flavor {
 	const char *name;
 	const char *fragment;   /* under config/, NULL for the plain kernel */
-	const char *cmdline;    /* appended to the guest's command line, or "" */
 	/* Boots with panic_on_warn=1 unless the case says panic_on_warn = no. */
 	bool panic_on_warn;
 };

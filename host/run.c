@@ -371,10 +371,7 @@ static void describe_vm(const struct case_def *c, const struct kernel *k, const 
 		d->devices[i] = c->devices[i];
 	xsnprintf(d->initrd, sizeof(d->initrd), "%s/initramfs.cpio", o->out_dir);
 	vm_kernel_cmdline(c, d->cmdline, sizeof(d->cmdline));
-	/* The flavour's boot options go with the kernel built in it. */
-	const struct flavor *f = flavor_find(k->flavor);
-	if (f && f->cmdline[0])
-		xsnprintf(d->cmdline + strlen(d->cmdline), sizeof(d->cmdline) - strlen(d->cmdline), " %s", f->cmdline);
+	/* The flavour's panic_on_warn goes with the kernel built in it. */
 	if (flavor_panic_on_warn(k->flavor, c->panic_on_warn))
 		xsnprintf(d->cmdline + strlen(d->cmdline), sizeof(d->cmdline) - strlen(d->cmdline), " panic_on_warn=1");
 }
