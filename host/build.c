@@ -722,8 +722,24 @@ void build_cache_key(const char *source, const char *compiler, const char *const
 	snprintf(out, 25, "%.24s", hex);
 }
 
+/* The object dir of a base, per flavour and per set of extra fragments
+ * (a case's or a variant's config, --config; extra holds their texts, NULL
+ * at the end): sharing one dir between configs would recompile everything
+ * on every switch, since ccache misses once autoconf.h changes. The extra
+ * fragments are named by a hash of their contents. */
+static void choose_obj_dir(struct build *b, const char *const *extra)
+{
+	char tag[25] = "";
+
+	if (extra[0])
+		build_cache_key("extra fragments", "", NULL, extra, tag);
+	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s%s%s%s%.10s", b->cache, b->src.base,
+		  flavor_changes_kernel(b->req->flavor) ? "+" : "",
+		  flavor_changes_kernel(b->req->flavor) ? b->req->flavor : "", tag[0] ? "+cfg-" : "", tag);
+}
+
 /* The key hashes contents, not paths: the same series copied elsewhere
- * hits the same cache entry. */
+ * hits the same cache entry. The object dir comes from the same texts. */
 static int compute_key(struct build *b)
 {
 	char *patches[SERIES_MAX_PATCHES + 1] = { 0 }, *frags[BUILD_MAX_CONFIGS + 5] = { 0 };
@@ -746,9 +762,14 @@ static int compute_key(struct build *b)
 		if (!(frags[i] = read_file(b->frags[i], NULL)))
 			rc = fail(b, EXIT_USAGE, "%s: cannot read", b->frags[i]);
 	if (!rc) {
+		int nextra = 0;
+		while (b->req->configs[nextra])
+			nextra++;
 		build_cache_key(b->src.identity, gcc ? gcc : "?", (const char *const *)patches,
 				(const char *const *)frags, b->key);
 		xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
+		/* collect_fragments adds the extra ones last. */
+		choose_obj_dir(b, (const char *const *)frags + b->nfrags - nextra);
 	}
 	for (int i = 0; patches[i]; i++)
 		free(patches[i]);
@@ -991,29 +1012,6 @@ static int detect_version(struct build *b)
 	return 0;
 }
 
-/* The object dir of a base, per flavour and per set of extra fragments
- * (a case's or a variant's config, --config): sharing one dir between
- * configs would recompile everything on every switch, since ccache misses
- * once autoconf.h changes. The extra fragments are named by a hash of
- * their contents. */
-static int choose_obj_dir(struct build *b)
-{
-	char *texts[BUILD_MAX_CONFIGS + 1] = { 0 }, tag[25] = "";
-	int rc = 0;
-
-	for (int i = 0; b->req->configs[i] && !rc; i++)
-		if (!(texts[i] = read_file(b->req->configs[i], NULL)))
-			rc = fail(b, EXIT_USAGE, "%s: cannot read", b->req->configs[i]);
-	if (!rc && texts[0])
-		build_cache_key("extra fragments", "", NULL, (const char *const *)texts, tag);
-	for (int i = 0; texts[i]; i++)
-		free(texts[i]);
-	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s%s%s%s%.10s", b->cache, b->src.base,
-		  flavor_changes_kernel(b->req->flavor) ? "+" : "",
-		  flavor_changes_kernel(b->req->flavor) ? b->req->flavor : "", tag[0] ? "+cfg-" : "", tag);
-	return rc;
-}
-
 /* Everything a cache lookup needs (source, version, fragments, key), in
  * this order, with nothing written yet. The series is loaded first: a bad
  * one is a usage error, reported before any source is looked up, let alone
@@ -1026,8 +1024,6 @@ static int plan_build(struct build *b)
 	if (b->req->series && series_load(b->req->series, &b->series, b->err, b->errlen) < 0)
 		return EXIT_USAGE;
 	if ((rc = resolve_source(b)) || (rc = detect_version(b)) || (rc = collect_fragments(b)))
-		return rc;
-	if ((rc = choose_obj_dir(b)))
 		return rc;
 	return compute_key(b);
 }
