@@ -13,6 +13,8 @@ HOST_SRC = $(filter-out host/main.c,$(wildcard host/*.c))
 HOST_OBJ = $(HOST_SRC:host/%.c=$(B)/host/%.o)
 GUEST_LIB_SRC = $(wildcard guest/lib/*.c)
 WORKLOADS = $(patsubst guest/workloads/%.c,$(B)/guest/%,$(wildcard guest/workloads/*.c))
+# The guest programs that run a user's reproducer and the kernel's selftests.
+RUNNERS = $(patsubst guest/runners/%.c,$(B)/guest/%,$(wildcard guest/runners/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 GUEST_UNIT_SRC = $(wildcard tests/guest-unit/*.c)
 GUEST_LIB_FLAGS = -Iguest/lib $(shell pkg-config --cflags json-c check)
@@ -20,9 +22,9 @@ GUEST_LIB_LIBS  = $(shell pkg-config --libs json-c) $(CHECK_LIBS) -lpthread
 ASAN_FLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
-all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS)
+all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS)
 
-$(B)/host/%.o: host/%.c host/*.h
+$(B)/host/%.o: host/%.c host/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 $(B)/mmrepro: host/main.c $(HOST_OBJ)
@@ -30,13 +32,16 @@ $(B)/mmrepro: host/main.c $(HOST_OBJ)
 
 # The guest init runs from the initramfs, before the 9p root exists; the
 # initramfs writer copies it with the shared libraries it needs.
-$(B)/guest/init: guest/init.c guest/lib/*.h
+$(B)/guest/init: guest/init.c guest/protocol.h guest/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libkmod inih) -Iguest/lib -o $@ guest/init.c $(shell pkg-config --libs libkmod inih)
 # Workloads run from the 9p root, so they link against the host's libraries.
 $(B)/guest/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iguest/lib $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(shell pkg-config --libs json-c) -lpthread
+$(B)/guest/%: guest/runners/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iguest/lib -Iguest $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(shell pkg-config --libs json-c) -lpthread
 
 # Unit tests: one Check binary over every host module, plain and sanitized.
 $(B)/unit-tests: $(UNIT_SRC) tests/unit/*.h $(HOST_SRC) host/*.h

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol.h"
+
 #define OUT_DIR "/tmp/mmrepro"
 #define SUITE_DIR "/run/mmrepro"
 #define RESULT_PORT "/dev/ttyS1"
@@ -394,8 +396,9 @@ static void send_results(const char *status)
 
 	if (port < 0)
 		return;
-	send_record(port, "workload.status", status, strlen(status));
-	send_file(port, "workload.json");
+	send_record(port, PROTO_REC_STATUS, status, strlen(status));
+	send_file(port, PROTO_REC_JSON);
+	send_file(port, PROTO_REC_KSELFTEST);
 	if (write_all(port, "mmrepro-result-end\n", 19) < 0)
 		say("mmrepro-init: error: result channel: %s", strerror(errno));
 	/* Every byte out of the UART before the power goes. */

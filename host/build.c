@@ -69,16 +69,6 @@ void build_cache_dir(char *out, size_t len)
 		xsnprintf(out, len, "%s/.cache/mmrepro", home && *home ? home : "/tmp");
 }
 
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 /* ---- sources ---------------------------------------------------------- */
 
 static int resolve_deb_source(struct build *b, const char *which)
@@ -894,6 +884,7 @@ static void forget_dead_build(struct build *b, const char *marker)
 }
 
 static int build_locked_marked(struct build *b);
+static int prepare_tree(struct build *b);
 
 static int build_locked(struct build *b)
 {
@@ -916,16 +907,7 @@ static int build_locked_marked(struct build *b)
 	double start = now_seconds();
 	int rc;
 
-	if (!strncmp(b->req->spec, "src:", 4))
-		rc = prepare_deb_tree(b);
-	else if (!strncmp(b->req->spec, "git:", 4))
-		rc = prepare_git_tree(b);
-	else
-		rc = 0;
-	if (!rc)
-		rc = reset_tree(b);
-	if (!rc)
-		rc = apply_series(b);
+	rc = prepare_tree(b);
 	if (!rc)
 		rc = configure(b);
 	if (rc)
@@ -1074,6 +1056,46 @@ int build_plan(const struct build_request *req, struct build_plan *plan, char *e
 	snprintf(plan->key, sizeof(plan->key), "%s", b.key);
 	snprintf(plan->obj, sizeof(plan->obj), "%s", b.src.obj);
 	return 0;
+}
+
+/* The tree as build_locked_marked leaves it before configuring. */
+static int prepare_tree(struct build *b)
+{
+	int rc = 0;
+
+	if (!strncmp(b->req->spec, "src:", 4))
+		rc = prepare_deb_tree(b);
+	else if (!strncmp(b->req->spec, "git:", 4))
+		rc = prepare_git_tree(b);
+	if (!rc)
+		rc = reset_tree(b);
+	if (!rc)
+		rc = apply_series(b);
+	return rc;
+}
+
+int build_in_tree(const struct build_request *req, build_tree_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct build b = { .req = req, .err = err, .errlen = errlen };
+	char logdir[PATH_MAX + 16];
+	int rc = plan_build(&b), lock;
+
+	if (rc) {
+		series_free(&b.series);
+		return rc;
+	}
+	xsnprintf(logdir, sizeof(logdir), "%s/logs", b.cache);
+	mkdir_p(logdir, 0755);
+	mkdir_p(b.src.obj, 0755);
+	xsnprintf(b.log, sizeof(b.log), "%s/%s-tree-%d.log", logdir, b.key, (int)getpid());
+	if ((lock = lock_base(&b)) < 0)
+		rc = fail(&b, EXIT_UNTESTABLE, "cannot lock the build dir of %s", b.src.base);
+	else if (!(rc = prepare_tree(&b)))
+		rc = fn(b.src.tree, b.src.obj, b.log, arg);
+	if (lock >= 0)
+		close(lock);
+	series_free(&b.series);
+	return rc;
 }
 
 int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen)

@@ -44,6 +44,12 @@ bool build_makefile_version(const char *makefile, char *out, size_t len);
  * EXIT_USAGE for bad input, EXIT_UNTESTABLE when a patch does not apply or
  * the build fails (git bisect's "skip"), with the reason in err. */
 int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen);
+/* Runs fn in the source tree of req (its spec reset, its series applied)
+ * with the base's object dir and a log path, under the base's lock, so
+ * that what fn builds comes from the very tree a kernel was built from
+ * (its selftests). Returns fn's exit code, or one of the tree's own. */
+typedef int (*build_tree_fn)(const char *tree, const char *obj, const char *log, void *arg);
+int build_in_tree(const struct build_request *req, build_tree_fn fn, void *arg, char *err, size_t errlen);
 /* Any kernel spec: prebuilt ones are resolved, source ones built (or found
  * in the cache) in the given flavour (NULL: plain). configs is
  * NULL-terminated or NULL. Returns 0 or an exit code with the reason in err;

@@ -1,5 +1,8 @@
 /* Case files: ini text fed to inih line by line and checked as it goes. */
 #include "case.h"
+#include "title.h"
+#include "kselftest.h"
+#include "workload.h"
 #include "report.h"
 #include "flavor.h"
 #include "kernel.h"
@@ -334,6 +337,23 @@ static int parse_counters(struct parse_ctx *p, const char *v)
 	return 1;
 }
 
+static int parse_title_key(struct parse_ctx *p, const char *v)
+{
+	char why[256];
+
+	if (title_pattern_check(v, why, sizeof(why)) < 0)
+		return fail(p, "'title': %s", why);
+	return copy_value(p, p->c->title, sizeof(p->c->title), "title", v);
+}
+
+static int parse_case_expect(struct parse_ctx *p, const char *v)
+{
+	if (strcmp(v, "pass") && strcmp(v, "fail"))
+		return fail(p, "'expect' in [case] must be pass or fail, got '%s'", v);
+	p->c->expect = !strcmp(v, "pass") ? EXPECT_PASS : EXPECT_FAIL;
+	return 1;
+}
+
 static int case_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -359,6 +379,10 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_int(p, &c->idle_timeout_s, k, v, 1, 86400);
 	if (!strcmp(k, "boot_failure"))
 		return parse_boot_failure(p, v);
+	if (!strcmp(k, "title"))
+		return parse_title_key(p, v);
+	if (!strcmp(k, "expect"))
+		return parse_case_expect(p, v);
 	return fail(p, "unknown key '%s' in [case]", k);
 }
 
@@ -443,7 +467,48 @@ static int parse_workload(struct parse_ctx *p, const char *v)
 	free(path);
 	if (!exists)
 		return fail(p, "workload '%s' does not exist (no guest/workloads/%s.c)", v, v);
+	if (p->c->workload[0])
+		return fail(p, "[guest] takes one of 'workload', 'repro' and 'kselftest'");
 	return copy_value(p, p->c->workload, sizeof(p->c->workload), "workload", v);
+}
+
+/* repro = FILE.c: absolute, or relative to the repository (where
+ * new-case puts it), or else to the case file's own dir. */
+static int parse_repro(struct parse_ctx *p, const char *v)
+{
+	char path[PATH_MAX * 2], dir[PATH_MAX];
+	const char *slash = strrchr(p->file, '/');
+
+	if (!*v)
+		return fail(p, "'repro' needs a C file");
+	if (v[0] == '/')
+		snprintf(path, sizeof(path), "%s", v);
+	else {
+		snprintf(path, sizeof(path), "%s/%s", repo_root(), v);
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - p->file) : 1, slash ? p->file : ".");
+		if (!is_regular_file(path))
+			snprintf(path, sizeof(path), "%s/%s", dir, v);
+	}
+	if (!is_regular_file(path))
+		return fail(p, "'repro' %s is not a regular file (tried %s)", v, path);
+	if (p->c->workload[0])
+		return fail(p, "[guest] takes one of 'workload', 'repro' and 'kselftest'");
+	if (!copy_value(p, p->c->repro, sizeof(p->c->repro), "repro", path))
+		return 0;
+	return copy_value(p, p->c->workload, sizeof(p->c->workload), "repro", WORKLOAD_REPRO_RUNNER);
+}
+
+static int parse_kselftest_key(struct parse_ctx *p, const char *v)
+{
+	char why[256];
+
+	if (kselftest_spec_check(v, why, sizeof(why)) < 0)
+		return fail(p, "'kselftest': %s", why);
+	if (p->c->workload[0])
+		return fail(p, "[guest] takes one of 'workload', 'repro' and 'kselftest'");
+	if (!copy_value(p, p->c->kselftest, sizeof(p->c->kselftest), "kselftest", v))
+		return 0;
+	return copy_value(p, p->c->workload, sizeof(p->c->workload), "kselftest", WORKLOAD_KSELFTEST_RUNNER);
 }
 
 static int parse_modules(struct parse_ctx *p, const char *v)
@@ -499,6 +564,14 @@ static int guest_key(struct parse_ctx *p, const char *k, const char *v)
 
 	if (!strcmp(k, "workload"))
 		return parse_workload(p, v);
+	if (!strcmp(k, "repro"))
+		return parse_repro(p, v);
+	if (!strcmp(k, "repro_cflags"))
+		return copy_value(p, c->repro_cflags, sizeof(c->repro_cflags), k, v);
+	if (!strcmp(k, "repro_time"))
+		return parse_int(p, &c->repro_time_s, k, v, 1, 86400);
+	if (!strcmp(k, "kselftest"))
+		return parse_kselftest_key(p, v);
 	if (!strcmp(k, "args"))
 		return copy_value(p, c->args, sizeof(c->args), k, v);
 	if (!strcmp(k, "sysctl")) {
@@ -1060,9 +1133,10 @@ static int check_fix_tags(const struct case_def *c, char *err, size_t errlen)
 
 	for (int i = 0; i < c->nvariants; i++)
 		any |= c->variants[i].fixes.ncommits > 0;
-	if (!any)
+	if (!any || c->kselftest[0])
 		return 0;
-	if (asprintf(&path, "%s/guest/workloads/%s.c", repo_root(), c->workload) < 0) {
+	if ((c->repro[0] ? asprintf(&path, "%s", c->repro) :
+			   asprintf(&path, "%s/guest/workloads/%s.c", repo_root(), c->workload)) < 0) {
 		snprintf(err, errlen, "%s: out of memory", c->path);
 		return -1;
 	}
@@ -1162,7 +1236,7 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 						   : NULL;
 
 	if (missing) {
-		snprintf(err, errlen, "%s: missing %s", c->path, missing);
+		snprintf(err, errlen, "%s: missing %s (or 'repro' or 'kselftest')", c->path, missing);
 		return -1;
 	}
 	if (validate_topology(c, "[vm]", err, errlen) < 0 ||

@@ -114,8 +114,22 @@ struct case_def {
 	 * a WARNING. */
 	int panic_on_warn;
 
-	/* [guest] */
+	/* [case] title = T: only a report whose title is T (or matches /re/)
+	 * is this case's bug; any other is an "other crash" (title.h). */
+	char title[CASE_TITLE_LEN];
+	/* [case] expect: what verify expects on the default kernels of a case
+	 * without variants (EXPECT_NONE: pass; a reproducer's case: fail). */
+	enum expect expect;
+
+	/* [guest]: the workload is one of three sources (workload.h): a suite
+	 * workload (workload = NAME), a C reproducer (repro = FILE.c) or the
+	 * kernel's selftests (kselftest = mm:TEST,...). For the last two,
+	 * workload names the guest runner that runs them. */
 	char workload[64];
+	char repro[4096];           /* absolute path of the C file, "" for none */
+	char repro_cflags[512];     /* extra compiler flags, split on blanks */
+	int repro_time_s;           /* the reproducer's deadline after boot */
+	char kselftest[512];        /* "mm:cow,gup_longterm", "" for none */
 	char args[512];
 	char sysctls[CASE_MAX_LIST][128];
 	int nsysctls;

@@ -235,6 +235,23 @@ static int add_modules(struct archive *a, const struct initramfs_spec *s, char *
 	return r ? r : add_bytes(a, "modules/order", order, strlen(order), 0644);
 }
 
+/* Every parent dir of f->guest, then the file. */
+static int add_extra(struct archive *a, const struct initramfs_file *f, char *err, size_t errlen)
+{
+	char dir[sizeof(f->guest)];
+
+	if (strstr(f->guest, "..") || f->guest[0] == '/') {
+		snprintf(err, errlen, "initramfs: refusing the path %s", f->guest);
+		return -1;
+	}
+	for (const char *p = strchr(f->guest, '/'); p; p = strchr(p + 1, '/')) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(p - f->guest), f->guest);
+		if (strcmp(dir, "mmrepro") && strcmp(dir, "mmrepro/bin") && add_dir(a, dir) < 0)
+			return -1;
+	}
+	return add_file(a, f->host, f->guest, f->mode, err, errlen);
+}
+
 /* The suite's own files under /mmrepro, which the init bind-mounts at
  * INITRAMFS_GUEST_DIR in the guest's root. */
 static int add_suite_files(struct archive *a, const struct initramfs_spec *s, char *err, size_t errlen)
@@ -251,6 +268,8 @@ static int add_suite_files(struct archive *a, const struct initramfs_spec *s, ch
 	}
 	if (!r && s->config_path && s->config_path[0])
 		r = add_file(a, s->config_path, "mmrepro/kconfig", 0644, err, errlen);
+	for (int i = 0; i < s->nfiles && !r; i++)
+		r = add_extra(a, &s->files[i], err, errlen);
 	return r;
 }
 

@@ -8,6 +8,15 @@
 
 #include <stddef.h>
 
+#include "../guest/protocol.h"
+
+/* One more file for the archive: host path, path inside it, mode. */
+struct initramfs_file {
+	char host[4096];
+	char guest[256];   /* e.g. "mmrepro/bin/repro"; parent dirs are made */
+	int mode;
+};
+
 struct initramfs_spec {
 	const char *init_path;        /* host path of the guest init binary */
 	const char *modules_dir;      /* /lib/modules/<release>, NULL if none */
@@ -15,10 +24,12 @@ struct initramfs_spec {
 	const char *config_path;      /* kernel .config, stored as /mmrepro/kconfig; "" or NULL: none */
 	const char *workload_path;    /* host path, stored as /mmrepro/bin/<name>; NULL: none */
 	const char *job_text;         /* stored as /job.ini; NULL: none */
+	const struct initramfs_file *files; /* more files (a reproducer, kselftests) */
+	int nfiles;
 };
 
 /* Where the guest finds the suite's files once its root is mounted. */
-#define INITRAMFS_GUEST_DIR "/run/mmrepro"
+#define INITRAMFS_GUEST_DIR PROTO_GUEST_DIR
 
 /* Writes the cpio archive to out_path. On error fills err and returns -1. */
 int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen);

@@ -1,6 +1,8 @@
 /* Verdicts of runs, every report of a run, and the files that record them. */
 #include "result.h"
+#include "title.h"
 #include "util.h"
+#include "../guest/protocol.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +25,33 @@ int verdict_exit_code(enum verdict v)
 	}
 }
 
+int result_exit_code(const struct run_result *r)
+{
+	return r->other_crash ? EXIT_UNTESTABLE : verdict_exit_code(r->verdict);
+}
+
+void result_apply_title(struct run_result *r)
+{
+	int n;
+	const struct report *reps = result_run_reports(r, &n);
+
+	r->other_crash = false;
+	if (!r->title_pattern[0] || r->verdict != V_FAIL)
+		return;
+	for (int i = 0; i < n; i++)
+		if (title_matches(r->title_pattern, reps[i].title))
+			return;
+	if (title_matches(r->title_pattern, r->report.title))
+		return;
+	r->other_crash = true;
+}
+
 int verdict_exit_code_many(const struct run_result *r, int n)
 {
 	int pass = 0;
 
 	for (int i = 0; i < n; i++)
-		if (r[i].verdict == V_FAIL)
+		if (r[i].verdict == V_FAIL && !r[i].other_crash)
 			return EXIT_BUG;
 	for (int i = 0; i < n; i++) {
 		if (r[i].verdict == V_INTERRUPTED)
@@ -242,6 +265,23 @@ static struct json_object *words_json(const char *words)
 	return a;
 }
 
+/* What a reproducer or kselftest run, or a --title, adds to a result. */
+static void add_source_fields(struct json_object *o, const struct run_result *r)
+{
+	if (r->subtests)
+		json_object_object_add(o, "subtests", json_object_get(r->subtests));
+	if (r->report_test[0])
+		json_object_object_add(o, "report_test", jstr(r->report_test));
+	if (r->workload_source[0])
+		json_object_object_add(o, "workload_source", jstr(r->workload_source));
+	if (r->vm_shape)
+		json_object_object_add(o, "vm", json_object_get(r->vm_shape));
+	if (r->title_pattern[0]) {
+		json_object_object_add(o, "title_pattern", jstr(r->title_pattern));
+		json_object_object_add(o, "other_crash", json_object_new_boolean(r->other_crash));
+	}
+}
+
 struct json_object *result_to_json(const struct run_result *r)
 {
 	struct json_object *o = json_object_new_object(), *t = json_object_new_object();
@@ -283,13 +323,14 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "infra", json_object_new_boolean(r->infra));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
 	json_object_object_add(o, "decoded", r->decoded ? json_object_get(r->decoded) : NULL);
+	add_source_fields(o, r);
 	json_object_object_add(t, "prepare", json_object_new_double(r->prepare_s));
 	json_object_object_add(t, "to_init", json_object_new_double(r->init_s));
 	json_object_object_add(t, "boot", json_object_new_double(r->boot_s));
 	json_object_object_add(t, "workload", json_object_new_double(r->workload_s));
 	json_object_object_add(t, "total", json_object_new_double(r->total_s));
 	json_object_object_add(o, "seconds", t);
-	json_object_object_add(o, "exit_code", json_object_new_int(verdict_exit_code(r->verdict)));
+	json_object_object_add(o, "exit_code", json_object_new_int(result_exit_code(r)));
 	return o;
 }
 
@@ -328,19 +369,65 @@ void result_xml_escape(FILE *f, const char *s)
 	}
 }
 
+static const char *subtest_field(struct json_object *t, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(t, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
+}
+
+/* One testcase per kselftest subtest: classname CASE.TEST, name SUBTEST. */
+static void junit_subtests(FILE *f, const struct run_result *r)
+{
+	size_t n = r->subtests ? json_object_array_length(r->subtests) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(r->subtests, i);
+		const char *st = subtest_field(t, "status");
+		const char *tag = !strcmp(st, "FAIL") ? "failure" : !strcmp(st, "ERROR") ? "error" :
+				  !strcmp(st, "SKIP") ? "skipped" : NULL;
+		fprintf(f, "  <testcase classname=\"");
+		result_xml_escape(f, r->case_name);
+		fputc('.', f);
+		result_xml_escape(f, subtest_field(t, "test"));
+		fprintf(f, "\" name=\"");
+		result_xml_escape(f, subtest_field(t, "name"));
+		fprintf(f, " run %d\">\n", r->index);
+		if (tag) {
+			fprintf(f, "    <%s message=\"", tag);
+			result_xml_escape(f, subtest_field(t, "reason"));
+			fprintf(f, "\"/>\n");
+		}
+		fprintf(f, "  </testcase>\n");
+	}
+}
+
+static void junit_count(const struct run_result *runs, int n, int c[4])
+{
+	for (int i = 0; i < n; i++) {
+		size_t m = runs[i].subtests ? json_object_array_length(runs[i].subtests) : 0;
+		c[0] += 1 + (int)m;
+		c[1] += runs[i].verdict == V_FAIL;
+		c[2] += runs[i].verdict == V_CONF;
+		c[3] += runs[i].verdict == V_BROK || runs[i].verdict == V_INTERRUPTED;
+		for (size_t j = 0; j < m; j++) {
+			const char *st = subtest_field(json_object_array_get_idx(runs[i].subtests, j), "status");
+			c[1] += !strcmp(st, "FAIL");
+			c[2] += !strcmp(st, "SKIP");
+			c[3] += !strcmp(st, "ERROR");
+		}
+	}
+}
+
 static char *junit_text(const struct run_result *runs, int n, size_t *len)
 {
-	int fails = 0, skips = 0, errors = 0;
+	int c[4] = { 0 }; /* tests, failures, skipped, errors */
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
-	for (int i = 0; i < n; i++) {
-		fails += runs[i].verdict == V_FAIL;
-		skips += runs[i].verdict == V_CONF;
-		errors += runs[i].verdict == V_BROK || runs[i].verdict == V_INTERRUPTED;
-	}
+	junit_count(runs, n, c);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"mmrepro\" tests=\"%d\" "
-		"failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n", n, fails, errors, skips);
+		"failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n", c[0], c[1], c[3], c[2]);
 	for (int i = 0; i < n; i++) {
 		const struct run_result *r = &runs[i];
 		fprintf(f, "  <testcase classname=\"");
@@ -355,6 +442,7 @@ static char *junit_text(const struct run_result *runs, int n, size_t *len)
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "  </testcase>\n");
+		junit_subtests(f, r);
 	}
 	fprintf(f, "</testsuite>\n");
 	fclose(f);
@@ -425,14 +513,16 @@ void result_print_line(const struct run_result *r, FILE *f)
 
 /* ---- the guest's result channel ----------------------------------------- */
 
-static const char *const channel_names[] = { "workload.status", "workload.json" };
-
-static char **channel_slot(struct guest_results *g, const char *name)
+static char **channel_slot(struct guest_results *g, const char *name, size_t **len)
 {
-	if (!strcmp(name, channel_names[0]))
+	if (!strcmp(name, PROTO_REC_STATUS))
 		return &g->status;
-	if (!strcmp(name, channel_names[1]))
+	if (!strcmp(name, PROTO_REC_JSON))
 		return &g->json;
+	if (!strcmp(name, PROTO_REC_KSELFTEST)) {
+		*len = &g->kselftest_len;
+		return &g->kselftest;
+	}
 	return NULL;
 }
 
@@ -464,7 +554,7 @@ static bool channel_record(const char *buf, size_t len, size_t *pos, size_t max_
 	static const char head[] = "mmrepro-result ", end[] = "mmrepro-result-end\n";
 	const char *p = buf + *pos, *nl = memchr(p, '\n', len - *pos);
 	char name[32];
-	size_t size, body;
+	size_t size, body, unused_len, *slot_len = &unused_len;
 	char **slot;
 
 	if (len - *pos >= sizeof(end) - 1 && !memcmp(p, end, sizeof(end) - 1))
@@ -474,7 +564,7 @@ static bool channel_record(const char *buf, size_t len, size_t *pos, size_t max_
 		channel_problem(g, "malformed record header");
 		return false;
 	}
-	slot = channel_slot(g, name);
+	slot = channel_slot(g, name, &slot_len);
 	body = (size_t)(nl + 1 - buf);
 	if (!slot || *slot || size > max_record || size + 1 > len - body || buf[body + size] != '\n') {
 		channel_problem(g, !slot ? "unknown record name" : *slot ? "repeated record" :
@@ -483,6 +573,7 @@ static bool channel_record(const char *buf, size_t len, size_t *pos, size_t max_
 	}
 	*slot = xcalloc(size + 1, 1);
 	memcpy(*slot, buf + body, size);
+	*slot_len = size;
 	*pos = body + size + 1;
 	return true;
 }
@@ -504,7 +595,8 @@ void result_free_channel(struct guest_results *g)
 {
 	free(g->status);
 	free(g->json);
-	g->status = g->json = NULL;
+	free(g->kselftest);
+	g->status = g->json = g->kselftest = NULL;
 }
 
 /* ---- reading a result back --------------------------------------------- */
@@ -712,6 +804,13 @@ int result_read(const char *dir, struct run_result *r)
 	read_times(o, r);
 	if (json_object_object_get_ex(o, "workload", &v) && json_object_is_type(v, json_type_object))
 		r->workload = json_object_get(v);
+	if (json_object_object_get_ex(o, "subtests", &v) && json_object_is_type(v, json_type_array)) {
+		json_object_put(r->subtests);
+		r->subtests = json_object_get(v);
+	}
+	copy_str(o, "report_test", r->report_test, sizeof(r->report_test));
+	copy_str(o, "title_pattern", r->title_pattern, sizeof(r->title_pattern));
+	r->other_crash = json_object_object_get_ex(o, "other_crash", &v) && json_object_get_boolean(v);
 	json_object_put(o);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "case.h"
 #include "console.h"
 #include "report.h"
 
@@ -48,6 +49,17 @@ struct run_result {
 	enum console_end console_end;
 	struct json_object *workload; /* the guest's workload.json, or NULL */
 	struct json_object *decoded;  /* every report's frames to file:line (decode.c), or NULL */
+	/* What the workload's source adds (workload.h): the kselftests'
+	 * subtests [{"test","name","status","reason"}], or NULL. */
+	struct json_object *subtests;
+	char report_test[64];      /* the kselftest running when the report came, "" */
+	char workload_source[300]; /* where the kselftests came from, "" */
+	/* The VM the run had: memory, cpus, numa, cmdline, sysctls (or NULL). */
+	struct json_object *vm_shape;
+	/* A --title (or a case's title =) was given and this run's report is
+	 * not it: an unrelated crash, neither the bug nor clean (exit 125). */
+	char title_pattern[CASE_TITLE_LEN];
+	bool other_crash;
 	double prepare_s, init_s, boot_s, workload_s, total_s; /* init_s: QEMU start to guest init */
 	char dir[4096];
 };
@@ -56,6 +68,8 @@ struct run_result {
 struct guest_results {
 	char *status;              /* "exit=0", "timeout", ...; NULL when not sent */
 	char *json;                /* the workload's result JSON; NULL when not sent */
+	char *kselftest;           /* the kselftest runner's log; NULL when not sent */
+	size_t kselftest_len;
 	char problem[160];         /* why (part of) the channel was rejected, or "" */
 };
 
@@ -68,6 +82,12 @@ void result_free_channel(struct guest_results *g);
 const char *verdict_name(enum verdict v);
 /* Exit code for one verdict: PASS 0, FAIL 1, CONF/BROK/ABANDONED 125, interrupted 130. */
 int verdict_exit_code(enum verdict v);
+/* The same for a run: a FAIL that is another crash than the one asked
+ * for (--title) tested nothing, 125. */
+int result_exit_code(const struct run_result *r);
+/* Marks r as an other crash when it has a title pattern, failed, and
+ * none of its reports (or its hang or flood title) matches it. */
+void result_apply_title(struct run_result *r);
 /* Exit code for several runs: any FAIL is a hit. */
 int verdict_exit_code_many(const struct run_result *r, int n);
 

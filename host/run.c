@@ -8,6 +8,7 @@
 #include "pool.h"
 #include "util.h"
 #include "vm.h"
+#include "workload.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -299,41 +300,44 @@ static int check_builtin_modules(const struct case_def *c, const struct kernel *
 }
 
 /* The job the guest init reads from the initramfs; paths are the guest's. */
-static char *job_text(const struct case_def *c, const struct kernel *k, int timeout_s)
+static char *job_text(const struct case_def *c, const struct kernel *k, const struct workload_plan *p,
+		      int timeout_s)
 {
+	const char *base = strrchr(p->program, '/');
 	char *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
 
-	fprintf(f, "[job]\nworkload = %s/bin/%s\nargs = %s\nkconfig = %s\n", INITRAMFS_GUEST_DIR, c->workload,
-		c->args, k->config[0] ? INITRAMFS_GUEST_DIR "/kconfig" : "");
+	fprintf(f, "[job]\n%s = %s/%s\n%s = %s\n%s = %s\n", PROTO_JOB_WORKLOAD, PROTO_GUEST_BIN,
+		base ? base + 1 : p->program, PROTO_JOB_ARGS, p->args, PROTO_JOB_KCONFIG,
+		k->config[0] ? PROTO_GUEST_DIR "/kconfig" : "");
 	/* The guest kills the workload a little before the host kills QEMU, so
 	 * that a hung workload still leaves its status behind. */
-	fprintf(f, "timeout = %d\ncgroup = %s\nzram = %s\n", timeout_s > 60 ? timeout_s - 20 : timeout_s,
-		c->cgroup, c->zram);
+	fprintf(f, "%s = %d\n%s = %s\n%s = %s\n", PROTO_JOB_TIMEOUT, timeout_s > 60 ? timeout_s - 20 : timeout_s,
+		PROTO_JOB_CGROUP, c->cgroup, PROTO_JOB_ZRAM, c->zram);
 	for (int i = 0; i < c->nsysctls; i++)
-		fprintf(f, "sysctl = %s\n", c->sysctls[i]);
+		fprintf(f, "%s = %s\n", PROTO_JOB_SYSCTL, c->sysctls[i]);
 	fclose(f);
 	return text;
 }
 
-static int make_initramfs(const struct case_def *c, const struct kernel *k, const char *out, int timeout_s,
-			  char *err, size_t len)
+static int make_initramfs(const struct case_def *c, const struct kernel *k, const struct workload_plan *p,
+			  const char *out, int timeout_s, char *err, size_t len)
 {
 	const char *mods[CASE_MAX_LIST + 8];
-	char init[PATH_MAX], workload[PATH_MAX], path[PATH_MAX + 32];
-	char *job = job_text(c, k, timeout_s);
-	struct initramfs_spec s = { .init_path = init, .config_path = k->config, .workload_path = workload,
-				    .job_text = job };
+	char init[PATH_MAX], path[PATH_MAX + 32];
+	char *job = job_text(c, k, p, timeout_s);
+	struct initramfs_spec s = { .init_path = init, .config_path = k->config, .workload_path = p->program,
+				    .job_text = job, .files = p->files, .nfiles = p->nfiles };
 	int rc = 0;
 
 	xsnprintf(init, sizeof(init), "%s/build/guest/init", repo_root());
-	xsnprintf(workload, sizeof(workload), "%s/build/guest/%s", repo_root(), c->workload);
 	xsnprintf(path, sizeof(path), "%s/job.ini", out);
 	write_file_atomic(path, job, strlen(job));
 	xsnprintf(path, sizeof(path), "%s/initramfs.cpio", out);
-	if (!file_exists(workload)) {
-		snprintf(err, len, "%s: workload '%s' is not built (%s); run make", c->path, c->workload, workload);
+	if (!file_exists(p->program)) {
+		snprintf(err, len, "%s: %s '%s' is not built (%s); run make", c->path,
+			 workload_source_name(workload_source_of(c)), c->workload, p->program);
 		rc = -1;
 	} else if (k->modules_dir[0]) {
 		module_list(c, mods, CASE_MAX_LIST + 8);
@@ -584,7 +588,7 @@ static void host_failure(struct run_result *r, const struct console_result *con)
 }
 
 static void run_once(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-		     struct run_result *r, int timeout_s)
+		     const struct workload_plan *plan, struct run_result *r, int timeout_s)
 {
 	struct console_result con;
 	struct guest_results g;
@@ -604,12 +608,34 @@ static void run_once(const struct case_def *c, const struct kernel *k, const str
 		snprintf(g.problem, sizeof(g.problem), "over %u bytes", MAX_CHANNEL_BYTES);
 	store_guest_results(r, &g);
 	result_decide(r, &con, g.status);
+	workload_read_results(c, plan, r, &g);
+	result_apply_title(r);
 	host_failure(r, &con);
 	result_free_channel(&g);
 	phase_times(r, &con);
 	console_result_free(&con);
 	r->total_s = now_seconds() - start + r->prepare_s;
 	result_write(r);
+}
+
+/* The VM a run had, for result.json: what a reproducer's options set. */
+static struct json_object *vm_shape_json(const struct case_def *c)
+{
+	struct json_object *o = json_object_new_object(), *numa = json_object_new_array(),
+			   *sysctls = json_object_new_array();
+
+	json_object_object_add(o, "memory_mb", json_object_new_int((int)c->mem_mb));
+	json_object_object_add(o, "cpus", json_object_new_int(c->cpus));
+	for (int i = 0; i < c->nnuma; i++)
+		json_object_array_add(numa, json_object_new_int((int)c->numa_mb[i]));
+	json_object_object_add(o, "numa_mb", numa);
+	json_object_object_add(o, "cmdline", json_object_new_string(c->cmdline));
+	for (int i = 0; i < c->nsysctls; i++)
+		json_object_array_add(sysctls, json_object_new_string(c->sysctls[i]));
+	json_object_object_add(o, "sysctls", sysctls);
+	json_object_object_add(o, "zram", json_object_new_string(c->zram));
+	json_object_object_add(o, "source", json_object_new_string(workload_source_name(workload_source_of(c))));
+	return o;
 }
 
 static void init_result(struct run_result *r, const struct case_def *c, const struct kernel *k,
@@ -627,6 +653,8 @@ static void init_result(struct run_result *r, const struct case_def *c, const st
 		snprintf(r->counters + strlen(r->counters), sizeof(r->counters) - strlen(r->counters), "%s%s",
 			 i ? " " : "", c->counters[i]);
 	r->boot_failure_is_bug = c->boot_failure_is_bug;
+	snprintf(r->title_pattern, sizeof(r->title_pattern), "%s", c->title);
+	r->vm_shape = vm_shape_json(c);
 	r->index = index;
 	xsnprintf(r->dir, sizeof(r->dir), "%s/run-%d", o->out_dir, index);
 	mkdir_p(r->dir, 0755);
@@ -643,7 +671,7 @@ static void fail_all(struct run_result *r, const char *why)
  * slot, never a verdict: the failed attempt's files are kept aside as
  * run-N.infra-K. With no live slot left the run could not be tested. */
 static void run_on_slot(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-			struct pool *pool, struct run_result *r, int timeout_s)
+			const struct workload_plan *plan, struct pool *pool, struct run_result *r, int timeout_s)
 {
 	char aside[PATH_MAX + 32];
 	double prepare = r->prepare_s;
@@ -661,7 +689,7 @@ static void run_on_slot(const struct case_def *c, const struct kernel *k, const 
 		snprintf(r->host, sizeof(r->host), "%s", pool_slot_host(pool, slot));
 		snprintf(r->backend, sizeof(r->backend), "%s", pool->slots[slot].backend == BACKEND_LIBVIRT ? "libvirt" : "qemu");
 		r->slot = slot;
-		run_once(c, k, o, r, timeout_s);
+		run_once(c, k, o, plan, r, timeout_s);
 		pool_release(held);
 		if (!r->infra)
 			return;
@@ -680,6 +708,7 @@ struct batch {
 	const struct kernel *k;
 	const struct run_opts *o;
 	struct pool *pool;
+	struct workload_plan plan;
 	struct run_result *results;
 	int timeout_s, first, done;
 	double prepare;
@@ -695,7 +724,7 @@ static void start_run(struct batch *b, int i)
 	if (b->err[0])
 		fail_all(r, b->err);
 	else
-		run_on_slot(b->c, b->k, b->o, b->pool, r, b->timeout_s);
+		run_on_slot(b->c, b->k, b->o, &b->plan, b->pool, r, b->timeout_s);
 }
 
 static void run_serial(struct batch *b)
@@ -802,7 +831,8 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 		pool_init(&local, &(struct pool_opts){ .backend = BACKEND_QEMU, .jobs = 1 }, err, sizeof(err));
 		b.pool = &local;
 	}
-	make_initramfs(c, k, o->out_dir, b.timeout_s, err, sizeof(err));
+	if (workload_plan(c, k, o->signal_fd, &b.plan, err, sizeof(err)) == 0)
+		make_initramfs(c, k, &b.plan, o->out_dir, b.timeout_s, err, sizeof(err));
 	b.prepare = now_seconds() - t0;
 	/* A KVM not yet seen to work is tried by one run first (it may fall
 	 * back to TCG for the command); the others then follow it. */
@@ -814,6 +844,7 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 	html_write_report(o->out_dir);
 	release_out_dir(o->out_dir);
 	pool_free(&local);
+	workload_plan_free(&b.plan);
 	return b.done;
 }
 
@@ -825,5 +856,8 @@ void run_free_results(struct run_result *r, int n)
 		result_free_reports(&r[i]);
 		if (r[i].decoded)
 			json_object_put(r[i].decoded);
+		json_object_put(r[i].subtests);
+		json_object_put(r[i].vm_shape);
+		r[i].subtests = r[i].vm_shape = NULL;
 	}
 }

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -417,4 +418,14 @@ void exec_supervised(char *const argv[], pid_t runner)
 		raise(WTERMSIG(status));
 	}
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
 }

@@ -34,6 +34,8 @@ void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t sz);
 /* Directory of the mmrepro checkout (MMREPRO_ROOT or the binary's ../). */
 const char *repo_root(void);
+/* SHA-256 of data as 64 lowercase hex digits and a NUL (libcrypto). */
+void sha256_hex(const void *data, size_t len, char out[65]);
 /* Runs argv, stdout/stderr appended to log_path (or inherited if NULL).
  * Returns the exit status (0..255), or -1 when it could not run. */
 int run_cmd(char *const argv[], const char *log_path, const char *cwd);

@@ -61,7 +61,8 @@ enum tst_opt_type {
 	TST_OPT_LIST,   /* bool dest[], one per word of choices: "a,b" sets those, clears the rest */
 };
 
-/* --name VALUE or --name=VALUE. Terminated by { NULL }. */
+/* --name VALUE or --name=VALUE. Terminated by { 0 } (clang's -Wextra, unlike
+ * gcc's, rejects { NULL } here). */
 struct tst_option {
 	const char *name;
 	enum tst_opt_type type;
@@ -75,13 +76,29 @@ struct tst_option {
  * what it is called, what it runs and what it asserts (printed before it
  * runs and stored in the result). A scenario must record at least one
  * PASS, FAIL or CONF, or the library records a BROK for it. A scenario
- * on_request runs only when --scenarios names it. Terminated by { NULL }. */
+ * on_request runs only when --scenarios names it. Write the rows with the
+ * macros below, which spell out every field (-Wextra's
+ * missing-field-initializers):
+ *
+ *   static const struct tst_scenario scenarios[] = {
+ *           TST_SCENARIO(dontneed_tail, "the head keeps its pattern"),
+ *           TST_SCENARIO_ON_REQUEST(slow_race, "no report in 60 s"),
+ *           TST_SCENARIO_END,
+ *   };
+ *
+ * The scenario is named after its function (--scenarios dontneed_tail);
+ * a name that is not a C identifier ("4b") needs an explicit row,
+ * { "4b", fn, "expect", false }. */
 struct tst_scenario {
 	const char *name;
 	void (*fn)(void);
 	const char *expect;
 	bool on_request;
 };
+
+#define TST_SCENARIO(fn, expect) { #fn, (fn), (expect), false }
+#define TST_SCENARIO_ON_REQUEST(fn, expect) { #fn, (fn), (expect), true }
+#define TST_SCENARIO_END { NULL, NULL, NULL, false }
 
 enum tst_cg_ver { TST_CG_ANY = 0, TST_CG_V1 = 1, TST_CG_V2 = 2 };
 
@@ -100,7 +117,7 @@ struct tst_test {
 	const char *needs_cgroup_ctrl;         /* "memory": mounted or found before setup() */
 	enum tst_cg_ver needs_cgroup_ver;
 	int runtime;                           /* seconds every loop may use; 0: 60 */
-	const struct tst_knob *knobs;          /* terminated by { NULL } */
+	const struct tst_knob *knobs;          /* terminated by { 0 } */
 	void (*setup)(void);
 	void (*run)(void);
 	void (*cleanup)(void);

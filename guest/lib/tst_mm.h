@@ -1,5 +1,6 @@
 /* mmrepro guest library: the one place for page sizes, pagemap and
- * kpageflags bits, ARRAY_SIZE, and the page, NUMA, CPU and CMA helpers. */
+ * kpageflags bits, ARRAY_SIZE, and the page, smaps, THP, data pattern,
+ * NUMA, CPU and CMA helpers. */
 #ifndef MMREPRO_TST_MM_H
 #define MMREPRO_TST_MM_H
 
@@ -43,6 +44,30 @@ int tst_pfn_node(uint64_t pfn); /* zone spans in /proc/zoneinfo, -1 if none */
 /* An anonymous private mapping of len bytes whose start is aligned to
  * align (a power of two); the slack around it is unmapped. */
 void *tst_mmap_aligned(size_t len, size_t align);
+
+/* A field of the /proc/self/smaps entry of the VMA that holds addr ("Rss",
+ * "AnonHugePages", "Private_Dirty": kB; "THPeligible": the number); -1
+ * when that VMA has no such field. TBROK when no VMA holds addr. A VMA may
+ * be larger than the mapping that made it: mmap and madvise merge
+ * neighbours with the same flags. */
+#define tst_smaps_field(addr, field) tst_smaps_field_(__FILE__, __LINE__, (addr), (field))
+long tst_smaps_field_(const char *file, int line, const void *addr, const char *field);
+
+/* n PMD-size THPs: a PMD-aligned anonymous mapping of n * PMD_SIZE bytes
+ * (*len_out, when not NULL), MADV_HUGEPAGE, every page written once (so it
+ * reads zero) and checked PMD-mapped through smaps' AnonHugePages (and,
+ * as root, each THP's head in kpageflags). TCONF without THP support; TBROK
+ * naming how many were PMD-mapped otherwise. Unmap with SAFE_MUNMAP. */
+#define tst_alloc_pmd_thps(n, len_out) tst_alloc_pmd_thps_(__FILE__, __LINE__, (n), (len_out))
+void *tst_alloc_pmd_thps_(const char *file, int line, int n, size_t *len_out);
+
+/* A data pattern whose byte i depends only on seed and i (not on the
+ * address): a copy or a remapped page checks equal, a stale, shifted,
+ * zeroed or foreign page does not. The checks return the offset of the
+ * first byte that differs, or -1 when none does. */
+void tst_fill_pattern(void *p, size_t len, uint64_t seed);
+long tst_check_pattern(const void *p, size_t len, uint64_t seed);
+long tst_check_zero(const void *p, size_t len);
 
 int tst_numa_nodes(void);       /* online nodes */
 int tst_cpu_of_node(int node);  /* first CPU of a node, -1 if none */

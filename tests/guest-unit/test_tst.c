@@ -2,7 +2,7 @@
  * a small tst_test in a forked child, as a workload would, and checks its
  * exit status and the JSON result file it wrote. Runs on the host: the
  * library is plain user space. */
-#include "tst.h"
+#include "guest_unit.h"
 
 #include <check.h>
 #include <errno.h>
@@ -17,24 +17,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct outcome {
-	int status;            /* exit status of tst_main() */
-	json_object *result;   /* the result file, NULL when none */
-	char reason[1024];
-	char verdict[16];
-};
-
 static char result_path[128];
 
-static void outcome_free(struct outcome *o)
+void outcome_free(struct outcome *o)
 {
 	if (o->result)
 		json_object_put(o->result);
 	unlink(result_path);
 }
 
-/* argv[0] is the test's name; args follow, NULL-terminated. */
-static struct outcome run_test(const struct tst_test *t, const char *const *args)
+struct outcome run_test(const struct tst_test *t, const char *const *args)
 {
 	struct outcome o = { .status = -1 };
 	char *argv[16] = { (char *)t->name };
@@ -68,7 +60,7 @@ static struct outcome run_test(const struct tst_test *t, const char *const *args
 	return o;
 }
 
-static const char *value_of(const struct outcome *o, const char *key)
+const char *value_of(const struct outcome *o, const char *key)
 {
 	json_object *values, *v;
 
@@ -519,6 +511,8 @@ int main(void)
 {
 	SRunner *sr = srunner_create(guest_lib_suite());
 	int failed;
+
+	srunner_add_suite(sr, guest_vma_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

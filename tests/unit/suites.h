@@ -23,6 +23,9 @@ Suite *bisect_suite(void);
 Suite *libvirt_suite(void);
 Suite *verify_suite(void);
 Suite *html_suite(void);
+Suite *ktap_suite(void);
+Suite *syzbot_suite(void);
+Suite *repro_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);

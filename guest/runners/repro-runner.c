@@ -1,0 +1,118 @@
+/* Runs a user's C reproducer the way syzbot does: again and again until
+ * its deadline or a kernel report, each run in its own process group and
+ * cgroup, and at the deadline the whole group is killed and the run is
+ * clean. The kernel report itself is the host's to see on the console. */
+#include "tst.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPRO_CGROUP "/sys/fs/cgroup/mmrepro-repro"
+
+static const char *binary;
+
+static const struct tst_option options[] = {
+	{ "binary", TST_OPT_STR, &binary, 0, 0, NULL, "the reproducer to run" },
+	{ NULL },
+};
+
+/* Its own cgroup, so that what it forks can be found and counted; a
+ * kernel without cgroup v2 here still runs it, just without one. */
+static void join_cgroup(void)
+{
+	char pid[32];
+
+	if (mkdir(REPRO_CGROUP, 0755) < 0 && errno != EEXIST)
+		return;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	tst_try_write_file(REPRO_CGROUP "/cgroup.procs", "%s", pid);
+}
+
+/* A fresh scratch dir per run: reproducers create files in their cwd. */
+static pid_t start_one(long run)
+{
+	char dir[64];
+	pid_t pid = SAFE_FORK();
+
+	if (pid)
+		return pid;
+	setpgid(0, 0);
+	join_cgroup();
+	snprintf(dir, sizeof(dir), "/tmp/repro-%ld", run);
+	mkdir(dir, 0755);
+	if (chdir(dir) < 0)
+		_exit(126);
+	execl(binary, binary, (char *)NULL);
+	_exit(127);
+}
+
+/* A WARNING, an oops or a bad page taints the kernel: the report is on
+ * the console already, and more runs would only bury it. */
+static bool kernel_reported(long taint_at_start)
+{
+	const long report_taints = (1L << 5) | (1L << 7) | (1L << 9); /* BAD_PAGE, DIE, WARN */
+	long now = tst_read_long("/proc/sys/kernel/tainted");
+
+	return (now & ~taint_at_start & report_taints) != 0;
+}
+
+/* Waits for pid until the deadline; then kills its whole group. Returns
+ * its wait status, or -1 when the deadline came first. */
+static int wait_until(pid_t pid, const struct tst_deadline *d)
+{
+	int status;
+
+	while (!tst_deadline_passed(d)) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid) {
+			kill(-pid, SIGKILL);   /* what it forked and left behind */
+			return status;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static void run(void)
+{
+	struct tst_deadline d;
+	long runs = 0, exec_failed = 0, taint = tst_read_long("/proc/sys/kernel/tainted");
+	int status = 0;
+
+	if (!binary || access(binary, X_OK) < 0)
+		tst_brk(TBROK, "--binary %s: not an executable", binary ? binary : "(none)");
+	tst_deadline_start(&d, tst_remaining_runtime());
+	while (!tst_deadline_passed(&d)) {
+		status = wait_until(start_one(++runs), &d);
+		if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 && ++exec_failed == 3)
+			tst_brk(TBROK, "%s could not be executed (exit 127 three times)", binary);
+		if (kernel_reported(taint)) {
+			tst_value_long("repro_runs", runs);
+			tst_res(TINFO, "the kernel reported a problem during run %ld; stopping", runs);
+			tst_res(TPASS, "reproducer stopped after %ld run%s: the verdict is the console's", runs,
+				runs == 1 ? "" : "s");
+			return;
+		}
+	}
+	tst_value_long("repro_runs", runs);
+	tst_value("repro_last_end", "%s", status < 0 ? "killed at the deadline" : "exited");
+	tst_res(TPASS, "the reproducer ran %ld time%s in %.0f s with no kernel report", runs, runs == 1 ? "" : "s",
+		d.budget);
+}
+
+static struct tst_test test = {
+	.name = "repro",
+	.options = options,
+	.runtime = 60,
+	.run = run,
+};
+
+TST_MAIN(test)
