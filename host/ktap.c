@@ -363,7 +363,9 @@ static char *result_name(struct parser *p, int d, const struct line_result *lr)
 }
 
 /* A result at depth d summarises the entries added since the last one at
- * that depth, if any: those are its subtests, renamed "parent: child". */
+ * that depth, if any: those are its subtests, renamed "parent: child".
+ * Subtests short of their own plan get no ERROR entries here: the parent's
+ * line already says how the whole went. */
 static void on_result(struct parser *p, int d, const struct line_result *lr)
 {
 	struct level *l = &p->lv[d];

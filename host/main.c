@@ -1,4 +1,5 @@
 /* mmrepro: reproduce Linux mm bugs end to end in QEMU. See README.md. */
+#include "adhoc.h"
 #include "bisect.h"
 #include "build.h"
 #include "flavor.h"
@@ -15,6 +16,7 @@
 #include "util.h"
 #include "verify.h"
 #include "vm.h"
+#include "workload.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -68,6 +70,9 @@ struct cli {
 	const char *configs[BUILD_MAX_CONFIGS];
 	int nconfigs, runs, timeout_s, days, jobs;
 	bool verbose;
+	/* A workload named by options instead of a case (adhoc.h). */
+	struct adhoc_opts adhoc;
+	const char *sysctls[CASE_MAX_LIST];
 };
 
 static int parse_int_opt(const char *opt, const char *v, int min, int max)
@@ -95,6 +100,29 @@ static void parse_flavor(const char *v, struct cli *o)
 	o->flavor = v;
 }
 
+static void parse_source_opt(int ch, const char *v, struct cli *o)
+{
+	struct adhoc_opts *a = &o->adhoc;
+
+	switch (ch) {
+	case 'P': a->repro = v; break;
+	case 'Q': a->repro_cflags = v; break;
+	case 'T': a->repro_time_s = parse_int_opt("--repro-time", v, 1, 86400); break;
+	case 'I': a->title = v; break;
+	case 'U': a->cpus = parse_int_opt("--cpus", v, 1, 64); break;
+	case 'M': a->memory = v; break;
+	case 'N': a->numa = v; break;
+	case 'L': a->cmdline = v; break;
+	case 'Z': a->syzbot = v; break;
+	case 'K': a->kselftest = v; break;
+	case 'S':
+		if (a->nsysctls >= CASE_MAX_LIST)
+			usage_error("at most 16 --sysctl options%s", "");
+		o->sysctls[a->nsysctls++] = v;
+		break;
+	}
+}
+
 static const struct option cli_options[] = {
 	{ "kernel", required_argument, 0, 'k' }, { "series", required_argument, 0, 's' },
 	{ "config", required_argument, 0, 'c' }, { "runs", required_argument, 0, 'n' },
@@ -106,16 +134,25 @@ static const struct option cli_options[] = {
 	{ "good", required_argument, 0, 'G' }, { "bad", required_argument, 0, 'B' },
 	{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' },
 	{ "backend", required_argument, 0, 'b' }, { "connect", required_argument, 0, 'u' },
-	{ "hosts", required_argument, 0, 'H' }, { "flavor", required_argument, 0, 'F' }, { 0 },
+	{ "hosts", required_argument, 0, 'H' }, { "flavor", required_argument, 0, 'F' },
+	{ "repro", required_argument, 0, 'P' }, { "repro-cflags", required_argument, 0, 'Q' },
+	{ "repro-time", required_argument, 0, 'T' }, { "title", required_argument, 0, 'I' },
+	{ "cpus", required_argument, 0, 'U' }, { "memory", required_argument, 0, 'M' },
+	{ "numa", required_argument, 0, 'N' }, { "cmdline", required_argument, 0, 'L' },
+	{ "sysctl", required_argument, 0, 'S' }, { "syzbot", required_argument, 0, 'Z' },
+	{ "kselftest", required_argument, 0, 'K' }, { 0 },
 };
 
 /* Options each command takes, by their short letters ("h" is implied):
  * any other known option is a usage error rather than silently ignored. */
 #define POOL_OPTS "jbuH"
-#define RUN_OPTS "kscntofvaF" POOL_OPTS
-#define VERIFY_OPTS "ntoVvaF" POOL_OPTS
-#define GATE_OPTS "kscntofvaCAF" POOL_OPTS
-#define BISECT_OPTS "kscntovaGBRF" POOL_OPTS
+/* A workload from options: a reproducer, a syzbot bundle, kselftests. */
+#define SOURCE_OPTS "PQTIUMNLSZK"
+#define RUN_OPTS "kscntofvaF" POOL_OPTS SOURCE_OPTS
+#define VERIFY_OPTS "kntoVvaF" POOL_OPTS SOURCE_OPTS
+#define GATE_OPTS "kscntofvaCAF" POOL_OPTS SOURCE_OPTS
+#define BISECT_OPTS "kscntovaGBRF" POOL_OPTS SOURCE_OPTS
+#define NEW_CASE_OPTS "k" SOURCE_OPTS
 #define REPRODUCE_OPTS "ntva" POOL_OPTS
 #define SUITE_OPTS "tva"
 #define BUILD_OPTS "kscF"
@@ -145,8 +182,14 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:", cli_options, NULL)) != -1) {
+	o->adhoc.sysctls = o->sysctls;
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:P:Q:T:I:U:M:N:L:S:Z:K:",
+				 cli_options, NULL)) != -1) {
 		refuse_unless_taken(cmd, taken, ch);
+		if (strchr(SOURCE_OPTS, ch) && ch) {
+			parse_source_opt(ch, optarg, o);
+			continue;
+		}
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
@@ -215,6 +258,56 @@ static void load_case(const char *name, struct case_def *c)
 		die(EXIT_USAGE, "%s", err);
 }
 
+static bool vm_opts_given(const struct adhoc_opts *a)
+{
+	return a->repro_cflags || a->repro_time_s || a->cpus || a->memory || a->numa || a->cmdline || a->nsysctls;
+}
+
+/* The case a command runs: a case name or file (argv[i]), or one made
+ * from --repro, --syzbot or --kselftest. A reproducer is compiled here,
+ * before any kernel is built. Returns the index after the case. */
+static int command_case_file(struct cli *o, int argc, char **argv, int i, const char *cmd, struct case_def *c,
+			     char *path, size_t len)
+{
+	char err[2048];
+	int rc;
+
+	if (adhoc_given(&o->adhoc)) {
+		if (i < argc)
+			usage_error("%s takes a case or --repro/--syzbot/--kselftest, not both (got '%s')", argv[i]);
+		if (adhoc_check(&o->adhoc, err, sizeof(err)) < 0)
+			usage_error("%s", err);
+		o->adhoc.kernel = o->kernel;
+		if ((rc = adhoc_case_file(&o->adhoc, path, len, err, sizeof(err))))
+			die(rc, "%s", err);
+	} else {
+		if (i >= argc)
+			usage_error("%s: which case? (or --repro FILE.c, --syzbot DIR, --kselftest mm:TEST)", cmd);
+		if (vm_opts_given(&o->adhoc))
+			usage_error("--repro-cflags, --repro-time, --cpus, --memory, --numa, --cmdline and --sysctl "
+				    "shape a --repro, --syzbot or --kselftest run, not case %s", argv[i]);
+		if (case_path(argv[i], path, len) < 0)
+			die(EXIT_USAGE, "no case '%s' (see ./run.sh list)", argv[i]);
+		i++;
+	}
+	load_case(path, c);
+	if (o->adhoc.title && !adhoc_given(&o->adhoc)) {
+		if (adhoc_check(&o->adhoc, err, sizeof(err)) < 0)
+			usage_error("%s", err);
+		snprintf(c->title, sizeof(c->title), "%s", o->adhoc.title);
+	}
+	if ((rc = workload_prepare(c, err, sizeof(err))))
+		die(rc, "%s", err);
+	return i;
+}
+
+static int command_case(struct cli *o, int argc, char **argv, int i, const char *cmd, struct case_def *c)
+{
+	char path[4096];
+
+	return command_case_file(o, argc, argv, i, cmd, c, path, sizeof(path));
+}
+
 /* Resolves any kernel spec, building it when it names a source, or dies
  * with the reason and its exit code. */
 static void get_kernel(const char *spec, const char *series, const char *const *configs, const char *flavor,
@@ -260,11 +353,9 @@ static int cmd_run(int argc, char **argv)
 	struct run_result *results;
 	struct pool *pool;
 
-	if (i >= argc)
-		usage_error("run: which case?%s", "");
-	load_case(argv[i], &c);
-	if (i + 1 < argc)
-		usage_error("run: unexpected argument '%s'", argv[i + 1]);
+	i = command_case(&o, argc, argv, i, "run", &c);
+	if (i < argc)
+		usage_error("run: unexpected argument '%s'", argv[i]);
 	if (o.force && !o.out)
 		usage_error("--force goes with --out DIR%s", "");
 	/* A bad --out is found before any kernel is built. */
@@ -464,11 +555,15 @@ static int cmd_verify(int argc, char **argv)
 	struct case_def c;
 	int i = parse_cli(argc, argv, &o, "verify", VERIFY_OPTS);
 
-	if (i >= argc)
-		usage_error("verify: which case?%s", "");
-	load_case(argv[i], &c);
-	if (i + 1 < argc)
-		usage_error("verify: unexpected argument '%s'", argv[i + 1]);
+	i = command_case(&o, argc, argv, i, "verify", &c);
+	if (i < argc)
+		usage_error("verify: unexpected argument '%s'", argv[i]);
+	if (o.kernel && c.nvariants)
+		usage_error("verify --kernel %s: the case's variants name their kernels", o.kernel);
+	if (o.kernel && !adhoc_given(&o.adhoc)) {
+		c.nkernels = 1;
+		snprintf(c.kernels[0], sizeof(c.kernels[0]), "%s", o.kernel);
+	}
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
 	struct verify_opts v = { .only_variant = o.variant, .out_dir = o.out, .runs = o.runs, .timeout_s = o.timeout_s,
@@ -501,12 +596,23 @@ static int cmd_gate(int argc, char **argv)
 		usage_error("gate: --kernel BASE and --series S are required%s", "");
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("gate: --kernel %s: the base must be a source kernel (src:, git:) to apply a series", o.kernel);
+	char adhoc_path[4096];
+	const char *adhoc_cases[2] = { adhoc_path, NULL };
+	if (adhoc_given(&o.adhoc)) {
+		struct case_def *c = xcalloc(1, sizeof(*c));
+		if (o.cases)
+			usage_error("gate --cases %s: --repro, --syzbot and --kselftest make the one case to gate", o.cases);
+		command_case_file(&o, argc, argv, i, "gate", c, adhoc_path, sizeof(adhoc_path));
+		free(c);
+	} else if (o.adhoc.title || vm_opts_given(&o.adhoc)) {
+		usage_error("gate: --title and the VM options go with --repro, --syzbot or --kselftest%s", "");
+	}
 	struct pool *pool = command_pool(&o);
 	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .flavor = o.flavor,
 			       .runs = o.runs,
 			       .jobs = pool_live_slots(pool), .pool = pool,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
-			       .cases = o.cases ? split_cases(o.cases) : NULL };
+			       .cases = adhoc_given(&o.adhoc) ? adhoc_cases : o.cases ? split_cases(o.cases) : NULL };
 	if (o.force)
 		usage_error("gate: --force is not supported; choose a new --out%s", "");
 	return gate_run(&g);
@@ -528,11 +634,9 @@ static int cmd_bisect(int argc, char **argv)
 					      .timeout_s = o.timeout_s, .configs = o.configs, .pool = command_pool(&o) };
 		return bisect_tree_command(&t);
 	}
-	if (i >= argc)
-		usage_error("bisect: which case?%s", "");
-	load_case(argv[i], &c);
-	if (i + 1 < argc)
-		usage_error("bisect: unexpected argument '%s'", argv[i + 1]);
+	i = command_case(&o, argc, argv, i, "bisect", &c);
+	if (i < argc)
+		usage_error("bisect: unexpected argument '%s'", argv[i]);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
 	if (!o.kernel)

@@ -505,9 +505,9 @@ int result_write_summary(const char *out, const struct run_result *runs, int n)
 
 void result_print_line(const struct run_result *r, FILE *f)
 {
-	fprintf(f, "%-24s %-14s run %-2d %-5s %6.1fs  %s\n", r->case_name,
-		r->variant[0] ? r->variant : r->kernel_spec, r->index, verdict_name(r->verdict),
-		r->total_s, r->reason);
+	fprintf(f, "%-24s %-14s run %-2d %-5s %6.1fs  %s%s\n", r->case_name,
+		r->variant[0] ? r->variant : r->kernel_spec, r->index, r->other_crash ? "OTHER" : verdict_name(r->verdict),
+		r->total_s, r->other_crash ? "other crash, not --title: " : "", r->reason);
 	fflush(f);
 }
 

@@ -31,7 +31,8 @@ enum run_kind stats_classify(const struct run_result *r, const char *expect_titl
 {
 	switch (r->verdict) {
 	case V_FAIL:
-		return classify_fail(r, expect_title);
+		/* A --title run already knows its report is not the bug. */
+		return r->other_crash ? RUN_OTHER_CRASH : classify_fail(r, expect_title);
 	case V_PASS:
 		return RUN_CLEAN;
 	case V_CONF:

@@ -9,7 +9,8 @@
 
 enum run_kind { RUN_HIT, RUN_OTHER_CRASH, RUN_CLEAN, RUN_INFRA, RUN_CONF, RUN_INTERRUPTED };
 
-/* One run against the case's expected bug (expect_title NULL or "" = any):
+/* One run against the case's expected bug (expect_title NULL or "" = any);
+ * a run marked other_crash (its --title did not match) is OTHER_CRASH:
  * - FAIL with a console crash: HIT when report.title contains expect_title,
  *   else OTHER_CRASH (an unrelated crash is counted apart, never as the bug).
  * - FAIL without one (the workload's own FAIL, a hang, a flood, a boot

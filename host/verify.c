@@ -362,6 +362,8 @@ static int report_variants(const struct case_def *c, const char *only, struct ou
 	return all_ok;
 }
 
+static int verify_variants(const struct case_def *c, const struct verify_opts *o, struct json_object *summary);
+
 /* --out DIR: a new or empty directory, never one holding another verify's
  * results. */
 static void claim_verify_dir(const char *out, char *dir, size_t len)
@@ -376,7 +378,43 @@ static void claim_verify_dir(const char *out, char *dir, size_t len)
 		die(EXIT_USAGE, "%s", err);
 }
 
+/* A case without variants is verified on its default kernels, each a
+ * variant named after it that expects what the case expects. */
+static struct case_def *with_default_variants(const struct case_def *c)
+{
+	struct case_def *d = xcalloc(1, sizeof(*d));
+
+	*d = *c;
+	for (int i = 0; i < c->nkernels && d->nvariants < CASE_MAX_VARIANTS; i++) {
+		struct variant *v = &d->variants[d->nvariants++];
+		memset(v, 0, sizeof(*v));
+		snprintf(v->name, sizeof(v->name), "%s", c->kernels[i]);
+		for (char *p = v->name; *p; p++)
+			*p = *p == ':' || *p == '/' ? '-' : *p;
+		snprintf(v->kernel, sizeof(v->kernel), "%s", c->kernels[i]);
+		v->expect = c->expect == EXPECT_NONE ? EXPECT_PASS : c->expect;
+	}
+	return d;
+}
+
 int verify_case(const struct case_def *c, const struct verify_opts *o, struct json_object *summary)
+{
+	struct case_def *d;
+	int rc;
+
+	if (c->nvariants)
+		return verify_variants(c, o, summary);
+	if (!c->nkernels)
+		die(EXIT_USAGE, "%s: no [variant ...] sections and no default kernels to verify on", c->path);
+	if (c->nkernels > CASE_MAX_VARIANTS)
+		die(EXIT_USAGE, "%s: more than %d default kernels to verify on", c->path, CASE_MAX_VARIANTS);
+	d = with_default_variants(c);
+	rc = verify_variants(d, o, summary);
+	free(d);
+	return rc;
+}
+
+static int verify_variants(const struct case_def *c, const struct verify_opts *o, struct json_object *summary)
 {
 	struct outcome oc[CASE_MAX_VARIANTS];
 	char dir[PATH_MAX];
@@ -387,8 +425,6 @@ int verify_case(const struct case_def *c, const struct verify_opts *o, struct js
 	struct verify_ctx x = { .runs = o->runs, .timeout_s = o->timeout_s, .verbose = o->verbose, .dir = dir,
 				.pool = pool };
 
-	if (c->nvariants == 0)
-		die(EXIT_USAGE, "%s: the case declares no [variant ...] sections", c->path);
 	for (int i = 0; only && i < c->nvariants && !done; i++)
 		done = !strcmp(only, c->variants[i].name);
 	if (only && !done)
