@@ -177,7 +177,10 @@ char *adhoc_case_text(const struct adhoc_opts *a, const char *name, const char *
 		snprintf(err, errlen, "--repro %s: %s", a->repro ? a->repro : b.repro_c, strerror(errno));
 		return NULL;
 	}
-	if (b.config[0])
+	/* new-case keeps the bundle's config beside its copy of repro.c. */
+	if (b.config[0] && repro_path)
+		fprintf(f, "\n[build]\nbase_config = %.*s.config\n", (int)strlen(repro_path) - 2, repro_path);
+	else if (b.config[0])
 		fprintf(f, "\n[build]\nbase_config = %s\n", b.config);
 	fclose(f);
 	return text;

@@ -23,7 +23,8 @@ bool adhoc_given(const struct adhoc_opts *a);
 int adhoc_check(const struct adhoc_opts *a, char *err, size_t errlen);
 /* The case file's text for the options, named name ("" picks one from
  * the source). repro_path, when not NULL, is what `repro =` says (new-case
- * copies the file into the repository). malloc'd, or NULL with err. */
+ * copies the file into the repository, NAME.c, and a syzbot config beside
+ * it, NAME.config). malloc'd, or NULL with err. */
 char *adhoc_case_text(const struct adhoc_opts *a, const char *name, const char *repro_path, char *err,
 		      size_t errlen);
 /* Writes the text to the cache (adhoc/<hash>.case) and gives its path.

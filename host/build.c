@@ -41,6 +41,7 @@ struct build {
 	char cache[PATH_MAX];
 	char frags[BUILD_MAX_CONFIGS + 4][PATH_MAX];
 	int nfrags;
+	int nbase;               /* frags[0..nbase): a base config (syzbot's), merged first, not verified */
 	char key[25];
 	char out[PATH_MAX];      /* kernels/<key> */
 	char log[PATH_MAX];
@@ -346,6 +347,17 @@ static int collect_fragments(struct build *b)
 {
 	char path[PATH_MAX];
 
+	/* A base config (a syzbot report's) goes first, onto tinyconfig: the
+	 * suite's fragments then override what the guest needs. */
+	for (int i = 0; b->req->configs[i]; i++)
+		if (!strncmp(b->req->configs[i], BUILD_BASE_PREFIX, strlen(BUILD_BASE_PREFIX))) {
+			const char *base = b->req->configs[i] + strlen(BUILD_BASE_PREFIX);
+			if (!file_exists(base))
+				return fail(b, EXIT_USAGE, "base_config %s: no such file", base);
+			add_frag(b, base);
+			b->nbase++;
+		}
+
 	xsnprintf(path, sizeof(path), "%s/config/base.config", repo_root());
 	add_frag(b, path);
 	xsnprintf(path, sizeof(path), "%s/config/guest.config", repo_root());
@@ -362,6 +374,8 @@ static int collect_fragments(struct build *b)
 	if (flavor_fragment_path(b->req->flavor, path, sizeof(path)))
 		add_frag(b, path);
 	for (int i = 0; b->req->configs[i]; i++) {
+		if (!strncmp(b->req->configs[i], BUILD_BASE_PREFIX, strlen(BUILD_BASE_PREFIX)))
+			continue;
 		if (!file_exists(b->req->configs[i]))
 			return fail(b, EXIT_USAGE, "--config %s: no such file", b->req->configs[i]);
 		add_frag(b, b->req->configs[i]);
@@ -454,7 +468,7 @@ static int verify_config(struct build *b, const char *config_path)
 
 	if (!cfg)
 		return fail(b, EXIT_UNTESTABLE, "no .config at %s", config_path);
-	for (int i = 0; i < b->nfrags; i++) {
+	for (int i = b->nbase; i < b->nfrags; i++) {
 		char *frag = read_file(b->frags[i], NULL), *save, *line;
 		int lineno = 0;
 		if (!frag) {
@@ -753,13 +767,19 @@ static int compute_key(struct build *b)
 			rc = fail(b, EXIT_USAGE, "%s: cannot read", b->frags[i]);
 	if (!rc) {
 		int nextra = 0;
+		const char *extra[BUILD_MAX_CONFIGS + 1] = { 0 };
 		while (b->req->configs[nextra])
 			nextra++;
+		/* The object dir is named by the extra texts: base ones first. */
+		for (int i = 0; i < b->nbase; i++)
+			extra[i] = frags[i];
+		for (int i = b->nbase; i < nextra; i++)
+			extra[i] = frags[b->nfrags - nextra + i];
 		build_cache_key(b->src.identity, gcc ? gcc : "?", (const char *const *)patches,
 				(const char *const *)frags, b->key);
 		xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
 		/* collect_fragments adds the extra ones last. */
-		choose_obj_dir(b, (const char *const *)frags + b->nfrags - nextra);
+		choose_obj_dir(b, extra);
 	}
 	for (int i = 0; patches[i]; i++)
 		free(patches[i]);

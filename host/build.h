@@ -11,6 +11,10 @@
 #include "kernel.h"
 
 #define BUILD_MAX_CONFIGS 16
+/* A configs[] entry "base:PATH" is a whole kernel config (a syzbot
+ * report's) used as the base: merged first, the suite's fragments on top,
+ * and not required to stick line by line. */
+#define BUILD_BASE_PREFIX "base:"
 
 struct build_request {
 	const char *spec;            /* src:deb-6.12, git:/tree@rev, dir:/tree */

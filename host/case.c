@@ -1,5 +1,6 @@
 /* Case files: ini text fed to inih line by line and checked as it goes. */
 #include "case.h"
+#include "build.h"
 #include "title.h"
 #include "kselftest.h"
 #include "workload.h"
@@ -601,12 +602,33 @@ static int parse_flavor(struct parse_ctx *p, char *out, size_t len, const char *
 	return 1;
 }
 
+/* base_config = FILE: a whole kernel config (a syzbot report's), kept
+ * among the fragments as "base:ABSPATH" (build.h). Relative to the
+ * repository, as new-case writes it. */
+static int parse_base_config(struct parse_ctx *p, const char *v)
+{
+	char path[PATH_MAX + 8];
+	struct case_def *c = p->c;
+
+	if (v[0] == '/')
+		snprintf(path, sizeof(path), "%s%s", BUILD_BASE_PREFIX, v);
+	else
+		snprintf(path, sizeof(path), "%s%s/%s", BUILD_BASE_PREFIX, repo_root(), v);
+	if (!is_regular_file(path + strlen(BUILD_BASE_PREFIX)))
+		return fail(p, "'base_config' %s is not a regular file", v);
+	if (c->nconfigs >= CASE_MAX_LIST)
+		return fail(p, "too many config fragments (at most %d)", CASE_MAX_LIST);
+	return copy_value(p, c->configs[c->nconfigs++], sizeof(c->configs[0]), "base_config", path);
+}
+
 static int build_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "config"))
 		return add_words(p, p->c->configs, &p->c->nconfigs, k, v);
 	if (!strcmp(k, "flavor"))
 		return parse_flavor(p, p->c->flavor, sizeof(p->c->flavor), v);
+	if (!strcmp(k, "base_config"))
+		return parse_base_config(p, v);
 	return fail(p, "unknown key '%s' in [build]", k);
 }
 
@@ -1005,7 +1027,7 @@ static int resolve_configs(const char *path, const char *where, char list[][256]
 {
 	for (int i = 0; i < n; i++) {
 		char abs[256];
-		if (list[i][0] == '/')
+		if (list[i][0] == '/' || !strncmp(list[i], BUILD_BASE_PREFIX, strlen(BUILD_BASE_PREFIX)))
 			continue;
 		if (snprintf(abs, sizeof(abs), "%s/%s", repo_root(), list[i]) >= (int)sizeof(abs)) {
 			snprintf(err, errlen, "%s: %s config path %s is too long", path, where, list[i]);

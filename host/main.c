@@ -8,6 +8,7 @@
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
+#include "newcase.h"
 #include "libvirt.h"
 #include "pool.h"
 #include "report.h"
@@ -45,6 +46,14 @@ static const char usage_text[] =
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
 	"  run, verify, gate, bisect and build take --flavor normal|debug (source kernels:\n"
 	"    KASAN, lockdep, DEBUG_VM, DEBUG_LIST, DWARF, panic_on_warn=1; overrides the case's flavor)\n"
+	"  run|verify|gate|bisect take, in place of CASE, a workload of your own:\n"
+	"    --repro FILE.c [--repro-cflags F] [--repro-time S]   a C reproducer, run until S s or a report\n"
+	"    --syzbot DIR               a syzbot bundle: repro.c, config, title (or report.txt)\n"
+	"    --kselftest mm[:TEST,...]  the kernel's own selftests, built from the tree under test\n"
+	"    with --title T|/RE/ (only that report is the bug) and --cpus N --memory SIZE --numa SIZES\n"
+	"    --cmdline ARGS --sysctl K=V (the VM)\n"
+	"  new-case NAME [--repro FILE.c|--syzbot DIR|--kselftest SPEC] [--kernel SPEC] [--title T]\n"
+	"                              write cases/NAME.case and its reproducer or a workload skeleton\n"
 	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
 	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
@@ -585,6 +594,32 @@ static const char **split_cases(const char *list)
 	return out;
 }
 
+/* new-case NAME [--repro FILE.c|--syzbot DIR|--kselftest SPEC] [--kernel SPEC]
+ * [--title T] [VM options]: the case file, and its reproducer or a
+ * workload skeleton, ready to run. */
+static int cmd_new_case(int argc, char **argv)
+{
+	struct cli o;
+	char err[2048];
+	int i = parse_cli(argc, argv, &o, "new-case", NEW_CASE_OPTS), rc;
+
+	if (i >= argc)
+		usage_error("new-case: give the new case's NAME%s", "");
+	if (i + 1 < argc)
+		usage_error("new-case: unexpected argument '%s'", argv[i + 1]);
+	if (adhoc_check(&o.adhoc, err, sizeof(err)) < 0)
+		usage_error("%s", err);
+	if (!adhoc_given(&o.adhoc) && (o.adhoc.title || vm_opts_given(&o.adhoc) || o.kernel))
+		usage_error("new-case %s: without --repro, --syzbot or --kselftest it writes a workload skeleton; "
+			    "edit its case file for the kernels and the VM", argv[i]);
+	o.adhoc.kernel = o.kernel;
+	if ((rc = newcase_write(argv[i], &o.adhoc, err, sizeof(err))))
+		die(rc, "%s", err);
+	printf("next: ./run.sh run %s%s%s   then: ./run.sh verify %s\n", argv[i], o.kernel ? " --kernel " : "",
+	       o.kernel ? o.kernel : "", argv[i]);
+	return 0;
+}
+
 static int cmd_gate(int argc, char **argv)
 {
 	struct cli o;
@@ -747,6 +782,8 @@ int main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gate"))
 		return cmd_gate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "new-case"))
+		return cmd_new_case(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bisect"))
 		return cmd_bisect(argc - 1, argv + 1);
 	/* The libvirt backend's own process, started by a run (not for users). */

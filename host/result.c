@@ -276,6 +276,8 @@ static void add_source_fields(struct json_object *o, const struct run_result *r)
 		json_object_object_add(o, "workload_source", jstr(r->workload_source));
 	if (r->vm_shape)
 		json_object_object_add(o, "vm", json_object_get(r->vm_shape));
+	if (r->config_changes)
+		json_object_object_add(o, "config_changes", json_object_get(r->config_changes));
 	if (r->title_pattern[0]) {
 		json_object_object_add(o, "title_pattern", jstr(r->title_pattern));
 		json_object_object_add(o, "other_crash", json_object_new_boolean(r->other_crash));

@@ -54,6 +54,8 @@ struct run_result {
 	struct json_object *subtests;
 	char report_test[64];      /* the kselftest running when the report came, "" */
 	char workload_source[300]; /* where the kselftests came from, "" */
+	/* What the suite changed in a report's base config, or NULL. */
+	struct json_object *config_changes;
 	/* The VM the run had: memory, cpus, numa, cmdline, sysctls (or NULL). */
 	struct json_object *vm_shape;
 	/* A --title (or a case's title =) was given and this run's report is

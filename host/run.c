@@ -3,6 +3,8 @@
 #include "html.h"
 #include "decode.h"
 #include "flavor.h"
+#include "build.h"
+#include "syzbot.h"
 #include "initramfs.h"
 #include "libvirt.h"
 #include "pool.h"
@@ -816,6 +818,60 @@ static void run_parallel(struct batch *b)
 	free(pids);
 }
 
+static const char *base_config_of(const struct case_def *c)
+{
+	for (int i = 0; i < c->nconfigs; i++)
+		if (!strncmp(c->configs[i], BUILD_BASE_PREFIX, strlen(BUILD_BASE_PREFIX)))
+			return c->configs[i] + strlen(BUILD_BASE_PREFIX);
+	return NULL;
+}
+
+static struct json_object *change_json(const struct config_change *ch)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "option", json_object_new_string(ch->name));
+	json_object_object_add(o, "report", json_object_new_string(ch->from));
+	json_object_object_add(o, "suite", json_object_new_string(ch->to));
+	return o;
+}
+
+/* A report's config (base_config) is the build's base: what the suite's
+ * fragments changed in it is printed and kept in each result.json. */
+static struct json_object *base_config_changes(const struct case_def *c, const struct kernel *k)
+{
+	const char *base = base_config_of(c), *frags[BUILD_MAX_CONFIGS + 5] = { 0 };
+	struct build_request req = { .spec = k->spec, .series = k->series[0] ? k->series : NULL,
+				     .flavor = strcmp(k->flavor, "normal") ? k->flavor : NULL };
+	struct build_plan plan;
+	struct config_change *ch = NULL;
+	struct json_object *arr;
+	char err[1024];
+	int n = 0;
+
+	if (!base)
+		return NULL;
+	if (!kernel_spec_needs_build(k->spec)) {
+		fprintf(stderr, "mmrepro: %s is prebuilt: the report's config %s is not used\n", k->spec, base);
+		return json_object_new_string("not used: a prebuilt kernel boots with its own config");
+	}
+	for (int i = 0; i < c->nconfigs && i < BUILD_MAX_CONFIGS - 1; i++)
+		req.configs[i] = c->configs[i];
+	if (build_plan(&req, &plan, err, sizeof(err)) == 0) {
+		for (int i = 1; i < plan.nfragments && i < BUILD_MAX_CONFIGS + 4; i++)
+			frags[i - 1] = plan.fragments[i];
+		n = syzbot_config_changes(base, frags, &ch, err, sizeof(err));
+	}
+	arr = json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		fprintf(stderr, "mmrepro: the report's config: %s=%s -> %s (the suite needs it)\n", ch[i].name,
+			ch[i].from[0] ? ch[i].from : "(unset)", ch[i].to[0] ? ch[i].to : "(unset)");
+		json_object_array_add(arr, change_json(&ch[i]));
+	}
+	free(ch);
+	return arr;
+}
+
 int run_case(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 	     struct run_result *results)
 {
@@ -833,6 +889,7 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 	}
 	if (workload_plan(c, k, o->signal_fd, &b.plan, err, sizeof(err)) == 0)
 		make_initramfs(c, k, &b.plan, o->out_dir, b.timeout_s, err, sizeof(err));
+	b.plan.config_changes = base_config_changes(c, k);
 	b.prepare = now_seconds() - t0;
 	/* A KVM not yet seen to work is tried by one run first (it may fall
 	 * back to TCG for the command); the others then follow it. */
@@ -858,6 +915,7 @@ void run_free_results(struct run_result *r, int n)
 			json_object_put(r[i].decoded);
 		json_object_put(r[i].subtests);
 		json_object_put(r[i].vm_shape);
-		r[i].subtests = r[i].vm_shape = NULL;
+		json_object_put(r[i].config_changes);
+		r[i].subtests = r[i].vm_shape = r[i].config_changes = NULL;
 	}
 }

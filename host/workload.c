@@ -129,6 +129,7 @@ int workload_plan(const struct case_def *c, const struct kernel *k, int signal_f
 
 void workload_plan_free(struct workload_plan *p)
 {
+	json_object_put(p->config_changes);
 	free(p->files);
 	for (int i = 0; i < p->nunbuilt; i++)
 		free(p->unbuilt[i]);
@@ -302,6 +303,8 @@ static void read_kselftest(const struct case_def *c, const struct workload_plan 
 void workload_read_results(const struct case_def *c, const struct workload_plan *p, struct run_result *r,
 			   const struct guest_results *g)
 {
+	if (p->config_changes && !r->config_changes)
+		r->config_changes = json_object_get(p->config_changes);
 	if (workload_source_of(c) == WORKLOAD_KSELFTEST)
 		read_kselftest(c, p, r, g);
 }

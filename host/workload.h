@@ -42,6 +42,8 @@ struct workload_plan {
 	char **unbuilt;                 /* kselftests that did not build (malloc'd) */
 	int nunbuilt;
 	char source[300];               /* where kselftests came from, "" otherwise */
+	/* What the suite changed in a report's base config (run.c), or NULL. */
+	struct json_object *config_changes;
 };
 /* After the kernel is known: builds what needs its tree (kselftests).
  * Returns 0 or an exit code with err. */
