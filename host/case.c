@@ -1261,6 +1261,8 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: missing %s (or 'repro' or 'kselftest')", c->path, missing);
 		return -1;
 	}
+	if (c->kselftest[0] && kselftest_apply_needs(c, err, errlen) < 0)
+		return -1;
 	if (validate_topology(c, "[vm]", err, errlen) < 0 ||
 	    resolve_configs(c->path, "[build]", c->configs, c->nconfigs, err, errlen) < 0)
 		return -1;

@@ -10,6 +10,7 @@
 #include "run.h"
 #include "series.h"
 #include "stats.h"
+#include "subtests.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -41,6 +42,8 @@ struct gate_case {
 	char note[300];
 	struct blame_result blame;
 	bool blamed;
+	/* A kselftest case's subtests compared (subtests.h), or NULL. */
+	struct json_object *subtests;
 };
 
 struct gate {
@@ -148,6 +151,37 @@ static void decide(struct gate_case *gc)
 	}
 }
 
+/* A kselftest case is judged by its subtests: one that passes on the base
+ * and fails on the head is the regression, whatever else fails on both
+ * (selftests that fail under TCG on every kernel). */
+static void decide_subtests(const struct gate *g, struct gate_case *gc)
+{
+	char base[PATH_MAX + 300], head[PATH_MAX + 300], suite[32];
+	int regressed;
+	size_t used = 0;
+
+	if (!gc->c.kselftest[0] || gc->outcome == O_UNTESTED)
+		return;
+	snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(gc->c.kselftest, ":"), gc->c.kselftest);
+	xsnprintf(base, sizeof(base), "%s/%s/base", g->dir, gc->c.name);
+	xsnprintf(head, sizeof(head), "%s/%s/head", g->dir, gc->c.name);
+	json_object_put(gc->subtests);
+	if (!(gc->subtests = subtests_compare(suite, base, head)))
+		return;
+	regressed = subtests_count(gc->subtests, "regression");
+	if (regressed)
+		gc->outcome = O_REGRESSION;
+	else if (subtests_count(gc->subtests, "still failing") && gc->outcome == O_REGRESSION)
+		gc->outcome = O_INCONCLUSIVE;
+	used = (size_t)snprintf(gc->note, sizeof(gc->note), regressed ? "subtests regressed:" : "");
+	for (size_t i = 0; regressed && i < json_object_array_length(gc->subtests) && used < sizeof(gc->note); i++) {
+		struct json_object *row = json_object_array_get_idx(gc->subtests, i), *o, *p;
+		if (json_object_object_get_ex(row, "outcome", &o) && !strcmp(json_object_get_string(o), "regression") &&
+		    json_object_object_get_ex(row, "path", &p))
+			used += (size_t)snprintf(gc->note + used, sizeof(gc->note) - used, " %s", json_object_get_string(p));
+	}
+}
+
 /* ---- kernels and runs ---------------------------------------------------- */
 
 static void case_fragments(const struct gate *g, const struct case_def *c, const char **out, int max)
@@ -222,6 +256,7 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 		return kernel_failed(g, gc, true, rc, err);
 	gc->note[0] = '\0';
 	decide(gc);
+	decide_subtests(g, gc);
 	return 0;
 }
 
@@ -329,6 +364,11 @@ static struct json_object *case_json(const struct gate_case *gc)
 	}
 	if (gc->note[0])
 		json_object_object_add(o, "note", json_object_new_string(gc->note));
+	if (gc->subtests) {
+		json_object_object_add(o, "subtests_regressed",
+				       json_object_new_int(subtests_count(gc->subtests, "regression")));
+		json_object_object_add(o, "subtests", json_object_get(gc->subtests));
+	}
 	if (gc->blamed) {
 		struct json_object *b = json_object_new_object();
 		json_object_object_add(b, "first_bad_patch", json_object_new_int(gc->blame.first_bad));
@@ -491,6 +531,28 @@ static const char *case_status(const struct gate_case *gc, const struct tally *t
 	return t->hits ? "FAIL" : "PASS";
 }
 
+/* One KCIDB test per kselftest subtest, at path mmrepro.CASE.mm.TEST.NAME. */
+static void kcidb_subtests(struct json_object *doc, const char *run_id, const char *suffix,
+			   const struct gate_case *gc, const char *side)
+{
+	char suite[32];
+
+	snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(gc->c.kselftest, ":"), gc->c.kselftest);
+	for (size_t i = 0; gc->subtests && i < json_object_array_length(gc->subtests); i++) {
+		struct json_object *row = json_object_array_get_idx(gc->subtests, i);
+		const char *status = subtests_side_status(row, side);
+		const char *parts[] = { suite, json_object_get_string(json_object_object_get(row, "test")),
+					json_object_get_string(json_object_object_get(row, "name")) };
+		struct kcidb_test kt = { .case_name = gc->c.name, .status = status, .duration_s = -1,
+					 .misc = json_object_get(json_object_object_get(row, side)),
+					 .subpath = parts, .nsubpath = 3 };
+		if (strcmp(status, "MISS"))
+			kcidb_add_test(doc, run_id, suffix, &kt);
+		else
+			json_object_put(kt.misc);
+	}
+}
+
 static void kcidb_side(struct json_object *doc, const struct gate *g, const char *run_id, bool head)
 {
 	struct kcidb_build b = { .id_suffix = head ? "head" : "base", .config_name = "mmrepro-guest",
@@ -504,6 +566,7 @@ static void kcidb_side(struct json_object *doc, const struct gate *g, const char
 		struct kcidb_test kt = { .case_name = gc->c.name, .status = case_status(gc, t),
 					 .duration_s = -1, .misc = stats_tally_json(t) };
 		kcidb_add_test(doc, run_id, b.id_suffix, &kt);
+		kcidb_subtests(doc, run_id, b.id_suffix, gc, head ? "head" : "base");
 	}
 }
 
@@ -607,6 +670,10 @@ static void load_case(const struct gate *g, struct gate_case *gc)
 	gc->p_regression = json_object_object_get_ex(o, "p_regression", &v) ? json_object_get_double(v) : 1;
 	gc->p_fixed = json_object_object_get_ex(o, "p_fixed", &v) ? json_object_get_double(v) : 1;
 	snprintf(gc->note, sizeof(gc->note), "%s", json_object_object_get_ex(o, "note", &v) ? json_object_get_string(v) : "");
+	if (json_object_object_get_ex(o, "subtests", &v) && json_object_is_type(v, json_type_array)) {
+		json_object_put(gc->subtests);
+		gc->subtests = json_object_get(v);
+	}
 	json_object_put(o);
 }
 
@@ -714,6 +781,8 @@ int gate_run(const struct gate_opts *o)
 	if (!rc)
 		rc = console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : gate_exit_code(&g);
 	series_free(&g.series);
+	for (int i = 0; i < g.ncases; i++)
+		json_object_put(g.cases[i].subtests);
 	free(g.cases);
 	return rc;
 }

@@ -116,11 +116,20 @@ static char *make_id(const char *const *parts, int nparts)
 }
 
 /* Path segments may not hold '.', the separator. */
-static char *test_path(const char *case_name)
+static char *test_path(const struct kcidb_test *t)
 {
-	char *path = xcalloc(1, sizeof(ORIGIN ".") + (case_name ? strlen(case_name) : 0) + 1);
+	size_t len = sizeof(ORIGIN ".") + (t->case_name ? strlen(t->case_name) : 0) + 1;
+	char *path, *end;
 
-	*sanitize_part(stpcpy(path, ORIGIN "."), case_name, "_-") = '\0';
+	for (int i = 0; i < t->nsubpath; i++)
+		len += strlen(t->subpath[i]) + 1;
+	path = xcalloc(1, len);
+	end = sanitize_part(stpcpy(path, ORIGIN "."), t->case_name, "_-");
+	for (int i = 0; i < t->nsubpath; i++) {
+		*end++ = '.';
+		end = sanitize_part(end, t->subpath[i], "_-");
+	}
+	*end = '\0';
 	return path;
 }
 
@@ -491,9 +500,18 @@ int kcidb_add_test(struct json_object *doc, const char *run_id, const char *buil
 		   const struct kcidb_test *t)
 {
 	struct json_object *tests = json_object_object_get(doc, "tests"), *o;
-	char *build_id = make_id((const char *const[]){ run_id, build_suffix }, 2);
-	char *id = make_id((const char *const[]){ run_id, build_suffix, t->case_name }, 3);
-	int err = entry_problem(tests, id, t->status, t->misc);
+	const char **parts = xcalloc((size_t)t->nsubpath + 3, sizeof(*parts));
+	char *build_id = make_id((const char *const[]){ run_id, build_suffix }, 2), *id;
+	int err;
+
+	parts[0] = run_id;
+	parts[1] = build_suffix;
+	parts[2] = t->case_name;
+	for (int i = 0; i < t->nsubpath; i++)
+		parts[3 + i] = t->subpath[i];
+	id = make_id(parts, t->nsubpath + 3);
+	free(parts);
+	err = entry_problem(tests, id, t->status, t->misc);
 
 	if (!err && !doc_has(doc, "builds", build_id))
 		err = -ENOENT;
@@ -506,7 +524,7 @@ int kcidb_add_test(struct json_object *doc, const char *run_id, const char *buil
 	o = new_entry(id);
 	free(id);
 	set_owned_string(o, "build_id", build_id);
-	set_owned_string(o, "path", test_path(t->case_name));
+	set_owned_string(o, "path", test_path(t));
 	set_string(o, "status", t->status);
 	set_time(o, "start_time", t->start_time_unix);
 	set_duration(o, "duration", t->duration_s);

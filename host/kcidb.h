@@ -27,6 +27,10 @@ struct kcidb_build {
 	double duration_s;
 	const char *log_url;      /* a URL, or a path made into a file:// URL */
 	struct json_object *misc; /* consumed, even on error */
+	/* More path segments under the case, e.g. { "mm", "cow", SUBTEST }
+	 * for one kselftest subtest (each sanitised like the case name). */
+	const char *const *subpath;
+	int nsubpath;
 };
 
 struct kcidb_test {
@@ -35,6 +39,10 @@ struct kcidb_test {
 	double start_time_unix;
 	double duration_s;
 	struct json_object *misc; /* consumed, even on error */
+	/* More path segments under the case, e.g. { "mm", "cow", SUBTEST }
+	 * for one kselftest subtest (each sanitised like the case name). */
+	const char *const *subpath;
+	int nsubpath;
 };
 
 /* SHA-256 of the newline-terminated SHA-256 hex digests of each patch, in

@@ -96,6 +96,9 @@ static int plan_kselftest(const struct case_def *c, const struct kernel *k, int 
 	}
 	if (!(rc = kselftest_build(k, &s, sfd, &b, err, errlen))) {
 		for (int i = 0; i < s.ntests; i++) {
+			struct kselftest_needs n = kselftest_needs_of(s.suite, s.tests[i]);
+			fprintf(stderr, "mmrepro: kselftest %s/%s: timeout %d s%s%s\n", s.suite, s.tests[i], n.timeout_s,
+				n.why[0] ? "; needs " : "", n.why);
 			xsnprintf(host, sizeof(host), "%s/bin/%s", b.dir, s.tests[i]);
 			xsnprintf(guest, sizeof(guest), "mmrepro/kselftest/%s", s.tests[i]);
 			if (file_exists(host))

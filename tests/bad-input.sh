@@ -86,7 +86,11 @@ row "--timeout negative" 2 "--timeout" $mm run smoke --timeout -5
 row "run without a case" 2 "run: which case" $mm run
 row "run with a stray argument" 2 "unexpected argument 'extra'" $mm run smoke extra
 row "an unknown case" 2 "no case 'no-such-case'" $mm run no-such-case
-row "verify a case without variants" 2 "declares no \[variant" $mm verify smoke
+# A case without variants is verified on its default kernels (that boots):
+# one with neither is refused before anything runs.
+f=$(case_file no-variants-no-kernels "$good")
+row "verify a case without variants or default kernels" 2 \
+	"$f: no \[variant ...\] sections and no default kernels to verify on" $mm verify "$f" --out "$tmp/o-nv"
 row "verify an unknown variant" 2 "--variant nope: .* has no such variant" $mm verify numa-deferred-split-migrate --variant nope
 row "classify a missing file" 2 "classify: cannot read /nonexistent.log" $mm classify /nonexistent.log
 row "unknown kernel spec" 2 "--kernel bogus:1: unknown kernel spec" $mm run smoke --kernel bogus:1
@@ -206,6 +210,60 @@ f=$(case_file variant-numa "${fv}expect = pass\ncpus = 2\nnuma = 256M 128M\n")
 row "a variant's NUMA nodes that do not add up" 2 "$f: \[variant v\] numa node sizes add up to 384M but memory is 512M" $mm verify "$f"
 f=$(case_file variant-key "${fv}expect = pass\nzram = 1G\n")
 row "a key a variant cannot set" 2 "$f:12: unknown key 'zram' in \[variant v\]" $mm verify "$f"
+# ---- 8. a workload of one's own: --repro, --syzbot, --kselftest, new-case --
+# Each is refused before anything is built or booted.
+repro=$MMREPRO_ROOT/tests/repro syz=$MMREPRO_ROOT/tests/syzbot
+row "--repro of a file that does not exist" 2 "--repro $tmp/no-such-repro.c: No such file or directory" \
+	$mm run --repro "$tmp/no-such-repro.c"
+t0=$SECONDS
+row "--repro that does not compile names its file:line" 2 "does-not-compile.c:7:.*error" \
+	$mm run --repro "$repro/does-not-compile.c" --kernel deb:6.12 --out "$tmp/o-nc"
+row "--repro that does not compile says so" 2 "does-not-compile.c: does not compile \(gcc exit 1" \
+	$mm run --repro "$repro/does-not-compile.c" --kernel deb:6.12 --out "$tmp/o-nc"
+check "a --repro that does not compile creates no --out dir" test ! -e "$tmp/o-nc"
+check "a --repro that does not compile boots nothing (refused in $((SECONDS - t0)) s)" test $((SECONDS - t0)) -lt 30
+row "--repro and --syzbot together" 2 "--repro, --syzbot and --kselftest each name the workload: give one" \
+	$mm run --repro "$repro/exits-at-once.c" --syzbot "$syz/good"
+row "--kselftest of an unknown suite" 2 "--kselftest bogus:x: expected mm\[:TEST,...\]" $mm run --kselftest bogus:x
+row "--kselftest with a path for a test" 2 "--kselftest '../x' is not a test name" $mm run --kselftest mm:../x
+row "--title with a bad regex" 2 "--title /\(/: not a valid extended regex" \
+	$mm run --repro "$repro/exits-at-once.c" --title '/(/'
+row "--sysctl without a value" 2 "--sysctl novalue: expected NAME=VALUE" \
+	$mm run --repro "$repro/exits-at-once.c" --sysctl novalue
+row "--memory under 64M" 2 "--memory 10M: expected a size from 64M" \
+	$mm run --repro "$repro/exits-at-once.c" --memory 10M
+row "--numa with a node size that is not a size" 2 "--numa 512M,abc: 'abc' is not a node size" \
+	$mm run --repro "$repro/exits-at-once.c" --numa 512M,abc
+row "--cmdline with a newline" 2 "--cmdline: the value may not hold control bytes" \
+	$mm run --repro "$repro/exits-at-once.c" --cmdline $'quiet\ninit=/bin/sh'
+row "VM options with a case name" 2 "--cpus, .* shape a --repro, --syzbot or --kselftest run, not case smoke" \
+	$mm run smoke --cpus 2
+row "a case name and --repro together" 2 "run takes a case or --repro/--syzbot/--kselftest, not both \(got 'smoke'\)" \
+	$mm run smoke --repro "$repro/exits-at-once.c"
+row "--syzbot bundle without repro.c names it" 2 "$syz/no-repro/repro.c: does not exist" $mm run --syzbot "$syz/no-repro"
+row "--syzbot bundle whose config is a login page names it" 2 \
+	"$syz/bad-config/config: no CONFIG_X=.* not a kernel config" $mm run --syzbot "$syz/bad-config"
+mkdir -p "$tmp/fifo-bundle" && mkfifo "$tmp/fifo-bundle/repro.c" && printf 'x\n' >"$tmp/fifo-bundle/title"
+row "--syzbot bundle whose repro.c is a FIFO names it (and does not hang)" 2 \
+	"$tmp/fifo-bundle/repro.c: is a FIFO, not a regular file" timeout 20 $mm run --syzbot "$tmp/fifo-bundle"
+mkfifo "$tmp/fifo"
+row "--syzbot of a FIFO" 2 "$tmp/fifo: not a directory" timeout 20 $mm run --syzbot "$tmp/fifo"
+row "--syzbot of a dir that does not exist" 2 "$tmp/no-bundle: no such directory" $mm run --syzbot "$tmp/no-bundle"
+row "new-case with an uppercase name" 2 "new-case Upper: a case name is lowercase letters, digits and '-'" \
+	$mm new-case Upper
+row "new-case with a path for a name" 2 "new-case \.\./x: a case name is lowercase letters, digits and '-'" \
+	$mm new-case ../x
+row "new-case of an existing case" 2 "new-case smoke: .*/cases/smoke.case already exists" $mm new-case smoke
+check "new-case of an existing case leaves it as it was" git -C "$MMREPRO_ROOT" diff --quiet -- cases/smoke.case
+nc=bad-input-nc-$$
+row "new-case --repro that does not compile" 2 "does-not-compile.c:7:.*error" \
+	$mm new-case "$nc" --repro "$repro/does-not-compile.c"
+check "new-case that failed leaves no cases/$nc.case" test ! -e "$MMREPRO_ROOT/cases/$nc.case"
+check "new-case that failed leaves no guest/repros/$nc.c" test ! -e "$MMREPRO_ROOT/guest/repros/$nc.c"
+rm -f "$MMREPRO_ROOT/cases/$nc.case" "$MMREPRO_ROOT/guest/repros/$nc.c" "$MMREPRO_ROOT/guest/repros/$nc.config"
+row "gate --cases with --repro" 2 "gate --cases x: --repro, --syzbot and --kselftest make the one case to gate" \
+	$mm gate --kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --cases x --repro "$repro/exits-at-once.c"
+
 row "list still works after all of this" 0 "smoke" $mm list
 
 [ "$(digest)" = "$kept_digest" ] && ok "the smoke results from before the matrix are intact" || nok "earlier results changed"

@@ -1,0 +1,156 @@
+/* Per-subtest comparison of two sides' kselftest runs. */
+#include "subtests.h"
+#include "stats.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
+}
+
+static struct json_object *new_row(const char *suite, struct json_object *t)
+{
+	struct json_object *row = json_object_new_object();
+	char *path = NULL;
+
+	json_object_object_add(row, "test", json_object_new_string(field(t, "test")));
+	json_object_object_add(row, "name", json_object_new_string(field(t, "name")));
+	if (asprintf(&path, "%s.%s.%s", suite, field(t, "test"), field(t, "name")) > 0)
+		json_object_object_add(row, "path", json_object_new_string(path));
+	free(path);
+	return row;
+}
+
+static int get_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
+}
+
+/* One more run of a side for a row: failed, skipped, or passed. */
+static void bump(struct json_object *row, const char *side, const char *status)
+{
+	struct json_object *s, *n = json_object_new_object();
+	bool failed = !strcmp(status, "FAIL") || !strcmp(status, "ERROR");
+
+	s = json_object_object_get_ex(row, side, &s) ? s : NULL;
+	json_object_object_add(n, "fail", json_object_new_int(get_int(s, "fail") + failed));
+	json_object_object_add(n, "skip", json_object_new_int(get_int(s, "skip") + !strcmp(status, "SKIP")));
+	json_object_object_add(n, "runs", json_object_new_int(get_int(s, "runs") + 1));
+	json_object_object_add(row, side, n);
+}
+
+/* rows is an object keyed "TEST<US>NAME"; side is "base" or "head". */
+static void count_run(struct json_object *rows, const char *suite, struct json_object *subtests, const char *side)
+{
+	for (size_t i = 0; i < json_object_array_length(subtests); i++) {
+		struct json_object *t = json_object_array_get_idx(subtests, i), *row;
+		const char *st = field(t, "status");
+		char *key = NULL;
+		if (asprintf(&key, "%s\x1f%s", field(t, "test"), field(t, "name")) < 0)
+			continue;
+		if (!json_object_object_get_ex(rows, key, &row)) {
+			row = new_row(suite, t);
+			json_object_object_add(rows, key, row);
+		}
+		bump(row, side, st);
+		free(key);
+	}
+}
+
+static int count_side(struct json_object *rows, const char *suite, const char *dir, const char *side)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int runs = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX + 300];
+		char *text;
+		struct json_object *o, *subtests;
+		int n;
+		char tail;
+		if (sscanf(e->d_name, "run-%d%c", &n, &tail) != 1)
+			continue;
+		xsnprintf(path, sizeof(path), "%s/%s/result.json", dir, e->d_name);
+		text = read_file_limited(path, 64u << 20, NULL);
+		o = text ? json_tokener_parse(text) : NULL;
+		free(text);
+		if (o && json_object_object_get_ex(o, "subtests", &subtests) &&
+		    json_object_is_type(subtests, json_type_array)) {
+			count_run(rows, suite, subtests, side);
+			runs++;
+		}
+		json_object_put(o);
+	}
+	if (d)
+		closedir(d);
+	return runs;
+}
+
+const char *subtests_outcome(int bf, int bn, int hf, int hn)
+{
+	double up = stats_fisher_one_sided(hf, hn, bf, bn), down = stats_fisher_one_sided(bf, bn, hf, hn);
+
+	if (!bn || !hn)
+		return "not on both sides";
+	if (!bf && !hf)
+		return "clean";
+	if (!bf && (hf == hn || hf >= 2 || up < 0.05))
+		return "regression";
+	if (!hf && (bf == bn || bf >= 2 || down < 0.05))
+		return "fixed";
+	if (bf == bn && hf == hn)
+		return "still failing";
+	return "flaky";
+}
+
+struct json_object *subtests_compare(const char *suite, const char *base_dir, const char *head_dir)
+{
+	struct json_object *rows = json_object_new_object(), *out = json_object_new_array();
+	int runs = count_side(rows, suite, base_dir, "base") + count_side(rows, suite, head_dir, "head");
+
+	json_object_object_foreach(rows, key, row) {
+		struct json_object *b = json_object_object_get(row, "base"), *h = json_object_object_get(row, "head");
+		(void)key;
+		json_object_object_add(row, "outcome", json_object_new_string(subtests_outcome(
+			get_int(b, "fail"), get_int(b, "runs"), get_int(h, "fail"), get_int(h, "runs"))));
+		json_object_array_add(out, json_object_get(row));
+	}
+	json_object_put(rows);
+	if (!runs) {
+		json_object_put(out);
+		return NULL;
+	}
+	return out;
+}
+
+int subtests_count(struct json_object *cmp, const char *outcome)
+{
+	int n = 0;
+
+	for (size_t i = 0; cmp && i < json_object_array_length(cmp); i++)
+		n += !strcmp(field(json_object_array_get_idx(cmp, i), "outcome"), outcome);
+	return n;
+}
+
+const char *subtests_side_status(struct json_object *row, const char *side)
+{
+	struct json_object *s = json_object_object_get(row, side);
+
+	if (!s || !get_int(s, "runs"))
+		return "MISS";
+	if (get_int(s, "fail"))
+		return "FAIL";
+	return get_int(s, "skip") == get_int(s, "runs") ? "SKIP" : "PASS";
+}
