@@ -21,7 +21,7 @@ GUEST_LIB_FLAGS = -Iguest/lib $(shell pkg-config --cflags json-c check)
 GUEST_LIB_LIBS  = $(shell pkg-config --libs json-c) $(CHECK_LIBS) -lpthread
 ASAN_FLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: bench-peers bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS)
 
 $(B)/host/%.o: host/%.c host/*.h guest/protocol.h
@@ -104,6 +104,10 @@ bench-build: all
 	bash tests/bench-build.sh
 bench-libvirt: all
 	bash tests/bench-libvirt.sh
+# The suite's seed cases against the kernel's own mm selftests on the same
+# buggy kernels (BENCHMARKS.md "Against the kernel's selftests").
+bench-peers: all
+	bash tests/bench-peers.sh
 # The bare-boot limit against a whole smoke run, paired (BENCH_KERNEL, BENCH_RUNS).
 bench-boot: all
 	bash tests/bench-boot.sh

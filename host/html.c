@@ -1558,6 +1558,7 @@ static int page_run(struct page *p)
 	run_banner(p, &pt->t, first_hit(pt) ? first_hit(pt) : first, mixed);
 	run_facts(p, pt, first, path, mixed);
 	run_table(p, pt, mixed);
+	html_subtests(p->f, first_hit(pt) ? first_hit(pt) : first);
 	section_hit(p, pt, "The first hit");
 	section_first_untested(p, pt, "The first run that did not pass");
 	if (!mixed) {

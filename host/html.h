@@ -45,6 +45,11 @@ struct html_phases {
 };
 void html_svg_timeline(FILE *f, const struct html_phases *p, size_t n);
 
+/* The subtests of a kselftest run (its result.json object), if it has
+ * any: counts, the failing ones, the others folded (html_subtests.c). */
+struct json_object;
+void html_subtests(FILE *f, struct json_object *run);
+
 /* The page for dir, from the first of gate.json, bisect.json, verify.json
  * and result.json found there, written to f. Returns 0, or -1 with err
  * naming the file (and line) that is missing or malformed. */

@@ -30,6 +30,42 @@ int result_exit_code(const struct run_result *r)
 	return r->other_crash ? EXIT_UNTESTABLE : verdict_exit_code(r->verdict);
 }
 
+/* The first failing kselftest subtest whose "TEST: NAME" the pattern
+ * matches, into name; false when none does. */
+static bool failing_subtest(const struct run_result *r, char *name, size_t len)
+{
+	for (size_t i = 0; r->subtests && i < json_object_array_length(r->subtests); i++) {
+		struct json_object *t = json_object_array_get_idx(r->subtests, i), *st, *test, *nm;
+		if (!json_object_object_get_ex(t, "status", &st) || !json_object_object_get_ex(t, "test", &test) ||
+		    !json_object_object_get_ex(t, "name", &nm))
+			continue;
+		if (strcmp(json_object_get_string(st), "FAIL") && strcmp(json_object_get_string(st), "ERROR"))
+			continue;
+		snprintf(name, len, "%s: %s", json_object_get_string(test), json_object_get_string(nm));
+		if (title_matches(r->title_pattern, name))
+			return true;
+	}
+	return false;
+}
+
+/* A kselftest run that failed without a kernel report is about its
+ * subtests: the named one failing is the bug, and others failing while it
+ * passes is a pass for it (a bisection of one subtest). */
+static void apply_to_subtests(struct run_result *r)
+{
+	char name[600], why[700];
+
+	if (failing_subtest(r, name, sizeof(name))) {
+		snprintf(why, sizeof(why), "subtest %s failed", name);
+	} else {
+		snprintf(why, sizeof(why), "no failing subtest is %s (the run failed on others: %.300s)",
+			 r->title_pattern, r->reason);
+		r->verdict = V_PASS;
+	}
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+	sanitize_text(r->reason, false);
+}
+
 void result_apply_title(struct run_result *r)
 {
 	int n;
@@ -38,6 +74,10 @@ void result_apply_title(struct run_result *r)
 	r->other_crash = false;
 	if (!r->title_pattern[0] || r->verdict != V_FAIL)
 		return;
+	if (r->subtests && !r->report.crash) {
+		apply_to_subtests(r);
+		return;
+	}
 	for (int i = 0; i < n; i++)
 		if (title_matches(r->title_pattern, reps[i].title))
 			return;

@@ -88,7 +88,10 @@ int verdict_exit_code(enum verdict v);
  * for (--title) tested nothing, 125. */
 int result_exit_code(const struct run_result *r);
 /* Marks r as an other crash when it has a title pattern, failed, and
- * none of its reports (or its hang or flood title) matches it. */
+ * none of its reports (or its hang or flood title) matches it. A
+ * kselftest run that failed with no kernel report is judged by its
+ * subtests instead: FAIL when one failing "TEST: NAME" matches, else
+ * PASS (the named subtest passed; others may have failed). */
 void result_apply_title(struct run_result *r);
 /* Exit code for several runs: any FAIL is a hit. */
 int verdict_exit_code_many(const struct run_result *r, int n);
