@@ -27,10 +27,6 @@ struct kcidb_build {
 	double duration_s;
 	const char *log_url;      /* a URL, or a path made into a file:// URL */
 	struct json_object *misc; /* consumed, even on error */
-	/* More path segments under the case, e.g. { "mm", "cow", SUBTEST }
-	 * for one kselftest subtest (each sanitised like the case name). */
-	const char *const *subpath;
-	int nsubpath;
 };
 
 struct kcidb_test {

@@ -166,6 +166,67 @@ check "the next command marks the killed run ABANDONED" \
 	test "$(field "$tmp/killed/run-1/result.json" "r['verdict']")" = ABANDONED
 check "the killed run's console is kept" grep -q 'mmrepro-init: workload-start' "$tmp/killed/run-1/console.log"
 
+# ---- a workload of one's own: --repro, --syzbot, the VM from options --------
+# byo NAME WANT_RC ARGS...: one run of ARGS on deb:6.12 into $tmp/NAME; RES
+# is its result.json.
+byo() {
+	local name=$1 want=$2 out="$tmp/$1" rc t0=$SECONDS
+	shift 2
+	$mm run "$@" --kernel deb:6.12 --out "$out" >"$out.log" 2>&1; rc=$?
+	echo "# $name: exit $rc in $((SECONDS - t0)) s"
+	RES="$out/run-1/result.json"
+	check "$name exits $want" test "$rc" = "$want"
+}
+byo repro-loop-forever 0 --repro tests/repro/loop-forever.c --repro-time 10
+check "a reproducer that never exits: PASS" test "$(field "$RES" "r['verdict']")" = PASS
+check "a reproducer that never exits ran once at least (repro_runs)" \
+	test "$(field "$RES" "int(r['workload']['values']['repro_runs']) >= 1")" = True
+check "a reproducer that never exits was killed at the deadline" \
+	test "$(field "$RES" "r['workload']['values']['repro_last_end']")" = "killed at the deadline"
+check "the reason says how many times it ran" \
+	test "$(field "$RES" "('ran %s time' % r['workload']['values']['repro_runs']) in r['reason']")" = True
+byo repro-exits-at-once 0 --repro tests/repro/exits-at-once.c --repro-time 10
+check "a reproducer that exits at once: PASS" test "$(field "$RES" "r['verdict']")" = PASS
+check "a reproducer that exits at once is run again and again (repro_runs > 1)" \
+	test "$(field "$RES" "int(r['workload']['values']['repro_runs']) > 1")" = True
+check "the reason of a looped reproducer says how many times it ran" \
+	test "$(field "$RES" "('ran %s times' % r['workload']['values']['repro_runs']) in r['reason']")" = True
+byo repro-sysrq 1 --repro tests/repro/sysrq-crash.c --repro-time 15
+check "a reproducer that crashes the kernel: FAIL" test "$(field "$RES" "r['verdict']")" = FAIL
+check "a reproducer that crashes the kernel: its title in result.json" \
+	test "$(field "$RES" "r['title']")" = "kernel panic: sysrq triggered crash"
+byo repro-sysrq-other-title 125 --repro tests/repro/sysrq-crash.c --repro-time 15 \
+	--title 'kernel BUG in migrate_misplaced_folio'
+check "a crash that is not --title is an other crash in result.json" \
+	test "$(field "$RES" "r['other_crash']")" = True
+check "--title is kept in result.json as title_pattern" \
+	test "$(field "$RES" "r['title_pattern']")" = "kernel BUG in migrate_misplaced_folio"
+byo repro-sysrq-title-re 1 --repro tests/repro/sysrq-crash.c --repro-time 15 --title '/sysrq triggered/'
+check "a crash that matches --title /RE/ is the bug, not an other crash" \
+	test "$(field "$RES" "r['other_crash']")" = False
+check "a crash that matches --title /RE/ keeps its title" \
+	test "$(field "$RES" "r['title']")" = "kernel panic: sysrq triggered crash"
+byo syzbot-good 0 --syzbot tests/syzbot/good --repro-time 10
+check "a syzbot bundle whose bug deb:6.12 lacks: PASS" test "$(field "$RES" "r['verdict']")" = PASS
+check "a syzbot bundle's title is the run's title_pattern" \
+	test "$(field "$RES" "r['title_pattern']")" = "$(cat tests/syzbot/good/title)"
+check "a syzbot bundle's config is not used on a prebuilt kernel (config_changes)" \
+	test "$(field "$RES" "r['config_changes'].startswith('not used')")" = True
+check "a syzbot bundle's config is said to be unused on stderr" \
+	grep -q 'deb:6.12 is prebuilt: the report.s config .* is not used' "$tmp/syzbot-good.log"
+# The VM from options: tests/repro/vm-shape.c writes what the guest got to the
+# console (nodes, CPUs, vm.swappiness, /proc/cmdline).
+byo vm-options 0 --repro tests/repro/vm-shape.c --repro-time 10 --cpus 2 --memory 768M --numa 384M,384M \
+	--sysctl vm.swappiness=10 --cmdline 'mitigations=off'
+check "the VM options are recorded in result.json's vm" \
+	test "$(field "$RES" "(r['vm']['cpus'], r['vm']['memory_mb'], r['vm']['numa_mb'], r['vm']['sysctls'], r['vm']['cmdline'])")" = \
+	"(2, 768, [384, 384], ['vm.swappiness=10'], 'mitigations=off')"
+con="$tmp/vm-options/run-1/console.log"
+check "the kernel saw more than one NUMA node (its 'Unknown NUMA node' warning)" grep -q 'Unknown NUMA node' "$con"
+check "the guest had NUMA nodes 0-1 and CPUs 0-1" grep -q 'vm-shape: nodes=0-1 cpus=0-1 ' "$con"
+check "the guest had vm.swappiness=10" grep -q 'vm-shape: .* swappiness=10 ' "$con"
+check "the guest's kernel command line has mitigations=off" grep -q 'vm-shape: .* cmdline=.* mitigations=off' "$con"
+
 # ---- location independence -------------------------------------------------
 # A clone under /tmp (which the guest covers with tmpfs), with a space, a
 # comma and a quote in its path, builds and passes smoke.
@@ -176,6 +237,42 @@ if git clone -q . "$clone" 2>/dev/null; then
 	msg=$(cd "$clone" && ./run.sh run smoke --kernel deb:6.12 2>&1); rc=$?
 	check "smoke passes from a clone under /tmp" test "$rc" = 0
 	check "the clone's results stay in the clone" test -e "$clone/results/latest/run-1/result.json"
+	# new-case in the clone: a reproducer's case, then a workload skeleton.
+	(cd "$clone" && ./run.sh new-case my-repro --repro tests/repro/exits-at-once.c --kernel deb:6.12 \
+		--repro-time 10 >"$tmp/new-case-repro.log" 2>&1); rc=$?
+	check "new-case my-repro --repro exits 0" test "$rc" = 0
+	check "new-case my-repro wrote its case and its copy of the reproducer" \
+		test -s "$clone/cases/my-repro.case" -a -s "$clone/guest/repros/my-repro.c"
+	check "new-case my-repro: the copy is the reproducer" \
+		cmp -s "$clone/tests/repro/exits-at-once.c" "$clone/guest/repros/my-repro.c"
+	check "new-case my-repro: the case runs the copy in the repository" \
+		grep -qx 'repro = guest/repros/my-repro.c' "$clone/cases/my-repro.case"
+	check "new-case my-repro wrote nothing in the checkout it was cloned from" \
+		test ! -e cases/my-repro.case -a ! -e guest/repros/my-repro.c
+	(cd "$clone" && ./run.sh run my-repro --out "$tmp/my-repro-run" >/dev/null 2>&1); rc=$?
+	check "run my-repro (a reproducer that hits no bug) exits 0" test "$rc" = 0
+	check "run my-repro: PASS on deb:6.12" \
+		test "$(field "$tmp/my-repro-run/run-1/result.json" "r['verdict'] + ' ' + r['kernel']")" = "PASS deb:6.12"
+	# A reproducer's case expects it to reproduce: a clean run does not match.
+	(cd "$clone" && ./run.sh verify my-repro --out "$tmp/my-repro-verify" >/dev/null 2>&1); rc=$?
+	check "verify my-repro exits 1: its case expects fail and the reproducer did not reproduce" test "$rc" = 1
+	check "verify my-repro: expected fail on deb:6.12, 0 hits, no match" \
+		test "$(field "$tmp/my-repro-verify/verify.json" "[(v['kernel'], v['expect'], v['tally']['hits'], v['matches']) for v in r['variants']]")" = \
+		"[('deb:6.12', 'fail', 0, False)]"
+	(cd "$clone" && ./run.sh new-case my-thp >"$tmp/new-case-thp.log" 2>&1); rc=$?
+	check "new-case my-thp (a workload skeleton) exits 0" test "$rc" = 0
+	check "new-case my-thp wrote cases/my-thp.case and guest/workloads/my_thp.c" \
+		test -s "$clone/cases/my-thp.case" -a -s "$clone/guest/workloads/my_thp.c"
+	(cd "$clone" && make -s all >/dev/null 2>&1); rc=$?
+	check "the clone builds with the skeleton's workload" test "$rc" = 0 -a -x "$clone/build/guest/my_thp"
+	(cd "$clone" && ./run.sh run my-thp --kernel deb:6.12 --out "$tmp/my-thp-run" >/dev/null 2>&1); rc=$?
+	check "run my-thp --kernel deb:6.12 exits 0" test "$rc" = 0
+	check "run my-thp: PASS" test "$(field "$tmp/my-thp-run/run-1/result.json" "r['verdict']")" = PASS
+	(cd "$clone" && ./run.sh verify my-thp --out "$tmp/my-thp-verify" >"$tmp/my-thp-verify.log" 2>&1); rc=$?
+	check "verify my-thp (deb:6.12 and deb:6.1, expect pass) exits 0" test "$rc" = 0
+	check "verify my-thp ran both default kernels, each as expected" \
+		test "$(field "$tmp/my-thp-verify/verify.json" "[(v['kernel'], v['expect'], v['matches']) for v in r['variants']]")" = \
+		"[('deb:6.12', 'pass', True), ('deb:6.1', 'pass', True)]"
 else
 	nok "git clone of the checkout into $clone"
 fi

@@ -92,10 +92,10 @@ static struct json_object *gate_document(const char **patches)
 				    "/tmp/base build.log", misc };
 	struct kcidb_build head = { "head", "FAIL", "x86_64_defconfig", "gcc 12.2.0", 12, NULL, NULL };
 	struct kcidb_test tests[] = {
-		{ "cma-longterm-pin", kcidb_status_of_verdict("PASS"), 1796184400, 31.5, NULL },
+		{ "cma-longterm-pin", kcidb_status_of_verdict("PASS"), 1796184400, 31.5, NULL, NULL, 0 },
 		{ "madv-free-mthp", kcidb_status_of_verdict("FAIL"), 1796184500, 12.25,
-		  json_tokener_parse("{\"reason\":\"kernel BUG\"}") },
-		{ "numa-thp-migrate", kcidb_status_of_verdict("BROK"), 1796184600, 3, NULL },
+		  json_tokener_parse("{\"reason\":\"kernel BUG\"}"), NULL, 0 },
+		{ "numa-thp-migrate", kcidb_status_of_verdict("BROK"), 1796184600, 3, NULL, NULL, 0 },
 	};
 
 	ck_assert_ptr_nonnull(doc);

@@ -178,10 +178,10 @@ static bool elf_is_static(const char *path)
 
 START_TEST(repro_compiles_static_and_caches)
 {
-	const char *src = test_temp_file("int main(void) { return 0; }\n", ".c");
-	char bin[PATH_MAX], again[PATH_MAX], *out;
+	char src[PATH_MAX], bin[PATH_MAX], again[PATH_MAX], *out;
 	struct stat st1, st2;
 
+	snprintf(src, sizeof(src), "%s", test_temp_file("int main(void) { return 0; }\n", ".c"));
 	use_private_cache();
 	ck_assert_int_eq(repro_compile(src, "-DUNUSED=1", bin, sizeof(bin), err, sizeof(err)), 0);
 	ck_assert(starts_with(bin, getenv("MMREPRO_CACHE")));
@@ -218,10 +218,10 @@ END_TEST
 
 START_TEST(repro_compile_error_shows_file_line)
 {
-	const char *src = test_temp_file("int main(void)\n{\n\treturn no_such_variable;\n}\n", ".c");
-	char bin[PATH_MAX], where[PATH_MAX + 8], *out;
+	char src[PATH_MAX], bin[PATH_MAX], where[PATH_MAX + 8], *out;
 	int rc;
 
+	snprintf(src, sizeof(src), "%s", test_temp_file("int main(void)\n{\n\treturn no_such_variable;\n}\n", ".c"));
 	use_private_cache();
 	snprintf(where, sizeof(where), "%s:3:", src);
 	capture_begin();
@@ -322,6 +322,54 @@ START_TEST(adhoc_kernel_value_is_checked)
 
 	ck_assert_int_eq(check_opts(&a), -1);
 	ck_assert(starts_with(err, "--kernel"));
+}
+END_TEST
+
+/* Options adhoc_check accepts make a case that loads: else the error
+ * would name a cache file's line instead of the option. Appends what
+ * went wrong to bad. */
+static void check_or_load(const struct adhoc_opts *a, const char *what, char *bad, size_t len)
+{
+	char *text;
+	int rc;
+
+	if (check_opts(a) < 0) {
+		ck_assert_msg(starts_with(err, "--"), "%s: %s", what, err);
+		return;
+	}
+	text = adhoc_case_text(a, "", NULL, err, sizeof(err));
+	ck_assert_msg(text != NULL, "%s: %s", what, err);
+	rc = load_text(text);
+	free(text);
+	if (rc < 0)
+		snprintf(bad + strlen(bad), len - strlen(bad), "[%s: accepted by adhoc_check, but %.120s] ", what, err);
+}
+
+START_TEST(adhoc_checked_options_load)
+{
+	static char title[260], sysctl[200], cmdline[600], bad[4096];
+	static const char *sysctls[] = { sysctl };
+	const char *repro = in_repo("tests/repro/exits-at-once.c");
+	struct adhoc_opts a = { .repro = repro, .numa = "512M,512M" };
+
+	check_or_load(&a, "--numa 512M,512M", bad, sizeof(bad));
+	ck_assert_str_eq(bad, "");
+	a = (struct adhoc_opts){ .repro = repro, .numa = "256M,256M" };
+	check_or_load(&a, "--numa 256M,256M", bad, sizeof(bad));
+	a = (struct adhoc_opts){ .repro = repro, .numa = "256M,256M,256M,256M" };
+	check_or_load(&a, "--numa 256M,256M,256M,256M (2 cpus)", bad, sizeof(bad));
+	a = (struct adhoc_opts){ .repro = repro, .memory = "2T" };
+	check_or_load(&a, "--memory 2T", bad, sizeof(bad));
+	memset(title, 'x', sizeof(title) - 1);
+	a = (struct adhoc_opts){ .repro = repro, .title = title };
+	check_or_load(&a, "--title of 259 bytes", bad, sizeof(bad));
+	snprintf(sysctl, sizeof(sysctl), "vm.x=%0190d", 1);
+	a = (struct adhoc_opts){ .repro = repro, .sysctls = sysctls, .nsysctls = 1 };
+	check_or_load(&a, "--sysctl of 195 bytes", bad, sizeof(bad));
+	memset(cmdline, 'x', sizeof(cmdline) - 1);
+	a = (struct adhoc_opts){ .repro = repro, .cmdline = cmdline };
+	check_or_load(&a, "--cmdline of 599 bytes", bad, sizeof(bad));
+	ck_assert_msg(!bad[0], "%s", bad);
 }
 END_TEST
 
@@ -972,6 +1020,78 @@ START_TEST(result_channel_refuses_unknown_record)
 }
 END_TEST
 
+/* A kselftest run that failed with no kernel report, with subtests
+ * "TEST: NAME STATUS" (space-separated triples). */
+static void ksft_fail_with(const char *pattern, const char *const *subs)
+{
+	fail_with(pattern, "");
+	run.report.crash = false;
+	snprintf(run.reason, sizeof(run.reason), "cow: exit 1");
+	run.subtests = json_object_new_array();
+	for (int i = 0; subs[i]; i += 3) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "test", json_object_new_string(subs[i]));
+		json_object_object_add(o, "name", json_object_new_string(subs[i + 1]));
+		json_object_object_add(o, "status", json_object_new_string(subs[i + 2]));
+		json_object_object_add(o, "reason", json_object_new_string(""));
+		json_object_array_add(run.subtests, o);
+	}
+}
+
+static const char *const cow_subs[] = { "cow", "anon", "PASS", "cow", "hugetlb", "FAIL", NULL };
+
+START_TEST(result_title_names_a_subtest)
+{
+	ksft_fail_with("cow: hugetlb", cow_subs);
+	result_apply_title(&run);
+	ck_assert_int_eq(run.verdict, V_FAIL);
+	ck_assert(!run.other_crash);
+	ck_assert_str_eq(run.reason, "subtest cow: hugetlb failed");
+	ck_assert_int_eq(result_exit_code(&run), EXIT_BUG);
+	json_object_put(run.subtests);
+	ksft_fail_with("/^cow: huge/", cow_subs);
+	result_apply_title(&run);
+	ck_assert_int_eq(run.verdict, V_FAIL);
+	json_object_put(run.subtests);
+	ksft_fail_with("cow: anon", cow_subs);
+	result_apply_title(&run);
+	ck_assert_int_eq(run.verdict, V_PASS);
+	ck_assert(starts_with(run.reason, "no failing subtest is cow: anon (the run failed on others: cow: exit 1)"));
+	ck_assert_int_eq(result_exit_code(&run), EXIT_NO_BUG);
+	json_object_put(run.subtests);
+}
+END_TEST
+
+/* With a kernel report the title is the report's, not a subtest's. */
+START_TEST(result_title_report_beats_subtests)
+{
+	ksft_fail_with("cow: hugetlb", cow_subs);
+	run.report.crash = true;
+	snprintf(run.report.title, sizeof(run.report.title), "kernel BUG in f");
+	result_apply_title(&run);
+	ck_assert_int_eq(run.verdict, V_FAIL);
+	ck_assert(run.other_crash);
+	ck_assert_int_eq(result_exit_code(&run), EXIT_UNTESTABLE);
+	json_object_put(run.subtests);
+}
+END_TEST
+
+/* A hang ends the run before the named subtest ran: that tested nothing,
+ * it is no pass of the subtest. */
+START_TEST(result_title_subtest_not_run_is_no_pass)
+{
+	static const char *const not_run[] = { "cow", "cow", "ERROR", NULL };
+
+	ksft_fail_with("cow: anon", not_run);
+	snprintf(run.reason, sizeof(run.reason), "hang: idle during the workload");
+	snprintf(run.report.title, sizeof(run.report.title), "hang: idle during the workload");
+	result_apply_title(&run);
+	ck_assert_msg(run.verdict != V_PASS, "a hang became PASS: %s", run.reason);
+	ck_assert_int_ne(result_exit_code(&run), EXIT_NO_BUG);
+	json_object_put(run.subtests);
+}
+END_TEST
+
 /* ---- case.h ---------------------------------------------------------------- */
 
 #define CASE_HEAD "[case]\nname = t\ndescription = d\n"
@@ -985,6 +1105,28 @@ START_TEST(case_repro_relative_to_repo)
 	ck_assert_int_eq(c.repro_time_s, 20);
 	ck_assert_str_eq(c.repro_cflags, "-DX -g");
 	ck_assert_int_eq(c.expect, EXPECT_NONE);
+}
+END_TEST
+
+/* repro = beside a case file named by a relative path: c.repro is
+ * documented as absolute. */
+START_TEST(case_repro_beside_relative_case_is_absolute)
+{
+	char want[PATH_MAX], cwd[PATH_MAX];
+	const char *text = CASE_HEAD "[guest]\nrepro = beside-the-case.c\n";
+	FILE *f;
+
+	ck_assert_int_eq(chdir(test_temp_dir()), 0);
+	ck_assert_int_eq(mkdir("sub", 0755), 0);
+	f = fopen("sub/beside-the-case.c", "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("int main(void) { return 0; }\n", f);
+	fclose(f);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	snprintf(want, sizeof(want), "%s/sub/beside-the-case.c", cwd);
+	memset(err, 0, sizeof(err));
+	ck_assert_msg(case_load_buffer("sub/t.case", text, strlen(text), &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c.repro, want);
 }
 END_TEST
 
@@ -1081,6 +1223,7 @@ Suite *repro_suite(void)
 	tcase_add_test(a, adhoc_bad_values_name_their_option);
 	tcase_add_test(a, adhoc_good_values_pass);
 	tcase_add_test(a, adhoc_kernel_value_is_checked);
+	tcase_add_test(a, adhoc_checked_options_load);
 	tcase_add_test(a, adhoc_names_from_paths);
 	tcase_add_test(a, adhoc_repro_text_loads_back);
 	tcase_add_test(a, adhoc_repro_defaults);
@@ -1107,9 +1250,13 @@ Suite *repro_suite(void)
 	tcase_add_test(o, result_title_other_crash);
 	tcase_add_test(o, result_title_regex_and_pass);
 	tcase_add_test(o, result_title_any_run_report_matches);
+	tcase_add_test(o, result_title_names_a_subtest);
+	tcase_add_test(o, result_title_report_beats_subtests);
+	tcase_add_test(o, result_title_subtest_not_run_is_no_pass);
 	tcase_add_test(o, result_channel_kselftest_record);
 	tcase_add_test(o, result_channel_refuses_unknown_record);
 	tcase_add_test(o, case_repro_relative_to_repo);
+	tcase_add_test(o, case_repro_beside_relative_case_is_absolute);
 	tcase_add_test(o, case_title_and_expect_keys);
 	tcase_add_test(o, case_new_key_errors);
 	tcase_add_test(o, case_base_config_is_absolute);
