@@ -69,7 +69,7 @@ static void say(const char *fmt, ...)
 
 static void power_off(void)
 {
-	say("mmrepro-init: poweroff");
+	say("%s", PROTO_MARK_POWEROFF);
 	sync();
 	reboot(RB_POWER_OFF);
 	for (;;)
@@ -81,7 +81,7 @@ static void fatal(const char *fmt, const char *arg)
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), fmt, arg, strerror(errno));
-	say("mmrepro-init: error: %s", msg);
+	say(PROTO_MARK_ERROR "%s", msg);
 	power_off();
 }
 
@@ -149,19 +149,19 @@ static int on_job(void *user, const char *section, const char *key, const char *
 
 	if (strcmp(section, "job"))
 		return 0;
-	if (!strcmp(key, "workload"))
+	if (!strcmp(key, PROTO_JOB_WORKLOAD))
 		snprintf(j->workload, sizeof(j->workload), "%s", value);
-	else if (!strcmp(key, "args"))
+	else if (!strcmp(key, PROTO_JOB_ARGS))
 		snprintf(j->args, sizeof(j->args), "%s", value);
-	else if (!strcmp(key, "kconfig"))
+	else if (!strcmp(key, PROTO_JOB_KCONFIG))
 		snprintf(j->kconfig, sizeof(j->kconfig), "%s", value);
-	else if (!strcmp(key, "cgroup"))
+	else if (!strcmp(key, PROTO_JOB_CGROUP))
 		snprintf(j->cgroup, sizeof(j->cgroup), "%s", value);
-	else if (!strcmp(key, "zram"))
+	else if (!strcmp(key, PROTO_JOB_ZRAM))
 		snprintf(j->zram, sizeof(j->zram), "%s", value);
-	else if (!strcmp(key, "timeout"))
+	else if (!strcmp(key, PROTO_JOB_TIMEOUT))
 		j->timeout_s = atoi(value);
-	else if (!strcmp(key, "sysctl") && j->nsysctls < MAX_SYSCTL)
+	else if (!strcmp(key, PROTO_JOB_SYSCTL) && j->nsysctls < MAX_SYSCTL)
 		snprintf(j->sysctls[j->nsysctls++], sizeof(j->sysctls[0]), "%s", value);
 	else
 		return 0;
@@ -191,7 +191,7 @@ static void apply_sysctls(const struct job *j)
 				*p = '/';
 		snprintf(path, sizeof(path), "/proc/sys/%s", name);
 		if (write_str(path, eq + 1) < 0)
-			say("mmrepro-init: error: sysctl %s: %s", j->sysctls[i], strerror(errno));
+			say(PROTO_MARK_ERROR "sysctl %s: %s", j->sysctls[i], strerror(errno));
 	}
 }
 
@@ -243,7 +243,7 @@ static void setup_zram(const struct job *j)
 	if (access("/sys/block/zram0", F_OK) < 0)
 		write_str("/sys/class/zram-control/hot_add", "1");
 	if (run_wait(zramctl) != 0 || run_wait(mkswap) != 0 || swapon("/dev/zram0", 0) < 0) {
-		say("mmrepro-init: error: zram swap of %s could not be set up", j->zram);
+		say(PROTO_MARK_ERROR "zram swap of %s could not be set up", j->zram);
 		return;
 	}
 	say("mmrepro-init: zram swap %s on /dev/zram0", j->zram);
@@ -283,7 +283,7 @@ static pid_t start_workload(struct job *j)
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/tmp", 1);
 	execv(argv[0], argv);
-	say("mmrepro-init: error: exec %s: %s", argv[0], strerror(errno));
+	say(PROTO_MARK_ERROR "exec %s: %s", argv[0], strerror(errno));
 	_exit(2);
 }
 
@@ -348,10 +348,10 @@ static int write_all(int fd, const char *buf, size_t len)
 static void send_record(int port, const char *name, const char *data, size_t len)
 {
 	char head[128];
-	int n = snprintf(head, sizeof(head), "mmrepro-result %s %zu\n", name, len);
+	int n = snprintf(head, sizeof(head), PROTO_RECORD_HEAD "%s %zu\n", name, len);
 
 	if (write_all(port, head, (size_t)n) < 0 || write_all(port, data, len) < 0 || write_all(port, "\n", 1) < 0)
-		say("mmrepro-init: error: result channel: %s", strerror(errno));
+		say(PROTO_MARK_ERROR "result channel: %s", strerror(errno));
 }
 
 static void send_file(int port, const char *name)
@@ -377,7 +377,7 @@ static int open_result_port(void)
 	struct termios t;
 
 	if (fd < 0) {
-		say("mmrepro-init: error: open %s: %s", RESULT_PORT, strerror(errno));
+		say(PROTO_MARK_ERROR "open %s: %s", RESULT_PORT, strerror(errno));
 		return -1;
 	}
 	/* Raw: no CR added before LF, nothing else rewritten. */
@@ -399,8 +399,8 @@ static void send_results(const char *status)
 	send_record(port, PROTO_REC_STATUS, status, strlen(status));
 	send_file(port, PROTO_REC_JSON);
 	send_file(port, PROTO_REC_KSELFTEST);
-	if (write_all(port, "mmrepro-result-end\n", 19) < 0)
-		say("mmrepro-init: error: result channel: %s", strerror(errno));
+	if (write_all(port, PROTO_RECORD_END, strlen(PROTO_RECORD_END)) < 0)
+		say(PROTO_MARK_ERROR "result channel: %s", strerror(errno));
 	/* Every byte out of the UART before the power goes. */
 	tcdrain(port);
 	close(port);
@@ -416,7 +416,7 @@ static void report_exit(int status, int timed_out)
 		snprintf(line, sizeof(line), "exit=%d", WEXITSTATUS(status));
 	else
 		snprintf(line, sizeof(line), "signal=%s", strsignal(WTERMSIG(status)));
-	say("mmrepro-init: workload-end %s", line);
+	say("%s %s", PROTO_MARK_WORKLOAD_END, line);
 	send_results(line);
 }
 
@@ -428,18 +428,18 @@ int main(void)
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	say("mmrepro-init: start");
-	if (ini_parse("/job.ini", on_job, &job) != 0 || !job.workload[0])
+	say("%s", PROTO_MARK_INIT);
+	if (ini_parse(PROTO_JOB_FILE, on_job, &job) != 0 || !job.workload[0])
 		fatal("%s: %s", "/job.ini unreadable or without workload");
 	load_modules();
 	mount_root();
-	say("mmrepro-init: root-mounted");
+	say("%s", PROTO_MARK_ROOT);
 	/* Boot ran at loglevel 5; the workload phase shows everything. */
 	write_str("/proc/sys/kernel/printk", "7");
 	mount_cgroups(&job);
 	apply_sysctls(&job);
 	setup_zram(&job);
-	say("mmrepro-init: workload-start %s %s", job.workload, job.args);
+	say("%s %s %s", PROTO_MARK_WORKLOAD_START, job.workload, job.args);
 	status = wait_workload(start_workload(&job), job.timeout_s, &timed_out);
 	report_exit(status, timed_out);
 	power_off();

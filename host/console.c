@@ -1,5 +1,6 @@
 /* QEMU's process, console, stderr and result channel, with every timeout. */
 #include "console.h"
+#include "../guest/protocol.h"
 #include "util.h"
 #include "vm.h"
 
@@ -18,11 +19,11 @@
 #define STDERR_FILE_CAP (1u << 20)
 
 static const char *const mark_names[MARK_COUNT] = {
-	[MARK_INIT] = "mmrepro-init: start",
-	[MARK_ROOT] = "mmrepro-init: root-mounted",
-	[MARK_WORKLOAD_START] = "mmrepro-init: workload-start",
-	[MARK_WORKLOAD_END] = "mmrepro-init: workload-end",
-	[MARK_POWEROFF] = "mmrepro-init: poweroff",
+	[MARK_INIT] = PROTO_MARK_INIT,
+	[MARK_ROOT] = PROTO_MARK_ROOT,
+	[MARK_WORKLOAD_START] = PROTO_MARK_WORKLOAD_START,
+	[MARK_WORKLOAD_END] = PROTO_MARK_WORKLOAD_END,
+	[MARK_POWEROFF] = PROTO_MARK_POWEROFF,
 };
 
 const char *console_end_name(enum console_end e)

@@ -593,7 +593,7 @@ static bool channel_header(const char *p, const char *nl, char name[32], size_t 
 /* One record at *pos; returns false at the end or on the first bad byte. */
 static bool channel_record(const char *buf, size_t len, size_t *pos, size_t max_record, struct guest_results *g)
 {
-	static const char head[] = "mmrepro-result ", end[] = "mmrepro-result-end\n";
+	static const char head[] = PROTO_RECORD_HEAD, end[] = PROTO_RECORD_END;
 	const char *p = buf + *pos, *nl = memchr(p, '\n', len - *pos);
 	char name[32];
 	size_t size, body, unused_len, *slot_len = &unused_len;

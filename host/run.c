@@ -451,7 +451,7 @@ static void classify_console(struct run_result *r, const struct console_result *
 		r->boot_report = r->report;
 		report_parse_from(log, len, workload_line, &r->report);
 	}
-	if ((init_error = strstr(log, "mmrepro-init: error: ")))
+	if ((init_error = strstr(log, PROTO_MARK_ERROR)))
 		snprintf(r->init_error, sizeof(r->init_error), "%.*s", (int)strcspn(init_error, "\r\n"), init_error);
 	sanitize_text(r->init_error, false);
 	sanitize_text(r->report.title, false);
