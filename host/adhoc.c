@@ -15,18 +15,25 @@
 #include <string.h>
 
 #define BOOT_MARGIN_S 180
+#define MAX_VALUE 180
+#define MAX_MEMORY_MB (1L << 20)
 
 bool adhoc_given(const struct adhoc_opts *a)
 {
 	return a->repro || a->syzbot || a->kselftest;
 }
 
-/* A value goes on one line of an ini file: no line breaks, and no " ;"
- * or " #" that inih would take for a comment. */
+/* A value goes on one line of an ini file: no line breaks, no " ;" or
+ * " #" that inih would take for a comment, and short enough for inih's
+ * 200-byte line with its key. */
 static int check_value(const char *opt, const char *v, char *err, size_t errlen)
 {
 	if (!v)
 		return 0;
+	if (strlen(v) > MAX_VALUE) {
+		snprintf(err, errlen, "%s: at most %d characters (a case file's line)", opt, MAX_VALUE);
+		return -1;
+	}
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || ((*p == ';' || *p == '#') && p > v && p[-1] == ' ')) {
 			snprintf(err, errlen, "%s: the value may not hold control bytes or ' ;'/' #'", opt);
@@ -35,25 +42,74 @@ static int check_value(const char *opt, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_sizes(const struct adhoc_opts *a, char *err, size_t errlen)
+/* A file named on the command line goes into the case as its absolute path. */
+static int check_path(const char *opt, const char *path, char *err, size_t errlen)
 {
-	char *copy, *save = NULL, *w;
-	int rc = 0;
+	char abs[PATH_MAX];
 
-	if (a->memory && parse_size_mb(a->memory) < 64) {
-		snprintf(err, errlen, "--memory %s: expected a size from 64M (K, M, G, T)", a->memory);
+	if (!realpath(path, abs)) {
+		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(errno));
 		return -1;
 	}
-	if (!a->numa)
-		return 0;
-	copy = xstrdup(a->numa);
-	for (w = strtok_r(copy, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save))
-		if (parse_size_mb(w) <= 0) {
-			snprintf(err, errlen, "--numa %s: '%s' is not a node size (e.g. --numa 512M,512M)", a->numa, w);
-			rc = -1;
+	if (strlen(abs) > MAX_VALUE) {
+		snprintf(err, errlen, "%s %s: its absolute path is over %d characters", opt, path, MAX_VALUE);
+		return -1;
+	}
+	return 0;
+}
+
+/* The NUMA nodes' sizes, their sum in *total_mb. -1 with err on a bad one. */
+static int numa_nodes(const char *numa, long *total_mb, char *err, size_t errlen)
+{
+	char *copy = xstrdup(numa), *save = NULL, *w;
+	int n = 0;
+
+	*total_mb = 0;
+	for (w = strtok_r(copy, ",", &save); w && n >= 0; w = strtok_r(NULL, ",", &save)) {
+		long mb = parse_size_mb(w);
+		if (mb <= 0) {
+			snprintf(err, errlen, "--numa %s: '%s' is not a node size (e.g. --numa 512M,512M)", numa, w);
+			n = -1;
+		} else {
+			*total_mb += mb;
+			n++;
 		}
+	}
 	free(copy);
-	return rc;
+	return n;
+}
+
+/* What vm.c and the case loader would refuse, named by its option: the
+ * nodes must add up to --memory (or give it) and share the CPUs evenly. */
+static int check_numa(const struct adhoc_opts *a, char *err, size_t errlen)
+{
+	long total;
+	int nodes = numa_nodes(a->numa, &total, err, errlen);
+
+	if (nodes < 0)
+		return -1;
+	if (nodes > 8 || total < 64 || total > MAX_MEMORY_MB) {
+		snprintf(err, errlen, "--numa %s: 1 to 8 nodes adding up to 64M..1T", a->numa);
+		return -1;
+	}
+	if (a->memory && parse_size_mb(a->memory) != total) {
+		snprintf(err, errlen, "--numa %s adds up to %ldM, not --memory %s", a->numa, total, a->memory);
+		return -1;
+	}
+	if (a->cpus && (a->cpus < nodes || a->cpus % nodes)) {
+		snprintf(err, errlen, "--cpus %d: %d NUMA nodes need a multiple of %d CPUs", a->cpus, nodes, nodes);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_sizes(const struct adhoc_opts *a, char *err, size_t errlen)
+{
+	if (a->memory && (parse_size_mb(a->memory) < 64 || parse_size_mb(a->memory) > MAX_MEMORY_MB)) {
+		snprintf(err, errlen, "--memory %s: expected a size from 64M to 1T (K, M, G, T)", a->memory);
+		return -1;
+	}
+	return a->numa ? check_numa(a, err, errlen) : 0;
 }
 
 int adhoc_check(const struct adhoc_opts *a, char *err, size_t errlen)
@@ -64,6 +120,8 @@ int adhoc_check(const struct adhoc_opts *a, char *err, size_t errlen)
 		snprintf(err, errlen, "--repro, --syzbot and --kselftest each name the workload: give one");
 		return -1;
 	}
+	if (a->repro && check_path("--repro", a->repro, err, errlen) < 0)
+		return -1;
 	if (a->title && title_pattern_check(a->title, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "--title %s", why);
 		return -1;
@@ -79,6 +137,7 @@ int adhoc_check(const struct adhoc_opts *a, char *err, size_t errlen)
 			return -1;
 		}
 	if (check_value("--title", a->title, err, errlen) || check_value("--cmdline", a->cmdline, err, errlen) ||
+	    check_value("--kernel", a->kernel, err, errlen) ||
 	    check_value("--repro-cflags", a->repro_cflags, err, errlen) ||
 	    check_value("--repro", a->repro, err, errlen) || check_value("--syzbot", a->syzbot, err, errlen))
 		return -1;
@@ -106,9 +165,16 @@ void adhoc_name_from(const char *prefix, const char *path, char *out, size_t len
 
 static void vm_section(FILE *f, const struct adhoc_opts *a)
 {
+	long total = 0;
+	int nodes = a->numa ? numa_nodes(a->numa, &total, (char[8]){ 0 }, 8) : 0;
+	int cpus = a->cpus ? a->cpus : nodes > 2 ? nodes : 2;
+
 	fprintf(f, "\n[vm]\n");
-	fprintf(f, "memory = %s\n", a->memory ? a->memory : "1G");
-	fprintf(f, "cpus = %d\n", a->cpus ? a->cpus : 2);
+	if (a->memory || !nodes)
+		fprintf(f, "memory = %s\n", a->memory ? a->memory : "1G");
+	else
+		fprintf(f, "memory = %ldM\n", total);
+	fprintf(f, "cpus = %d\n", nodes && cpus % nodes ? nodes : cpus);
 	if (a->numa)
 		fprintf(f, "numa = %s\n", a->numa);
 	if (a->cmdline)
@@ -157,7 +223,7 @@ char *adhoc_case_text(const struct adhoc_opts *a, const char *name, const char *
 		      size_t errlen)
 {
 	struct syzbot_bundle b = { 0 };
-	char picked[80], *text = NULL;
+	char picked[80], abs[PATH_MAX], *text = NULL;
 	size_t len;
 	FILE *f;
 
@@ -180,8 +246,8 @@ char *adhoc_case_text(const struct adhoc_opts *a, const char *name, const char *
 	/* new-case keeps the bundle's config beside its copy of repro.c. */
 	if (b.config[0] && repro_path)
 		fprintf(f, "\n[build]\nbase_config = %.*s.config\n", (int)strlen(repro_path) - 2, repro_path);
-	else if (b.config[0])
-		fprintf(f, "\n[build]\nbase_config = %s\n", b.config);
+	else if (b.config[0] && realpath(b.config, abs))
+		fprintf(f, "\n[build]\nbase_config = %s\n", abs);
 	fclose(f);
 	return text;
 }

@@ -305,7 +305,7 @@ static int open_repo(struct tree *t)
 {
 	char spec[PATH_MAX], *at;
 
-	if (strncmp(t->o.kernel, "git:", 4)) {
+	if (kernel_spec_parse(t->o.kernel).kind != KERNEL_GIT) {
 		fprintf(stderr, "mmrepro: bisect: --kernel %s: a tree bisection needs git:TREE\n", t->o.kernel);
 		return EXIT_USAGE;
 	}

@@ -185,18 +185,14 @@ static int resolve_dir_source(struct build *b, const char *path)
 
 static int resolve_source(struct build *b)
 {
-	const char *spec = b->req->spec;
-	int rc;
+	struct kernel_spec ks = kernel_spec_parse(b->req->spec);
 
-	if (!strncmp(spec, "src:", 4))
-		rc = resolve_deb_source(b, spec + 4);
-	else if (!strncmp(spec, "git:", 4))
-		rc = resolve_git_source(b, spec + 4);
-	else if (!strncmp(spec, "dir:", 4))
-		rc = resolve_dir_source(b, spec + 4);
-	else
-		rc = fail(b, EXIT_USAGE, "--kernel %s: not a source spec", spec);
-	return rc;
+	switch (ks.kind) {
+	case KERNEL_SRC: return resolve_deb_source(b, ks.arg);
+	case KERNEL_GIT: return resolve_git_source(b, ks.arg);
+	case KERNEL_DIR: return resolve_dir_source(b, ks.arg);
+	default: return fail(b, EXIT_USAGE, "--kernel %s: not a source spec", b->req->spec);
+	}
 }
 
 /* ---- locking and trees -------------------------------------------------- */
@@ -1081,11 +1077,12 @@ int build_plan(const struct build_request *req, struct build_plan *plan, char *e
 /* The tree as build_locked_marked leaves it before configuring. */
 static int prepare_tree(struct build *b)
 {
+	enum kernel_kind kind = kernel_spec_parse(b->req->spec).kind;
 	int rc = 0;
 
-	if (!strncmp(b->req->spec, "src:", 4))
+	if (kind == KERNEL_SRC)
 		rc = prepare_deb_tree(b);
-	else if (!strncmp(b->req->spec, "git:", 4))
+	else if (kind == KERNEL_GIT)
 		rc = prepare_git_tree(b);
 	if (!rc)
 		rc = reset_tree(b);

@@ -492,6 +492,9 @@ static int parse_repro(struct parse_ctx *p, const char *v)
 	}
 	if (!is_regular_file(path))
 		return fail(p, "'repro' %s is not a regular file (tried %s)", v, path);
+	if (!realpath(path, dir))
+		return fail(p, "'repro' %s: %s", v, strerror(errno));
+	snprintf(path, sizeof(path), "%s", dir);
 	if (p->c->workload[0])
 		return fail(p, "[guest] takes one of 'workload', 'repro' and 'kselftest'");
 	if (!copy_value(p, p->c->repro, sizeof(p->c->repro), "repro", path))

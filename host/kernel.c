@@ -11,9 +11,24 @@
 #include <string.h>
 #include <unistd.h>
 
+struct kernel_spec kernel_spec_parse(const char *spec)
+{
+	static const struct { const char *prefix; enum kernel_kind kind; } kinds[] = {
+		{ "deb:", KERNEL_DEB }, { "image:", KERNEL_IMAGE }, { "src:", KERNEL_SRC },
+		{ "git:", KERNEL_GIT }, { "dir:", KERNEL_DIR },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(spec, kinds[i].prefix, strlen(kinds[i].prefix)))
+			return (struct kernel_spec){ kinds[i].kind, spec + strlen(kinds[i].prefix) };
+	return (struct kernel_spec){ KERNEL_UNKNOWN, spec };
+}
+
 bool kernel_spec_needs_build(const char *spec)
 {
-	return !strncmp(spec, "src:", 4) || !strncmp(spec, "git:", 4) || !strncmp(spec, "dir:", 4);
+	enum kernel_kind k = kernel_spec_parse(spec).kind;
+
+	return k == KERNEL_SRC || k == KERNEL_GIT || k == KERNEL_DIR;
 }
 
 int kernel_image_release(const char *bzimage, char *out, size_t len)
@@ -170,14 +185,15 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
  * image:'s vmlinux= is there for decoding, not known to match the image. */
 int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen)
 {
+	enum kernel_kind kind = kernel_spec_parse(spec).kind;
 	int rc;
 
 	memset(k, 0, sizeof(*k));
 	xsnprintf(k->spec, sizeof(k->spec), "%s", spec);
-	if (!strncmp(spec, "deb:", 4)) {
+	if (kind == KERNEL_DEB) {
 		strcpy(k->kind, "deb");
 		rc = resolve_deb(spec, k, err, errlen);
-	} else if (!strncmp(spec, "image:", 6)) {
+	} else if (kind == KERNEL_IMAGE) {
 		strcpy(k->kind, "image");
 		rc = resolve_image(spec, k, err, errlen);
 	} else {

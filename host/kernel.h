@@ -23,6 +23,14 @@ struct kernel {
 	char flavor[16];            /* "normal", or the flavour it was built in */
 };
 
+/* What a spec names, read from its prefix in one place; arg is what
+ * follows the prefix (deb:6.12 -> "6.12"). */
+enum kernel_kind { KERNEL_DEB, KERNEL_IMAGE, KERNEL_SRC, KERNEL_GIT, KERNEL_DIR, KERNEL_UNKNOWN };
+struct kernel_spec {
+	enum kernel_kind kind;
+	const char *arg;            /* points into the spec */
+};
+struct kernel_spec kernel_spec_parse(const char *spec);
 /* True for specs that need a build (src:, git:, dir:). */
 bool kernel_spec_needs_build(const char *spec);
 /* Resolves a prebuilt spec (deb:6.12, deb:6.1, image:PATH[,modules=DIR][,config=FILE][,vmlinux=FILE]).

@@ -264,8 +264,8 @@ static int tree_spec(const struct kernel *k, char *spec, size_t len, char *err, 
 		snprintf(spec, len, "%s", k->spec);
 		return 0;
 	}
-	if (!strncmp(k->spec, "deb:", 4)) {
-		snprintf(spec, len, "src:deb-%s", k->spec + 4);
+	if (kernel_spec_parse(k->spec).kind == KERNEL_DEB) {
+		snprintf(spec, len, "src:deb-%s", kernel_spec_parse(k->spec).arg);
 		return 0;
 	}
 	snprintf(err, errlen, "--kernel %s: kselftests are built from a source tree; use src:, git:, dir: or deb:",

@@ -282,11 +282,14 @@ static int command_case_file(struct cli *o, int argc, char **argv, int i, const 
 	int rc;
 
 	if (adhoc_given(&o->adhoc)) {
-		if (i < argc)
-			usage_error("%s takes a case or --repro/--syzbot/--kselftest, not both (got '%s')", argv[i]);
+		if (i < argc) {
+			snprintf(err, sizeof(err), "%s takes a case or --repro/--syzbot/--kselftest, not both (got '%s')",
+				 cmd, argv[i]);
+			usage_error("%s", err);
+		}
+		o->adhoc.kernel = o->kernel;
 		if (adhoc_check(&o->adhoc, err, sizeof(err)) < 0)
 			usage_error("%s", err);
-		o->adhoc.kernel = o->kernel;
 		if ((rc = adhoc_case_file(&o->adhoc, path, len, err, sizeof(err))))
 			die(rc, "%s", err);
 	} else {
@@ -607,12 +610,12 @@ static int cmd_new_case(int argc, char **argv)
 		usage_error("new-case: give the new case's NAME%s", "");
 	if (i + 1 < argc)
 		usage_error("new-case: unexpected argument '%s'", argv[i + 1]);
+	o.adhoc.kernel = o.kernel;
 	if (adhoc_check(&o.adhoc, err, sizeof(err)) < 0)
 		usage_error("%s", err);
 	if (!adhoc_given(&o.adhoc) && (o.adhoc.title || vm_opts_given(&o.adhoc) || o.kernel))
 		usage_error("new-case %s: without --repro, --syzbot or --kselftest it writes a workload skeleton; "
 			    "edit its case file for the kernels and the VM", argv[i]);
-	o.adhoc.kernel = o.kernel;
 	if ((rc = newcase_write(argv[i], &o.adhoc, err, sizeof(err))))
 		die(rc, "%s", err);
 	printf("next: ./run.sh run %s%s%s   then: ./run.sh verify %s\n", argv[i], o.kernel ? " --kernel " : "",

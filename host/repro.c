@@ -15,7 +15,7 @@
 char **repro_compile_argv(const char *src, const char *cflags, const char *out, char **words)
 {
 	static const char *const head[] = { "gcc", "-O2", "-static", "-pthread", "-w" };
-	size_t nhead = sizeof(head) / sizeof(head[0]), n = 0, cap = nhead + 4;
+	size_t nhead = sizeof(head) / sizeof(head[0]), n = 0, cap = nhead + 6;
 	char **argv, *save = NULL, *w;
 
 	*words = xstrdup(cflags ? cflags : "");
@@ -28,6 +28,9 @@ char **repro_compile_argv(const char *src, const char *cflags, const char *out, 
 		argv[n++] = w;
 	argv[n++] = "-o";
 	argv[n++] = (char *)out;
+	/* A reproducer saved as "repro" or "r.txt" is still C. */
+	argv[n++] = "-x";
+	argv[n++] = "c";
 	argv[n++] = (char *)src;
 	return argv;
 }

@@ -30,37 +30,41 @@ int result_exit_code(const struct run_result *r)
 	return r->other_crash ? EXIT_UNTESTABLE : verdict_exit_code(r->verdict);
 }
 
-/* The first failing kselftest subtest whose "TEST: NAME" the pattern
- * matches, into name; false when none does. */
-static bool failing_subtest(const struct run_result *r, char *name, size_t len)
+/* The first kselftest subtest whose "TEST: NAME" the pattern matches and
+ * whose status is one of want (failing: FAIL, ERROR; else PASS, SKIP,
+ * XFAIL), into name; false when there is none. */
+static bool matching_subtest(const struct run_result *r, bool failing, char *name, size_t len)
 {
 	for (size_t i = 0; r->subtests && i < json_object_array_length(r->subtests); i++) {
 		struct json_object *t = json_object_array_get_idx(r->subtests, i), *st, *test, *nm;
+		bool bad;
 		if (!json_object_object_get_ex(t, "status", &st) || !json_object_object_get_ex(t, "test", &test) ||
 		    !json_object_object_get_ex(t, "name", &nm))
 			continue;
-		if (strcmp(json_object_get_string(st), "FAIL") && strcmp(json_object_get_string(st), "ERROR"))
-			continue;
+		bad = !strcmp(json_object_get_string(st), "FAIL") || !strcmp(json_object_get_string(st), "ERROR");
 		snprintf(name, len, "%s: %s", json_object_get_string(test), json_object_get_string(nm));
-		if (title_matches(r->title_pattern, name))
+		if (bad == failing && title_matches(r->title_pattern, name))
 			return true;
 	}
 	return false;
 }
 
 /* A kselftest run that failed without a kernel report is about its
- * subtests: the named one failing is the bug, and others failing while it
- * passes is a pass for it (a bisection of one subtest). */
+ * subtests: the named one failing is the bug, and it passing while others
+ * fail is a pass for it (a bisection of one subtest). Neither (it did not
+ * run: a hang, a test that did not build) tested nothing. */
 static void apply_to_subtests(struct run_result *r)
 {
 	char name[600], why[700];
 
-	if (failing_subtest(r, name, sizeof(name))) {
+	if (matching_subtest(r, true, name, sizeof(name))) {
 		snprintf(why, sizeof(why), "subtest %s failed", name);
-	} else {
-		snprintf(why, sizeof(why), "no failing subtest is %s (the run failed on others: %.300s)",
-			 r->title_pattern, r->reason);
+	} else if (matching_subtest(r, false, name, sizeof(name))) {
+		snprintf(why, sizeof(why), "subtest %s passed (the run failed on others: %.300s)", name, r->reason);
 		r->verdict = V_PASS;
+	} else {
+		snprintf(why, sizeof(why), "no subtest %s ran to a result (%.300s)", r->title_pattern, r->reason);
+		r->verdict = V_BROK;
 	}
 	snprintf(r->reason, sizeof(r->reason), "%s", why);
 	sanitize_text(r->reason, false);

@@ -179,12 +179,19 @@ static void add_ktap(struct json_object *arr, const char *test, const char *text
 	ktap_free(&k);
 }
 
+/* Where the end line's mark starts in a line: anywhere, since a test
+ * killed mid-line leaves its partial last line before the runner's mark. */
+static const char *end_mark(const char *p, size_t n)
+{
+	return memmem(p, n, PROTO_KSFT_END, strlen(PROTO_KSFT_END));
+}
+
 /* Each test's output lies between its begin and end lines; a test with a
  * begin and no end was cut off (the log ends). Returns tests seen. */
 static int split_log(struct json_object *arr, const char *log, size_t len, char ***seen)
 {
 	const size_t nb = strlen(PROTO_KSFT_BEGIN), ne = strlen(PROTO_KSFT_END);
-	const char *body = NULL, *p = log, *end = log + len;
+	const char *body = NULL, *p = log, *end = log + len, *mark;
 	char test[80] = "", reason[128];
 	int nseen = 0;
 
@@ -197,9 +204,9 @@ static int split_log(struct json_object *arr, const char *log, size_t len, char 
 			*seen = xrealloc(*seen, (size_t)(nseen + 1) * sizeof(**seen));
 			(*seen)[nseen++] = xstrdup(test);
 			body = eol ? eol + 1 : end;
-		} else if (body && n > ne && !strncmp(p, PROTO_KSFT_END, ne)) {
-			int code = parse_end(p + ne, n - ne, reason, sizeof(reason));
-			add_ktap(arr, test, body, (size_t)(p - body), code, reason);
+		} else if (body && (mark = end_mark(p, n)) && (size_t)(p + n - mark) > ne) {
+			int code = parse_end(mark + ne, (size_t)(p + n - mark) - ne, reason, sizeof(reason));
+			add_ktap(arr, test, body, (size_t)(mark - body), code, reason);
 			body = NULL;
 		}
 		p = eol ? eol + 1 : end;

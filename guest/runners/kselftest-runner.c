@@ -107,7 +107,8 @@ static void run_one(const char *test, int timeout_s, int log)
 		snprintf(end, sizeof(end), "signal=%s", strsignal(WTERMSIG(status)));
 	else
 		snprintf(end, sizeof(end), "exit=%d", WEXITSTATUS(status));
-	mark(log, PROTO_KSFT_END "%s %s\n", test, end);
+	/* A test killed mid-line leaves no newline: the mark starts its own. */
+	mark(log, "\n" PROTO_KSFT_END "%s %s\n", test, end);
 	judge(test, status, timeout_s);
 }
 
