@@ -81,7 +81,9 @@ check: unit unit-asan fuzz-quick bad-input boot-tests
 check-libvirt: all
 	MMREPRO_LIBVIRT_PARALLEL=1 bash tests/libvirt-test.sh
 
-# Builds src:deb-6.12 with a one-line series, boots it, runs smoke.
+# Builds src:deb-6.12 with a one-line series, boots it, runs smoke; the
+# mm selftests from that tree, and a gate that names the subtest a test
+# series breaks.
 check-build: all
 	bash tests/build-test.sh
 

@@ -503,6 +503,10 @@ static void store_guest_results(struct run_result *r, const struct guest_results
 		write_file_atomic(path, g->json, strlen(g->json));
 		r->workload = json_tokener_parse(g->json);
 	}
+	if (g->kselftest) {
+		xsnprintf(path, sizeof(path), "%s/%s", dir, PROTO_REC_KSELFTEST);
+		write_file_atomic(path, g->kselftest, g->kselftest_len);
+	}
 	if (g->problem[0] && !r->init_error[0])
 		snprintf(r->init_error, sizeof(r->init_error), "result channel: %s", g->problem);
 }

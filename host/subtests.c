@@ -17,15 +17,20 @@ static const char *field(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
 }
 
-static struct json_object *new_row(const char *suite, struct json_object *t)
+/* The nth subtest of its name in a run is named "NAME (#n)" from n = 2. */
+static struct json_object *new_row(const char *suite, struct json_object *t, int nth)
 {
 	struct json_object *row = json_object_new_object();
-	char *path = NULL;
+	char *name = NULL, *path = NULL;
+	int rc = nth > 1 ? asprintf(&name, "%s (#%d)", field(t, "name"), nth) : asprintf(&name, "%s", field(t, "name"));
 
+	if (rc < 0)
+		name = NULL;
 	json_object_object_add(row, "test", json_object_new_string(field(t, "test")));
-	json_object_object_add(row, "name", json_object_new_string(field(t, "name")));
-	if (asprintf(&path, "%s.%s.%s", suite, field(t, "test"), field(t, "name")) > 0)
+	json_object_object_add(row, "name", json_object_new_string(name ? name : ""));
+	if (asprintf(&path, "%s.%s.%s", suite, field(t, "test"), name ? name : "") > 0)
 		json_object_object_add(row, "path", json_object_new_string(path));
+	free(name);
 	free(path);
 	return row;
 }
@@ -50,22 +55,31 @@ static void bump(struct json_object *row, const char *side, const char *status)
 	json_object_object_add(row, side, n);
 }
 
-/* rows is an object keyed "TEST<US>NAME"; side is "base" or "head". */
+/* rows is an object keyed "TEST<US>NAME<US>K", K counting the subtests of
+ * that name within the run (selftests reuse names: madv_populate prints
+ * "MADV_POPULATE_READ" in two of its tests); side is "base" or "head". */
 static void count_run(struct json_object *rows, const char *suite, struct json_object *subtests, const char *side)
 {
+	struct json_object *seen = json_object_new_object(), *k;
+
 	for (size_t i = 0; i < json_object_array_length(subtests); i++) {
 		struct json_object *t = json_object_array_get_idx(subtests, i), *row;
-		const char *st = field(t, "status");
-		char *key = NULL;
-		if (asprintf(&key, "%s\x1f%s", field(t, "test"), field(t, "name")) < 0)
+		char *name = NULL, *key = NULL;
+		int nth;
+		if (asprintf(&name, "%s\x1f%s", field(t, "test"), field(t, "name")) < 0)
 			continue;
-		if (!json_object_object_get_ex(rows, key, &row)) {
-			row = new_row(suite, t);
+		nth = json_object_object_get_ex(seen, name, &k) ? json_object_get_int(k) + 1 : 1;
+		json_object_object_add(seen, name, json_object_new_int(nth));
+		if (asprintf(&key, "%s\x1f%d", name, nth) > 0 && !json_object_object_get_ex(rows, key, &row)) {
+			row = new_row(suite, t, nth);
 			json_object_object_add(rows, key, row);
 		}
-		bump(row, side, st);
+		if (key)
+			bump(row, side, field(t, "status"));
 		free(key);
+		free(name);
 	}
+	json_object_put(seen);
 }
 
 static int count_side(struct json_object *rows, const char *suite, const char *dir, const char *side)

@@ -90,5 +90,30 @@ img=$($mm build --kernel src:deb-6.12 --series "$tmp/vk" 2>"$tmp/vk2.err"); rc=$
 check "the next build of the same series succeeds" test "$rc" = 0 -a -s "$img"
 check "it removed what the dead build had written" grep -q "died mid-way; removed the" "$tmp/vk2.err"
 
+# The kernel's own selftests, built from the very tree under test: per
+# subtest results, and a gate of a series that breaks exactly one subtest
+# names it (and blames its patch).
+t0=$SECONDS
+$mm run --kselftest mm:madv_populate --kernel src:deb-6.12 --out "$tmp/ksft"; rc=$?
+echo "# --kselftest mm:madv_populate: exit $rc in $((SECONDS - t0)) s"
+check "--kselftest mm:madv_populate on src:deb-6.12 passes" test "$rc" = 0
+check "its result.json has every madv_populate subtest, each PASS" \
+	test "$(jq '[.subtests[] | select(.test == "madv_populate" and .status == "PASS")] | length' "$tmp/ksft/run-1/result.json")" -ge 10
+check "junit.xml has a testcase per subtest" \
+	test "$(grep -c 'classname="kselftest-mm-madv-populate.madv_populate"' "$tmp/ksft/junit.xml")" -ge 10
+check "the raw KTAP output is kept" grep -q "^ok .* MADV_POPULATE_WRITE with PROT_READ" "$tmp/ksft/run-1/guest/kselftest.log"
+t0=$SECONDS
+$mm gate --kernel src:deb-6.12 --series patches/test-breaks-madv-populate --kselftest mm:madv_populate --out "$tmp/kgate" \
+	>"$tmp/kgate.out" 2>&1; rc=$?
+echo "# gate of test-breaks-madv-populate: exit $rc in $((SECONDS - t0)) s"
+check "a series that breaks one selftest subtest fails the gate (exit 1)" test "$rc" = 1
+check "the gate names the subtest" \
+	grep -q "subtests regressed: mm.madv_populate.MADV_POPULATE_WRITE with PROT_READ" "$tmp/kgate.out"
+check "gate.json counts exactly one regressed subtest" test "$(jq '.cases[0].subtests_regressed' "$tmp/kgate/gate.json")" = 1
+check "kcidb.json has the subtest FAIL on the head only" \
+	test "$(jq -r '[.tests[] | select(.status == "FAIL") | .path] | join(" ")' "$tmp/kgate/kcidb.json")" = \
+	"mmrepro.kselftest-mm-madv-populate mmrepro.kselftest-mm-madv-populate.mm.madv_populate.MADV_POPULATE_WRITE_with_PROT_READ"
+check "the gate blames the series' patch" grep -q "first bad patch \[1/1\] 0001-mm-madvise-populate-write-enomem.patch" "$tmp/kgate.out"
+
 echo "build-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]

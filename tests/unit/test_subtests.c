@@ -47,27 +47,29 @@ START_TEST(compare_names_the_regressed_subtest)
 	char base[256], head[256];
 	const char *const base_subs[][3] = { { "madv_populate", "WRITE with PROT_READ", "PASS" },
 					     { "cow", "always fails here", "FAIL" },
-					     { "cow", "hugetlb", "SKIP" } };
+					     { "cow", "hugetlb", "SKIP" }, { "cow", "hugetlb", "PASS" } };
 	const char *const head_subs[][3] = { { "madv_populate", "WRITE with PROT_READ", "FAIL" },
 					     { "cow", "always fails here", "FAIL" },
-					     { "cow", "hugetlb", "SKIP" } };
+					     { "cow", "hugetlb", "SKIP" }, { "cow", "hugetlb", "FAIL" } };
 	struct json_object *cmp;
 
 	snprintf(base, sizeof(base), "%s", test_temp_dir());
 	snprintf(head, sizeof(head), "%s", test_temp_dir());
 	for (int n = 1; n <= 2; n++) {
-		write_run(base, n, base_subs, 3);
-		write_run(head, n, head_subs, 3);
+		write_run(base, n, base_subs, 4);
+		write_run(head, n, head_subs, 4);
 	}
 	cmp = subtests_compare("mm", base, head);
 	ck_assert_ptr_nonnull(cmp);
-	ck_assert_int_eq(json_object_array_length(cmp), 3);
+	/* The second "hugetlb" of a run is a subtest of its own. */
+	ck_assert_int_eq(json_object_array_length(cmp), 4);
+	ck_assert_str_eq(outcome_of(cmp, "hugetlb (#2)"), "regression");
 	ck_assert_str_eq(outcome_of(cmp, "WRITE with PROT_READ"), "regression");
 	ck_assert_str_eq(outcome_of(cmp, "always fails here"), "still failing");
 	ck_assert_str_eq(outcome_of(cmp, "hugetlb"), "clean");
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(row_named(cmp, "WRITE with PROT_READ"), "path")),
 			 "mm.madv_populate.WRITE with PROT_READ");
-	ck_assert_int_eq(subtests_count(cmp, "regression"), 1);
+	ck_assert_int_eq(subtests_count(cmp, "regression"), 2);
 	ck_assert_str_eq(subtests_side_status(row_named(cmp, "hugetlb"), "head"), "SKIP");
 	ck_assert_str_eq(subtests_side_status(row_named(cmp, "WRITE with PROT_READ"), "base"), "PASS");
 	ck_assert_str_eq(subtests_side_status(row_named(cmp, "WRITE with PROT_READ"), "head"), "FAIL");
