@@ -195,6 +195,8 @@ static int guest_section(FILE *f, const struct adhoc_opts *a, const struct syzbo
 		fprintf(f, "repro_time = %d\n", a->repro_time_s ? a->repro_time_s : WORKLOAD_REPRO_DEFAULT_S);
 		if (a->repro_cflags)
 			fprintf(f, "repro_cflags = %s\n", a->repro_cflags);
+		if (a->repro_exit_fails)
+			fprintf(f, "repro_exit = fails\n");
 	}
 	for (int i = 0; i < a->nsysctls; i++)
 		fprintf(f, "sysctl = %s\n", a->sysctls[i]);

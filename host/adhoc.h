@@ -13,6 +13,7 @@ struct adhoc_opts {
 	const char *repro, *repro_cflags, *syzbot, *kselftest, *title;
 	const char *memory, *numa, *cmdline, *kernel;
 	int repro_time_s, cpus;     /* 0: the default */
+	bool repro_exit_fails;      /* --repro-exit-fails */
 	const char **sysctls;       /* n of them */
 	int nsysctls;
 };

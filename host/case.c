@@ -574,6 +574,12 @@ static int guest_key(struct parse_ctx *p, const char *k, const char *v)
 		return copy_value(p, c->repro_cflags, sizeof(c->repro_cflags), k, v);
 	if (!strcmp(k, "repro_time"))
 		return parse_int(p, &c->repro_time_s, k, v, 1, 86400);
+	if (!strcmp(k, "repro_exit")) {
+		if (strcmp(v, "fails") && strcmp(v, "ignored"))
+			return fail(p, "'repro_exit' must be fails or ignored, got '%s'", v);
+		c->repro_exit_fails = !strcmp(v, "fails");
+		return 1;
+	}
 	if (!strcmp(k, "kselftest"))
 		return parse_kselftest_key(p, v);
 	if (!strcmp(k, "args"))

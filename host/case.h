@@ -129,6 +129,10 @@ struct case_def {
 	char repro[4096];           /* absolute path of the C file, "" for none */
 	char repro_cflags[512];     /* extra compiler flags, split on blanks */
 	int repro_time_s;           /* the reproducer's deadline after boot */
+	/* repro_exit = fails: a reproducer that exits non-zero reports the
+	 * bug itself (a mail's program that checks its data); the default,
+	 * as syzbot's, ignores its exit status. */
+	bool repro_exit_fails;
 	char kselftest[512];        /* "mm:cow,gup_longterm", "" for none */
 	char args[512];
 	char sysctls[CASE_MAX_LIST][128];

@@ -47,7 +47,9 @@ static const char usage_text[] =
 	"  run, verify, gate, bisect and build take --flavor normal|debug (source kernels:\n"
 	"    KASAN, lockdep, DEBUG_VM, DEBUG_LIST, DWARF, panic_on_warn=1; overrides the case's flavor)\n"
 	"  run|verify|gate|bisect take, in place of CASE, a workload of your own:\n"
-	"    --repro FILE.c [--repro-cflags F] [--repro-time S]   a C reproducer, run until S s or a report\n"
+	"    --repro FILE.c [--repro-cflags F] [--repro-time S] [--repro-exit-fails]\n"
+	"                               a C reproducer, run until S s or a report (or, with\n"
+	"                               --repro-exit-fails, until it exits non-zero itself)\n"
 	"    --syzbot DIR               a syzbot bundle: repro.c, config, title (or report.txt)\n"
 	"    --kselftest mm[:TEST,...]  the kernel's own selftests, built from the tree under test\n"
 	"    with --title T|/RE/ (only that report is the bug) and --cpus N --memory SIZE --numa SIZES\n"
@@ -124,6 +126,7 @@ static void parse_source_opt(int ch, const char *v, struct cli *o)
 	case 'L': a->cmdline = v; break;
 	case 'Z': a->syzbot = v; break;
 	case 'K': a->kselftest = v; break;
+	case 'X': a->repro_exit_fails = true; break;
 	case 'S':
 		if (a->nsysctls >= CASE_MAX_LIST)
 			usage_error("at most 16 --sysctl options%s", "");
@@ -149,14 +152,14 @@ static const struct option cli_options[] = {
 	{ "cpus", required_argument, 0, 'U' }, { "memory", required_argument, 0, 'M' },
 	{ "numa", required_argument, 0, 'N' }, { "cmdline", required_argument, 0, 'L' },
 	{ "sysctl", required_argument, 0, 'S' }, { "syzbot", required_argument, 0, 'Z' },
-	{ "kselftest", required_argument, 0, 'K' }, { 0 },
+	{ "kselftest", required_argument, 0, 'K' }, { "repro-exit-fails", no_argument, 0, 'X' }, { 0 },
 };
 
 /* Options each command takes, by their short letters ("h" is implied):
  * any other known option is a usage error rather than silently ignored. */
 #define POOL_OPTS "jbuH"
 /* A workload from options: a reproducer, a syzbot bundle, kselftests. */
-#define SOURCE_OPTS "PQTIUMNLSZK"
+#define SOURCE_OPTS "PQTIUMNLSZKX"
 #define RUN_OPTS "kscntofvaF" POOL_OPTS SOURCE_OPTS
 #define VERIFY_OPTS "kntoVvaF" POOL_OPTS SOURCE_OPTS
 #define GATE_OPTS "kscntofvaCAF" POOL_OPTS SOURCE_OPTS
@@ -192,7 +195,7 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
 	o->adhoc.sysctls = o->sysctls;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:P:Q:T:I:U:M:N:L:S:Z:K:",
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:P:Q:T:I:U:M:N:L:S:Z:K:X",
 				 cli_options, NULL)) != -1) {
 		refuse_unless_taken(cmd, taken, ch);
 		if (strchr(SOURCE_OPTS, ch) && ch) {
@@ -269,7 +272,7 @@ static void load_case(const char *name, struct case_def *c)
 
 static bool vm_opts_given(const struct adhoc_opts *a)
 {
-	return a->repro_cflags || a->repro_time_s || a->cpus || a->memory || a->numa || a->cmdline || a->nsysctls;
+	return a->repro_cflags || a->repro_time_s || a->repro_exit_fails || a->cpus || a->memory || a->numa || a->cmdline || a->nsysctls;
 }
 
 /* The case a command runs: a case name or file (argv[i]), or one made

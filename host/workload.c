@@ -69,8 +69,9 @@ static int plan_repro(const struct case_def *c, struct workload_plan *p, char *e
 		return rc;
 	runner_path(p, WORKLOAD_REPRO_RUNNER);
 	add_file(p, bin, "mmrepro/bin/repro");
-	xsnprintf(p->args, sizeof(p->args), "--binary %s/repro --runtime %d %s", PROTO_GUEST_BIN,
-		  c->repro_time_s > 0 ? c->repro_time_s : WORKLOAD_REPRO_DEFAULT_S, c->args);
+	xsnprintf(p->args, sizeof(p->args), "--binary %s/repro --runtime %d%s %s", PROTO_GUEST_BIN,
+		  c->repro_time_s > 0 ? c->repro_time_s : WORKLOAD_REPRO_DEFAULT_S,
+		  c->repro_exit_fails ? " --exit-fails" : "", c->args);
 	return 0;
 }
 

@@ -16,9 +16,11 @@
 #define REPRO_CGROUP "/sys/fs/cgroup/mmrepro-repro"
 
 static const char *binary;
+static bool exit_fails;
 
 static const struct tst_option options[] = {
 	{ "binary", TST_OPT_STR, &binary, 0, 0, NULL, "the reproducer to run" },
+	{ "exit-fails", TST_OPT_FLAG, &exit_fails, 0, 0, NULL, "a non-zero exit is the bug, reported by the program" },
 	{ NULL },
 };
 
@@ -94,6 +96,12 @@ static void run(void)
 		status = wait_until(start_one(++runs), &d);
 		if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 && ++exec_failed == 3)
 			tst_brk(TBROK, "%s could not be executed (exit 127 three times)", binary);
+		if (exit_fails && status >= 0 && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+			tst_value_long("repro_runs", runs);
+			tst_res(TFAIL, "the reproducer reported the bug itself in run %ld: %s %d", runs,
+				WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			return;
+		}
 		if (kernel_reported(taint)) {
 			tst_value_long("repro_runs", runs);
 			tst_res(TINFO, "the kernel reported a problem during run %ld; stopping", runs);
