@@ -1263,11 +1263,11 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 {
 	const char *missing = !c->name[0]          ? "'name' in [case]"
 			      : !c->description[0] ? "'description' in [case]"
-			      : !c->workload[0]    ? "'workload' in [guest]"
+			      : !c->workload[0]    ? "'workload' in [guest] (or 'repro' or 'kselftest')"
 						   : NULL;
 
 	if (missing) {
-		snprintf(err, errlen, "%s: missing %s (or 'repro' or 'kselftest')", c->path, missing);
+		snprintf(err, errlen, "%s: missing %s", c->path, missing);
 		return -1;
 	}
 	if (c->kselftest[0] && kselftest_apply_needs(c, err, errlen) < 0)

@@ -179,8 +179,24 @@ static const struct record *newest_pass(void)
 	return a->seq > b->seq ? a : b;
 }
 
-/* LTP's rules; the reason is the first message of the deciding kind, or the
- * last PASS message. */
+/* "3 checks passed (1 CONF); last: file.c:12: message": a summary line
+ * that says more than the last check alone. */
+static const char *pass_summary(const struct record *last)
+{
+	static char text[FILE_LEN + MSG_LEN + 80];
+	int passes = __atomic_load_n(&shared->count[PASS_IDX], __ATOMIC_ACQUIRE);
+	int confs = __atomic_load_n(&shared->count[CONF_IDX], __ATOMIC_ACQUIRE);
+	char conf[32] = "";
+
+	if (confs)
+		snprintf(conf, sizeof(conf), " (%d CONF)", confs);
+	snprintf(text, sizeof(text), "%d check%s passed%s; last: %s", passes, passes == 1 ? "" : "s", conf,
+		 reason_of(last));
+	return text;
+}
+
+/* LTP's rules; the reason is the first message of the deciding kind, or a
+ * count of the PASS checks with the last one. */
 int tst_store_verdict_(const char **reason)
 {
 	static const int order[] = { FAIL_IDX, BROK_IDX };
@@ -193,7 +209,7 @@ int tst_store_verdict_(const char **reason)
 		}
 	}
 	if (__atomic_load_n(&shared->count[PASS_IDX], __ATOMIC_ACQUIRE)) {
-		*reason = reason_of(newest_pass());
+		*reason = pass_summary(newest_pass());
 		return TPASS;
 	}
 	if (__atomic_load_n(&shared->count[CONF_IDX], __ATOMIC_ACQUIRE)) {

@@ -34,8 +34,8 @@
  * Needs 2 NUMA nodes, each with a CPU, CONFIG_NUMA_BALANCING and THP.
  *
  * On the v5 kernel the first hinting fault on such a THP gives:
- *   kernel BUG at mm/migrate.c:2722!
- *   Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI
+ *   kernel BUG at mm/migrate.c:2720!   (6.12.118)
+ *   Oops: invalid opcode: 0000 [#1] SMP
  *   RIP: 0010:migrate_misplaced_folio+0x...
  *    __handle_mm_fault / handle_mm_fault / do_user_addr_fault
  * (title "kernel BUG in migrate_misplaced_folio") and this program is

@@ -124,7 +124,7 @@ static const struct bad_case bad_cases[] = {
 	  "'counters': 'Bad-Name' is not a /proc/vmstat name" },
 	{ "[case]\nname = x\nthis line has no equals sign\n", 3, "syntax error" },
 	{ "[case]\nname = x\n[vm]\nmachine = microvm\n", 4, "'machine' must be pc or q35, got 'microvm'" },
-	{ "[case]\nname = x\ndescription = d\n", 0, "missing 'workload' in [guest]" },
+	{ "[case]\nname = x\ndescription = d\n", 0, "missing 'workload' in [guest] (or 'repro' or 'kselftest')" },
 	{ HEAD "[vm]\nmemory = 2G\nnuma = 1G\n", 0, "[vm] numa node sizes add up to 1024M but memory is 2048M" },
 	{ HEAD "[variant v]\nexpect = pass\n", 0, "[variant v] needs 'kernel' and 'expect'" },
 	/* Sections: checked on the header line, with or without keys after. */
