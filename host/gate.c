@@ -12,6 +12,7 @@
 #include "stats.h"
 #include "subtests.h"
 #include "util.h"
+#include "workload.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,11 +66,15 @@ struct gate {
 static void load_one(const char *name, struct case_def *c)
 {
 	char path[PATH_MAX], err[1024];
+	int rc;
 
 	if (case_path(name, path, sizeof(path)) < 0)
 		die(EXIT_USAGE, "--cases: no case '%s' (see ./run.sh list)", name);
 	if (case_load(path, c, err, sizeof(err)) < 0)
 		die(EXIT_USAGE, "%s", err);
+	/* A reproducer that does not compile is bad input, found before any build. */
+	if ((rc = workload_prepare(c, err, sizeof(err))))
+		die(rc, "%s", err);
 }
 
 static void load_cases(struct gate *g)

@@ -16,22 +16,22 @@
 
 /* What run_vmtests.sh arranges before each, stretched for TCG. */
 static const struct kselftest_needs mm_table[] = {
-	{ "cow", 0, 32, true, 900, true, "hugetlb pages for its hugetlb cases, swap for MADV_PAGEOUT" },
-	{ "gup_longterm", 0, 32, false, 600, true, "hugetlb pages for its hugetlb cases" },
-	{ "gup_test", 0, 0, false, 300, false, "CONFIG_GUP_TEST (debugfs gup_test)" },
-	{ "madv_populate", 0, 0, false, 300, true, "" },
-	{ "migration", 2, 0, false, 600, true, "two NUMA nodes to migrate between" },
-	{ "compaction_test", 0, 0, false, 600, false, "it sets vm.nr_hugepages itself; memory to fragment" },
-	{ "split_huge_page_test", 0, 0, false, 600, false, "debugfs split_huge_pages" },
-	{ "soft-dirty", 0, 0, false, 300, true, "CONFIG_MEM_SOFT_DIRTY" },
-	{ "ksm_functional_tests", 0, 0, false, 300, true, "CONFIG_KSM" },
-	{ "ksm_tests", 2, 0, false, 600, false, "two NUMA nodes for its merge-across-nodes test" },
-	{ "mremap_test", 0, 0, false, 300, false, "" },
-	{ "mlock2-tests", 0, 0, false, 300, false, "" },
-	{ "khugepaged", 0, 0, false, 900, false, "THP" },
-	{ "uffd-unit-tests", 0, 32, false, 600, false, "hugetlb pages for its hugetlb cases" },
-	{ "mkdirty", 0, 0, false, 300, false, "" },
-	{ "pagemap_ioctl", 0, 0, false, 300, false, "" },
+	{ "cow", 0, 0, 32, true, 900, true, "hugetlb pages for its hugetlb cases, swap for MADV_PAGEOUT" },
+	{ "gup_longterm", 0, 0, 32, false, 600, true, "hugetlb pages for its hugetlb cases" },
+	{ "gup_test", 0, 0, 0, false, 300, false, "CONFIG_GUP_TEST (debugfs gup_test)" },
+	{ "madv_populate", 0, 0, 0, false, 300, true, "" },
+	{ "migration", 2, 4, 0, false, 600, true, "two NUMA nodes, and 3 CPUs or more (it skips with fewer than 2 threads besides its own)" },
+	{ "compaction_test", 0, 0, 0, false, 600, false, "it sets vm.nr_hugepages itself; memory to fragment" },
+	{ "split_huge_page_test", 0, 0, 0, false, 600, false, "debugfs split_huge_pages" },
+	{ "soft-dirty", 0, 0, 0, false, 300, true, "CONFIG_MEM_SOFT_DIRTY" },
+	{ "ksm_functional_tests", 0, 0, 0, false, 300, true, "CONFIG_KSM" },
+	{ "ksm_tests", 2, 0, 0, false, 600, false, "two NUMA nodes for its merge-across-nodes test" },
+	{ "mremap_test", 0, 0, 0, false, 300, false, "" },
+	{ "mlock2-tests", 0, 0, 0, false, 300, false, "" },
+	{ "khugepaged", 0, 0, 0, false, 900, false, "THP" },
+	{ "uffd-unit-tests", 0, 0, 32, false, 600, false, "hugetlb pages for its hugetlb cases" },
+	{ "mkdirty", 0, 0, 0, false, 300, false, "" },
+	{ "pagemap_ioctl", 0, 0, 0, false, 300, false, "" },
 };
 
 static bool is_test_name(const char *s, size_t n)
@@ -160,6 +160,9 @@ static void give_needs(struct case_def *c, const struct kselftest_needs *n, int 
 {
 	if (n->numa_nodes)
 		give_numa(c, n->numa_nodes);
+	/* More CPUs keep the nodes even: vm.c gives each node cpus / nodes. */
+	if (n->cpus > c->cpus)
+		c->cpus = c->nnuma && n->cpus % c->nnuma ? n->cpus + c->nnuma - n->cpus % c->nnuma : n->cpus;
 	if (n->swap && !c->zram[0])
 		snprintf(c->zram, sizeof(c->zram), "512M");
 	*hugepages = n->hugepages > *hugepages ? n->hugepages : *hugepages;

@@ -14,6 +14,7 @@ struct kernel;
 struct kselftest_needs {
 	const char *test;
 	int numa_nodes;      /* 0: none */
+	int cpus;            /* at least this many vCPUs, 0: the case's */
 	int hugepages;       /* 2 MiB hugetlb pages (vm.nr_hugepages), 0: none */
 	bool swap;           /* swap (zram) for MADV_PAGEOUT paths */
 	int timeout_s;       /* under TCG */
