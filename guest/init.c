@@ -399,6 +399,7 @@ static void send_results(const char *status)
 	send_record(port, PROTO_REC_STATUS, status, strlen(status));
 	send_file(port, PROTO_REC_JSON);
 	send_file(port, PROTO_REC_KSELFTEST);
+	send_file(port, PROTO_REC_REPRO);
 	if (write_all(port, PROTO_RECORD_END, strlen(PROTO_RECORD_END)) < 0)
 		say(PROTO_MARK_ERROR "result channel: %s", strerror(errno));
 	/* Every byte out of the UART before the power goes. */

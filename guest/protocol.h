@@ -32,6 +32,9 @@
 #define PROTO_REC_JSON "workload.json"
 /* Every kselftest's output, each between its begin and end lines. */
 #define PROTO_REC_KSELFTEST "kselftest.log"
+/* A reproducer's own output, its last run's: kept off the console, where
+ * a "BUG: ..." it prints would read as a kernel report. */
+#define PROTO_REC_REPRO "repro.log"
 
 /* The job file (/job.ini in the initramfs), section [job]. */
 #define PROTO_JOB_FILE "/job.ini"

@@ -569,6 +569,10 @@ static char **channel_slot(struct guest_results *g, const char *name, size_t **l
 		*len = &g->kselftest_len;
 		return &g->kselftest;
 	}
+	if (!strcmp(name, PROTO_REC_REPRO)) {
+		*len = &g->repro_len;
+		return &g->repro;
+	}
 	return NULL;
 }
 
@@ -642,7 +646,8 @@ void result_free_channel(struct guest_results *g)
 	free(g->status);
 	free(g->json);
 	free(g->kselftest);
-	g->status = g->json = g->kselftest = NULL;
+	free(g->repro);
+	g->status = g->json = g->kselftest = g->repro = NULL;
 }
 
 /* ---- reading a result back --------------------------------------------- */

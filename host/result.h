@@ -72,6 +72,8 @@ struct guest_results {
 	char *json;                /* the workload's result JSON; NULL when not sent */
 	char *kselftest;           /* the kselftest runner's log; NULL when not sent */
 	size_t kselftest_len;
+	char *repro;               /* a reproducer's output (its last run); NULL when not sent */
+	size_t repro_len;
 	char problem[160];         /* why (part of) the channel was rejected, or "" */
 };
 

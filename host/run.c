@@ -140,6 +140,95 @@ static void keep_old_summary(const char *dir, int upto)
 	}
 }
 
+/* A results dir that is a link would put .lock, .running and the results
+ * wherever it points (/etc). lstat of "link/" follows it: the trailing
+ * slashes go first. */
+static bool is_symlink(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+	struct stat st;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= sizeof(path))
+		return false;
+	memcpy(path, dir, n);
+	path[n] = '\0';
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* The dirs this process claimed and has not released: an exit (a usage
+ * error, a clean end of verify, gate or bisect) takes their .running. */
+static struct claimed {
+	char *dir;
+	pid_t pid;      /* a forked worker inherits the list but owns none of it */
+} *claimed;
+static size_t nclaimed;
+
+static bool result_is_running(const char *path)
+{
+	char *text = read_file_limited(path, 4u << 20, NULL);
+	struct json_object *o = text ? json_tokener_parse(text) : NULL, *v;
+	bool running = o && json_object_object_get_ex(o, "verdict", &v) &&
+		       !strcmp(json_object_get_string(v), "RUNNING");
+
+	json_object_put(o);
+	free(text);
+	return running;
+}
+
+/* A run still RUNNING at exit was cut short: the marker stays, so that a
+ * later command marks it ABANDONED. */
+static bool holds_running_run(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		if (strncmp(e->d_name, "run-", 4))
+			continue;
+		xsnprintf(path, sizeof(path), "%s/%s/result.json", dir, e->d_name);
+		found = result_is_running(path);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void release_claimed_at_exit(void)
+{
+	char running[PATH_MAX + 16];
+
+	for (size_t i = 0; i < nclaimed; i++)
+		if (claimed[i].pid == getpid() && !holds_running_run(claimed[i].dir)) {
+			xsnprintf(running, sizeof(running), "%s/.running", claimed[i].dir);
+			unlink(running);
+		}
+}
+
+static void remember_claim(const char *dir)
+{
+	static bool registered;
+
+	if (!registered)
+		registered = atexit(release_claimed_at_exit) == 0;
+	claimed = xrealloc(claimed, (nclaimed + 1) * sizeof(*claimed));
+	claimed[nclaimed++] = (struct claimed){ .dir = xstrdup(dir), .pid = getpid() };
+}
+
+static void forget_claim(const char *dir)
+{
+	for (size_t i = 0; i < nclaimed; i++)
+		if (claimed[i].pid == getpid() && !strcmp(claimed[i].dir, dir)) {
+			free(claimed[i].dir);
+			claimed[i] = claimed[--nclaimed];
+			return;
+		}
+}
+
 int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
 {
 	char pid[32], running[PATH_MAX + 16], held[32] = "";
@@ -147,6 +236,8 @@ int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
 	bool summary;
 	int fd, max;
 
+	if (is_symlink(dir))
+		return refuse(err, len, "--out %s: is a symbolic link; give the directory itself%s", dir, "");
 	if (mkdir_p(dir, 0755) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)
 		return refuse(err, len, "--out %s: not a writable directory (%s)", dir, strerror(errno ? errno : ENOTDIR));
 	if ((fd = open_lock(dir)) < 0)
@@ -173,6 +264,7 @@ int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
 		return refuse(err, len, "--out %s: cannot write its lock file (%s)", dir, strerror(errno));
 	xsnprintf(running, sizeof(running), "%s/.running", dir);
 	write_file_atomic(running, pid, strlen(pid));
+	remember_claim(dir);
 	/* The lock stays held, through fd, until this process ends. */
 	return max + 1;
 }
@@ -183,6 +275,7 @@ static void release_out_dir(const char *dir)
 
 	xsnprintf(running, sizeof(running), "%s/.running", dir);
 	unlink(running);
+	forget_claim(dir);
 }
 
 static void mark_stale_under(const char *results)
@@ -506,6 +599,10 @@ static void store_guest_results(struct run_result *r, const struct guest_results
 	if (g->kselftest) {
 		xsnprintf(path, sizeof(path), "%s/%s", dir, PROTO_REC_KSELFTEST);
 		write_file_atomic(path, g->kselftest, g->kselftest_len);
+	}
+	if (g->repro) {
+		xsnprintf(path, sizeof(path), "%s/%s", dir, PROTO_REC_REPRO);
+		write_file_atomic(path, g->repro, g->repro_len);
 	}
 	if (g->problem[0] && !r->init_error[0])
 		snprintf(r->init_error, sizeof(r->init_error), "result channel: %s", g->problem);

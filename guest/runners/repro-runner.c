@@ -1,10 +1,16 @@
 /* Runs a user's C reproducer the way syzbot does: again and again until
  * its deadline or a kernel report, each run in its own process group and
  * cgroup, and at the deadline the whole group is killed and the run is
- * clean. The kernel report itself is the host's to see on the console. */
+ * clean. The kernel report itself is the host's to see on the console;
+ * the program's own output goes to a file sent back on its own, since a
+ * "BUG: ..." it printed on the console would read as a kernel report.
+ * With --exit-fails the program's exit status is its verdict too: 0 goes
+ * on, 4 (kselftest's skip) is "could not test", anything else the bug. */
 #include "tst.h"
+#include "protocol.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,13 +20,15 @@
 #include <unistd.h>
 
 #define REPRO_CGROUP "/sys/fs/cgroup/mmrepro-repro"
+#define REPRO_LOG "/tmp/mmrepro/" PROTO_REC_REPRO
+#define EXIT_CANNOT_TEST 4
 
 static const char *binary;
 static bool exit_fails;
 
 static const struct tst_option options[] = {
 	{ "binary", TST_OPT_STR, &binary, 0, 0, NULL, "the reproducer to run" },
-	{ "exit-fails", TST_OPT_FLAG, &exit_fails, 0, 0, NULL, "a non-zero exit is the bug, reported by the program" },
+	{ "exit-fails", TST_OPT_FLAG, &exit_fails, 0, 0, NULL, "its exit status is its verdict (4: cannot test)" },
 	{ NULL },
 };
 
@@ -36,16 +44,24 @@ static void join_cgroup(void)
 	tst_try_write_file(REPRO_CGROUP "/cgroup.procs", "%s", pid);
 }
 
-/* A fresh scratch dir per run: reproducers create files in their cwd. */
+/* A fresh scratch dir per run: reproducers create files in their cwd. Its
+ * output replaces the last run's, so the file stays one run long. */
 static pid_t start_one(long run)
 {
 	char dir[64];
 	pid_t pid = SAFE_FORK();
+	int out;
 
 	if (pid)
 		return pid;
 	setpgid(0, 0);
 	join_cgroup();
+	out = open(REPRO_LOG, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out >= 0) {
+		dup2(out, 1);
+		dup2(out, 2);
+		close(out);
+	}
 	snprintf(dir, sizeof(dir), "/tmp/repro-%ld", run);
 	mkdir(dir, 0755);
 	if (chdir(dir) < 0)
@@ -83,6 +99,43 @@ static int wait_until(pid_t pid, const struct tst_deadline *d)
 	return -1;
 }
 
+/* The last non-empty line the program printed: its own words for the bug. */
+static void last_line(char *out, size_t len)
+{
+	char buf[4096];
+	ssize_t n = 0;
+	int fd = open(REPRO_LOG, O_RDONLY);
+	off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : 0;
+
+	out[0] = '\0';
+	if (fd >= 0 && size > 0)
+		n = pread(fd, buf, sizeof(buf) - 1, size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	if (fd >= 0)
+		close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(out, len, "%s", strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf);
+}
+
+/* --exit-fails: true when this run's status ended the test. */
+static bool judged_by_exit(int status, long run)
+{
+	char line[512];
+
+	if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		return false;
+	last_line(line, sizeof(line));
+	tst_value_long("repro_runs", run);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CANNOT_TEST)
+		tst_res(TCONF, "the reproducer could not test (exit 4): %s", line);
+	else
+		tst_res(TFAIL, "the reproducer reported the bug in run %ld (%s %d): %s", run,
+			WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			line);
+	return true;
+}
+
 static void run(void)
 {
 	struct tst_deadline d;
@@ -96,12 +149,8 @@ static void run(void)
 		status = wait_until(start_one(++runs), &d);
 		if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 && ++exec_failed == 3)
 			tst_brk(TBROK, "%s could not be executed (exit 127 three times)", binary);
-		if (exit_fails && status >= 0 && (!WIFEXITED(status) || WEXITSTATUS(status))) {
-			tst_value_long("repro_runs", runs);
-			tst_res(TFAIL, "the reproducer reported the bug itself in run %ld: %s %d", runs,
-				WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		if (exit_fails && judged_by_exit(status, runs))
 			return;
-		}
 		if (kernel_reported(taint)) {
 			tst_value_long("repro_runs", runs);
 			tst_res(TINFO, "the kernel reported a problem during run %ld; stopping", runs);
