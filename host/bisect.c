@@ -654,9 +654,15 @@ static int load_resume(struct tree *t)
 		fprintf(stderr, "mmrepro: --resume %s: no readable bisect.json of a tree bisection there\n", t->dir);
 		return EXIT_USAGE;
 	}
-	if (case_path(doc_str(t->doc, "case"), casefile, sizeof(casefile)) < 0 ||
-	    case_load(casefile, &t->c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmrepro: --resume %s: case %s: %s\n", t->dir, doc_str(t->doc, "case"), err);
+	/* case_load reads it as a regular file of at most 1 MiB: bisect.json
+	 * may name /dev/zero or a FIFO. */
+	if (case_path(doc_str(t->doc, "case"), casefile, sizeof(casefile)) < 0) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json names case '%s', which does not exist\n", t->dir,
+			doc_str(t->doc, "case"));
+		return EXIT_USAGE;
+	}
+	if (case_load(casefile, &t->c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's case: %s\n", t->dir, err);
 		return EXIT_USAGE;
 	}
 	/* The flavour the bisection began in (--flavor, or the case's). */

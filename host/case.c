@@ -20,6 +20,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A case file is a page of ini; more is not one (or is /dev/zero). */
+#define CASE_MAX_BYTES (1u << 20)
+/* The workload or reproducer source read for its fix tags: repro.c's cap. */
+#define SOURCE_MAX_BYTES (16u << 20)
+
 /* QEMU builds -m from an unsigned number of MiB; 1 TiB keeps well clear. */
 #define MAX_MEMORY_MB (1024L * 1024)
 #define SIZE_UNITS "units K, KiB, M, MiB, G, GiB, T, TiB; bare numbers are MiB"
@@ -886,6 +891,21 @@ static bool is_comment_or_blank(const char *s)
 	return !*s || *s == ';' || *s == '#';
 }
 
+/* inih ends a value at a comment prefix (';' in Debian's build) that
+ * follows whitespace, and drops the rest without a word: a title or a
+ * cmdline cut short. */
+static int check_inline_comment(struct parse_ctx *p, const char *s)
+{
+#if INI_ALLOW_INLINE_COMMENTS
+	for (const char *t = s + 1; *t; t++)
+		if (isspace((unsigned char)t[-1]) && strchr(INI_INLINE_COMMENT_PREFIXES, *t))
+			return fail(p, "'%c' after whitespace (column %d) starts an inline comment, which would cut the "
+				    "value there: remove the space before it, or the comment",
+				    *t, (int)(t - s) + 1);
+#endif
+	return 1;
+}
+
 /* Checks what inih would get wrong or drop without a word: sections are
  * tracked here because inih keeps no record of them and the handler only
  * sees sections that have keys. */
@@ -903,8 +923,10 @@ static int check_raw_line(struct parse_ctx *p, const char *line)
 			return fail(p, "line starts with whitespace (continuation lines are not supported)");
 		return 1;
 	}
-	if (*s != '[')
+	if (is_comment_or_blank(s))
 		return 1;
+	if (*s != '[')
+		return check_inline_comment(p, s);
 	close = strchr(s, ']');
 	if (!close)
 		return fail(p, "unterminated section header '%s'", s);
@@ -1171,9 +1193,11 @@ static int check_fix_tags(const struct case_def *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", c->path);
 		return -1;
 	}
-	source = read_file(path, &(size_t){ 0 });
+	source = read_file_limited(path, SOURCE_MAX_BYTES, NULL);
 	if (!source) {
-		snprintf(err, errlen, "%s: cannot read %s to check the fixes: %s", c->path, path, strerror(errno));
+		char why[96];
+		snprintf(err, errlen, "%s: cannot read %s to check the fixes: %s", c->path, path,
+			 read_refusal(path, errno, SOURCE_MAX_BYTES, why, sizeof(why)));
 		rc = -1;
 	}
 	for (int i = -1; i < c->nvariants && !rc; i++)
@@ -1320,12 +1344,11 @@ int case_load_buffer(const char *name, const char *text, size_t len, struct case
 int case_load(const char *path, struct case_def *c, char *err, size_t errlen)
 {
 	size_t len;
-	char *text = read_file(path, &len);
+	char *text = read_regular_file(path, CASE_MAX_BYTES, &len, err, errlen);
 	int rc;
 
 	if (!text) {
 		set_defaults(c);
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	rc = case_load_buffer(path, text, len, c, err, errlen);

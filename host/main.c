@@ -20,7 +20,9 @@
 #include "workload.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +405,34 @@ static int cmd_run(int argc, char **argv)
 	return code;
 }
 
+/* The most classify reads: four times what a run keeps of a console
+ * (run.c's MAX_LOG_BYTES, 16 MiB), so any console.log of ours fits, and a
+ * sparse file or /dev/zero is refused instead of read. The whole log is
+ * classified at once, as a run does: a window would lose the scan's context
+ * (whether the kernel has booted, the report before) and could cut a report
+ * in two. report_parse_all still holds about 1 KiB per report it finds. */
+#define CLASSIFY_MAX_BYTES (64u << 20)
+
+/* classify's input, FILE or - (stdin), or dies naming it. */
+static char *read_classify_input(const char *path, size_t *len)
+{
+	char err[PATH_MAX + 128], why[96];
+	char *log;
+	int e;
+
+	if (strcmp(path, "-")) {
+		log = read_regular_file(path, CLASSIFY_MAX_BYTES, len, err, sizeof(err));
+		e = errno;
+	} else {
+		log = read_fd_limited(STDIN_FILENO, CLASSIFY_MAX_BYTES, len);
+		e = errno;
+		snprintf(err, sizeof(err), "standard input: %s", read_refusal("", e, CLASSIFY_MAX_BYTES, why, sizeof(why)));
+	}
+	if (!log)
+		die(e == ENOMEM ? EXIT_UNTESTABLE : EXIT_USAGE, "classify: cannot read %s", err);
+	return log;
+}
+
 /* One JSON object per report, in order (--first: only the first; a clean
  * log prints one crash=false object). */
 static int cmd_classify(int argc, char **argv)
@@ -415,13 +445,19 @@ static int cmd_classify(int argc, char **argv)
 
 	if (argc != 2 + first || !strcmp(path, "--first"))
 		usage_error("classify: give [--first] and one FILE or -%s", "");
-	log = !strcmp(path, "-") ? read_file("/dev/stdin", &len) : read_file(path, &len);
-	if (!log)
-		die(EXIT_USAGE, "classify: cannot read %s", path);
-	if (report_parse_all(log, len, &all, &n) < 0)
+	log = read_classify_input(path, &len);
+	/* --first holds one report, not an array of every report the log has
+	 * (about 1 KiB each, so a log of nothing but headers costs 45 times its
+	 * size). */
+	if (first) {
+		report_parse(log, len, &none);
+		n = none.crash;
+		all = NULL;
+	} else if (report_parse_all(log, len, &all, &n) < 0) {
 		die(EXIT_UNTESTABLE, "classify: out of memory");
+	}
 	for (int i = 0; i < (n ? n : 1) && (i == 0 || !first); i++) {
-		report_to_json(n ? &all[i] : &none, json, sizeof(json));
+		report_to_json(n && !first ? &all[i] : &none, json, sizeof(json));
 		puts(json);
 	}
 	free(all);

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -257,9 +258,16 @@ int run_cmd_split(char *const argv[], const char *out_log, const char *err_file,
 	return pid < 0 ? -1 : wait_exit_status(pid);
 }
 
-/* Reads fd to EOF into a growing, NUL-terminated buffer; NULL with errno
- * EFBIG beyond max bytes (or ENOMEM, EIO). */
-static char *read_fd_limited(int fd, size_t max, size_t *len)
+/* The buffer never grows past max + 2: one byte over max tells EFBIG,
+ * and one holds the NUL. */
+static size_t next_cap(size_t cap, size_t max)
+{
+	size_t want = cap ? cap * 2 : 65536;
+
+	return max < SIZE_MAX - 2 && want > max + 2 ? max + 2 : want;
+}
+
+char *read_fd_limited(int fd, size_t max, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
@@ -268,7 +276,7 @@ static char *read_fd_limited(int fd, size_t max, size_t *len)
 
 	for (;;) {
 		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+			char *nb = realloc(buf, cap = next_cap(cap, max));
 			if (!nb) {
 				err = ENOMEM;
 				break;
@@ -350,12 +358,61 @@ char *read_file_limited(const char *path, size_t max, size_t *len)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		errno = EINVAL;
+	else if ((unsigned long long)st.st_size > max)
+		errno = EFBIG; /* a sparse file of gigabytes costs nothing to refuse */
 	else
 		buf = read_fd_limited(fd, max, len);
 	int err = errno;
 	close(fd);
 	errno = buf ? 0 : err;
 	return buf;
+}
+
+/* "1 MiB" for a whole number of MiB, else bytes. */
+static void format_size(size_t n, char *buf, size_t len)
+{
+	if (n && n % (1u << 20) == 0)
+		snprintf(buf, len, "%zu MiB", n >> 20);
+	else
+		snprintf(buf, len, "%zu bytes", n);
+}
+
+const char *read_refusal(const char *path, int e, size_t max, char *buf, size_t len)
+{
+	struct stat st;
+	char size[32];
+
+	if (e == EFBIG) {
+		format_size(max, size, sizeof(size));
+		snprintf(buf, len, "larger than %s, the most it reads", size);
+		return buf;
+	}
+	if ((e == ELOOP || e == EINVAL) && lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return "is a symbolic link, not a regular file (name the file itself)";
+		if (S_ISDIR(st.st_mode))
+			return "is a directory, not a regular file";
+		if (S_ISFIFO(st.st_mode))
+			return "is a FIFO, not a regular file";
+		if (S_ISSOCK(st.st_mode))
+			return "is a socket, not a regular file";
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			return "is a device, not a regular file";
+		return "is not a regular file";
+	}
+	return strerror(e);
+}
+
+char *read_regular_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	char why[96];
+	char *text = read_file_limited(path, max, len);
+	int e = errno;
+
+	if (!text)
+		snprintf(err, errlen, "%s: %s", path, read_refusal(path, e, max, why, sizeof(why)));
+	errno = text ? 0 : e;
+	return text;
 }
 
 static char safe_byte(char c, bool keep_lines)

@@ -62,6 +62,16 @@ void exec_supervised(char *const argv[], pid_t runner) __attribute__((noreturn))
  * replaced: never follows a symlink, refuses devices and FIFOs, and fails
  * with EFBIG beyond max bytes. NUL-terminated; NULL with errno on error. */
 char *read_file_limited(const char *path, size_t max, size_t *len);
+/* read_file_limited that writes "PATH: why" into err when it refuses or
+ * fails: "is a directory, not a regular file", "is a FIFO ...", "larger
+ * than 1 MiB, ...", or strerror. errno is kept. */
+char *read_regular_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+/* The words read_regular_file uses for errno e from read_file_limited
+ * (a second lstat tells a directory, FIFO, device or link apart). */
+const char *read_refusal(const char *path, int e, size_t max, char *buf, size_t len);
+/* Reads fd (a pipe, stdin) to EOF, NUL-terminated, in at most max + 2
+ * bytes of memory: NULL with errno EFBIG beyond max (or ENOMEM, EIO). */
+char *read_fd_limited(int fd, size_t max, size_t *len);
 /* Makes text from the guest or a case file safe for a terminal: every
  * control byte (ESC, CR, BEL, ...) and DEL becomes '?'; newlines and tabs
  * stay only when keep_lines. */

@@ -264,6 +264,75 @@ rm -f "$MMREPRO_ROOT/cases/$nc.case" "$MMREPRO_ROOT/guest/repros/$nc.c" "$MMREPR
 row "gate --cases with --repro" 2 "gate --cases x: --repro, --syzbot and --kselftest make the one case to gate" \
 	$mm gate --kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --cases x --repro "$repro/exits-at-once.c"
 
+# ---- 9. files that are not what they seem ----------------------------------
+# A FIFO would block a read forever and /dev/zero or a sparse file would fill
+# memory: every file named is read as a regular file with a cap, under a
+# 1 GB address-space limit here, and the message names it.
+capped() { (ulimit -v 1000000 && exec "$@"); }
+mkfifo "$tmp/fifo9.case" && mkdir "$tmp/dir9.case" && truncate -s 2G "$tmp/sparse9.log"
+row "a case file that is a FIFO" 2 "$tmp/fifo9.case: is a FIFO, not a regular file" \
+	capped timeout 20 $mm run "$tmp/fifo9.case"
+row "a case file that is a directory" 2 "$tmp/dir9.case: is a directory, not a regular file" \
+	capped timeout 20 $mm run "$tmp/dir9.case"
+row "/dev/zero as a case" 2 "/dev/zero: is a device, not a regular file" capped timeout 20 $mm run /dev/zero
+row "verify of /dev/zero" 2 "/dev/zero: is a device, not a regular file" capped timeout 20 $mm verify /dev/zero
+row "classify of a FIFO" 2 "classify: cannot read $tmp/fifo9.case: is a FIFO, not a regular file" \
+	capped timeout 20 $mm classify "$tmp/fifo9.case"
+row "classify of /dev/zero" 2 "classify: cannot read /dev/zero: is a device, not a regular file" \
+	capped timeout 20 $mm classify /dev/zero
+row "classify of a directory" 2 "classify: cannot read $tmp/dir9.case: is a directory, not a regular file" \
+	capped timeout 20 $mm classify "$tmp/dir9.case"
+row "classify of a 2 GB sparse file (read at most 64 MiB)" 2 \
+	"classify: cannot read $tmp/sparse9.log: larger than 64 MiB" capped timeout 20 $mm classify "$tmp/sparse9.log"
+row "classify - of /dev/zero on stdin" 2 "classify: cannot read standard input: larger than 64 MiB" \
+	capped timeout 20 bash -c "$mm classify - </dev/zero"
+row "classify --first of a log on stdin that fits" 1 '"crash":true' \
+	capped timeout 20 bash -c "cat $MMREPRO_ROOT/tests/corpus/*.log | $mm classify --first -"
+mkdir -p "$tmp/resume-zero" "$tmp/resume-fifo"
+printf '{"case":"/dev/zero","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD"}\n' "$tmp/repo" \
+	>"$tmp/resume-zero/bisect.json"
+row "bisect --resume whose bisect.json names /dev/zero" 2 \
+	"--resume $tmp/resume-zero: bisect.json's case: /dev/zero: is a device" \
+	capped timeout 20 $mm bisect --resume "$tmp/resume-zero"
+printf '{"case":"%s","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD"}\n' "$tmp/fifo9.case" "$tmp/repo" \
+	>"$tmp/resume-fifo/bisect.json"
+row "bisect --resume whose bisect.json names a FIFO" 2 \
+	"--resume $tmp/resume-fifo: bisect.json's case: $tmp/fifo9.case: is a FIFO" \
+	capped timeout 20 $mm bisect --resume "$tmp/resume-fifo"
+f=$(case_file inline-comment "${good/memory = 512M/memory = 512M ; half a GiB}")
+row "' ;' in a value (inih would cut it there)" 2 \
+	"$f:5: ';' after whitespace \(column 15\) starts an inline comment" $mm run "$f"
+f=$(case_file inline-comment-tab "${good/workload = smoke/workload = smoke\\t;x}")
+row "a tab before ';' in a value" 2 "$f:7: ';' after whitespace \(column 18\)" $mm run "$f"
+# --out that is a link would put .lock and .running where it points (/etc).
+mkdir -p "$tmp/link-target" && ln -s "$tmp/link-target" "$tmp/out-link"
+row "--out that is a symbolic link" 2 "--out $tmp/out-link: is a symbolic link" $mm run smoke --out "$tmp/out-link"
+row "--out that is a symbolic link, with a trailing /" 2 "--out $tmp/out-link/: is a symbolic link" \
+	$mm run smoke --out "$tmp/out-link/"
+row "verify --out that is a symbolic link" 2 "--out $tmp/out-link: is a symbolic link" \
+	$mm verify smoke --out "$tmp/out-link"
+check "nothing was written through the --out link" test -z "$(ls -A "$tmp/link-target")"
+# .running says a runner is at work: it goes when the command ends, however
+# it ends, unless a run of it is still RUNNING.
+f=$(case_file no-kernel "$good[variant v]\nkernel = image:$tmp/no-bzImage\nexpect = pass\n")
+$mm verify "$f" --out "$tmp/o-v9" >/dev/null 2>&1
+check "verify that ends (on a kernel it cannot get) leaves no .running" \
+	test -e "$tmp/o-v9/verify.json" -a ! -e "$tmp/o-v9/.running"
+mkdir -p "$tmp/resume-done"
+printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD","culprit":{"commit":"%s","subject":"s"}}\n' \
+	"$tmp/repo" 0123456789abcdef0123456789abcdef01234567 >"$tmp/resume-done/bisect.json"
+row "bisect --resume of a finished bisection" 0 "first bad commit: 0123456789ab" \
+	$mm bisect --resume "$tmp/resume-done"
+check "bisect --resume that ended leaves no .running" test ! -e "$tmp/resume-done/.running"
+if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	row "gate that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm gate --kernel src:deb-6.12 \
+		--series "$MMREPRO_ROOT/patches/test-one-line" --cases smoke --accel kvm --out "$tmp/o-g9"
+	check "gate that failed after the claim leaves no .running" test -e "$tmp/o-g9/.lock" -a ! -e "$tmp/o-g9/.running"
+	row "bisect that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm bisect smoke \
+		--kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --accel kvm --out "$tmp/o-b9"
+	check "bisect that failed after the claim leaves no .running" test -e "$tmp/o-b9/.lock" -a ! -e "$tmp/o-b9/.running"
+fi
+
 row "list still works after all of this" 0 "smoke" $mm list
 
 [ "$(digest)" = "$kept_digest" ] && ok "the smoke results from before the matrix are intact" || nok "earlier results changed"

@@ -5,11 +5,14 @@
 #include "util.h"
 
 #include <glob.h>
+#include <ini.h>
 #include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The smallest case that parses: 5 lines, so test lines start at 6. */
 #define HEAD "[case]\nname = x\ndescription = d\n[guest]\nworkload = smoke\n"
@@ -420,10 +423,110 @@ START_TEST(bom_crlf_and_comments_parse)
 	struct case_def c;
 
 	assert_loads("\xEF\xBB\xBF[case]\r\nname = x\r\n; a comment\r\n  # an indented comment\r\n\r\n"
-		     "description = d ; inline comment\r\n[guest] ; why\r\nworkload = smoke\r\n", &c);
+		     "description = d;e # f\r\n[guest] ; why\r\nworkload = smoke\r\n", &c);
 	ck_assert_str_eq(c.name, "x");
-	ck_assert_str_eq(c.description, "d");
+	ck_assert_str_eq(c.description, "d;e # f");
 	ck_assert_str_eq(c.workload, "smoke");
+}
+END_TEST
+
+static int keep_value(void *user, const char *section, const char *key, const char *value)
+{
+	(void)section;
+	(void)key;
+	*(char **)user = strdup(value);
+	return 1;
+}
+
+/* Whether inih, as this host's libinih was built, cuts "k = a<sep>b". */
+static bool inih_cuts_after(const char *sep)
+{
+	char text[64], *value = NULL;
+	bool cut;
+
+	snprintf(text, sizeof(text), "[s]\nk = a%sb\n", sep);
+	ck_assert_int_eq(ini_parse_string(text, keep_value, &value), 0);
+	ck_assert_ptr_nonnull(value);
+	cut = !strchr(value, 'b');
+	free(value);
+	return cut;
+}
+
+/* Every separator inih would end a value at is refused with file:line, and
+ * every one it keeps stays in the value: the parser and libinih agree. */
+START_TEST(inline_comments_are_errors)
+{
+	static const char *const seps[] = { " ;", "\t;", " #", "\t#", ";", "#", " ; ", " # " };
+	char text[512], err[512];
+	struct case_def c;
+
+	for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+		snprintf(text, sizeof(text), HEAD "[vm]\ncmdline = a%sb\n", seps[i]);
+		int rc = load_bytes(text, strlen(text), &c, err, sizeof(err));
+		if (inih_cuts_after(seps[i])) {
+			ck_assert_msg(rc == -1, "'%s' cut by inih but accepted", seps[i]);
+			ck_assert_msg(!strncmp(err, "mem.case:7: '", strlen("mem.case:7: '")) &&
+					      strstr(err, "starts an inline comment"), "%s", err);
+		} else {
+			ck_assert_msg(rc == 0, "'%s': %s", seps[i], err);
+			snprintf(err, sizeof(err), "a%sb", seps[i]);
+			ck_assert_str_eq(c.cmdline, err);
+		}
+	}
+	/* Debian's libinih: ';' after whitespace is a comment, '#' is not. */
+	ck_assert(inih_cuts_after(" ;"));
+	ck_assert(!inih_cuts_after(" #"));
+	assert_fails(HEAD "[vm]\ncmdline = quiet ; panic=1\n", SIZE_MAX,
+		     "mem.case:7: ';' after whitespace (column 17) starts an inline comment, which would cut the "
+		     "value there: remove the space before it, or the comment");
+	/* A comment after a section header cuts no value. */
+	assert_loads(HEAD "[vm] ; the machine\nmemory = 512M\n", &c);
+}
+END_TEST
+
+/* The path of a file to make, in a fresh dir (static buffer). */
+static const char *scratch_path(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", test_temp_dir(), name);
+	return path;
+}
+
+static void assert_load_refused(const char *path, const char *why)
+{
+	struct case_def c;
+	char err[1024], want[1024];
+
+	snprintf(want, sizeof(want), "%s: %s", path, why);
+	ck_assert_int_eq(case_load(path, &c, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, want);
+}
+
+/* A FIFO would block the read forever, /dev/zero would fill memory and a
+ * directory used to say "Input/output error". */
+START_TEST(case_files_that_are_not_files)
+{
+	const char *path = scratch_path("fifo.case");
+	char big[600];
+	FILE *f;
+
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	assert_load_refused(path, "is a FIFO, not a regular file");
+	assert_load_refused("/dev/zero", "is a device, not a regular file");
+	path = scratch_path("dir.case");
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	assert_load_refused(path, "is a directory, not a regular file");
+	snprintf(big, sizeof(big), "%s", scratch_path("link.case"));
+	ck_assert_int_eq(symlink(test_temp_file(HEAD, ".case"), big), 0);
+	assert_load_refused(big, "is a symbolic link, not a regular file (name the file itself)");
+	/* Sparse: refused by its size, before a byte is read. */
+	path = scratch_path("huge.case");
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(fseeko(f, (off_t)2 << 30, SEEK_SET), 0);
+	fputc('\n', f);
+	fclose(f);
+	assert_load_refused(path, "larger than 1 MiB, the most it reads");
 }
 END_TEST
 
@@ -650,6 +753,8 @@ Suite *case_suite(void)
 	tcase_add_test(t, long_lines_are_errors);
 	tcase_add_test(t, buffer_is_read_to_len_only);
 	tcase_add_test(t, bom_crlf_and_comments_parse);
+	tcase_add_test(t, inline_comments_are_errors);
+	tcase_add_test(t, case_files_that_are_not_files);
 	tcase_add_test(t, series_must_exist);
 	tcase_add_test(t, shipped_cases_parse);
 	tcase_add_test(t, fixes_are_structured);

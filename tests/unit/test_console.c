@@ -2,6 +2,7 @@
 #include "suites.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -281,6 +282,53 @@ START_TEST(qemu_dies_with_a_killed_runner)
 }
 END_TEST
 
+/* Reads what a child writes into a pipe: n bytes of 'x'. */
+static char *read_piped(size_t n, size_t max, size_t *len, int *err)
+{
+	int fds[2];
+	pid_t pid;
+	char *text;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		static char chunk[65536];
+		close(fds[0]);
+		memset(chunk, 'x', sizeof(chunk));
+		for (size_t left = n; left;) {
+			ssize_t w = write(fds[1], chunk, left < sizeof(chunk) ? left : sizeof(chunk));
+			if (w <= 0)
+				_exit(1);
+			left -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	text = read_fd_limited(fds[0], max, len);
+	*err = errno;
+	close(fds[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return text;
+}
+
+/* classify - reads stdin this way: /dev/zero on stdin ends at the cap. */
+START_TEST(piped_input_is_capped)
+{
+	size_t len = 0;
+	int err;
+	char *text = read_piped(1u << 20, 1u << 20, &len, &err);
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(len, 1u << 20);
+	ck_assert_int_eq(text[len], '\0');
+	free(text);
+	ck_assert_ptr_null(read_piped((1u << 20) + 1, 1u << 20, &len, &err));
+	ck_assert_int_eq(err, EFBIG);
+	ck_assert_ptr_null(read_piped(64u << 20, 100, &len, &err));
+	ck_assert_int_eq(err, EFBIG);
+}
+END_TEST
+
 Suite *console_suite(void)
 {
 	Suite *s = suite_create("console");
@@ -300,6 +348,7 @@ Suite *console_suite(void)
 	tcase_add_test(t, result_channel_is_collected_and_capped);
 	tcase_add_test(t, terminal_copy_is_sanitised_and_marks_have_lines);
 	tcase_add_test(t, qemu_dies_with_a_killed_runner);
+	tcase_add_test(t, piped_input_is_capped);
 	suite_add_tcase(s, t);
 	return s;
 }
