@@ -310,7 +310,7 @@ static int open_repo(struct tree *t)
 		return EXIT_USAGE;
 	}
 	xsnprintf(spec, sizeof(spec), "%s", t->o.kernel + 4);
-	if ((at = strrchr(spec, '@')) && !strchr(at, '/'))
+	if ((at = kernel_git_split(spec)))
 		*at = '\0';
 	if (!realpath(spec, t->repo)) {
 		fprintf(stderr, "mmrepro: bisect: --kernel %s: %s: %s\n", t->o.kernel, spec, strerror(errno));

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fts.h>
+#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -30,6 +31,9 @@ struct source {
 	char rev[64];            /* commit to reset the tree to ("" for dir:) */
 	char repo[PATH_MAX];     /* git: the user's repository */
 	char deb_version[64];    /* src:deb-*: the package version unpacked */
+	char package[32];        /* src:deb-*: linux-source-6.12 */
+	char tarball[PATH_MAX];  /* src:deb-*: the installed one, or a pinned one in debs/ */
+	bool pinned;             /* src:deb-*=VERSION */
 	char version[16];        /* "6.12", from the tree's Makefile */
 	bool mutable_tree;       /* dir: trees change under us: always run make */
 };
@@ -72,27 +76,215 @@ void build_cache_dir(char *out, size_t len)
 
 /* ---- sources ---------------------------------------------------------- */
 
-static int resolve_deb_source(struct build *b, const char *which)
-{
-	char package[64], *ver;
+/* Versions of a package, each once, in the order found (a growing list). */
+struct versions {
+	char **v;
+	size_t n;
+};
 
-	if (strcmp(which, "deb-6.12") && strcmp(which, "deb-6.1"))
-		return fail(b, EXIT_USAGE, "--kernel src:%s: Debian sources are src:deb-6.12 or src:deb-6.1", which);
-	xsnprintf(package, sizeof(package), "linux-source-%s", which + 4);
-	ver = capture_argv((char *[]){ "dpkg-query", "-W", "-f=${Version}", package, NULL }, NULL);
-	if (!ver || !*ver) {
-		free(ver);
-		return fail(b, EXIT_UNTESTABLE, "--kernel src:%s: linux-source-%s is not installed; run ./run.sh setup",
-			    which, which + 4);
+static void versions_add(struct versions *vs, const char *v, size_t len)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (strlen(vs->v[i]) == len && !strncmp(vs->v[i], v, len))
+			return;
+	vs->v = xrealloc(vs->v, (vs->n + 1) * sizeof(*vs->v));
+	vs->v[vs->n] = xcalloc(1, len + 1);
+	memcpy(vs->v[vs->n++], v, len);
+}
+
+static void versions_free(struct versions *vs)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		free(vs->v[i]);
+	free(vs->v);
+}
+
+/* What `apt-cache madison PACKAGE` lists ("pkg | version | archive"): the
+ * versions the archive still keeps, as of the last apt-get update. */
+static void apt_versions(const char *package, struct versions *vs)
+{
+	char *out = capture_argv((char *[]){ "apt-cache", "madison", (char *)package, NULL }, NULL), *line, *save;
+
+	for (line = out ? strtok_r(out, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, '|'), *end;
+		if (!v || !(end = strchr(v + 1, '|')))
+			continue;
+		v += 1 + strspn(v + 1, " ");
+		while (end > v && end[-1] == ' ')
+			end--;
+		if (end > v)
+			versions_add(vs, v, (size_t)(end - v));
 	}
+	free(out);
+}
+
+/* debs/PACKAGE_VERSION: where a pinned version's tarball is kept. */
+static void pinned_dir(const struct build *b, const char *version, char *out, size_t len)
+{
+	xsnprintf(out, len, "%s/debs/%s_%s", b->cache, b->src.package, version);
+}
+
+/* The versions fetched into this cache before: they build without the
+ * archive, even once it has dropped them. */
+static void cached_versions(const struct build *b, struct versions *vs)
+{
+	char dir[PATH_MAX + 8], prefix[40], tarball[PATH_MAX * 2];
+	struct dirent **list;
+	int n;
+
+	xsnprintf(dir, sizeof(dir), "%s/debs", b->cache);
+	snprintf(prefix, sizeof(prefix), "%s_", b->src.package);
+	n = scandir(dir, &list, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name, *v = name + strlen(prefix);
+		snprintf(tarball, sizeof(tarball), "%s/%s/usr/src/%s.tar.xz", dir, name, b->src.package);
+		if (!strncmp(name, prefix, strlen(prefix)) && !strstr(v, ".tmp-") && file_exists(tarball))
+			versions_add(vs, v, strlen(v));
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+}
+
+/* dpkg's order of version characters: '~' before anything, even the end. */
+static int deb_order(char c)
+{
+	if (c >= '0' && c <= '9')
+		return 0;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return c;
+	return c == '~' ? -1 : c ? c + 256 : 0;
+}
+
+/* dpkg's verrevcmp, for two Debian revisions of one upstream version. */
+static int deb_revision_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		int diff = 0;
+		while ((*a && (*a < '0' || *a > '9')) || (*b && (*b < '0' || *b > '9'))) {
+			if (deb_order(*a) != deb_order(*b))
+				return deb_order(*a) - deb_order(*b);
+			a++, b++;
+		}
+		while (*a == '0')
+			a++;
+		while (*b == '0')
+			b++;
+		for (; *a >= '0' && *a <= '9' && *b >= '0' && *b <= '9'; a++, b++)
+			diff = diff ? diff : *a - *b;
+		if (*a >= '0' && *a <= '9')
+			return 1;
+		if (*b >= '0' && *b <= '9')
+			return -1;
+		if (diff)
+			return diff;
+	}
+	return 0;
+}
+
+/* The known version a pin names: itself, or for an upstream version (no
+ * '-') its newest Debian revision. NULL when none. */
+static const char *pick_pinned(const struct versions *vs, const char *pin)
+{
+	const char *best = NULL;
+	size_t len = strlen(pin);
+
+	for (size_t i = 0; i < vs->n; i++) {
+		const char *v = vs->v[i], *dash = strrchr(v, '-');
+		if (strchr(pin, '-')) {
+			if (!strcmp(v, pin))
+				return v;
+		} else if (dash && (size_t)(dash - v) == len && !strncmp(v, pin, len) &&
+			   (!best || deb_revision_cmp(dash + 1, strrchr(best, '-') + 1) > 0))
+			best = v;
+	}
+	return best;
+}
+
+static int unknown_pin(struct build *b, const char *pin, const struct versions *vs)
+{
+	char *list = NULL;
+	size_t len;
+	FILE *f = open_memstream(&list, &len);
+	int rc;
+
+	for (size_t i = 0; i < vs->n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", vs->v[i]);
+	fclose(f);
+	rc = fail(b, EXIT_USAGE, "--kernel %s: apt and this cache know no version %s of %s; they know: %s "
+		  "(apt-get update may list newer ones)", b->req->spec, pin,
+		  b->src.package, vs->n ? list : "none");
+	free(list);
+	return rc;
+}
+
+/* A pinned version: the installed one, one fetched into this cache before,
+ * or one the archive lists (fetched when the build needs it). */
+static int resolve_pin(struct build *b, const char *pin, const char *installed)
+{
+	struct versions vs = { 0 };
+	const char *pick;
+	char dir[PATH_MAX];
+	int rc = 0;
+
+	if (installed)
+		versions_add(&vs, installed, strlen(installed));
+	cached_versions(b, &vs);
+	pick = pick_pinned(&vs, pin);
+	/* An exact version at hand needs no archive; an upstream one asks it
+	 * for its newest revision. */
+	if (!pick || !strchr(pin, '-')) {
+		apt_versions(b->src.package, &vs);
+		pick = pick_pinned(&vs, pin);
+	}
+	if (!pick)
+		rc = unknown_pin(b, pin, &vs);
+	else if (installed && !strcmp(pick, installed))
+		xsnprintf(b->src.tarball, sizeof(b->src.tarball), "/usr/src/%s.tar.xz", b->src.package);
+	else {
+		pinned_dir(b, pick, dir, sizeof(dir));
+		xsnprintf(b->src.tarball, sizeof(b->src.tarball), "%s/usr/src/%s.tar.xz", dir, b->src.package);
+	}
+	if (pick)
+		snprintf(b->src.deb_version, sizeof(b->src.deb_version), "%s", pick);
+	versions_free(&vs);
+	return rc;
+}
+
+static int resolve_deb_source(struct build *b, const struct kernel_spec *ks)
+{
+	char which[16], *ver;
+	int rc = 0;
+
+	snprintf(which, sizeof(which), "%.*s", (int)ks->arg_len, ks->arg);
+	if (ks->arg_len >= sizeof(which) || (strcmp(which, "deb-6.12") && strcmp(which, "deb-6.1")))
+		return fail(b, EXIT_USAGE, "--kernel %s: Debian sources are src:deb-6.12 or src:deb-6.1", b->req->spec);
+	snprintf(b->src.package, sizeof(b->src.package), "linux-source-%s", which + 4);
+	ver = capture_argv((char *[]){ "dpkg-query", "-W", "-f=${Version}", b->src.package, NULL }, NULL);
+	if (ver && !*ver) {
+		free(ver);
+		ver = NULL;
+	}
+	b->src.pinned = ks->pin[0] != '\0';
+	if (b->src.pinned)
+		rc = resolve_pin(b, ks->pin, ver);
+	else if (!ver)
+		rc = fail(b, EXIT_UNTESTABLE, "--kernel %s: %s is not installed; run ./run.sh setup, or pin a version "
+			  "(%s=VERSION)", b->req->spec, b->src.package, b->req->spec);
+	else {
+		snprintf(b->src.deb_version, sizeof(b->src.deb_version), "%s", ver);
+		xsnprintf(b->src.tarball, sizeof(b->src.tarball), "/usr/src/%s.tar.xz", b->src.package);
+	}
+	free(ver);
+	if (rc)
+		return rc;
 	/* The tree is named by the upstream version, so that a new Debian
 	 * revision reuses the same object dir; the full version is the identity. */
-	snprintf(b->src.base, sizeof(b->src.base), "deb-%.*s", (int)strcspn(ver, "-~+"), ver);
-	snprintf(b->src.identity, sizeof(b->src.identity), "debian linux-source-%s %s", which + 4, ver);
-	snprintf(b->src.deb_version, sizeof(b->src.deb_version), "%s", ver);
+	snprintf(b->src.base, sizeof(b->src.base), "deb-%.*s", (int)strcspn(b->src.deb_version, "-~+"),
+		 b->src.deb_version);
+	snprintf(b->src.identity, sizeof(b->src.identity), "debian %s %s", b->src.package, b->src.deb_version);
 	xsnprintf(b->src.tree, sizeof(b->src.tree), "%s/src/%s", b->cache, b->src.base);
 	snprintf(b->src.version, sizeof(b->src.version), "%s", which + 4);
-	free(ver);
 	return 0;
 }
 
@@ -142,7 +334,7 @@ static int resolve_git_source(struct build *b, const char *spec)
 	int rc;
 
 	xsnprintf(repo, sizeof(repo), "%s", spec);
-	at = strrchr(repo, '@');
+	at = kernel_git_split(repo);
 	if (!at || !at[1])
 		return fail(b, EXIT_USAGE, "--kernel git:%s: expected git:/path/to/linux@REV", spec);
 	*at = '\0';
@@ -187,8 +379,10 @@ static int resolve_source(struct build *b)
 {
 	struct kernel_spec ks = kernel_spec_parse(b->req->spec);
 
+	if (ks.error)
+		return fail(b, EXIT_USAGE, "--kernel %s: %s", b->req->spec, ks.error);
 	switch (ks.kind) {
-	case KERNEL_SRC: return resolve_deb_source(b, ks.arg);
+	case KERNEL_SRC: return resolve_deb_source(b, &ks);
 	case KERNEL_GIT: return resolve_git_source(b, ks.arg);
 	case KERNEL_DIR: return resolve_dir_source(b, ks.arg);
 	default: return fail(b, EXIT_USAGE, "--kernel %s: not a source spec", b->req->spec);
@@ -197,22 +391,30 @@ static int resolve_source(struct build *b)
 
 /* ---- locking and trees -------------------------------------------------- */
 
+static void base_lock_path(const char *cache, const char *base, char *out, size_t len)
+{
+	xsnprintf(out, len, "%s/locks/%s.lock", cache, base);
+}
+
 /* One lock per source base: its tree and object dir are shared by every
- * key built from it. */
+ * key built from it. Returns the locked fd, or -1 with the reason in err. */
 static int lock_base(struct build *b)
 {
 	char dir[PATH_MAX + 8], path[PATH_MAX + 160];
 	int fd;
 
 	xsnprintf(dir, sizeof(dir), "%s/locks", b->cache);
-	mkdir_p(dir, 0755);
-	xsnprintf(path, sizeof(path), "%s/%s.lock", dir, b->src.base);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
+	base_lock_path(b->cache, b->src.base, path, sizeof(path));
+	if (mkdir_p(dir, 0755) < 0 || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return fail(b, -1, "cannot lock the build dir of %s: %s: %s", b->src.base, path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		fprintf(stderr, "mmrepro: waiting for another build of %s\n", b->src.base);
-		flock(fd, LOCK_EX);
+		while (flock(fd, LOCK_EX) < 0)
+			if (errno != EINTR) {
+				int e = errno;
+				close(fd);
+				return fail(b, -1, "cannot lock the build dir of %s: %s: %s", b->src.base, path, strerror(e));
+			}
 	}
 	return fd;
 }
@@ -260,18 +462,78 @@ static int adopt_tree_as_git(struct build *b)
 /* Unpacks the Debian tarball into a fresh tmp dir. */
 static int unpack_deb_tarball(struct build *b, const char *tmp)
 {
-	char tarball[PATH_MAX];
-
-	xsnprintf(tarball, sizeof(tarball), "/usr/src/linux-source-%s.tar.xz", b->src.version);
 	if (remove_tree(tmp) < 0 || mkdir_p(tmp, 0755) < 0)
 		return -1;
-	return run_cmd((char *[]){ "tar", "-C", (char *)tmp, "--strip-components=1", "-xaf", tarball, NULL },
+	return run_cmd((char *[]){ "tar", "-C", (char *)tmp, "--strip-components=1", "-xaf", b->src.tarball, NULL },
 		       b->log, NULL) == 0 ? 0 : -1;
+}
+
+/* The one .deb apt-get download left in dir (its name escapes the
+ * version), malloc'd, or NULL. */
+static char *downloaded_deb(const char *dir)
+{
+	struct dirent **list;
+	char *deb = NULL;
+	int n = scandir(dir, &list, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(list[i]->d_name);
+		if (!deb && len > 4 && !strcmp(list[i]->d_name + len - 4, ".deb") &&
+		    asprintf(&deb, "%s/%s", dir, list[i]->d_name) < 0)
+			deb = NULL;
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	return deb;
+}
+
+/* apt-get download PACKAGE=VERSION (apt checks it against the archive's
+ * signed index), its tarball taken out with dpkg-deb -x, in a temp dir
+ * renamed into place: a dir in debs/ is always whole. */
+static int download_and_extract(struct build *b, const char *tmp)
+{
+	char arg[128], tarball[PATH_MAX * 2], *deb;
+	int rc;
+
+	snprintf(arg, sizeof(arg), "%s=%s", b->src.package, b->src.deb_version);
+	if (remove_tree(tmp) < 0 || mkdir_p(tmp, 0755) < 0)
+		return fail(b, EXIT_UNTESTABLE, "cannot create %s: %s", tmp, strerror(errno));
+	fprintf(stderr, "mmrepro: downloading %s (apt-get download, log %s)\n", arg, b->log);
+	if (run_cmd((char *[]){ "apt-get", "download", "-q", arg, NULL }, b->log, tmp) != 0 ||
+	    !(deb = downloaded_deb(tmp)))
+		return fail(b, EXIT_UNTESTABLE, "apt-get download %s failed (see %s)", arg, b->log);
+	rc = run_cmd((char *[]){ "dpkg-deb", "-x", deb, (char *)tmp, NULL }, b->log, NULL);
+	unlink(deb);
+	free(deb);
+	snprintf(tarball, sizeof(tarball), "%s/usr/src/%s.tar.xz", tmp, b->src.package);
+	if (rc != 0 || !file_exists(tarball))
+		return fail(b, EXIT_UNTESTABLE, "dpkg-deb -x of %s gave no usr/src/%s.tar.xz (see %s)", arg,
+			    b->src.package, b->log);
+	return 0;
+}
+
+static int fetch_pinned_tarball(struct build *b)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 32];
+	int rc;
+
+	if (file_exists(b->src.tarball))
+		return 0;
+	pinned_dir(b, b->src.deb_version, dir, sizeof(dir));
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp-%d", dir, (int)getpid());
+	rc = download_and_extract(b, tmp);
+	if (!rc && (remove_tree(dir) < 0 || rename(tmp, dir) < 0))
+		rc = fail(b, EXIT_UNTESTABLE, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
+	if (rc)
+		remove_tree(tmp);
+	return rc;
 }
 
 static int prepare_deb_tree(struct build *b)
 {
 	char ready[PATH_MAX + 16], tmp[PATH_MAX + 16], *have;
+	int rc;
 
 	xsnprintf(ready, sizeof(ready), "%s.ready", b->src.tree);
 	have = read_file(ready, NULL);
@@ -280,12 +542,12 @@ static int prepare_deb_tree(struct build *b)
 		return 0;
 	}
 	free(have);
-	fprintf(stderr, "mmrepro: unpacking linux-source-%s %s into %s\n", b->src.version, b->src.deb_version,
-		b->src.tree);
+	if (b->src.pinned && (rc = fetch_pinned_tarball(b)))
+		return rc;
+	fprintf(stderr, "mmrepro: unpacking %s %s into %s\n", b->src.package, b->src.deb_version, b->src.tree);
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp", b->src.tree);
 	if (unpack_deb_tarball(b, tmp) < 0)
-		return fail(b, EXIT_UNTESTABLE, "cannot unpack /usr/src/linux-source-%s.tar.xz (see %s)",
-			    b->src.version, b->log);
+		return fail(b, EXIT_UNTESTABLE, "cannot unpack %s (see %s)", b->src.tarball, b->log);
 	if (remove_tree(b->src.tree) < 0 || rename(tmp, b->src.tree) < 0)
 		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place", tmp);
 	if (adopt_tree_as_git(b) < 0)
@@ -515,13 +777,17 @@ static int merge_fragments(struct build *b)
 static int configure(struct build *b)
 {
 	char config[PATH_MAX + 16];
+	int rc;
 
-	if (kmake(b, "tinyconfig", false))
-		return fail(b, EXIT_UNTESTABLE, "make tinyconfig failed in %s (see %s)", b->src.tree, b->log);
+	/* Ctrl-C during a config step is an interrupt (130), not a failed build. */
+	if ((rc = kmake(b, "tinyconfig", false)))
+		return rc == -2 ? fail(b, EXIT_INTERRUPTED, "build interrupted; partial log in %s", b->log) :
+			fail(b, EXIT_UNTESTABLE, "make tinyconfig failed in %s (see %s)", b->src.tree, b->log);
 	if (merge_fragments(b) < 0)
 		return fail(b, EXIT_UNTESTABLE, "merge_config.sh failed (see %s)", b->log);
-	if (kmake(b, "olddefconfig", false))
-		return fail(b, EXIT_UNTESTABLE, "make olddefconfig failed (see %s)", b->log);
+	if ((rc = kmake(b, "olddefconfig", false)))
+		return rc == -2 ? fail(b, EXIT_INTERRUPTED, "build interrupted; partial log in %s", b->log) :
+			fail(b, EXIT_UNTESTABLE, "make olddefconfig failed (see %s)", b->log);
 	xsnprintf(config, sizeof(config), "%s/.config", b->src.obj);
 	return verify_config(b, config);
 }
@@ -788,7 +1054,13 @@ static int compute_key(struct build *b)
 static void fill_kernel(struct build *b, struct kernel *k)
 {
 	memset(k, 0, sizeof(*k));
-	xsnprintf(k->spec, sizeof(k->spec), "%s", b->req->spec);
+	/* A pin names its exact version wherever the spec is recorded
+	 * (result.json's "kernel"): src:deb-6.12=6.12.117 may map to another
+	 * Debian revision once the archive has one. */
+	if (b->src.pinned)
+		xsnprintf(k->spec, sizeof(k->spec), "src:deb-%s=%s", b->src.version, b->src.deb_version);
+	else
+		xsnprintf(k->spec, sizeof(k->spec), "%s", b->req->spec);
 	xsnprintf(k->kind, sizeof(k->kind), "%.3s", b->req->spec);
 	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s/bzImage", b->out);
 	xsnprintf(k->vmlinux, sizeof(k->vmlinux), "%s/vmlinux", b->out);
@@ -796,6 +1068,8 @@ static void fill_kernel(struct build *b, struct kernel *k)
 	xsnprintf(k->series, sizeof(k->series), "%s", b->req->series ? b->req->series : "");
 	xsnprintf(k->build_key, sizeof(k->build_key), "%s", b->key);
 	xsnprintf(k->flavor, sizeof(k->flavor), "%s", flavor_find(b->req->flavor)->name);
+	snprintf(k->source_version, sizeof(k->source_version), "%s",
+		 b->src.deb_version[0] ? b->src.deb_version : b->src.rev);
 	kernel_image_release(k->bzimage, k->release, sizeof(k->release));
 	kernel_choose_boot_image(k);
 }
@@ -806,44 +1080,168 @@ static int copy_file(const char *src, const char *dst)
 	return run_cmd(argv, NULL, NULL) == 0 ? 0 : -1;
 }
 
-static void write_meta(struct build *b, const char *dir, double seconds)
-{
-	char path[PATH_MAX + 16], *text = NULL;
-	size_t len;
-	FILE *f = open_memstream(&text, &len);
+/* ---- the cache: digests, last use ---------------------------------------- */
 
-	fprintf(f, "{\n  \"spec\": \"%s\",\n  \"series\": \"%s\",\n  \"base\": \"%s\",\n  \"source\": \"%s\",\n"
-		"  \"key\": \"%s\",\n  \"build_seconds\": %.1f,\n  \"built_at\": %ld,\n  \"patches\": %d\n}\n",
-		b->req->spec, b->req->series ? b->req->series : "", b->src.base, b->src.identity, b->key,
-		seconds, (long)time(NULL), b->series.npatches);
-	fclose(f);
+/* What a cached kernel is made of; meta.json keeps the SHA-256 of each. */
+static const char *const cache_outputs[] = { "bzImage", "vmlinux", "config" };
+#define NOUTPUTS (sizeof(cache_outputs) / sizeof(cache_outputs[0]))
+
+/* SHA-256 of a regular file, read in pieces (a vmlinux is tens of MB).
+ * 0, or -1 with errno. */
+static int file_sha256(const char *path, char out[65])
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
+	size_t bufsz = 1 << 20;
+	unsigned char md[EVP_MAX_MD_SIZE], *buf;
+	unsigned n = 0;
+	struct stat st;
+	EVP_MD_CTX *ctx;
+	ssize_t got;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	buf = xcalloc(1, bufsz);
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((got = read(fd, buf, bufsz)) != 0) {
+		if (got < 0 && errno != EINTR) {
+			err = errno;
+			break;
+		}
+		if (got > 0)
+			EVP_DigestUpdate(ctx, buf, (size_t)got);
+	}
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	close(fd);
+	for (unsigned i = 0; i < 32 && i < n; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/* The SHA-256 of each output in dir as a JSON object, or NULL with the
+ * file and reason in err. */
+static struct json_object *output_digests(const char *dir, char *err, size_t errlen)
+{
+	struct json_object *sums = json_object_new_object();
+	char path[PATH_MAX + 16], hex[65];
+
+	for (size_t i = 0; i < NOUTPUTS; i++) {
+		xsnprintf(path, sizeof(path), "%s/%s", dir, cache_outputs[i]);
+		if (file_sha256(path, hex) < 0) {
+			snprintf(err, errlen, "cannot hash %s: %s", path, strerror(errno));
+			json_object_put(sums);
+			return NULL;
+		}
+		json_object_object_add(sums, cache_outputs[i], json_object_new_string(hex));
+	}
+	return sums;
+}
+
+static int write_json(struct json_object *o, const char *path)
+{
+	int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *text = json_object_to_json_string_ext(o, flags);
+	char *nl;
+	int rc;
+
+	if (asprintf(&nl, "%s\n", text) < 0)
+		return -ENOMEM;
+	rc = write_file_atomic(path, nl, strlen(nl));
+	free(nl);
+	return rc;
+}
+
+static int write_meta(struct build *b, const char *dir, double seconds)
+{
+	struct json_object *o = json_object_new_object(), *sums;
+	char path[PATH_MAX + 16], secs[32];
+	int rc;
+
+	json_object_object_add(o, "spec", json_object_new_string(b->req->spec));
+	json_object_object_add(o, "series", json_object_new_string(b->req->series ? b->req->series : ""));
+	json_object_object_add(o, "base", json_object_new_string(b->src.base));
+	json_object_object_add(o, "source", json_object_new_string(b->src.identity));
+	json_object_object_add(o, "key", json_object_new_string(b->key));
+	snprintf(secs, sizeof(secs), "%.1f", seconds);
+	json_object_object_add(o, "build_seconds", json_object_new_double_s(seconds, secs));
+	json_object_object_add(o, "built_at", json_object_new_int64(time(NULL)));
+	json_object_object_add(o, "patches", json_object_new_int(b->series.npatches));
+	if (!(sums = output_digests(dir, b->err, b->errlen))) {
+		json_object_put(o);
+		return EXIT_UNTESTABLE;
+	}
+	json_object_object_add(o, "sha256", sums);
 	xsnprintf(path, sizeof(path), "%s/meta.json", dir);
-	write_file_atomic(path, text, len);
-	free(text);
+	rc = write_json(o, path);
+	json_object_put(o);
+	return rc < 0 ? fail(b, EXIT_UNTESTABLE, "cannot write %s: %s", path, strerror(-rc)) : 0;
+}
+
+/* `cache gc` judges a kernel's age by this file's mtime: booting a kernel
+ * does not move its dir's atime. A cache that cannot be written still
+ * serves, with a warning. */
+static void stamp_used(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	xsnprintf(path, sizeof(path), "%s/last-used", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0 || futimens(fd, NULL) < 0)
+		fprintf(stderr, "mmrepro: cannot stamp %s: %s (cache gc may take the kernel for unused)\n", path,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int fill_outputs(struct build *b, const char *tmp, double seconds)
+{
+	static const char *const files[][2] = {
+		{ "arch/x86/boot/bzImage", "bzImage" }, { "vmlinux", "vmlinux" }, { ".config", "config" },
+	};
+	char src[PATH_MAX * 2], dst[PATH_MAX * 2];
+	int rc;
+
+	if (remove_tree(tmp) < 0 || mkdir_p(tmp, 0755) < 0)
+		return fail(b, EXIT_UNTESTABLE, "cannot create %s: %s", tmp, strerror(errno));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(src, sizeof(src), "%s/%s", b->src.obj, files[i][0]);
+		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i][1]);
+		if (copy_file(src, dst) < 0)
+			return fail(b, EXIT_UNTESTABLE, "build produced no %s, or it cannot be copied to %s", src, dst);
+	}
+	snprintf(dst, sizeof(dst), "%s/build.log", tmp);
+	copy_file(b->log, dst);
+	if ((rc = write_meta(b, tmp, seconds)))
+		return rc;
+	stamp_used(tmp);
+	return 0;
 }
 
 /* Outputs go to a temp dir renamed into place, so a crashed build never
  * leaves a directory that looks complete. */
 static int store_outputs(struct build *b, double seconds)
 {
-	static const char *const files[][2] = {
-		{ "arch/x86/boot/bzImage", "bzImage" }, { "vmlinux", "vmlinux" }, { ".config", "config" },
-	};
-	char tmp[PATH_MAX + 32], src[PATH_MAX * 2], dst[PATH_MAX * 2], cnt[PATH_MAX + 32], num[32];
+	char tmp[PATH_MAX + 32], cnt[PATH_MAX + 32], num[32];
+	int rc;
 
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp-%d", b->out, (int)getpid());
-	mkdir_p(tmp, 0755);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(src, sizeof(src), "%s/%s", b->src.obj, files[i][0]);
-		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i][1]);
-		if (copy_file(src, dst) < 0)
-			return fail(b, EXIT_UNTESTABLE, "build produced no %s", src);
+	rc = fill_outputs(b, tmp, seconds);
+	/* find_or_build removed any earlier dir of this key, under the lock. */
+	if (!rc && rename(tmp, b->out) < 0)
+		rc = fail(b, EXIT_UNTESTABLE, "cannot move %s to %s: %s", tmp, b->out, strerror(errno));
+	if (rc) {
+		remove_tree(tmp);
+		return rc;
 	}
-	snprintf(dst, sizeof(dst), "%s/build.log", tmp);
-	copy_file(b->log, dst);
-	write_meta(b, tmp, seconds);
-	if (rename(tmp, b->out) < 0 && errno != ENOTEMPTY && errno != EEXIST)
-		return fail(b, EXIT_UNTESTABLE, "cannot move %s into place: %s", tmp, strerror(errno));
 	xsnprintf(cnt, sizeof(cnt), "%s/.mmrepro-objects", b->src.obj);
 	snprintf(num, sizeof(num), "%ld\n", count_objects(b->src.obj));
 	write_file_atomic(cnt, num, strlen(num));
@@ -1026,32 +1424,193 @@ static int plan_build(struct build *b)
 	return compute_key(b);
 }
 
-/* The cache lookup and, on a miss, the build under the base's lock. */
+static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* meta.json of a kernel dir, parsed; NULL with errno when it is missing,
+ * unreadable or no JSON object. */
+static struct json_object *read_meta(const char *dir)
+{
+	char path[PATH_MAX + 16], *text;
+	struct json_object *o;
+
+	xsnprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (!(text = read_file_limited(path, 1 << 20, NULL)))
+		return NULL;
+	o = json_tokener_parse(text);
+	free(text);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		errno = EINVAL;
+		return NULL;
+	}
+	return o;
+}
+
+/* An output is a regular file (never a link to something else). */
+static int stat_output(const char *path, struct stat *st, char *err, size_t errlen)
+{
+	if (lstat(path, st) < 0)
+		return refuse(err, errlen, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return refuse(err, errlen, "%s: not a regular file", path);
+	return 0;
+}
+
+static int check_digests(const char *dir, struct json_object *sums, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NOUTPUTS; i++) {
+		char path[PATH_MAX + 16], hex[65];
+		struct json_object *want;
+		struct stat st;
+		xsnprintf(path, sizeof(path), "%s/%s", dir, cache_outputs[i]);
+		if (stat_output(path, &st, err, errlen) < 0)
+			return -1;
+		if (!json_object_object_get_ex(sums, cache_outputs[i], &want) || !json_object_is_type(want, json_type_string))
+			return refuse(err, errlen, "%s/meta.json: no sha256 of %s", dir, cache_outputs[i]);
+		if (file_sha256(path, hex) < 0)
+			return refuse(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		if (strcmp(hex, json_object_get_string(want)))
+			return refuse(err, errlen, "%s: changed on disk since it was built (its SHA-256 is not the one "
+				      "in meta.json)", path);
+	}
+	return 0;
+}
+
+static bool output_whole(const char *name, const char *path, const struct stat *st)
+{
+	if (!strcmp(name, "bzImage"))
+		return kernel_bzimage_is_whole(path);
+	if (!strcmp(name, "vmlinux"))
+		return kernel_elf_is_whole(path);
+	return st->st_size > 0;
+}
+
+/* A meta.json from before digests (an older mmrepro): trusted once, then
+ * checked like any other. Rebuilding every such kernel instead would cost
+ * minutes each (a cold build is half an hour on 2 cores), and could not
+ * happen at all in a cache copied without its sources; the older builds,
+ * too, moved their outputs into place whole. Each image must be whole by
+ * its own headers, which catches the damage a full disk or a cut copy
+ * does (a truncated or missing file); a byte changed before this first
+ * check is the one case missed. */
+static int adopt_undigested(const char *dir, struct json_object *meta, char *err, size_t errlen)
+{
+	struct json_object *sums;
+	char path[PATH_MAX + 16];
+	struct stat st;
+	int rc;
+
+	for (size_t i = 0; i < NOUTPUTS; i++) {
+		xsnprintf(path, sizeof(path), "%s/%s", dir, cache_outputs[i]);
+		if (stat_output(path, &st, err, errlen) < 0)
+			return -1;
+		if (!output_whole(cache_outputs[i], path, &st))
+			return refuse(err, errlen, "%s: truncated, or no kernel %s (its meta.json, from an older mmrepro, "
+				      "has no digest to check it against)", path, cache_outputs[i]);
+	}
+	if (!(sums = output_digests(dir, err, errlen)))
+		return -1;
+	json_object_object_add(meta, "sha256", sums);
+	json_object_object_add(meta, "sha256_recorded_at", json_object_new_int64(time(NULL)));
+	xsnprintf(path, sizeof(path), "%s/meta.json", dir);
+	if ((rc = write_json(meta, path)) < 0)
+		fprintf(stderr, "mmrepro: cannot record digests in %s: %s\n", path, strerror(-rc));
+	else
+		fprintf(stderr, "mmrepro: recorded the SHA-256 of %s's outputs (built by an older mmrepro)\n", dir);
+	return 0;
+}
+
+int build_cache_verify(const char *dir, char *err, size_t errlen)
+{
+	struct json_object *meta = read_meta(dir), *sums = NULL;
+	bool has;
+	int rc;
+
+	if (!meta)
+		return refuse(err, errlen, "%s/meta.json: %s", dir, errno == EINVAL ? "not a JSON object" : strerror(errno));
+	has = json_object_object_get_ex(meta, "sha256", &sums);
+	if (has && json_object_is_type(sums, json_type_object))
+		rc = check_digests(dir, sums, err, errlen);
+	else if (has)
+		rc = refuse(err, errlen, "%s/meta.json: \"sha256\" is not an object", dir);
+	else
+		rc = adopt_undigested(dir, meta, err, errlen);
+	json_object_put(meta);
+	return rc;
+}
+
+enum cache_state { CACHE_MISS, CACHE_HIT, CACHE_DAMAGED };
+
+/* A dir without meta.json never looked complete (builds rename theirs in
+ * whole): a miss. Anything else must check out. */
+static enum cache_state cache_lookup(struct build *b, char *why, size_t len)
+{
+	char meta[PATH_MAX + 16];
+	struct stat st;
+
+	xsnprintf(meta, sizeof(meta), "%s/meta.json", b->out);
+	if (b->src.mutable_tree || lstat(meta, &st) < 0)
+		return CACHE_MISS;
+	return build_cache_verify(b->out, why, len) == 0 ? CACHE_HIT : CACHE_DAMAGED;
+}
+
+static int use_cached(struct build *b, struct kernel *k)
+{
+	stamp_used(b->out);
+	fill_kernel(b, k);
+	return 0;
+}
+
+/* Under the lock: a damaged or incomplete dir of the key goes before the
+ * build renames its own into place. */
+static int build_in_place_of(struct build *b)
+{
+	struct stat st;
+
+	if (lstat(b->out, &st) == 0 && remove_tree(b->out) < 0)
+		return fail(b, EXIT_UNTESTABLE, "cannot remove %s: %s", b->out, strerror(errno));
+	return build_locked(b);
+}
+
+/* The cache lookup and, on a miss, the build under the base's lock. A
+ * damaged kernel is never used: it is rebuilt where its object dir makes
+ * that cheap, else refused naming the file. */
 static int find_or_build(struct build *b, struct kernel *k)
 {
 	const struct build_request *req = b->req;
-	char logdir[PATH_MAX + 16], complete[PATH_MAX + 32];
+	char logdir[PATH_MAX + 16], why[PATH_MAX + 256];
+	enum cache_state state = cache_lookup(b, why, sizeof(why));
 	int rc, lock;
 
-	xsnprintf(complete, sizeof(complete), "%s/meta.json", b->out);
-	if (!b->src.mutable_tree && file_exists(complete)) {
-		fill_kernel(b, k);
-		return 0;
-	}
+	if (state == CACHE_HIT)
+		return use_cached(b, k);
+	if (state == CACHE_DAMAGED && !file_exists(b->src.obj))
+		return fail(b, EXIT_UNTESTABLE, "%s; not using it, and this cache has no object dir %s to rebuild it "
+			    "from: remove %s to rebuild it from scratch", why, b->src.obj, b->out);
+	if (state == CACHE_DAMAGED)
+		fprintf(stderr, "mmrepro: %s; not using it: rebuilding\n", why);
 	xsnprintf(logdir, sizeof(logdir), "%s/logs", b->cache);
 	mkdir_p(logdir, 0755);
 	mkdir_p(b->src.obj, 0755);
 	xsnprintf(b->log, sizeof(b->log), "%s/%s-%d.log", logdir, b->key, (int)getpid());
 	fprintf(stderr, "mmrepro: building %s%s%s (key %s, log %s)\n", req->spec, req->series ? " + " : "",
 		req->series ? req->series : "", b->key, b->log);
-	lock = lock_base(b);
-	if (lock < 0)
-		return fail(b, EXIT_UNTESTABLE, "cannot lock the build dir of %s", b->src.base);
-	/* Another process may have finished the same key while we waited. */
-	rc = !b->src.mutable_tree && file_exists(complete) ? 0 : build_locked(b);
+	if ((lock = lock_base(b)) < 0)
+		return EXIT_UNTESTABLE;
+	/* Another process may have built (or rebuilt) the same key while we waited. */
+	rc = cache_lookup(b, why, sizeof(why)) == CACHE_HIT ? 0 : build_in_place_of(b);
 	close(lock);
 	if (!rc)
-		fill_kernel(b, k);
+		use_cached(b, k);
 	return rc;
 }
 
@@ -1106,7 +1665,7 @@ int build_in_tree(const struct build_request *req, build_tree_fn fn, void *arg, 
 	mkdir_p(b.src.obj, 0755);
 	xsnprintf(b.log, sizeof(b.log), "%s/%s-tree-%d.log", logdir, b.key, (int)getpid());
 	if ((lock = lock_base(&b)) < 0)
-		rc = fail(&b, EXIT_UNTESTABLE, "cannot lock the build dir of %s", b.src.base);
+		rc = EXIT_UNTESTABLE;
 	else if (!(rc = prepare_tree(&b)))
 		rc = fn(b.src.tree, b.src.obj, b.log, arg);
 	if (lock >= 0)
@@ -1195,28 +1754,111 @@ static bool older_than_days(time_t when, time_t now, int days)
 	return (now - when) / 86400 > days;
 }
 
-/* Incomplete outputs of crashed builds (*.tmp-*), and kernels whose dirs
- * were not used for keep_days days. */
+/* When a kernel was last used: its last-used stamp, written by every
+ * lookup that returns it and by the build that made it. A dir from before
+ * the stamp gets the newest of its own times and meta.json's, so that it
+ * is judged no older than it was before. */
+static time_t kernel_last_used(const char *dir, const struct stat *st)
+{
+	char path[PATH_MAX + 16];
+	struct stat s;
+	time_t when = st->st_atime > st->st_mtime ? st->st_atime : st->st_mtime;
+
+	xsnprintf(path, sizeof(path), "%s/last-used", dir);
+	if (lstat(path, &s) == 0)
+		return s.st_mtime;
+	xsnprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (lstat(path, &s) == 0 && s.st_mtime > when)
+		when = s.st_mtime;
+	return when;
+}
+
+/* Whether a "<key>.tmp-<pid>" build dir belongs to a live process. A pid
+ * reused since keeps the dir one more round, which is the safe mistake. */
+static bool tmp_owner_alive(const char *name)
+{
+	const char *p = strstr(name, ".tmp-");
+	char *end;
+	long pid;
+
+	if (!p)
+		return false;
+	errno = 0;
+	pid = strtol(p + 5, &end, 10);
+	if (errno || *end || end == p + 5 || pid <= 0 || pid > INT_MAX)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* The lock of the base a kernel dir was built from (its meta.json's
+ * "base"), taken without waiting: -1 when a build of that base holds it,
+ * -2 when there is no lock to take (no meta.json, no lock file yet). */
+static int try_lock_kernel_base(const char *cache, const char *dir)
+{
+	struct json_object *meta = read_meta(dir), *base;
+	char path[PATH_MAX + 160];
+	int fd = -2;
+
+	if (meta && json_object_object_get_ex(meta, "base", &base) && json_object_is_type(base, json_type_string) &&
+	    !strchr(json_object_get_string(base), '/')) {
+		base_lock_path(cache, json_object_get_string(base), path, sizeof(path));
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			fd = -1;
+		} else if (fd < 0)
+			fd = -2;
+	}
+	json_object_put(meta);
+	return fd;
+}
+
+/* One entry of kernels/: 1 when it went, 0 when kept, -1 on an error. */
+static int gc_kernel(const char *cache, const char *dir, const char *name, int keep_days, time_t now)
+{
+	char path[PATH_MAX * 2];
+	struct stat st;
+	int lock, rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (strstr(name, ".tmp-")) {
+		if (tmp_owner_alive(name))
+			return 0;
+		return remove_tree(path) < 0 ? -1 : 1;
+	}
+	if (!S_ISDIR(st.st_mode) || !older_than_days(kernel_last_used(path, &st), now, keep_days))
+		return 0;
+	/* A build of its base may be about to use or replace it. */
+	if ((lock = try_lock_kernel_base(cache, path)) == -1) {
+		printf("%s: kept, a build of its base is running\n", path);
+		return 0;
+	}
+	/* Used while we took the lock? */
+	if (lstat(path, &st) == 0 && older_than_days(kernel_last_used(path, &st), now, keep_days)) {
+		printf("%s\n", path);
+		rc = remove_tree(path) < 0 ? -1 : 1;
+	}
+	if (lock >= 0)
+		close(lock);
+	return rc;
+}
+
+/* Incomplete outputs of builds that died (*.tmp-<pid> of a dead pid), and
+ * kernels not used for keep_days days, unless a build of their base runs. */
 static int gc_kernels(const char *cache, int keep_days, time_t now)
 {
-	char dir[PATH_MAX + 16], path[PATH_MAX * 2];
+	char dir[PATH_MAX + 16];
 	struct dirent **list;
 	int n, rc = 0;
 
 	xsnprintf(dir, sizeof(dir), "%s/kernels", cache);
 	n = scandir(dir, &list, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
-		const char *name = list[i]->d_name;
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (strcmp(name, ".") && strcmp(name, "..") && lstat(path, &st) == 0) {
-			bool incomplete = strstr(name, ".tmp-") != NULL;
-			bool stale = !incomplete && S_ISDIR(st.st_mode) && older_than_days(st.st_atime, now, keep_days);
-			if (stale)
-				printf("%s\n", path);
-			if ((incomplete || stale) && remove_tree(path) < 0)
-				rc = -1;
-		}
+		if (strcmp(list[i]->d_name, ".") && strcmp(list[i]->d_name, "..") &&
+		    gc_kernel(cache, dir, list[i]->d_name, keep_days, now) < 0)
+			rc = -1;
 		free(list[i]);
 	}
 	if (n >= 0)

@@ -17,7 +17,7 @@
 #define BUILD_BASE_PREFIX "base:"
 
 struct build_request {
-	const char *spec;            /* src:deb-6.12, git:/tree@rev, dir:/tree */
+	const char *spec;            /* src:deb-6.12[=VERSION], git:/tree@rev, dir:/tree */
 	const char *series;          /* dir with a `series` file, an .mbox, or NULL */
 	const char *configs[BUILD_MAX_CONFIGS]; /* extra fragments, NULL-terminated */
 	const char *flavor;          /* "debug", or NULL/"" for the plain kernel */
@@ -71,7 +71,16 @@ void build_cache_key(const char *source, const char *compiler, const char *const
 		     const char *const *fragments, char out[25]);
 /* The cache root: $MMREPRO_CACHE or ~/.cache/mmrepro. */
 void build_cache_dir(char *out, size_t len);
+/* Checks a cached kernel dir (kernels/<key>): its meta.json, and its
+ * bzImage, vmlinux and config, each a regular file with the SHA-256 that
+ * meta.json recorded when the kernel was built. A meta.json written before
+ * digests were recorded gets them now, once, if every image is whole by
+ * its own headers. Returns 0, or -1 with the file and what is wrong in err. */
+int build_cache_verify(const char *dir, char *err, size_t errlen);
 int build_cache_ls(void);
+/* Removes kernels whose last-used stamp is more than keep_days days old,
+ * unless a build of their base holds its lock, build dirs (*.tmp-<pid>)
+ * whose process is gone, and logs older than keep_days. */
 int build_cache_gc(int keep_days);
 
 #endif

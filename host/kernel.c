@@ -9,7 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Debian version characters (policy 5.6.12) without the epoch's ':', which
+ * no linux-source package has and which would end up in cache paths. The
+ * first must be a digit, so that no pin reads as an option. */
+static const char *pin_error(const char *v)
+{
+	if (!*v)
+		return "empty version after '='";
+	if (strlen(v) >= KERNEL_PIN_MAX)
+		return "version longer than 63 characters";
+	if (*v < '0' || *v > '9')
+		return "a version starts with a digit";
+	if (strspn(v, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~-") != strlen(v))
+		return "a version holds only letters, digits and . + ~ -";
+	return NULL;
+}
 
 struct kernel_spec kernel_spec_parse(const char *spec)
 {
@@ -17,11 +34,24 @@ struct kernel_spec kernel_spec_parse(const char *spec)
 		{ "deb:", KERNEL_DEB }, { "image:", KERNEL_IMAGE }, { "src:", KERNEL_SRC },
 		{ "git:", KERNEL_GIT }, { "dir:", KERNEL_DIR },
 	};
+	struct kernel_spec ks = { .kind = KERNEL_UNKNOWN, .arg = spec };
+	const char *eq;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strncmp(spec, kinds[i].prefix, strlen(kinds[i].prefix)))
-			return (struct kernel_spec){ kinds[i].kind, spec + strlen(kinds[i].prefix) };
-	return (struct kernel_spec){ KERNEL_UNKNOWN, spec };
+		if (!strncmp(spec, kinds[i].prefix, strlen(kinds[i].prefix))) {
+			ks.kind = kinds[i].kind;
+			ks.arg = spec + strlen(kinds[i].prefix);
+			break;
+		}
+	ks.arg_len = strlen(ks.arg);
+	/* Only src: has a version to pin: a git: or dir: path may hold '='. */
+	if (ks.kind == KERNEL_SRC && (eq = strchr(ks.arg, '='))) {
+		ks.arg_len = (size_t)(eq - ks.arg);
+		ks.error = pin_error(eq + 1);
+		if (!ks.error)
+			strcpy(ks.pin, eq + 1);
+	}
+	return ks;
 }
 
 bool kernel_spec_needs_build(const char *spec)
@@ -198,7 +228,7 @@ int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_
 		rc = resolve_image(spec, k, err, errlen);
 	} else {
 		snprintf(err, errlen, "--kernel %s: unknown kernel spec (deb:6.12, deb:6.1, image:PATH, "
-			 "src:deb-6.12, src:deb-6.1, git:TREE@REV, dir:TREE)", spec);
+			 "src:deb-6.12[=VERSION], src:deb-6.1[=VERSION], git:TREE@REV, dir:TREE)", spec);
 		return EXIT_USAGE;
 	}
 	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", k->bzimage);
@@ -303,6 +333,60 @@ void kernel_choose_boot_image(struct kernel *k)
 	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", image);
 }
 
+bool kernel_bzimage_is_whole(const char *path)
+{
+	unsigned char hdr[0x210];
+	struct stat st;
+	uint32_t syssize;
+	bool whole = false;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	    !memcmp(hdr + 0x202, "HdrS", 4)) {
+		/* x86 boot protocol: setup_sects at 0x1f1 (0 means 4), then the
+		 * protected-mode part, syssize 16-byte units from 0x1f4. */
+		unsigned setup = hdr[0x1f1] ? hdr[0x1f1] : 4;
+		memcpy(&syssize, hdr + 0x1f4, sizeof(syssize));
+		whole = (uint64_t)st.st_size >= ((uint64_t)setup + 1) * 512 + (uint64_t)syssize * 16;
+	}
+	close(fd);
+	return whole;
+}
+
+static bool elf_segments_whole(int fd, const Elf64_Ehdr *h, uint64_t size)
+{
+	for (unsigned i = 0; i < h->e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(h->e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph))
+			return false;
+		if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+			return false;
+	}
+	return true;
+}
+
+bool kernel_elf_is_whole(const char *path)
+{
+	Elf64_Ehdr h;
+	struct stat st;
+	bool whole = false;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	    is_elf64_x86(&h)) {
+		uint64_t size = (uint64_t)st.st_size, ph_end = h.e_phoff + (uint64_t)h.e_phnum * sizeof(Elf64_Phdr);
+		uint64_t sh_end = h.e_shoff + (uint64_t)h.e_shnum * h.e_shentsize;
+		/* e_shoff is 64-bit: past INT64_MAX/2 it can only be garbage. */
+		whole = ph_end <= size && h.e_shoff <= INT64_MAX / 2 && sh_end <= size && elf_segments_whole(fd, &h, size);
+	}
+	close(fd);
+	return whole;
+}
+
 char kernel_config_value(const struct kernel *k, const char *name)
 {
 	char *cfg, *p, key[160];
@@ -319,4 +403,22 @@ char kernel_config_value(const struct kernel *k, const char *name)
 		v = p[kl];
 	free(cfg);
 	return v == 'y' || v == 'm' ? v : 0;
+}
+
+/* The '@' between TREE and REV: the first one whose left side is a
+ * directory, else the first one. A REV may hold '@' (HEAD@{1}, @{u}),
+ * a tree path only rarely; the first that names a tree wins either way. */
+char *kernel_git_split(char *spec)
+{
+	struct stat st;
+
+	for (char *at = strchr(spec, '@'); at; at = strchr(at + 1, '@')) {
+		bool dir;
+		*at = '\0';
+		dir = stat(spec, &st) == 0 && S_ISDIR(st.st_mode);
+		*at = '@';
+		if (dir)
+			return at;
+	}
+	return strchr(spec, '@');
 }

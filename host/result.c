@@ -337,6 +337,8 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "run", json_object_new_int(r->index));
 	json_object_object_add(o, "kernel", json_object_new_string(r->kernel_spec));
 	json_object_object_add(o, "kernel_release", jstr(r->kernel_release));
+	if (r->kernel_source[0])
+		json_object_object_add(o, "kernel_source", jstr(r->kernel_source));
 	json_object_object_add(o, "series", jstr(r->series));
 	json_object_object_add(o, "flavor", jstr(r->flavor));
 	json_object_object_add(o, "fix", jstr(r->fix));

@@ -20,6 +20,7 @@ struct run_result {
 	char variant[64];
 	char kernel_spec[256];
 	char kernel_release[128];
+	char kernel_source[64];    /* the exact source version or commit of a built kernel, "" */
 	char series[256];
 	char flavor[16];           /* the kernel's flavour: normal, debug */
 	char fix[2048];            /* the case's (or variant's) fixes, as one line */

@@ -749,6 +749,7 @@ static void init_result(struct run_result *r, const struct case_def *c, const st
 	snprintf(r->variant, sizeof(r->variant), "%s", o->variant ? o->variant : "");
 	snprintf(r->kernel_spec, sizeof(r->kernel_spec), "%s", k->spec);
 	snprintf(r->kernel_release, sizeof(r->kernel_release), "%s", k->release);
+	snprintf(r->kernel_source, sizeof(r->kernel_source), "%s", k->source_version);
 	snprintf(r->series, sizeof(r->series), "%s", k->series);
 	snprintf(r->flavor, sizeof(r->flavor), "%s", k->flavor[0] ? k->flavor : "normal");
 	snprintf(r->fix, sizeof(r->fix), "%s", c->fix);

@@ -115,5 +115,94 @@ check "kcidb.json has the subtest FAIL on the head only" \
 	"mmrepro.kselftest-mm-madv-populate mmrepro.kselftest-mm-madv-populate.mm.madv_populate.MADV_POPULATE_WRITE_with_PROT_READ"
 check "the gate blames the series' patch" grep -q "first bad patch \[1/1\] 0001-mm-madvise-populate-write-enomem.patch" "$tmp/kgate.out"
 
+# The cache boots only what it verified (issue 21), tried on a private
+# copy of the kernel built above (MMREPRO_CACHE=$pc), never on the real one:
+# a changed byte, a truncated vmlinux and a missing bzImage are refused
+# with 125 naming the file, and nothing boots. The copy has no object dir,
+# so the lookup refuses rather than rebuilds (the unit tests cover the rebuild).
+oneline=$($mm build --kernel src:deb-6.12 --series patches/test-one-line 2>/dev/null)
+kdir=$(dirname "$oneline"); key=$(basename "$kdir"); pc=$tmp/private-cache
+real_sums=$(cd "$kdir" && sha256sum bzImage vmlinux config)
+fresh_copy() { rm -rf "$pc"; mkdir -p "$pc/kernels"; cp -a "$kdir" "$pc/kernels/"; rm -f "$pc/kernels/$key/last-used"; }
+pbuild() { MMREPRO_CACHE=$pc $mm build --kernel src:deb-6.12 --series patches/test-one-line 2>"$tmp/pc.err"; }
+refused() { # what: the build exited 125, printed no kernel, named the file
+	test "$rc" = 125 -a -z "$out" && grep -q "$pc/kernels/$key/$1" "$tmp/pc.err"
+}
+fresh_copy
+out=$(pbuild); rc=$?
+check "a private copy of the cached kernel is a cache hit" test "$rc" = 0 -a "$out" = "$pc/kernels/$key/bzImage"
+check "its meta.json holds a SHA-256 of bzImage, vmlinux and config" \
+	test "$(jq -r '.sha256 | [.bzImage, .vmlinux, .config] | map(length) | join(",")' "$pc/kernels/$key/meta.json")" = 64,64,64
+check "the lookup stamped its last use" test -e "$pc/kernels/$key/last-used"
+# ud2 (0f 0b) over two bytes in the middle of vmlinux, as a bad disk might.
+printf '\x0f\x0b' | dd of="$pc/kernels/$key/vmlinux" bs=1 seek=$(($(stat -c %s "$pc/kernels/$key/vmlinux") / 2)) \
+	conv=notrunc status=none
+out=$(pbuild); rc=$?
+check "a changed byte in vmlinux: exit 125 naming it, no kernel" refused "vmlinux: changed on disk"
+MMREPRO_CACHE=$pc $mm run smoke --kernel src:deb-6.12 --series patches/test-one-line --out "$tmp/pc-smoke" \
+	>/dev/null 2>&1; rc=$?
+check "run on the changed kernel exits 125 and boots nothing" test "$rc" = 125 -a ! -e "$tmp/pc-smoke/run-1/qemu.cmdline"
+fresh_copy; pbuild >/dev/null
+truncate -s $(($(stat -c %s "$pc/kernels/$key/vmlinux") / 2)) "$pc/kernels/$key/vmlinux"
+out=$(pbuild); rc=$?
+check "a truncated vmlinux: exit 125 naming it" refused vmlinux
+fresh_copy
+jq 'del(.sha256, .sha256_recorded_at)' "$kdir/meta.json" >"$pc/kernels/$key/meta.json"
+truncate -s $(($(stat -c %s "$pc/kernels/$key/vmlinux") / 2)) "$pc/kernels/$key/vmlinux"
+out=$(pbuild); rc=$?
+check "a truncated vmlinux with no digests yet (an older meta.json): exit 125" refused "vmlinux: truncated"
+fresh_copy; rm "$pc/kernels/$key/bzImage"
+out=$(pbuild); rc=$?
+check "meta.json without its bzImage: exit 125 naming it" refused "bzImage: No such file"
+check "the real cached kernel is unchanged" test "$(cd "$kdir" && sha256sum bzImage vmlinux config)" = "$real_sums"
+
+# gc right after a use keeps the kernel, however old its dir; one whose last
+# use is a month ago goes (in the private copy).
+fresh_copy
+touch -d '40 days ago' "$pc/kernels/$key"/* "$pc/kernels/$key"
+out=$(pbuild); rc=$?
+MMREPRO_CACHE=$pc $mm cache gc --days 7 >/dev/null
+check "cache gc right after a use keeps the kernel" test -s "$pc/kernels/$key/meta.json"
+touch -d '40 days ago' "$pc/kernels/$key/last-used"
+MMREPRO_CACHE=$pc $mm cache gc --days 7 >/dev/null
+check "cache gc removes a kernel last used 40 days ago" test ! -e "$pc/kernels/$key"
+rm -rf "$pc"
+
+# Pinned versions: a version apt does not know is a usage error listing the
+# known ones; pinning the installed version is the same cache entry.
+msg=$($mm build --kernel src:deb-6.12=6.12.0-999 2>&1); rc=$?
+check "an unknown pinned version exits 2" test "$rc" = 2
+check "it names the spec and lists the versions apt knows" \
+	grep -q "src:deb-6.12=6.12.0-999: apt and this cache know no version 6.12.0-999 of linux-source-6.12; they know: [0-9]" <<<"$msg"
+installed=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+check "src:deb-6.12=$installed (the installed version) is the same kernel" \
+	test "$($mm build --kernel "src:deb-6.12=$installed" --series patches/test-one-line 2>/dev/null)" = "$oneline"
+
+# A pinned cold build (download, unpack, 8+ minutes of compiling): only
+# with PIN_TEST=1. PIN_VERSION is an upstream version the archive keeps
+# (apt-cache madison linux-source-6.12), or one fetched into the cache before.
+if [ "${PIN_TEST:-0}" = 1 ]; then
+	pin=${PIN_VERSION:-6.12.117}
+	t0=$SECONDS
+	pimg=$($mm build --kernel "src:deb-6.12=$pin"); rc=$?
+	echo "# pinned build of $pin: exit $rc in $((SECONDS - t0)) s: $pimg"
+	check "src:deb-6.12=$pin builds" test "$rc" = 0 -a -s "$pimg"
+	exact=$(jq -r .source "$(dirname "$pimg")/meta.json" | sed -n "s/^debian linux-source-6.12 \($pin-.*\)/\1/p")
+	check "meta.json records the exact Debian version of $pin" test -n "$exact"
+	installed=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null)
+	check "its tarball is kept in the cache (unless it is the installed one)" \
+		test "$exact" = "$installed" -o -s "$cache/debs/linux-source-6.12_$exact/usr/src/linux-source-6.12.tar.xz"
+	check "it was built from its own tree, src/deb-$pin" grep -qx "deb-$pin" <(jq -r .base "$(dirname "$pimg")/meta.json")
+	check "the pinned kernel reports release $pin" grep -q "^$pin" <(file -L "$pimg" | sed -n 's/.*version \([^ ]*\).*/\1/p')
+	check "the exact version is the same cache entry" \
+		test "$($mm build --kernel "src:deb-6.12=$exact" 2>/dev/null)" = "$pimg"
+	$mm run smoke --kernel "src:deb-6.12=$pin" --out "$tmp/pin-smoke"; rc=$?
+	check "smoke on the pinned kernel passes" test "$rc" = 0
+	check "result.json names the exact version" \
+		test "$(jq -r .kernel "$tmp/pin-smoke/run-1/result.json")" = "src:deb-6.12=$exact"
+else
+	echo "# skipped: a pinned cold build (PIN_TEST=1 runs it, 8+ minutes)"
+fi
+
 echo "build-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]

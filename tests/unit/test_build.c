@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -601,7 +603,7 @@ END_TEST
 START_TEST(cache_gc_removes_incomplete_and_stale_only)
 {
 	char cache[128], path[300];
-	const char *keep[] = { "kernels/fresh", "logs/new.log" }, *gone[] = { "kernels/abc.tmp-12", "kernels/stale",
+	const char *keep[] = { "kernels/fresh", "logs/new.log" }, *gone[] = { "kernels/abc.tmp-2147483647", "kernels/stale",
 									     "logs/old.log" };
 	struct timespec old[2] = { { .tv_sec = time(NULL) - 30 * 86400 }, { .tv_sec = time(NULL) - 30 * 86400 } };
 
@@ -629,6 +631,435 @@ START_TEST(cache_gc_removes_incomplete_and_stale_only)
 		snprintf(path, sizeof(path), "%s/%s", cache, gone[i]);
 		ck_assert_msg(!file_exists(path), "%s was kept", gone[i]);
 	}
+}
+END_TEST
+
+/* A src: spec's pin is read once, by kernel_spec_parse; git: and dir:
+ * paths may hold '=' and are left whole. */
+START_TEST(spec_pins_parsed)
+{
+	struct kernel_spec ks = kernel_spec_parse("src:deb-6.12=6.12.117-1~deb12u1");
+	const char *bad[] = { "src:deb-6.12=6.12;x", "src:deb-6.12=-1", "src:deb-6.12=v6.12", "src:deb-6.12=6.12 1",
+			      "src:deb-6.12=6.12.117=1", "src:deb-6.12=1:6.12.117-1",
+			      "src:deb-6.12=6.12.11111111111111111111111111111111111111111111111111111111111111111" };
+
+	ck_assert_int_eq(ks.kind, KERNEL_SRC);
+	ck_assert_uint_eq(ks.arg_len, 8);
+	ck_assert(!strncmp(ks.arg, "deb-6.12", ks.arg_len));
+	ck_assert_str_eq(ks.pin, "6.12.117-1~deb12u1");
+	ck_assert_ptr_null(ks.error);
+	ks = kernel_spec_parse("src:deb-6.12=6.12.117");
+	ck_assert_str_eq(ks.pin, "6.12.117");
+	ck_assert_ptr_null(ks.error);
+	ks = kernel_spec_parse("src:deb-6.12");
+	ck_assert_str_eq(ks.pin, "");
+	ck_assert_uint_eq(ks.arg_len, 8);
+	ck_assert_ptr_null(ks.error);
+	ks = kernel_spec_parse("src:deb-6.12=");
+	ck_assert_str_eq(ks.error, "empty version after '='");
+	ck_assert_str_eq(ks.pin, "");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(kernel_spec_parse(bad[i]).error != NULL, "%s was taken", bad[i]);
+	ks = kernel_spec_parse("git:/src/a=b@HEAD");
+	ck_assert_int_eq(ks.kind, KERNEL_GIT);
+	ck_assert_str_eq(ks.arg, "/src/a=b@HEAD");
+	ck_assert_uint_eq(ks.arg_len, strlen(ks.arg));
+	ck_assert_str_eq(ks.pin, "");
+	ck_assert_ptr_null(ks.error);
+	ks = kernel_spec_parse("deb:6.12");
+	ck_assert_int_eq(ks.kind, KERNEL_DEB);
+	ck_assert_str_eq(ks.arg, "6.12");
+}
+END_TEST
+
+/* A bad pin or a version nobody knows is a usage error naming the spec
+ * (and, for the latter, what versions there are), before anything is
+ * fetched or built. */
+START_TEST(bad_or_unknown_pin_is_usage_error)
+{
+	char err[2048], path[300];
+
+	assert_usage_error("src:deb-6.12=", NULL, "--kernel src:deb-6.12=: empty version after '='");
+	assert_usage_error("src:deb-6.12=6.12;touch x", NULL, "a version holds only");
+	assert_usage_error("src:deb-6.13=6.13.1", NULL, "Debian sources are src:deb-6.12 or src:deb-6.1");
+	ck_assert_int_eq(get_kernel("src:deb-6.12=0.0.1-1", NULL, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, "--kernel src:deb-6.12=0.0.1-1: apt and this cache know no version 0.0.1-1 of "
+			     "linux-source-6.12; they know: ") != NULL, "%s", err);
+	ck_assert_int_eq(get_kernel("src:deb-6.12=0.0.1", NULL, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, "know no version 0.0.1 of") != NULL, "%s", err);
+	snprintf(path, sizeof(path), "%s/debs", getenv("MMREPRO_CACHE"));
+	ck_assert(!file_exists(path));
+}
+END_TEST
+
+/* debs/linux-source-6.12_VERSION/usr/src/linux-source-6.12.tar.xz in cache,
+ * as fetch_pinned_tarball leaves it. */
+static void fake_fetched(const char *cache, const char *version)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/debs/linux-source-6.12_%s/usr/src", cache, version);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	strcat(path, "/linux-source-6.12.tar.xz");
+	ck_assert_int_eq(write_file_atomic(path, "xz", 2), 0);
+}
+
+/* A pinned version fetched before needs no archive; an upstream pin is
+ * its newest Debian revision (dpkg's order: 10 after 2, ~ before all);
+ * each version is its own key, and its tree is named by upstream version. */
+START_TEST(pinned_versions_planned_from_the_cache)
+{
+	static struct build_plan exact, upstream, other;
+	char cache[128], want[300];
+
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	fake_fetched(cache, "6.12.1-2~bpo1");
+	fake_fetched(cache, "6.12.1-10~bpo1");
+	fake_fetched(cache, "6.12.1-10~~bpo1");
+	fake_fetched(cache, "6.12.2-1");
+	plan_spec("src:deb-6.12=6.12.1-10~bpo1", cache, &exact);
+	plan_spec("src:deb-6.12=6.12.1", cache, &upstream);
+	plan_spec("src:deb-6.12=6.12.1-2~bpo1", cache, &other);
+	ck_assert_str_eq(upstream.key, exact.key);
+	ck_assert_str_ne(other.key, exact.key);
+	snprintf(want, sizeof(want), "%s/src/deb-6.12.1", cache);
+	ck_assert_str_eq(exact.tree, want);
+	ck_assert_str_eq(other.tree, want);
+	ck_assert_str_eq(exact.version, "6.12");
+	ck_assert(plan_has_fragment(&exact, "guest-6.12.config"));
+	plan_spec("src:deb-6.12=6.12.2", cache, &other);
+	snprintf(want, sizeof(want), "%s/src/deb-6.12.2", cache);
+	ck_assert_str_eq(other.tree, want);
+}
+END_TEST
+
+/* Pinning the installed version is the unpinned kernel: one key, one
+ * cache entry. */
+START_TEST(pin_of_the_installed_version_is_the_same_kernel)
+{
+	static struct build_plan plain, pinned, upstream;
+	char *ver = capture_argv((char *[]){ "dpkg-query", "-W", "-f=${Version}", "linux-source-6.12", NULL }, NULL);
+	char spec[200], cache[128];
+
+	if (!ver || !*ver) {
+		free(ver);
+		return; /* linux-source-6.12 is not installed here */
+	}
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	plan_spec("src:deb-6.12", cache, &plain);
+	snprintf(spec, sizeof(spec), "src:deb-6.12=%s", ver);
+	plan_spec(spec, cache, &pinned);
+	ck_assert_str_eq(pinned.key, plain.key);
+	snprintf(spec, sizeof(spec), "src:deb-6.12=%.*s", (int)strcspn(ver, "-"), ver);
+	plan_spec(spec, cache, &upstream);
+	ck_assert_str_eq(upstream.tree, plain.tree);
+	free(ver);
+}
+END_TEST
+
+/* '@' in REV (a reflog entry) and in the tree path: the split is at the
+ * first '@' whose left side is a directory. */
+START_TEST(git_spec_split_at_the_tree)
+{
+	static struct build_plan by_sha, by_reflog, at_dir;
+	char parent[128], repo[200], cache[128], sha1[41], sha2[41], spec[400];
+
+	snprintf(parent, sizeof(parent), "%s", test_temp_dir());
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	snprintf(repo, sizeof(repo), "%s/li@nux", parent);
+	ck_assert_int_eq(mkdir_p(repo, 0755), 0);
+	commit_makefile(repo, 6, 12, sha1);
+	commit_makefile(repo, 6, 1, sha2);
+	snprintf(spec, sizeof(spec), "git:%s@%s", repo, sha1);
+	plan_spec(spec, cache, &by_sha);
+	snprintf(spec, sizeof(spec), "git:%s@HEAD@{1}", repo);
+	plan_spec(spec, cache, &by_reflog);
+	ck_assert_str_eq(by_reflog.key, by_sha.key);
+	ck_assert_str_eq(by_reflog.version, "6.12");
+	snprintf(spec, sizeof(spec), "git:%s@HEAD", repo);
+	plan_spec(spec, cache, &at_dir);
+	ck_assert_str_eq(at_dir.version, "6.1");
+	snprintf(spec, sizeof(spec), "git:%s/nonexistent@x@HEAD@{1}", parent);
+	assert_usage_error(spec, NULL, "/nonexistent is not a directory");
+}
+END_TEST
+
+/* A cache that cannot be written names the lock file and the errno. */
+START_TEST(unwritable_cache_names_the_lock_and_errno)
+{
+	char repo[128], spec[300], cache[300], sha[41], err[1024];
+	struct kernel k;
+
+	snprintf(repo, sizeof(repo), "%s", test_temp_dir());
+	commit_makefile(repo, 6, 12, sha);
+	snprintf(cache, sizeof(cache), "%s/cache", test_temp_file("a file, not a dir\n", ".txt"));
+	setenv("MMREPRO_CACHE", cache, 1);
+	snprintf(spec, sizeof(spec), "git:%s@%s", repo, sha);
+	ck_assert_int_eq(kernel_get(spec, NULL, NULL, NULL, -1, false, &k, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "cannot lock the build dir of git-") && strstr(err, "/cache/locks/git-") &&
+		      strstr(err, ".lock: Not a directory"), "%s", err);
+}
+END_TEST
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A kernel dir as an older mmrepro left it: whole images (a bzImage whose
+ * header says 1024 bytes, an ELF with one note segment) and a meta.json
+ * without digests. */
+static void fake_kernel_files(const char *dir)
+{
+	unsigned char img[0x400] = { 0 };
+	const struct fake_note pvh = { "Xen", 18, 4 };
+	char path[600], *elf;
+	size_t elf_len;
+
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x1f1] = 1;
+	img[0x20f] = 0x01;
+	memcpy(img + 0x300, "6.12.0-fake", 11);
+	snprintf(path, sizeof(path), "%s/bzImage", dir);
+	write_bytes(path, img, sizeof(img));
+	elf = read_file(fake_elf(&pvh, 1, 0), &elf_len);
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	write_bytes(path, elf, elf_len);
+	free(elf);
+	snprintf(path, sizeof(path), "%s/config", dir);
+	write_bytes(path, "CONFIG_X=y\n", 11);
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	write_bytes(path, "{ \"base\": \"git-fake\", \"key\": \"k\" }\n", 35);
+}
+
+/* kernels/<key> of a git: spec in a temp cache, as an older mmrepro left it. */
+static void fake_cached_kernel(struct build_plan *plan, char *spec, size_t speclen, char *dir, size_t dirlen)
+{
+	char repo[128], cache[128], sha[41];
+
+	snprintf(repo, sizeof(repo), "%s", test_temp_dir());
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	commit_makefile(repo, 6, 12, sha);
+	snprintf(spec, speclen, "git:%s@%s", repo, sha);
+	plan_spec(spec, cache, plan);
+	snprintf(dir, dirlen, "%s/kernels/%s", cache, plan->key);
+	fake_kernel_files(dir);
+}
+
+static int lookup(const char *spec, char *err, size_t errlen)
+{
+	struct kernel k;
+
+	err[0] = '\0';
+	return kernel_get(spec, NULL, NULL, NULL, -1, false, &k, err, errlen);
+}
+
+static void corrupt_byte(const char *path, long at)
+{
+	FILE *f = fopen(path, "r+b");
+	int c;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+	c = fgetc(f);
+	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+	fputc(c ^ 0x20, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* An older kernel's digests are recorded at its first use; from then on a
+ * changed byte, a truncated vmlinux or a missing bzImage is refused (125)
+ * naming the file, with no object dir to rebuild it from. */
+START_TEST(cached_kernel_checked_against_its_digests)
+{
+	static struct build_plan plan;
+	char spec[300], dir[300], path[400], err[2048], *meta;
+	struct kernel k;
+
+	fake_cached_kernel(&plan, spec, sizeof(spec), dir, sizeof(dir));
+	ck_assert_msg(kernel_get(spec, NULL, NULL, NULL, -1, false, &k, err, sizeof(err)) == 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/bzImage", dir);
+	ck_assert_str_eq(k.bzimage, path);
+	ck_assert_str_eq(k.release, "6.12.0-fake");
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	meta = read_file(path, NULL);
+	ck_assert_msg(strstr(meta, "\"vmlinux\": \"") && strstr(meta, "\"sha256_recorded_at\""), "%s", meta);
+	free(meta);
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	corrupt_byte(path, 100);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/vmlinux: changed on disk since it was built") && strstr(err, "remove "), "%s", err);
+	corrupt_byte(path, 100);
+	ck_assert_msg(lookup(spec, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(truncate(path, 100), 0);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/vmlinux: changed on disk"), "%s", err);
+	snprintf(path, sizeof(path), "%s/bzImage", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/bzImage: No such file or directory"), "%s", err);
+}
+END_TEST
+
+/* Without digests to go by, a truncated image, a missing one or a link is
+ * still refused: the images must be whole by their own headers. */
+START_TEST(undigested_kernel_must_be_whole)
+{
+	static struct build_plan plan;
+	char spec[300], dir[300], path[400], err[2048];
+
+	fake_cached_kernel(&plan, spec, sizeof(spec), dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	ck_assert_int_eq(truncate(path, 100), 0);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/vmlinux: truncated, or no kernel vmlinux"), "%s", err);
+	fake_cached_kernel(&plan, spec, sizeof(spec), dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/bzImage", dir);
+	ck_assert_int_eq(truncate(path, 1000), 0);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/bzImage: truncated"), "%s", err);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink("/etc/hostname", path), 0);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/bzImage: not a regular file"), "%s", err);
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	write_bytes(path, "{ \"sha256\": 1 }", 15);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "/meta.json: \"sha256\" is not an object"), "%s", err);
+	ck_assert(!kernel_bzimage_is_whole(path));
+	ck_assert(!kernel_elf_is_whole(path));
+}
+END_TEST
+
+/* With the base's object dir at hand a damaged kernel is rebuilt: the
+ * damaged dir goes and the build starts (here its fake tree cannot make
+ * tinyconfig). */
+START_TEST(damaged_kernel_rebuilt_where_its_object_dir_is)
+{
+	static struct build_plan plan;
+	char spec[300], dir[300], path[400], err[2048];
+
+	fake_cached_kernel(&plan, spec, sizeof(spec), dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/config", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkdir_p(plan.obj, 0755), 0);
+	ck_assert_int_eq(lookup(spec, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_msg(strstr(err, "make tinyconfig failed in "), "%s", err);
+	ck_assert(!file_exists(dir));
+}
+END_TEST
+
+/* A pinned kernel carries the exact version it resolved to in its spec
+ * (what result.json records as "kernel") and in source_version. */
+START_TEST(pinned_kernel_records_its_exact_version)
+{
+	static struct build_plan plan;
+	char cache[128], dir[300], err[2048];
+	struct kernel k;
+
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	fake_fetched(cache, "6.12.1-3");
+	plan_spec("src:deb-6.12=6.12.1", cache, &plan);
+	snprintf(dir, sizeof(dir), "%s/kernels/%s", cache, plan.key);
+	fake_kernel_files(dir);
+	ck_assert_msg(kernel_get("src:deb-6.12=6.12.1", NULL, NULL, NULL, -1, false, &k, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(k.spec, "src:deb-6.12=6.12.1-3");
+	ck_assert_str_eq(k.source_version, "6.12.1-3");
+	ck_assert_str_eq(k.kind, "src");
+}
+END_TEST
+
+static void make_kernel_dir(const char *cache, const char *name, const char *meta, time_t stamp, time_t dir_time)
+{
+	char path[400];
+	struct timespec t[2] = { { .tv_sec = stamp }, { .tv_sec = stamp } }, d[2] = { { .tv_sec = dir_time },
+										 { .tv_sec = dir_time } };
+
+	snprintf(path, sizeof(path), "%s/kernels/%s", cache, name);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	if (meta) {
+		snprintf(path, sizeof(path), "%s/kernels/%s/meta.json", cache, name);
+		ck_assert_int_eq(write_file_atomic(path, meta, strlen(meta)), 0);
+		ck_assert_int_eq(utimensat(AT_FDCWD, path, d, 0), 0);
+	}
+	if (stamp) {
+		snprintf(path, sizeof(path), "%s/kernels/%s/last-used", cache, name);
+		ck_assert_int_eq(write_file_atomic(path, "", 0), 0);
+		ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+	}
+	snprintf(path, sizeof(path), "%s/kernels/%s", cache, name);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, d, 0), 0);
+}
+
+static bool kernel_dir_exists(const char *cache, const char *name)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/kernels/%s", cache, name);
+	return file_exists(path);
+}
+
+/* Age is the last-used stamp, not the dir's times: a kernel built long ago
+ * and used today stays, one stamped long ago goes even if its dir was
+ * touched; a dir from before stamps goes by its own and meta.json's times. */
+START_TEST(cache_gc_judges_age_by_last_use)
+{
+	char cache[128];
+	time_t now = time(NULL), old = now - 30 * 86400;
+
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	setenv("MMREPRO_CACHE", cache, 1);
+	make_kernel_dir(cache, "used-today", "{}", now, old);
+	make_kernel_dir(cache, "used-long-ago", "{}", old, now);
+	make_kernel_dir(cache, "unstamped-old", "{}", 0, old);
+	make_kernel_dir(cache, "unstamped-new", "{}", 0, now);
+	ck_assert_int_eq(build_cache_gc(7), 0);
+	ck_assert(kernel_dir_exists(cache, "used-today"));
+	ck_assert(!kernel_dir_exists(cache, "used-long-ago"));
+	ck_assert(!kernel_dir_exists(cache, "unstamped-old"));
+	ck_assert(kernel_dir_exists(cache, "unstamped-new"));
+}
+END_TEST
+
+/* A build of the kernel's base holds its lock: the kernel stays until the
+ * lock is free. A *.tmp-<pid> dir stays while its process lives. */
+START_TEST(cache_gc_skips_locked_bases_and_live_builds)
+{
+	char cache[128], path[300], live[64], dead[64];
+	time_t old = time(NULL) - 30 * 86400;
+	pid_t child = fork();
+	int fd;
+
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	setenv("MMREPRO_CACHE", cache, 1);
+	make_kernel_dir(cache, "locked", "{ \"base\": \"deb-6.12.1\" }", old, old);
+	snprintf(live, sizeof(live), "abc.tmp-%d", (int)getpid());
+	snprintf(dead, sizeof(dead), "abc.tmp-%d", (int)child);
+	make_kernel_dir(cache, live, NULL, 0, old);
+	make_kernel_dir(cache, dead, NULL, 0, time(NULL));
+	make_kernel_dir(cache, "abc.tmp-x", NULL, 0, time(NULL));
+	snprintf(path, sizeof(path), "%s/locks", cache);
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/locks/deb-6.12.1.lock", cache);
+	ck_assert_int_ge(fd = open(path, O_RDWR | O_CREAT, 0644), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(build_cache_gc(7), 0);
+	ck_assert(kernel_dir_exists(cache, "locked"));
+	ck_assert(kernel_dir_exists(cache, live));
+	ck_assert(!kernel_dir_exists(cache, dead));
+	ck_assert(!kernel_dir_exists(cache, "abc.tmp-x"));
+	close(fd);
+	ck_assert_int_eq(build_cache_gc(7), 0);
+	ck_assert(!kernel_dir_exists(cache, "locked"));
+	ck_assert(kernel_dir_exists(cache, live));
 }
 END_TEST
 
@@ -662,6 +1093,23 @@ Suite *build_suite(void)
 	tcase_add_test(t, source_without_version_is_usage_error);
 	tcase_add_test(t, flavor_adds_its_fragment_and_key);
 	tcase_add_test(t, obj_dir_per_flavor_and_extra_fragments);
+	tcase_add_test(t, spec_pins_parsed);
+	tcase_add_test(t, bad_or_unknown_pin_is_usage_error);
+	tcase_add_test(t, git_spec_split_at_the_tree);
+	tcase_add_test(t, unwritable_cache_names_the_lock_and_errno);
+	/* apt-cache madison reads the archive's lists: about a second each. */
+	tcase_set_timeout(t, 60);
+	suite_add_tcase(s, t);
+	t = tcase_create("cache");
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, pinned_versions_planned_from_the_cache);
+	tcase_add_test(t, pin_of_the_installed_version_is_the_same_kernel);
+	tcase_add_test(t, pinned_kernel_records_its_exact_version);
+	tcase_add_test(t, cached_kernel_checked_against_its_digests);
+	tcase_add_test(t, undigested_kernel_must_be_whole);
+	tcase_add_test(t, damaged_kernel_rebuilt_where_its_object_dir_is);
+	tcase_add_test(t, cache_gc_judges_age_by_last_use);
+	tcase_add_test(t, cache_gc_skips_locked_bases_and_live_builds);
 	suite_add_tcase(s, t);
 	return s;
 }
