@@ -1674,6 +1674,19 @@ int build_in_tree(const struct build_request *req, build_tree_fn fn, void *arg, 
 	return rc;
 }
 
+static int tree_ready(const char *tree, const char *obj, const char *log, void *arg)
+{
+	(void)tree, (void)obj, (void)log, (void)arg;
+	return 0;
+}
+
+int build_check_series(const char *spec, const char *series, char *err, size_t errlen)
+{
+	struct build_request req = { .spec = spec, .series = series, .signal_fd = -1 };
+
+	return build_in_tree(&req, tree_ready, NULL, err, errlen);
+}
+
 int build_kernel(const struct build_request *req, struct kernel *k, char *err, size_t errlen)
 {
 	struct build b = { .req = req, .err = err, .errlen = errlen };

@@ -54,6 +54,10 @@ int build_kernel(const struct build_request *req, struct kernel *k, char *err, s
  * (its selftests). Returns fn's exit code, or one of the tree's own. */
 typedef int (*build_tree_fn)(const char *tree, const char *obj, const char *log, void *arg);
 int build_in_tree(const struct build_request *req, build_tree_fn fn, void *arg, char *err, size_t errlen);
+/* Whether series applies to spec's pristine tree, found in seconds and
+ * before anything is built (gate's base would otherwise build first).
+ * 0, or the code and message a build of it would give. */
+int build_check_series(const char *spec, const char *series, char *err, size_t errlen);
 /* Any kernel spec: prebuilt ones are resolved, source ones built (or found
  * in the cache) in the given flavour (NULL: plain). configs is
  * NULL-terminated or NULL. Returns 0 or an exit code with the reason in err;

@@ -622,13 +622,13 @@ static int prebuild(struct gate *g)
 	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
 	char err[2048];
 	struct kernel k;
-	int rc = 0;
+	int rc = 0, got;
 
 	for (int i = 0; i < g->ncases && !rc && g->head == HEAD_OK && !g->base_untestable; i++) {
 		case_fragments(g, &g->cases[i].c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
 		for (int head = 0; head < 2 && !rc && g->head == HEAD_OK && !g->base_untestable; head++) {
-			int got = kernel_get(g->o->base, head ? g->o->series : NULL, frags, case_build_flavor(&g->cases[i].c, g->o->base), g->sfd, true, &k, err,
-					     sizeof(err));
+			got = kernel_get(g->o->base, head ? g->o->series : NULL, frags,
+					 case_build_flavor(&g->cases[i].c, g->o->base), g->sfd, true, &k, err, sizeof(err));
 			if (got)
 				rc = kernel_failed(g, &g->cases[i], head, got, err);
 		}
@@ -739,10 +739,26 @@ static int run_parallel(struct gate *g, int jobs)
 	return rc;
 }
 
+/* A series that does not apply blocks the gate in seconds, before the
+ * base is built (minutes when cold) and tested. */
+static int check_series_applies(struct gate *g)
+{
+	char err[2048];
+	int got = g->ncases ? build_check_series(g->o->base, g->o->series, err, sizeof(err)) : 0;
+
+	if (got == EXIT_USAGE || got == EXIT_INTERRUPTED || (got && head_failure(err) == HEAD_DOES_NOT_APPLY)) {
+		int rc = kernel_failed(g, &g->cases[0], true, got, err);
+		return rc ? rc : -1;
+	}
+	return 0;
+}
+
 static int run_all(struct gate *g)
 {
-	int rc = 0, jobs = g->o->jobs > g->ncases ? g->ncases : g->o->jobs;
+	int rc = check_series_applies(g), jobs = g->o->jobs > g->ncases ? g->ncases : g->o->jobs;
 
+	if (rc)
+		return rc < 0 ? 0 : rc;
 	if (jobs > 1)
 		rc = run_parallel(g, jobs);
 	for (int i = 0; jobs <= 1 && i < g->ncases && !rc; i++) {

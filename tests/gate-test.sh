@@ -45,6 +45,7 @@ check "a series that does not apply fails the gate (exit 1)" test "$rc" = 1
 check "gate.json says the series does not apply" \
 	test "$(field "$tmp/gate-bad/gate.json" "g['head_status']")" = "series does not apply"
 check "and names the patch and hunk" grep -q "0001-broken.patch does not apply: hunk at mm/migrate.c:1750" "$tmp/gate-bad/report.txt"
+check "found before the base was built or run" test ! -e "$tmp/gate-bad/smoke/base"
 
 # Series blame: a harmless patch, the bug, another harmless patch: patch 2.
 mkdir -p "$tmp/three"
