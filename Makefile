@@ -142,10 +142,14 @@ $(FB)/fuzz_report: tests/fuzz/fuzz_report.c $(FB)/host/report.o
 $(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(HOST_SRC:host/%.c=$(FB)/host/%.o)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case
+$(FB)/fuzz_ktap: tests/fuzz/fuzz_ktap.c $(FB)/host/ktap.o $(FB)/host/util.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case $(FB)/fuzz_ktap
 fuzz: fuzz-build
 	$(FUZZ_RUN) $(FB)/fuzz_report $(FUZZ_SECONDS) 1048576 tests/fuzz/report.dict tests/corpus/*.log tests/fuzz/crashes/*.log tests/fuzz/crashes/fuzz_report-*
 	$(FUZZ_RUN) $(FB)/fuzz_case $(FUZZ_SECONDS) 65536 tests/fuzz/case.dict cases/*.case tests/cases/*.case
+	$(FUZZ_RUN) $(FB)/fuzz_ktap $(FUZZ_SECONDS) 262144 tests/fuzz/ktap.dict tests/fuzz/ktap/*.ktap
 fuzz-quick:
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
