@@ -568,6 +568,34 @@ START_TEST(flavor_adds_its_fragment_and_key)
 }
 END_TEST
 
+/* A report's config (base:PATH) is merged first, before the suite's own
+ * fragments, which then override what the guest needs; it gets an object
+ * dir and key of its own, and a missing one is a usage error. */
+START_TEST(base_config_goes_first_with_its_own_obj_dir)
+{
+	static struct build_plan plain, based;
+	struct build_request req = { .signal_fd = -1 };
+	char tree[128], spec[300], base[400], cfg[300], err[1024] = "", want[400];
+
+	fake_kernel_tree("VERSION = 6\nPATCHLEVEL = 12\n", tree, sizeof(tree), spec, sizeof(spec));
+	snprintf(cfg, sizeof(cfg), "%s", test_temp_file("# CONFIG_9P_FS is not set\nCONFIG_KASAN=y\n", ".config"));
+	snprintf(base, sizeof(base), "%s%s", BUILD_BASE_PREFIX, cfg);
+	req.spec = spec;
+	ck_assert_msg(build_plan(&req, &plain, err, sizeof(err)) == 0, "%s", err);
+	req.configs[0] = base;
+	ck_assert_msg(build_plan(&req, &based, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(based.nfragments, plain.nfragments + 1);
+	ck_assert_str_eq(based.fragments[0], cfg);
+	snprintf(want, sizeof(want), "%s/config/base.config", repo_root());
+	ck_assert_str_eq(based.fragments[1], want);
+	ck_assert_str_ne(based.key, plain.key);
+	ck_assert(!strncmp(based.obj, plain.obj, strlen(plain.obj)) && strstr(based.obj, "+cfg-"));
+	snprintf(base, sizeof(base), "%s/nonexistent/config", BUILD_BASE_PREFIX);
+	ck_assert_int_eq(build_plan(&req, &based, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, "base_config /nonexistent/config: no such file") != NULL, "%s", err);
+}
+END_TEST
+
 /* Each flavour and each set of extra fragments has an object dir of its
  * own, named by the fragments' contents, so switching configs never
  * recompiles a shared tree. */
@@ -1093,6 +1121,7 @@ Suite *build_suite(void)
 	tcase_add_test(t, source_without_version_is_usage_error);
 	tcase_add_test(t, flavor_adds_its_fragment_and_key);
 	tcase_add_test(t, obj_dir_per_flavor_and_extra_fragments);
+	tcase_add_test(t, base_config_goes_first_with_its_own_obj_dir);
 	tcase_add_test(t, spec_pins_parsed);
 	tcase_add_test(t, bad_or_unknown_pin_is_usage_error);
 	tcase_add_test(t, git_spec_split_at_the_tree);
