@@ -118,27 +118,50 @@ static void kill_group(pid_t pid, int *status)
 
 /* ---- the streams ------------------------------------------------------ */
 
+/* A growing buffer with a cap: bytes past it are counted, not kept. Its
+ * file, if any, gets the same bytes up to file_cap; the first write error
+ * stops the file (file_errno), never the buffer. */
+struct sink {
+	char *data;
+	size_t len, cap, alloc;
+	bool overflow;
+	int fd;                    /* -1: no file */
+	size_t file_len, file_cap;
+	int file_errno;
+};
+
+/* The console is kept twice, in the log file and in memory, both capped at
+ * max_log_bytes; the verdict is read from the copy in memory. A log that
+ * could not be written (a full disk) then never reads back as a clean
+ * console, and the crash it missed is still known: the caller makes such a
+ * run untestable and names the crash in its reason. The copy costs at most
+ * the cap (16 MiB) for the length of one run; re-reading the file, or
+ * stopping at the first write error, would each lose what the guest said. */
 struct stream {
-	FILE *log;
+	struct sink log;
 	int echo_fd;
 	char line[4096];
 	size_t line_len;
 	int lines;
 	double start;
 	struct console_result *r;
-	size_t cap;
 };
 
-/* A growing buffer with a cap: bytes past it are counted, not kept. */
-struct sink {
-	char *data;
-	size_t len, cap;
-	bool overflow;
-	FILE *file;
-	size_t file_len, file_cap;
-};
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
 
-static void sink_add(struct sink *k, const char *buf, size_t n)
+static void sink_keep(struct sink *k, const char *buf, size_t n)
 {
 	size_t keep = k->len < k->cap ? k->cap - k->len : 0;
 
@@ -146,19 +169,26 @@ static void sink_add(struct sink *k, const char *buf, size_t n)
 		k->overflow = true;
 	if (n < keep)
 		keep = n;
-	if (keep) {
-		char *nd = realloc(k->data, k->len + keep + 1);
-		if (nd) {
-			memcpy(nd + k->len, buf, keep);
-			k->data = nd;
-			k->len += keep;
-			k->data[k->len] = '\0';
-		}
+	if (!keep)
+		return;
+	if (k->len + keep + 1 > k->alloc) {
+		size_t want = k->alloc ? k->alloc : 65536;
+		while (want < k->len + keep + 1)
+			want *= 2;
+		k->data = xrealloc(k->data, want);
+		k->alloc = want;
 	}
-	if (k->file && k->file_len < k->file_cap) {
+	memcpy(k->data + k->len, buf, keep);
+	k->len += keep;
+	k->data[k->len] = '\0';
+}
+
+static void sink_add(struct sink *k, const char *buf, size_t n)
+{
+	sink_keep(k, buf, n);
+	if (k->fd >= 0 && !k->file_errno && k->file_len < k->file_cap) {
 		size_t w = n < k->file_cap - k->file_len ? n : k->file_cap - k->file_len;
-		fwrite(buf, 1, w, k->file);
-		fflush(k->file);
+		k->file_errno = write_all(k->fd, buf, w);
 		k->file_len += w;
 	}
 }
@@ -192,12 +222,9 @@ static void echo(struct stream *s, const char *buf, size_t n)
 /* Writes a chunk to the log (up to the cap) and tracks init markers. */
 static void consume(struct stream *s, const char *buf, size_t n)
 {
-	size_t room = s->r->bytes < s->cap ? s->cap - s->r->bytes : 0;
-
-	/* Flushed per chunk: the log is readable while the guest runs, and
+	/* Unbuffered writes: the log is readable while the guest runs, and
 	 * holds everything up to a SIGKILL of the runner. */
-	fwrite(buf, 1, n < room ? n : room, s->log);
-	fflush(s->log);
+	sink_add(&s->log, buf, n);
 	if (s->echo_fd >= 0)
 		echo(s, buf, n);
 	s->r->bytes += n;
@@ -292,7 +319,7 @@ static enum console_end read_console(struct pump *p, pid_t pid, int *status)
 	p->last_output = now_seconds();
 	p->seen_output = true;
 	consume(p->s, buf, (size_t)n);
-	return p->s->r->bytes >= p->s->cap ? CONSOLE_FLOOD : (enum console_end)-1;
+	return p->s->r->bytes >= p->s->log.cap ? CONSOLE_FLOOD : (enum console_end)-1;
 }
 
 static enum console_end pump(struct pump *p, pid_t pid, int *status)
@@ -361,49 +388,75 @@ static void finish(struct pump *p, struct console_result *r)
 	r->qemu_stderr = p->err.data;
 }
 
-int console_run(char *const argv[], const struct console_opts *o, struct console_result *r)
+static int open_file(const char *path, int *err)
 {
-	struct stream s = { .echo_fd = o->echo_fd, .r = r, .cap = o->max_log_bytes };
-	struct pump p = { .o = o, .s = &s, .err = { .cap = STDERR_KEEP, .file_cap = STDERR_FILE_CAP },
-			  .res = { .cap = o->max_results_bytes } };
-	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, status = 0;
+	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+
+	if (path && fd < 0)
+		*err = errno;
+	return fd;
+}
+
+/* close() is where some filesystems (NFS, a quota) report a failed write. */
+static void close_sink(struct sink *k, int *err)
+{
+	if (k->fd >= 0 && close(k->fd) < 0 && !k->file_errno)
+		k->file_errno = errno;
+	k->fd = -1;
+	if (!*err)
+		*err = k->file_errno;
+}
+
+static void spawn_and_pump(char *const argv[], struct pump *p, int pipes[3][2], struct console_result *r)
+{
+	int status = 0;
 	pid_t pid;
 
-	memset(r, 0, sizeof(*r));
-	for (int m = 0; m < MARK_COUNT; m++)
-		r->mark_s[m] = -1;
-	s.log = fopen(o->log_path, "we");
-	p.err.file = o->stderr_path ? fopen(o->stderr_path, "we") : NULL;
-	if (!s.log || open_pipes(pipes, o->results_channel) < 0) {
-		r->end = CONSOLE_SPAWN_FAILED;
-		close_all(&pipes[0][0], 6);
-		goto out;
-	}
-	s.start = p.last_output = now_seconds();
+	p->s->start = p->last_output = now_seconds();
 	pid = spawn(argv, &(struct child_fds){ pipes[0][1], pipes[1][1], pipes[2][1] });
 	for (int i = 0; i < 3; i++) {
 		if (pipes[i][1] >= 0)
 			close(pipes[i][1]);
-		p.fd[i] = pipes[i][0];
+		p->fd[i] = pipes[i][0];
 	}
 	if (pid < 0) {
 		r->end = CONSOLE_SPAWN_FAILED;
-		close_all(p.fd, FD_SIGNAL);
-		goto out;
+		close_all(p->fd, FD_SIGNAL);
+		return;
 	}
-	r->end = pump(&p, pid, &status);
+	r->end = pump(p, pid, &status);
 	if (r->end != CONSOLE_EXITED)
 		kill_group(pid, &status);
-	finish(&p, r);
+	finish(p, r);
 	r->exit_status = status;
-	r->seconds = now_seconds() - s.start;
+	r->seconds = now_seconds() - p->s->start;
 	if (r->end == CONSOLE_EXITED && WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		r->end = CONSOLE_SPAWN_FAILED;
-out:
-	if (s.log)
-		fclose(s.log);
-	if (p.err.file)
-		fclose(p.err.file);
+}
+
+int console_run(char *const argv[], const struct console_opts *o, struct console_result *r)
+{
+	struct stream s = { .echo_fd = o->echo_fd, .r = r,
+			    .log = { .cap = o->max_log_bytes, .file_cap = o->max_log_bytes, .fd = -1 } };
+	struct pump p = { .o = o, .s = &s, .err = { .cap = STDERR_KEEP, .file_cap = STDERR_FILE_CAP, .fd = -1 },
+			  .res = { .cap = o->max_results_bytes, .fd = -1 } };
+	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+
+	memset(r, 0, sizeof(*r));
+	for (int m = 0; m < MARK_COUNT; m++)
+		r->mark_s[m] = -1;
+	s.log.fd = open_file(o->log_path, &r->log_errno);
+	p.err.fd = open_file(o->stderr_path, &r->stderr_errno);
+	if (s.log.fd < 0 || open_pipes(pipes, o->results_channel) < 0) {
+		r->end = CONSOLE_SPAWN_FAILED;
+		close_all(&pipes[0][0], 6);
+	} else {
+		spawn_and_pump(argv, &p, pipes, r);
+	}
+	close_sink(&s.log, &r->log_errno);
+	close_sink(&p.err, &r->stderr_errno);
+	r->log = s.log.data;
+	r->log_len = s.log.len;
 	return r->end == CONSOLE_SPAWN_FAILED ? -1 : 0;
 }
 
@@ -411,5 +464,6 @@ void console_result_free(struct console_result *r)
 {
 	free(r->results);
 	free(r->qemu_stderr);
-	r->results = r->qemu_stderr = NULL;
+	free(r->log);
+	r->results = r->qemu_stderr = r->log = NULL;
 }

@@ -24,7 +24,7 @@ enum console_end {
 enum console_mark { MARK_INIT, MARK_ROOT, MARK_WORKLOAD_START, MARK_WORKLOAD_END, MARK_POWEROFF, MARK_COUNT };
 
 struct console_opts {
-	const char *log_path;
+	const char *log_path;     /* the console, as it arrives, up to max_log_bytes */
 	const char *stderr_path;  /* QEMU's own stderr */
 	int timeout_s;
 	int idle_timeout_s;
@@ -49,8 +49,19 @@ struct console_result {
 	size_t results_len;
 	bool results_overflow;
 	char *qemu_stderr;        /* QEMU's stderr, up to 64 KiB (malloc'd) */
+	/* The console as it arrived, what the log keeps of it: its first
+	 * max_log_bytes (malloc'd, NUL-terminated; NULL when nothing came).
+	 * The verdict is read from it, never from the log file. */
+	char *log;
+	size_t log_len;
+	int log_errno;            /* 0, or why the log file could not be (fully) written */
+	int stderr_errno;         /* 0, or why the stderr file could not be */
 };
 
+/* Runs argv to its end. A log or stderr file that cannot be written does
+ * not stop the run: the first errno is in log_errno / stderr_errno, and
+ * what the guest said is still in r->log. A log that cannot be opened is
+ * a spawn failure (QEMU is not started). -1 on a spawn failure. */
 int console_run(char *const argv[], const struct console_opts *o, struct console_result *r);
 void console_result_free(struct console_result *r);
 const char *console_end_name(enum console_end e);

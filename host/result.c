@@ -4,6 +4,7 @@
 #include "util.h"
 #include "../guest/protocol.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,7 +387,7 @@ int result_write_json(const char *path, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	return write_file_atomic(path, s, strlen(s));
+	return s ? write_file_atomic(path, s, strlen(s)) : -ENOMEM;
 }
 
 int result_write(const struct run_result *r)
@@ -518,14 +519,10 @@ static char *tap_text(const struct run_result *runs, int n, size_t *len)
 	return buf;
 }
 
-int result_write_summary(const char *out, const struct run_result *runs, int n)
+static struct json_object *summary_json(const struct run_result *runs, int n)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	int counts[V_ABANDONED + 1] = { 0 };
-	char path[4200];
-	size_t len;
-	char *text;
-	int rc;
 
 	for (int i = 0; i < n; i++) {
 		counts[runs[i].verdict]++;
@@ -536,18 +533,53 @@ int result_write_summary(const char *out, const struct run_result *runs, int n)
 	json_object_object_add(o, "passes", json_object_new_int(counts[V_PASS]));
 	json_object_object_add(o, "untestable", json_object_new_int(counts[V_BROK] + counts[V_CONF]));
 	json_object_object_add(o, "exit_code", json_object_new_int(verdict_exit_code_many(runs, n)));
-	xsnprintf(path, sizeof(path), "%s/result.json", out);
-	rc = result_write_json(path, o);
-	json_object_put(o);
+	return o;
+}
 
+/* One summary file; the first failure is kept in *rc and its path in failed. */
+static void write_one(const char *out, const char *name, const char *text, size_t len, int *rc,
+		      char *failed, size_t failed_len)
+{
+	char path[4200];
+	int e;
+
+	xsnprintf(path, sizeof(path), "%s/%s", out, name);
+	e = text ? write_file_atomic(path, text, len) : -ENOMEM;
+	if (e < 0 && !*rc) {
+		*rc = e;
+		if (failed)
+			snprintf(failed, failed_len, "%s", path);
+	}
+}
+
+int result_write_summary_at(const char *out, const struct run_result *runs, int n, char *failed, size_t failed_len)
+{
+	struct json_object *o = summary_json(runs, n);
+	const char *json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = 0;
+	char *text;
+	int rc = 0;
+
+	if (failed && failed_len)
+		failed[0] = '\0';
+	write_one(out, "result.json", json, json ? strlen(json) : 0, &rc, failed, failed_len);
+	json_object_put(o);
 	text = junit_text(runs, n, &len);
-	xsnprintf(path, sizeof(path), "%s/junit.xml", out);
-	rc = rc ? rc : write_file_atomic(path, text, len);
+	write_one(out, "junit.xml", text, len, &rc, failed, failed_len);
 	free(text);
 	text = tap_text(runs, n, &len);
-	xsnprintf(path, sizeof(path), "%s/results.tap", out);
-	rc = rc ? rc : write_file_atomic(path, text, len);
+	write_one(out, "results.tap", text, len, &rc, failed, failed_len);
 	free(text);
+	return rc;
+}
+
+int result_write_summary(const char *out, const struct run_result *runs, int n)
+{
+	char failed[4200];
+	int rc = result_write_summary_at(out, runs, n, failed, sizeof(failed));
+
+	if (rc < 0)
+		fprintf(stderr, "mmrepro: cannot write %s: %s\n", failed, strerror(-rc));
 	return rc;
 }
 

@@ -118,15 +118,20 @@ static inline const struct report *result_run_reports(const struct run_result *r
 void result_free_reports(struct run_result *r);
 
 struct json_object *result_to_json(const struct run_result *r);
-/* Any JSON document, pretty, written atomically. 0 or -errno. */
+/* Any JSON document, pretty, written atomically. 0 or -errno (-ENOMEM
+ * when it cannot be printed). */
 int result_write_json(const char *path, struct json_object *o);
-/* <dir>/result.json, atomically. */
+/* <dir>/result.json, atomically. 0 or -errno: the caller names the file. */
 int result_write(const struct run_result *r);
 /* Reads <dir>/result.json back (a run another process did): the fields
  * the summaries, verify, gate and bisect use. -1 when it is missing or
  * not a result. The caller frees r->workload. */
 int result_read(const char *dir, struct run_result *r);
-/* <out>/result.json (all runs), <out>/junit.xml, <out>/results.tap. */
+/* <out>/result.json (all runs), <out>/junit.xml, <out>/results.tap, each
+ * atomically; all three are tried. 0, or the first failure's -errno, with
+ * its path in failed (when not NULL). */
+int result_write_summary_at(const char *out, const struct run_result *runs, int n, char *failed, size_t failed_len);
+/* The same, saying on stderr which file could not be written. */
 int result_write_summary(const char *out, const struct run_result *runs, int n);
 /* Text for XML attributes and content: markup escaped, and the control
  * bytes XML 1.0 cannot carry dropped. */

@@ -229,19 +229,33 @@ static void forget_claim(const char *dir)
 		}
 }
 
-int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
+/* A disk that is full, failing or read-only is the machine's fault: the
+ * command could not test anything (125, which git bisect skips). A path
+ * that is not a directory, or not writable by permission, stays a usage
+ * error (2). */
+static bool disk_fault(int e)
 {
-	char pid[32], running[PATH_MAX + 16], held[32] = "";
-	struct stat st;
-	bool summary;
-	int fd, max;
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
+}
 
-	if (is_symlink(dir))
-		return refuse(err, len, "--out %s: is a symbolic link; give the directory itself%s", dir, "");
-	if (mkdir_p(dir, 0755) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)
-		return refuse(err, len, "--out %s: not a writable directory (%s)", dir, strerror(errno ? errno : ENOTDIR));
-	if ((fd = open_lock(dir)) < 0)
-		return refuse(err, len, "--out %s: cannot create its lock file (%s)", dir, strerror(errno));
+static int claim_failed(char *err, size_t len, const char *dir, const char *what, int e, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	if (disk_fault(e))
+		die(EXIT_UNTESTABLE, "--out %s: %s (%s); could not test", dir, what, strerror(e));
+	snprintf(err, len, "--out %s: %s (%s)", dir, what, strerror(e));
+	return -1;
+}
+
+/* Opens and takes the lock; -1 with err set when another run holds it. */
+static int take_lock(const char *dir, int *fd_out, char *err, size_t len)
+{
+	char held[32] = "";
+	int fd = open_lock(dir);
+
+	if (fd < 0)
+		return claim_failed(err, len, dir, "cannot create its lock file", errno, -1);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		ssize_t n = pread(fd, held, sizeof(held) - 1, 0);
 		held[n > 0 ? n : 0] = '\0';
@@ -250,6 +264,37 @@ int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
 		return refuse(err, len, "--out %s: another mmrepro run (pid %s) is writing to it", dir,
 			      held[0] ? held : "?");
 	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int write_lock_pid(int fd, const char *dir, char *err, size_t len)
+{
+	char pid[32], running[PATH_MAX + 16];
+	int rc;
+
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid))
+		return claim_failed(err, len, dir, "cannot write its lock file", errno ? errno : EIO, fd);
+	xsnprintf(running, sizeof(running), "%s/.running", dir);
+	if ((rc = write_file_atomic(running, pid, strlen(pid))) < 0)
+		return claim_failed(err, len, dir, "cannot write its .running marker", -rc, fd);
+	return 0;
+}
+
+int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
+{
+	struct stat st;
+	bool summary;
+	int fd = -1, max;
+
+	if (is_symlink(dir))
+		return refuse(err, len, "--out %s: is a symbolic link; give the directory itself%s", dir, "");
+	errno = 0;
+	if (mkdir_p(dir, 0755) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)
+		return claim_failed(err, len, dir, "not a writable directory", errno ? errno : ENOTDIR, -1);
+	if (take_lock(dir, &fd, err, len) < 0)
+		return -1;
 	max = highest_run(dir, &summary);
 	if ((max || summary) && !force) {
 		close(fd);
@@ -259,22 +304,23 @@ int run_claim_out_dir(const char *dir, bool force, char *err, size_t len)
 	mark_abandoned_locked(dir);
 	if (summary)
 		keep_old_summary(dir, max);
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
-		return refuse(err, len, "--out %s: cannot write its lock file (%s)", dir, strerror(errno));
-	xsnprintf(running, sizeof(running), "%s/.running", dir);
-	write_file_atomic(running, pid, strlen(pid));
+	errno = 0;
+	if (write_lock_pid(fd, dir, err, len) < 0)
+		return -1;
 	remember_claim(dir);
 	/* The lock stays held, through fd, until this process ends. */
 	return max + 1;
 }
 
+/* A run whose result.json could not be written (a full disk) is still
+ * RUNNING there: as at exit, the marker stays for a later command. */
 static void release_out_dir(const char *dir)
 {
 	char running[PATH_MAX + 16];
 
 	xsnprintf(running, sizeof(running), "%s/.running", dir);
-	unlink(running);
+	if (!holds_running_run(dir))
+		unlink(running);
 	forget_claim(dir);
 }
 
@@ -416,21 +462,40 @@ static char *job_text(const struct case_def *c, const struct kernel *k, const st
 	return text;
 }
 
+/* initramfs_build's messages come from libarchive ("Write error"), which
+ * drops the errno: it is read here, right after the failure, so that a
+ * full disk names the file and the errno. */
+static int build_initramfs(const char *path, const struct initramfs_spec *s, char *err, size_t len)
+{
+	char why[512];
+	int rc, e;
+
+	errno = 0;
+	rc = initramfs_build(path, s, err, len);
+	e = errno;
+	if (rc && disk_fault(e)) {
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, len, "could not prepare the run: cannot write %s: %s (%s)", path, strerror(e), why);
+	}
+	return rc;
+}
+
 static int make_initramfs(const struct case_def *c, const struct kernel *k, const struct workload_plan *p,
 			  const char *out, int timeout_s, char *err, size_t len)
 {
 	const char *mods[CASE_MAX_LIST + 8];
-	char init[PATH_MAX], path[PATH_MAX + 32];
+	char init[PATH_MAX], path[PATH_MAX + 32], job_path[PATH_MAX + 32];
 	char *job = job_text(c, k, p, timeout_s);
 	struct initramfs_spec s = { .init_path = init, .config_path = k->config, .workload_path = p->program,
 				    .job_text = job, .files = p->files, .nfiles = p->nfiles };
 	int rc = 0;
 
 	xsnprintf(init, sizeof(init), "%s/build/guest/init", repo_root());
-	xsnprintf(path, sizeof(path), "%s/job.ini", out);
-	write_file_atomic(path, job, strlen(job));
+	xsnprintf(job_path, sizeof(job_path), "%s/job.ini", out);
 	xsnprintf(path, sizeof(path), "%s/initramfs.cpio", out);
-	if (!file_exists(p->program)) {
+	if ((rc = write_file_atomic(job_path, job, strlen(job))) < 0) {
+		snprintf(err, len, "could not prepare the run: cannot write %s: %s", job_path, strerror(-rc));
+	} else if (!file_exists(p->program)) {
 		snprintf(err, len, "%s: %s '%s' is not built (%s); run make", c->path,
 			 workload_source_name(workload_source_of(c)), c->workload, p->program);
 		rc = -1;
@@ -442,9 +507,86 @@ static int make_initramfs(const struct case_def *c, const struct kernel *k, cons
 		rc = check_builtin_modules(c, k, err, len);
 	}
 	if (!rc)
-		rc = initramfs_build(path, &s, err, len);
+		rc = build_initramfs(path, &s, err, len);
 	free(job);
 	return rc;
+}
+
+/* ---- what could not be recorded ---------------------------------------- */
+
+/* The files of one run that could not be written, as "NAME: strerror"
+ * items, NAME relative to the out dir. A run whose record is incomplete
+ * tested nothing, whatever the guest said (untestable_if_lost). */
+#define LOST "could not record the run: "
+
+struct record {
+	const char *root;
+	char lost[400];
+	bool applied;   /* the run's verdict already says so */
+};
+
+static void note_lost(struct record *rec, const char *path, int rc)
+{
+	size_t n = strlen(rec->root), used = strlen(rec->lost);
+	const char *name = !strncmp(path, rec->root, n) && path[n] == '/' ? path + n + 1 : path;
+	char item[PATH_MAX + 64];
+
+	if (rc >= 0)
+		return;
+	snprintf(item, sizeof(item), "%s: %s", name, strerror(-rc));
+	if (!strstr(rec->lost, item))
+		snprintf(rec->lost + used, sizeof(rec->lost) - used, "%s%s", used ? "; " : "", item);
+}
+
+static void write_noted(struct record *rec, const char *path, const char *data, size_t len)
+{
+	note_lost(rec, path, write_file_atomic(path, data, len));
+}
+
+/* The verdict was decided from the console as it arrived (console.c keeps
+ * it in memory), so it is known even when console.log could not be
+ * saved. Still, a verdict whose evidence is not on disk cannot be checked,
+ * decoded or reported, and a full disk is the machine's fault, not the
+ * kernel's: the run could not test (125, which git bisect skips), and the
+ * verdict it would have had goes into the reason. An interrupted run
+ * stays interrupted (130). */
+static void untestable_if_lost(struct run_result *r, struct record *rec)
+{
+	char why[sizeof(r->reason)];
+
+	if (!rec->lost[0] || rec->applied || r->verdict == V_INTERRUPTED)
+		return;
+	snprintf(why, sizeof(why), LOST "%.260s (its verdict would have been %s%s%.150s)",
+		 rec->lost, r->other_crash ? "OTHER" : verdict_name(r->verdict), r->reason[0] ? ": " : "",
+		 r->reason);
+	r->verdict = V_BROK;
+	r->other_crash = r->infra = false;
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+	sanitize_text(r->reason, false);
+	rec->applied = true;
+	fprintf(stderr, "mmrepro: run %d: %s\n", r->index, r->reason);
+}
+
+static int result_noted(struct record *rec, const struct run_result *r)
+{
+	char path[PATH_MAX + 32];
+	int rc = result_write(r);
+
+	xsnprintf(path, sizeof(path), "%s/result.json", r->dir);
+	note_lost(rec, path, rc);
+	if (rc < 0)
+		fprintf(stderr, "mmrepro: run %d: cannot write %s: %s\n", r->index, path, strerror(-rc));
+	return rc;
+}
+
+/* The run's result.json, last. When even it cannot be written, the run
+ * is untestable in memory, which is what the command's exit code reads.
+ * -1 when anything of the run was lost. */
+static int write_result(struct run_result *r, struct record *rec)
+{
+	if (result_noted(rec, r) < 0)
+		untestable_if_lost(r, rec);
+	return rec->lost[0] ? -1 : 0;
 }
 
 /* ---- one VM ----------------------------------------------------------- */
@@ -507,7 +649,7 @@ static int build_vm_argv(const struct case_def *c, const struct kernel *k, const
 }
 
 /* qemu.cmdline can be pasted into a shell: each argument single-quoted. */
-static void save_cmdline(char **argv, const char *dir)
+static void save_cmdline(char **argv, const char *dir, struct record *rec)
 {
 	char path[PATH_MAX + 32], *text = NULL;
 	size_t len;
@@ -521,21 +663,21 @@ static void save_cmdline(char **argv, const char *dir)
 	}
 	fclose(f);
 	xsnprintf(path, sizeof(path), "%s/qemu.cmdline", dir);
-	write_file_atomic(path, text, len);
+	write_noted(rec, path, text, len);
 	free(text);
 }
 
 /* The first report once the workload runs is the run's; one before it is
- * kept apart as a boot report (a case about boot failures takes any). */
+ * kept apart as a boot report (a case about boot failures takes any).
+ * The console is read from the copy the pump kept in memory, the bytes
+ * console.log holds: a log that could not be written or read back never
+ * passes for a clean console. */
 static void classify_console(struct run_result *r, const struct console_result *con)
 {
-	char path[PATH_MAX + 32];
-	size_t len;
-	char *log, *init_error;
+	size_t len = con->log_len;
+	const char *log = con->log, *init_error;
 	int workload_line = con->mark_line[MARK_WORKLOAD_START];
 
-	xsnprintf(path, sizeof(path), "%s/console.log", r->dir);
-	log = read_file_limited(path, MAX_LOG_BYTES, &len);
 	if (!log)
 		return;
 	report_parse(log, len, &r->report);
@@ -550,7 +692,6 @@ static void classify_console(struct run_result *r, const struct console_result *
 	sanitize_text(r->report.title, false);
 	sanitize_text(r->boot_report.title, false);
 	result_collect_reports(r, log, len, workload_line);
-	free(log);
 }
 
 /* Every report's frames to file:line: console.decoded.log and "decoded". */
@@ -581,35 +722,35 @@ static void qemu_error_line(const char *text, char *out, size_t len)
 }
 
 /* What the guest sent, kept as files the host itself writes. */
-static void store_guest_results(struct run_result *r, const struct guest_results *g)
+static void store_guest_results(struct run_result *r, const struct guest_results *g, struct record *rec)
 {
 	char dir[PATH_MAX + 16], path[PATH_MAX + 64];
 
 	xsnprintf(dir, sizeof(dir), "%s/guest", r->dir);
-	mkdir_p(dir, 0755);
+	note_lost(rec, dir, mkdir_p(dir, 0755));
 	if (g->status) {
 		xsnprintf(path, sizeof(path), "%s/workload.status", dir);
-		write_file_atomic(path, g->status, strlen(g->status));
+		write_noted(rec, path, g->status, strlen(g->status));
 	}
 	if (g->json) {
 		xsnprintf(path, sizeof(path), "%s/workload.json", dir);
-		write_file_atomic(path, g->json, strlen(g->json));
+		write_noted(rec, path, g->json, strlen(g->json));
 		r->workload = json_tokener_parse(g->json);
 	}
 	if (g->kselftest) {
 		xsnprintf(path, sizeof(path), "%s/%s", dir, PROTO_REC_KSELFTEST);
-		write_file_atomic(path, g->kselftest, g->kselftest_len);
+		write_noted(rec, path, g->kselftest, g->kselftest_len);
 	}
 	if (g->repro) {
 		xsnprintf(path, sizeof(path), "%s/%s", dir, PROTO_REC_REPRO);
-		write_file_atomic(path, g->repro, g->repro_len);
+		write_noted(rec, path, g->repro, g->repro_len);
 	}
 	if (g->problem[0] && !r->init_error[0])
 		snprintf(r->init_error, sizeof(r->init_error), "result channel: %s", g->problem);
 }
 
 static void boot_vm(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-		    struct run_result *r, int timeout_s, struct console_result *con)
+		    struct run_result *r, int timeout_s, struct console_result *con, struct record *rec)
 {
 	char log[PATH_MAX + 32], qerr[PATH_MAX + 32], arena[16384];
 	char *argv[VM_MAX_ARGS];
@@ -627,10 +768,12 @@ static void boot_vm(const struct case_def *c, const struct kernel *k, const stru
 	xsnprintf(qerr, sizeof(qerr), "%s/qemu.stderr", r->dir);
 	if (build_vm_argv(c, k, o, r, argv, arena, sizeof(arena)) < 0)
 		die(EXIT_USAGE, "%s: VM command line too long", c->path);
-	save_cmdline(argv, r->dir);
+	save_cmdline(argv, r->dir, rec);
 	snprintf(r->accel, sizeof(r->accel), "%s", o->accel->choice.kvm ? "kvm" : "tcg");
 	snprintf(r->accel_reason, sizeof(r->accel_reason), "%s", o->accel->choice.reason);
 	console_run(argv, &co, con);
+	note_lost(rec, log, -con->log_errno);
+	note_lost(rec, qerr, -con->stderr_errno);
 }
 
 /* A KVM that cannot run the guest is found on the command's first boot;
@@ -690,18 +833,20 @@ static void host_failure(struct run_result *r, const struct console_result *con)
 		 r->qemu_error[0] ? r->qemu_error : "see qemu.stderr");
 }
 
-static void run_once(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-		     const struct workload_plan *plan, struct run_result *r, int timeout_s)
+static int run_once(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+		    const struct workload_plan *plan, struct run_result *r, int timeout_s)
 {
 	struct console_result con;
 	struct guest_results g;
+	struct record rec = { .root = o->out_dir };
 	double start = now_seconds();
 
+	note_lost(&rec, r->dir, mkdir_p(r->dir, 0755));
 	r->verdict = V_RUNNING;
-	result_write(r);
-	boot_vm(c, k, o, r, timeout_s, &con);
+	result_noted(&rec, r);
+	boot_vm(c, k, o, r, timeout_s, &con, &rec);
 	if (kvm_failed_first_boot(o, r, &con))
-		boot_vm(c, k, o, r, timeout_s, &con);
+		boot_vm(c, k, o, r, timeout_s, &con, &rec);
 	r->console_end = con.end;
 	qemu_error_line(con.qemu_stderr ? con.qemu_stderr : "", r->qemu_error, sizeof(r->qemu_error));
 	classify_console(r, &con);
@@ -709,16 +854,17 @@ static void run_once(const struct case_def *c, const struct kernel *k, const str
 	result_parse_channel(con.results, con.results_len, MAX_RESULT_RECORD, &g);
 	if (con.results_overflow)
 		snprintf(g.problem, sizeof(g.problem), "over %u bytes", MAX_CHANNEL_BYTES);
-	store_guest_results(r, &g);
+	store_guest_results(r, &g, &rec);
 	result_decide(r, &con, g.status);
 	workload_read_results(c, plan, r, &g);
 	result_apply_title(r);
 	host_failure(r, &con);
+	untestable_if_lost(r, &rec);
 	result_free_channel(&g);
 	phase_times(r, &con);
 	console_result_free(&con);
 	r->total_s = now_seconds() - start + r->prepare_s;
-	result_write(r);
+	return write_result(r, &rec);
 }
 
 /* The VM a run had, for result.json: what a reproducer's options set. */
@@ -764,39 +910,41 @@ static void init_result(struct run_result *r, const struct case_def *c, const st
 	mkdir_p(r->dir, 0755);
 }
 
-static void fail_all(struct run_result *r, const char *why)
+static int fail_all(struct run_result *r, const char *why, const char *root)
 {
+	struct record rec = { .root = root };
+
 	r->verdict = V_BROK;
 	snprintf(r->reason, sizeof(r->reason), "%s", why);
-	result_write(r);
+	return write_result(r, &rec);
 }
 
 /* The run on a free slot. A host that fails costs a retry on another
  * slot, never a verdict: the failed attempt's files are kept aside as
  * run-N.infra-K. With no live slot left the run could not be tested. */
-static void run_on_slot(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-			const struct workload_plan *plan, struct pool *pool, struct run_result *r, int timeout_s)
+static int run_on_slot(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
+		       const struct workload_plan *plan, struct pool *pool, struct run_result *r, int timeout_s)
 {
 	char aside[PATH_MAX + 32];
 	double prepare = r->prepare_s;
 
 	for (int attempt = 1;; attempt++) {
-		int held, slot = pool_acquire(pool, o->signal_fd, &held);
+		int held, rc, slot = pool_acquire(pool, o->signal_fd, &held);
 		if (slot < 0) {
+			struct record rec = { .root = o->out_dir };
 			r->verdict = slot == -2 ? V_INTERRUPTED : V_BROK;
 			r->infra = slot == -1;
 			snprintf(r->reason, sizeof(r->reason), "%s", slot == -2 ? "interrupted while waiting for a slot" :
 				 "infra: no slot left (every host failed)");
-			result_write(r);
-			return;
+			return write_result(r, &rec);
 		}
 		snprintf(r->host, sizeof(r->host), "%s", pool_slot_host(pool, slot));
 		snprintf(r->backend, sizeof(r->backend), "%s", pool->slots[slot].backend == BACKEND_LIBVIRT ? "libvirt" : "qemu");
 		r->slot = slot;
-		run_once(c, k, o, plan, r, timeout_s);
+		rc = run_once(c, k, o, plan, r, timeout_s);
 		pool_release(held);
 		if (!r->infra)
-			return;
+			return rc;
 		fprintf(stderr, "mmrepro: run %d: %s; retrying on another slot\n", r->index, r->reason);
 		pool_host_failed(pool, slot);
 		xsnprintf(aside, sizeof(aside), "%s.infra-%d", r->dir, attempt);
@@ -819,16 +967,16 @@ struct batch {
 	const char *err;
 };
 
-static void start_run(struct batch *b, int i)
+/* 0, or -1 when some file of the run could not be written. */
+static int start_run(struct batch *b, int i)
 {
 	struct run_result *r = &b->results[i];
 
 	init_result(r, b->c, b->k, b->o, b->first + i);
 	r->prepare_s = i == 0 ? b->prepare : 0;
 	if (b->err[0])
-		fail_all(r, b->err);
-	else
-		run_on_slot(b->c, b->k, b->o, &b->plan, b->pool, r, b->timeout_s);
+		return fail_all(r, b->err, b->o->out_dir);
+	return run_on_slot(b->c, b->k, b->o, &b->plan, b->pool, r, b->timeout_s);
 }
 
 static void run_serial(struct batch *b)
@@ -850,7 +998,11 @@ static void collect(struct batch *b, int i, int status)
 
 	if (result_read(r->dir, r) < 0 || r->verdict == V_RUNNING) {
 		r->verdict = V_BROK;
-		snprintf(r->reason, sizeof(r->reason), "the run's process died (wait status %d)", status);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_UNTESTABLE)
+			snprintf(r->reason, sizeof(r->reason), LOST "its result.json was not written (the run said "
+				 "why on stderr)");
+		else
+			snprintf(r->reason, sizeof(r->reason), "the run's process died (wait status %d)", status);
 		result_write(r);
 	}
 	if (!b->o->quiet)
@@ -898,10 +1050,8 @@ static void run_parallel(struct batch *b)
 	while (running > 0 || (next < b->o->runs && !interrupted)) {
 		while (!interrupted && next < b->o->runs && running < pool_live_slots(b->pool)) {
 			init_result(&b->results[next], b->c, b->k, b->o, b->first + next);
-			if ((pids[next] = fork()) == 0) {
-				start_run(b, next);
-				_exit(0);
-			}
+			if ((pids[next] = fork()) == 0)
+				_exit(start_run(b, next) < 0 ? EXIT_UNTESTABLE : 0);
 			next++;
 			running++;
 		}
@@ -974,6 +1124,28 @@ static struct json_object *base_config_changes(const struct case_def *c, const s
 	return arr;
 }
 
+/* The summaries are the command's record of its runs: when one cannot be
+ * written, no run of the command counts, in memory (the exit code) and,
+ * where the disk still takes it, in each run's result.json. */
+static void write_summaries(const char *out, struct run_result *results, int n)
+{
+	char failed[PATH_MAX + 64];
+	int rc = result_write_summary_at(out, results, n, failed, sizeof(failed));
+
+	if (rc == 0)
+		return;
+	fprintf(stderr, "mmrepro: cannot write %s: %s\n", failed, strerror(-rc));
+	for (int i = 0; i < n; i++) {
+		struct record rec = { .root = out };
+		if (!strncmp(results[i].reason, LOST, strlen(LOST)))
+			continue;
+		note_lost(&rec, failed, rc);
+		untestable_if_lost(&results[i], &rec);
+		result_write(&results[i]);
+	}
+	result_write_summary_at(out, results, n, NULL, 0);
+}
+
 int run_case(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 	     struct run_result *results)
 {
@@ -999,7 +1171,7 @@ int run_case(const struct case_def *c, const struct kernel *k, const struct run_
 		run_parallel(&b);
 	else
 		run_serial(&b);
-	result_write_summary(o->out_dir, results, b.done);
+	write_summaries(o->out_dir, results, b.done);
 	html_write_report(o->out_dir);
 	release_out_dir(o->out_dir);
 	pool_free(&local);

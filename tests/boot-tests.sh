@@ -297,5 +297,89 @@ else
 	echo "# skipped the libvirt smoke: needs root and libvirtd (./run.sh setup installs it)"
 fi
 
+# ---- a full disk: never a verdict ------------------------------------------
+# --out on a small tmpfs made here. A file of the run that cannot be written
+# (the lock, the initramfs, console.log, result.json) makes the run "could
+# not test": exit 125, naming the file and the errno, never 0, 1 or 2. The
+# sizes are the initramfs of an earlier row (the same workload, the same
+# bytes) plus a few pages: 4 more leave room for .lock, .running, job.ini
+# and result.json but not console.log (3 to 5 all do, measured); 8 more let
+# a chatty console (ignore_loglevel, about 26 KB) start and fill.
+full="$tmp/full"
+pages_of() { local f=$1; [ -s "$f" ] && echo $((($(stat -c %s "$f") + 4095) / 4096)) || echo 0; }
+# on_full NAME PAGES ARGS...: `mmrepro run ARGS --out` a fresh tmpfs of PAGES
+# 4 KiB pages; RC, MSG (stdout and stderr) and CONSOLE (bytes of
+# run-1/console.log, -1 when none) are what it left.
+on_full() {
+	local name=$1 pages=$2 t0=$SECONDS
+	shift 2
+	RC=-1 MSG='' CONSOLE=-1
+	mount -t tmpfs -o "size=$((pages * 4))k" mmrepro-full "$full" || { nok "$name: mount a tmpfs"; return 1; }
+	MSG=$($mm run "$@" --out "$full/o" 2>&1); RC=$?
+	CONSOLE=$(stat -c %s "$full/o/run-1/console.log" 2>/dev/null || echo -1)
+	umount "$full"
+	echo "# $name: exit $RC in $((SECONDS - t0)) s, console.log $CONSOLE bytes"
+}
+if [ "$(id -u)" = 0 ] && [ "$(getconf PAGESIZE)" = 4096 ] && mkdir -p "$full" &&
+	mount -t tmpfs -o size=4k mmrepro-full "$full" && umount "$full"; then
+	trap 'umount "$full" 2>/dev/null; rm -rf "$tmp"' EXIT
+	# The lock: the tmpfs full of another file (its pid cannot be written),
+	# then out of inodes (the dir cannot be made).
+	mount -t tmpfs -o size=4k mmrepro-full "$full" && dd if=/dev/zero of="$full/fill" bs=4k count=1 2>/dev/null
+	msg=$($mm run smoke --kernel deb:6.12 --out "$full/o" 2>&1); rc=$?
+	umount "$full"
+	check "a full disk at the lock file exits 125, not 2" test "$rc" = 125
+	check "a full disk at the lock file names it and the errno" \
+		grep -q "cannot write its lock file (No space left on device)" <<<"$msg"
+	mount -t tmpfs -o size=64k,nr_inodes=2 mmrepro-full "$full" && touch "$full/fill"
+	msg=$($mm run smoke --kernel deb:6.12 --out "$full/o" 2>&1); rc=$?
+	umount "$full"
+	check "no inode left for --out exits 125, not 2" test "$rc" = 125
+	check "no inode left for --out says No space left on device" grep -q "No space left on device" <<<"$msg"
+	smoke=$(pages_of "$tmp/smoke-deb_6.12/initramfs.cpio")
+	sysrq=$(pages_of "$tmp/repro-sysrq/initramfs.cpio")
+	chatty=$(pages_of "$tmp/repro-exits-at-once/initramfs.cpio")
+	if [ "$smoke" -gt 0 ]; then
+		on_full full-initramfs $((smoke / 2)) smoke --kernel deb:6.12
+		check "a disk too small for the initramfs exits 125" test "$RC" = 125
+		check "a disk too small for the initramfs names initramfs.cpio and the errno" \
+			grep -q "cannot write $full/o/initramfs.cpio: No space left on device" <<<"$MSG"
+		on_full full-console $((smoke + 4)) smoke --kernel deb:6.12
+		check "smoke with no room for console.log exits 125, not 0" test "$RC" = 125
+		check "smoke with no room for console.log: not a byte of it was written" test "$CONSOLE" = 0
+		check "smoke with no room for console.log: BROK, naming console.log and the errno" \
+			grep -q "BROK .*could not record the run: .*run-1/console.log: No space left on device" <<<"$MSG"
+		check "smoke with no room for console.log: the reason keeps what the console said" \
+			grep -q "its verdict would have been PASS" <<<"$MSG"
+	else
+		nok "the full-disk rows need smoke on deb:6.12's initramfs from above"
+	fi
+	if [ "$chatty" -gt 0 ]; then
+		on_full full-console-midway $((chatty + 8)) --repro tests/repro/exits-at-once.c --repro-time 10 \
+			--cmdline ignore_loglevel --kernel deb:6.12
+		check "a console that fills the disk midway exits 125, not 0" test "$RC" = 125
+		check "a console that fills the disk midway had started" test "$CONSOLE" -gt 0
+		check "a console that fills the disk midway: BROK, not PASS, naming console.log" \
+			grep -q "BROK .*run-1/console.log: No space left on device" <<<"$MSG"
+	else
+		nok "the midway row needs repro-exits-at-once's initramfs from above"
+	fi
+	# A crash whose console cannot be saved: the verdict is read from the
+	# console in memory (FAIL), but the run is untestable, 125, never a
+	# PASS or a BROK with exit 0; the reason says both.
+	if [ "$sysrq" -gt 0 ]; then
+		on_full full-crash $((sysrq + 4)) --repro tests/repro/sysrq-crash.c --repro-time 10 --kernel deb:6.12
+		check "a crash with no room for console.log exits 125 (not 0, not 1)" test "$RC" = 125
+		check "a crash with no room for console.log names it and the errno" \
+			grep -q "BROK .*run-1/console.log: No space left on device" <<<"$MSG"
+		check "a crash with no room for console.log: the reason has the crash, read from the stream" \
+			grep -q "its verdict would have been FAIL: kernel panic: sysrq triggered crash" <<<"$MSG"
+	else
+		nok "the crash row needs repro-sysrq's initramfs from above"
+	fi
+else
+	echo "# skipped the full-disk rows: they need root, 4 KiB pages and mount -t tmpfs"
+fi
+
 echo "boot-tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -329,6 +329,75 @@ START_TEST(piped_input_is_capped)
 }
 END_TEST
 
+/* A full disk under the log (/dev/full: every write is ENOSPC): the run
+ * goes on, the errno is kept, and the console is still there, in memory,
+ * for the verdict. */
+START_TEST(log_write_error_is_kept_and_the_console_is_in_memory)
+{
+	char *argv[] = { "sh", "-c", "echo 'mmrepro-init: workload-start /w'; echo 'BUG: lost on disk'; "
+			 "echo oops >&2", NULL };
+	struct console_opts o = { .log_path = "/dev/full", .stderr_path = "/dev/full", .timeout_s = 10,
+				  .idle_timeout_s = 10, .max_log_bytes = 1 << 20, .signal_fd = -1, .echo_fd = -1 };
+	struct console_result r;
+
+	ck_assert_int_eq(console_run(argv, &o, &r), 0);
+	ck_assert_int_eq(r.end, CONSOLE_EXITED);
+	ck_assert_int_eq(r.log_errno, ENOSPC);
+	ck_assert_int_eq(r.stderr_errno, ENOSPC);
+	ck_assert(r.mark_s[MARK_WORKLOAD_START] >= 0);
+	ck_assert_ptr_nonnull(r.log);
+	ck_assert_str_eq(r.log, "mmrepro-init: workload-start /w\nBUG: lost on disk\n");
+	ck_assert_uint_eq(r.log_len, strlen(r.log));
+	ck_assert_str_eq(r.qemu_stderr, "oops\n");
+	console_result_free(&r);
+	ck_assert_ptr_null(r.log);
+}
+END_TEST
+
+/* A log that cannot even be created: QEMU is not started, and why is kept. */
+START_TEST(log_that_cannot_be_created_is_a_spawn_failure_with_its_errno)
+{
+	char log[256], *argv[] = { "sh", "-c", "echo never", NULL };
+	struct console_opts o = { .log_path = log, .timeout_s = 5, .idle_timeout_s = 5,
+				  .max_log_bytes = 1 << 20, .signal_fd = -1, .echo_fd = -1 };
+	struct console_result r;
+
+	snprintf(log, sizeof(log), "%s/no-such-dir/console.log", test_temp_dir());
+	ck_assert_int_eq(console_run(argv, &o, &r), -1);
+	ck_assert_int_eq(r.end, CONSOLE_SPAWN_FAILED);
+	ck_assert_int_eq(r.log_errno, ENOENT);
+	ck_assert_ptr_null(r.log);
+	console_result_free(&r);
+}
+END_TEST
+
+/* The copy in memory is the log, byte for byte, capped where the log is. */
+START_TEST(memory_copy_is_the_log_and_shares_its_cap)
+{
+	char log[256];
+	struct console_opts o = { .timeout_s = 20, .idle_timeout_s = 5, .max_log_bytes = 100000 };
+	struct console_result r = run_opts_sh("echo first; yes 0123456789abcdef", &o, log);
+	size_t len;
+	char *text = read_file(log, &len);
+
+	ck_assert_int_eq(r.end, CONSOLE_FLOOD);
+	ck_assert_int_eq(r.log_errno, 0);
+	ck_assert_uint_eq(r.log_len, 100000);
+	ck_assert_uint_eq(len, r.log_len);
+	ck_assert(!memcmp(text, r.log, len));
+	ck_assert_uint_ge(r.bytes, r.log_len);
+	free(text);
+	console_result_free(&r);
+	r = run_opts_sh("echo short", &o, log);
+	text = read_file(log, &len);
+	ck_assert_int_eq(r.end, CONSOLE_EXITED);
+	ck_assert_str_eq(r.log, "short\n");
+	ck_assert_str_eq(text, r.log);
+	free(text);
+	console_result_free(&r);
+}
+END_TEST
+
 Suite *console_suite(void)
 {
 	Suite *s = suite_create("console");
@@ -349,6 +418,9 @@ Suite *console_suite(void)
 	tcase_add_test(t, terminal_copy_is_sanitised_and_marks_have_lines);
 	tcase_add_test(t, qemu_dies_with_a_killed_runner);
 	tcase_add_test(t, piped_input_is_capped);
+	tcase_add_test(t, log_write_error_is_kept_and_the_console_is_in_memory);
+	tcase_add_test(t, log_that_cannot_be_created_is_a_spawn_failure_with_its_errno);
+	tcase_add_test(t, memory_copy_is_the_log_and_shares_its_cap);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -2,6 +2,7 @@
 #include "suites.h"
 #include "util.h"
 
+#include <errno.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,6 +488,31 @@ START_TEST(page_dump_and_corrupted_round_trip)
 }
 END_TEST
 
+/* A summary that cannot be written says which file and why, and every
+ * file is still tried. */
+START_TEST(summary_write_failure_names_the_file)
+{
+	const char *dir = test_temp_dir();
+	char out[512], failed[600], path[600];
+	struct run_result r;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.case_name, "smoke");
+	r.index = 1;
+	r.verdict = V_PASS;
+	snprintf(out, sizeof(out), "%s/not-a-dir", dir);
+	ck_assert_int_eq(write_file_atomic(out, "x", 1), 0);
+	ck_assert_int_eq(result_write_summary_at(out, &r, 1, failed, sizeof(failed)), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/result.json", out);
+	ck_assert_str_eq(failed, path);
+	ck_assert_int_eq(result_write_summary(out, &r, 1), -ENOTDIR);
+	ck_assert_int_eq(result_write_summary_at(dir, &r, 1, failed, sizeof(failed)), 0);
+	ck_assert_str_eq(failed, "");
+	snprintf(r.dir, sizeof(r.dir), "%s", out);
+	ck_assert_int_eq(result_write(&r), -ENOTDIR);
+}
+END_TEST
+
 Suite *result_suite(void)
 {
 	Suite *s = suite_create("result");
@@ -508,6 +534,7 @@ Suite *result_suite(void)
 	tcase_add_test(t, reports_are_capped_and_the_cap_is_said);
 	tcase_add_test(t, reports_go_to_result_json_in_order);
 	tcase_add_test(t, page_dump_and_corrupted_round_trip);
+	tcase_add_test(t, summary_write_failure_names_the_file);
 	suite_add_tcase(s, t);
 	return s;
 }
