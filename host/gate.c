@@ -399,10 +399,12 @@ static int gate_exit_code(const struct gate *g)
 	return EXIT_NO_BUG;
 }
 
-static void write_gate_json(const struct gate *g)
+/* 0, or -1 (said on stderr) when gate.json could not be written. */
+static int write_gate_json(const struct gate *g)
 {
 	struct json_object *o = json_object_new_object(), *cases = json_object_new_array();
 	char path[PATH_MAX + 32];
+	int rc;
 
 	json_object_object_add(o, "base", json_object_new_string(g->o->base));
 	json_object_object_add(o, "series", json_object_new_string(g->o->series));
@@ -420,8 +422,10 @@ static void write_gate_json(const struct gate *g)
 	json_object_object_add(o, "seconds", json_object_new_double(now_seconds() - g->started));
 	json_object_object_add(o, "exit_code", json_object_new_int(gate_exit_code(g)));
 	xsnprintf(path, sizeof(path), "%s/gate.json", g->dir);
-	result_write_json(path, o);
+	if ((rc = result_write_json(path, o)) < 0)
+		fprintf(stderr, "mmrepro: cannot write %s: %s\n", path, strerror(-rc));
 	json_object_put(o);
+	return rc < 0 ? -1 : 0;
 }
 
 static void write_junit(const struct gate *g)
@@ -778,6 +782,7 @@ int gate_run(const struct gate_opts *o)
 	struct gate g = { .o = o, .started = now_seconds() };
 	char err[2048];
 	int rc;
+	bool lost;
 
 	load_cases(&g);
 	if (series_load(o->series, &g.series, err, sizeof(err)) < 0)
@@ -793,14 +798,14 @@ int gate_run(const struct gate_opts *o)
 	if (o->pool)
 		pool_share(o->pool, g.dir);
 	rc = run_all(&g);
-	write_gate_json(&g);
+	lost = write_gate_json(&g) < 0;
 	write_junit(&g);
 	write_kcidb(&g);
 	write_report(&g);
 	html_write_report(g.dir);
 	print_table(&g);
 	if (!rc)
-		rc = console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : gate_exit_code(&g);
+		rc = console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : lost ? EXIT_UNTESTABLE : gate_exit_code(&g);
 	series_free(&g.series);
 	for (int i = 0; i < g.ncases; i++)
 		json_object_put(g.cases[i].subtests);

@@ -561,7 +561,9 @@ static int cmd_suite(int argc, char **argv)
 			total++;
 		}
 	}
-	result_write_summary(suite_dir, results, total);
+	/* Results that could not be recorded tested nothing. */
+	if (result_write_summary(suite_dir, results, total) < 0)
+		worst = worst == EXIT_INTERRUPTED ? worst : EXIT_UNTESTABLE;
 	html_write_report(suite_dir);
 	run_free_results(results, total);
 	free(results);

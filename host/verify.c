@@ -270,16 +270,20 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 	return o;
 }
 
-static void write_verify_json(const char *dir, const struct case_def *c, struct json_object *variants)
+/* 0, or -1 (said on stderr) when it could not be written. */
+static int write_verify_json(const char *dir, const struct case_def *c, struct json_object *variants)
 {
 	struct json_object *o = json_object_new_object();
 	char path[PATH_MAX + 32];
+	int rc;
 
 	json_object_object_add(o, "case", json_object_new_string(c->name));
 	json_object_object_add(o, "variants", variants);
 	xsnprintf(path, sizeof(path), "%s/verify.json", dir);
-	result_write_json(path, o);
+	if ((rc = result_write_json(path, o)) < 0)
+		fprintf(stderr, "mmrepro: cannot write %s: %s\n", path, strerror(-rc));
 	json_object_put(o);
+	return rc < 0 ? -1 : 0;
 }
 
 struct verify_ctx {
@@ -358,7 +362,9 @@ static int report_variants(const struct case_def *c, const char *only, struct ou
 		if (stop)
 			break;
 	}
-	write_verify_json(dir, c, json);
+	/* A verdict that could not be recorded tested nothing. */
+	if (write_verify_json(dir, c, json) < 0)
+		return -1;
 	return all_ok;
 }
 
@@ -453,5 +459,7 @@ static int verify_variants(const struct case_def *c, const struct verify_opts *o
 	if (stopped)
 		return EXIT_INTERRUPTED;
 	printf("results: %s\n", dir);
+	if (all_ok < 0)
+		return EXIT_UNTESTABLE;
 	return console_signal_pending(x.sfd) ? EXIT_INTERRUPTED : all_ok ? 0 : 1;
 }
