@@ -52,6 +52,7 @@ struct parse_ctx {
 	char *err;
 	size_t errlen;
 	int err_line;               /* 0 until the first error */
+	bool confine;               /* host paths must lie in the checkout */
 };
 
 const char *expect_name(enum expect e)
@@ -424,6 +425,59 @@ static int parse_numa(struct parse_ctx *p, const char *v, unsigned *numa_mb, int
 	return ok;
 }
 
+/* The QEMU device models the cases need: edu (a device for vfio-pci to
+ * take), the vIOMMUs and an entropy source (its default backend is QEMU's
+ * own, never a file the case names). Any other model, or a property that
+ * names a host file (loader,file=, romfile=), would have QEMU open that
+ * file as root before -runas drops to its own user. */
+static const char *const device_models[] = { "edu", "intel-iommu", "virtio-iommu-pci", "virtio-rng-pci" };
+
+static bool is_device_model(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(device_models) / sizeof(device_models[0]); i++)
+		if (strlen(device_models[i]) == len && !strncmp(device_models[i], name, len))
+			return true;
+	return false;
+}
+
+static bool names_host_resource(const char *key, size_t len)
+{
+	static const char *const keys[] = { "driver", "drive", "chardev", "netdev", "memdev", "fd", "fds",
+					    "vhostfd", "host", "sysfsdev" };
+	char k[64];
+
+	snprintf(k, sizeof(k), "%.*s", (int)(len < sizeof(k) ? len : sizeof(k) - 1), key);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(k, keys[i]))
+			return true;
+	return strstr(k, "file") || strstr(k, "path") || strstr(k, "rom");
+}
+
+/* "MODEL[,KEY=VALUE]...": no ",," escapes, no JSON, no path in a value. */
+static int parse_device(struct parse_ctx *p, const char *v)
+{
+	size_t len = strcspn(v, ",");
+
+	if (!is_device_model(v, len))
+		return fail(p, "'device' %s: '%.*s' is not a device model a case may add (edu, intel-iommu, "
+			    "virtio-iommu-pci, virtio-rng-pci)", v, (int)len, v);
+	if (strstr(v, ",,"))
+		return fail(p, "'device' %s: ',,' is not allowed", v);
+	for (const char *o = v + len; *o; o += len) {
+		const char *eq;
+		o++;
+		len = strcspn(o, ",");
+		eq = memchr(o, '=', len);
+		if (!eq || eq == o)
+			return fail(p, "'device' %s: '%.*s' is not KEY=VALUE", v, (int)len, o);
+		if (names_host_resource(o, (size_t)(eq - o)) || memchr(eq, '/', len - (size_t)(eq - o)))
+			return fail(p, "'device' %s: '%.*s' may name a host file or device", v, (int)len, o);
+	}
+	if (p->c->ndevices >= CASE_MAX_LIST)
+		return fail(p, "too many 'device' lines (at most %d)", CASE_MAX_LIST);
+	return copy_value(p, p->c->devices[p->c->ndevices++], sizeof(p->c->devices[0]), "device", v);
+}
+
 static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -441,11 +495,8 @@ static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 	}
 	if (!strcmp(k, "iommu"))
 		return parse_bool(p, &c->iommu, k, v);
-	if (!strcmp(k, "device")) {
-		if (c->ndevices >= CASE_MAX_LIST)
-			return fail(p, "too many 'device' lines (at most %d)", CASE_MAX_LIST);
-		return copy_value(p, c->devices[c->ndevices++], sizeof(c->devices[0]), k, v);
-	}
+	if (!strcmp(k, "device"))
+		return parse_device(p, v);
 	if (!strcmp(k, "cmdline"))
 		return copy_value(p, c->cmdline, sizeof(c->cmdline), k, v);
 	if (!strcmp(k, "panic_on_warn"))
@@ -458,6 +509,38 @@ static bool is_regular_file(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool path_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
+}
+
+/* A case file is text from anyone (a mail, a tracker): the host files it
+ * names reach the build, the guest and the results, so they must resolve
+ * inside the checkout. A path that does not exist yet is judged as
+ * written, so that it cannot turn up later as a file elsewhere. */
+static int check_host_path(struct parse_ctx *p, const char *key, const char *v, const char *path)
+{
+	char real[PATH_MAX], root[PATH_MAX];
+	bool inside;
+
+	if (!p->confine)
+		return 1;
+	if (!realpath(repo_root(), root))
+		return fail(p, "'%s' %s: the checkout %s: %s", key, v, repo_root(), strerror(errno));
+	if (realpath(path, real))
+		inside = path_under(real, root);
+	else {
+		snprintf(real, sizeof(real), "%s", path);
+		inside = !strstr(path, "/..") && (path_under(path, root) || path_under(path, repo_root()));
+	}
+	if (inside)
+		return 1;
+	return fail(p, "'%s' %s is outside the checkout %s (it is %s); a case names host files only with "
+		    "MMREPRO_ALLOW_HOST_PATHS=1", key, v, root, real);
 }
 
 static int parse_workload(struct parse_ctx *p, const char *v)
@@ -499,6 +582,8 @@ static int parse_repro(struct parse_ctx *p, const char *v)
 		return fail(p, "'repro' %s is not a regular file (tried %s)", v, path);
 	if (!realpath(path, dir))
 		return fail(p, "'repro' %s: %s", v, strerror(errno));
+	if (!check_host_path(p, "repro", v, dir))
+		return 0;
 	snprintf(path, sizeof(path), "%s", dir);
 	if (p->c->workload[0])
 		return fail(p, "[guest] takes one of 'workload', 'repro' and 'kselftest'");
@@ -628,6 +713,8 @@ static int parse_base_config(struct parse_ctx *p, const char *v)
 		snprintf(path, sizeof(path), "%s%s", BUILD_BASE_PREFIX, v);
 	else
 		snprintf(path, sizeof(path), "%s%s/%s", BUILD_BASE_PREFIX, repo_root(), v);
+	if (!check_host_path(p, "base_config", v, path + strlen(BUILD_BASE_PREFIX)))
+		return 0;
 	if (!is_regular_file(path + strlen(BUILD_BASE_PREFIX)))
 		return fail(p, "'base_config' %s is not a regular file", v);
 	if (c->nconfigs >= CASE_MAX_LIST)
@@ -635,10 +722,30 @@ static int parse_base_config(struct parse_ctx *p, const char *v)
 	return copy_value(p, c->configs[c->nconfigs++], sizeof(c->configs[0]), "base_config", path);
 }
 
+/* config = FRAGMENT...: relative to the repository (resolve_configs). */
+static int add_config_words(struct parse_ctx *p, char list[][256], int *n, const char *v)
+{
+	int first = *n;
+
+	if (!add_words(p, list, n, "config", v))
+		return 0;
+	for (int i = first; i < *n; i++) {
+		char path[PATH_MAX + 256];
+		/* "base:PATH" is how base_config travels (build.h), never a fragment. */
+		if (!strncmp(list[i], BUILD_BASE_PREFIX, strlen(BUILD_BASE_PREFIX)))
+			return fail(p, "'config' %s: a whole config is named with 'base_config'", list[i]);
+		snprintf(path, sizeof(path), "%s%s%s", list[i][0] == '/' ? "" : repo_root(),
+			 list[i][0] == '/' ? "" : "/", list[i]);
+		if (!check_host_path(p, "config", list[i], path))
+			return 0;
+	}
+	return 1;
+}
+
 static int build_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "config"))
-		return add_words(p, p->c->configs, &p->c->nconfigs, k, v);
+		return add_config_words(p, p->c->configs, &p->c->nconfigs, v);
 	if (!strcmp(k, "flavor"))
 		return parse_flavor(p, p->c->flavor, sizeof(p->c->flavor), v);
 	if (!strcmp(k, "base_config"))
@@ -677,7 +784,7 @@ static int parse_series(struct parse_ctx *p, struct variant *var, const char *v)
 	if (*v) {
 		if (asprintf(&path, "%s%s%s", v[0] == '/' ? "" : repo_root(), v[0] == '/' ? "" : "/", v) < 0)
 			return fail(p, "out of memory");
-		ok = check_series_path(p, v, path);
+		ok = check_host_path(p, "series", v, path) && check_series_path(p, v, path);
 		free(path);
 		if (!ok)
 			return 0;
@@ -790,7 +897,7 @@ static int variant_override_key(struct parse_ctx *p, struct variant *var, const 
 	if (!strcmp(k, "timeout"))
 		return parse_int(p, &o->timeout_s, k, v, 1, 86400);
 	if (!strcmp(k, "config"))
-		return add_words(p, o->configs, &o->nconfigs, k, v);
+		return add_config_words(p, o->configs, &o->nconfigs, v);
 	if (!strcmp(k, "flavor")) {
 		o->flavor_line = p->line;
 		return parse_flavor(p, o->flavor, sizeof(o->flavor), v);
@@ -1324,11 +1431,11 @@ static int parse_text(struct parse_ctx *p)
 	return p->err_line ? -1 : 0;
 }
 
-int case_load_buffer(const char *name, const char *text, size_t len, struct case_def *c, char *err,
-		     size_t errlen)
+static int load_buffer(const char *name, const char *text, size_t len, struct case_def *c, bool confine,
+		       char *err, size_t errlen)
 {
 	struct parse_ctx p = { .file = name, .text = text, .len = len, .c = c, .section = -1,
-			       .err = err, .errlen = errlen };
+			       .err = err, .errlen = errlen, .confine = confine };
 	int rc;
 
 	set_defaults(c);
@@ -1341,6 +1448,37 @@ int case_load_buffer(const char *name, const char *text, size_t len, struct case
 	return rc < 0 ? -1 : validate(c, err, errlen);
 }
 
+/* Text handed over in memory is the caller's own (a test, a case it
+ * wrote): only case files read from disk come from someone else. */
+int case_load_buffer(const char *name, const char *text, size_t len, struct case_def *c, char *err,
+		     size_t errlen)
+{
+	return load_buffer(name, text, len, c, false, err, errlen);
+}
+
+/* --repro and --syzbot write their case (repro and base_config at the
+ * absolute paths given on the command line) under the cache's adhoc/:
+ * those options are explicit, so their case files may name host paths. */
+static bool is_adhoc_case(const char *path)
+{
+	char cache[PATH_MAX], adhoc[PATH_MAX + 8], dir[PATH_MAX], real_adhoc[PATH_MAX], real_dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return false;
+	build_cache_dir(cache, sizeof(cache));
+	snprintf(adhoc, sizeof(adhoc), "%s/adhoc", cache);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return realpath(adhoc, real_adhoc) && realpath(dir[0] ? dir : "/", real_dir) && !strcmp(real_adhoc, real_dir);
+}
+
+static bool host_paths_allowed(const char *path)
+{
+	const char *env = getenv("MMREPRO_ALLOW_HOST_PATHS");
+
+	return (env && !strcmp(env, "1")) || is_adhoc_case(path);
+}
+
 int case_load(const char *path, struct case_def *c, char *err, size_t errlen)
 {
 	size_t len;
@@ -1351,7 +1489,7 @@ int case_load(const char *path, struct case_def *c, char *err, size_t errlen)
 		set_defaults(c);
 		return -1;
 	}
-	rc = case_load_buffer(path, text, len, c, err, errlen);
+	rc = load_buffer(path, text, len, c, !host_paths_allowed(path), err, errlen);
 	free(text);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libkmod.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #define MAX_MODULES 128
 #define MAX_LIBS 32
@@ -235,6 +237,26 @@ static int add_modules(struct archive *a, const struct initramfs_spec *s, char *
 	return r ? r : add_bytes(a, "modules/order", order, strlen(order), 0644);
 }
 
+/* The kernel's config, read as a regular file (never through a link that
+ * may have been swapped in since the kernel was resolved), with a cap. */
+static int add_kconfig(struct archive *a, const char *path, char *err, size_t errlen)
+{
+	char why[PATH_MAX + 128];
+	size_t len;
+	char *text = read_regular_file(path, INITRAMFS_KCONFIG_MAX, &len, why, sizeof(why));
+	int r;
+
+	if (!text) {
+		snprintf(err, errlen, "initramfs: the kernel config %s", why);
+		return -1;
+	}
+	r = add_bytes(a, "mmrepro/kconfig", text, len, 0644);
+	free(text);
+	if (r < 0)
+		snprintf(err, errlen, "initramfs: cannot add the kernel config: %s", archive_error_string(a));
+	return r;
+}
+
 /* Every parent dir of f->guest, then the file. */
 static int add_extra(struct archive *a, const struct initramfs_file *f, char *err, size_t errlen)
 {
@@ -267,25 +289,49 @@ static int add_suite_files(struct archive *a, const struct initramfs_spec *s, ch
 		r = add_file(a, s->workload_path, dst, 0755, err, errlen);
 	}
 	if (!r && s->config_path && s->config_path[0])
-		r = add_file(a, s->config_path, "mmrepro/kconfig", 0644, err, errlen);
+		r = add_kconfig(a, s->config_path, err, errlen);
 	for (int i = 0; i < s->nfiles && !r; i++)
 		r = add_extra(a, &s->files[i], err, errlen);
 	return r;
 }
 
+/* The archive holds host files (the kernel's config, modules, a
+ * reproducer): it is written 0600, whatever the umask, so that it is never
+ * more readable than the most private of them. A stale tmp file (and the
+ * mode it was made with) goes first. */
+static int open_private(const char *tmp, char *err, size_t errlen)
+{
+	int fd;
+
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "initramfs: cannot remove %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, INITRAMFS_MODE);
+	if (fd < 0 || fchmod(fd, INITRAMFS_MODE) < 0) {
+		snprintf(err, errlen, "initramfs: cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "newroot", "tmp", "lib", "lib64", "usr", NULL };
-	struct archive *a = archive_write_new();
+	struct archive *a;
 	char tmp[PATH_MAX];
-	int r = 0;
+	int r = 0, fd, e;
 
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp", out_path);
-	archive_write_set_format_cpio_newc(a);
-	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
-		snprintf(err, errlen, "initramfs: cannot write %s: %s", tmp, archive_error_string(a));
-		archive_write_free(a);
+	if ((fd = open_private(tmp, err, errlen)) < 0)
 		return -1;
+	a = archive_write_new();
+	archive_write_set_format_cpio_newc(a);
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		snprintf(err, errlen, "initramfs: cannot write %s: %s", tmp, archive_error_string(a));
+		r = -1;
 	}
 	for (const char *const *d = dirs; *d && !r; d++)
 		r = add_dir(a, *d);
@@ -301,12 +347,23 @@ int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *
 		snprintf(err, errlen, "initramfs: %s", archive_error_string(a));
 		r = -1;
 	}
+	e = errno;
 	archive_write_free(a);
-	if (!r && rename(tmp, out_path) < 0) {
-		snprintf(err, errlen, "initramfs: rename %s: %s", out_path, strerror(errno));
+	if (close(fd) < 0 && !r) {
+		e = errno;
+		snprintf(err, errlen, "initramfs: cannot write %s: %s", tmp, strerror(e));
 		r = -1;
 	}
+	if (!r && rename(tmp, out_path) < 0) {
+		e = errno;
+		snprintf(err, errlen, "initramfs: rename %s: %s", out_path, strerror(e));
+		r = -1;
+	}
+	if (r)
+		unlink(tmp);
 	if (r && !err[0])
 		snprintf(err, errlen, "initramfs: cannot write archive entries");
+	/* The caller reads errno to tell a full disk from a bad input. */
+	errno = r ? e : errno;
 	return r;
 }

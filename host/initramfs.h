@@ -31,7 +31,14 @@ struct initramfs_spec {
 /* Where the guest finds the suite's files once its root is mounted. */
 #define INITRAMFS_GUEST_DIR PROTO_GUEST_DIR
 
-/* Writes the cpio archive to out_path. On error fills err and returns -1. */
+/* The archive's mode: it holds host files, so only its owner reads it. */
+#define INITRAMFS_MODE 0600
+/* The most a kernel config may hold (a full one is about 300 KB). */
+#define INITRAMFS_KCONFIG_MAX (8u << 20)
+
+/* Writes the cpio archive to out_path, mode INITRAMFS_MODE whatever the
+ * umask (through a tmp file renamed over it, removed on failure). On error
+ * fills err and returns -1. */
 int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *err, size_t errlen);
 
 /* Resolves module names to files in load order (dependencies first) with

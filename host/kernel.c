@@ -178,9 +178,48 @@ static int check_image_opts(const struct kernel *k, const char *spec, char *err,
 	return 0;
 }
 
+/* The most an image:'s config may hold (a full one is about 300 KB). */
+#define IMAGE_CONFIG_MAX (8u << 20)
+
+/* A line "CONFIG_X=..." or "# CONFIG_X is not set" at text. */
+static bool is_config_line(const char *line)
+{
+	const char *name = !strncmp(line, "# CONFIG_", 9) ? line + 9 : !strncmp(line, "CONFIG_", 7) ? line + 7 : NULL;
+	size_t n;
+
+	if (!name)
+		return false;
+	n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (!n)
+		return false;
+	return line[0] == '#' ? !strncmp(name + n, " is not set", 11) : name[n] == '=';
+}
+
+static bool text_is_config(const char *text)
+{
+	for (const char *line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (is_config_line(line))
+			return true;
+	return false;
+}
+
+/* The config goes into the guest's initramfs: it must be a regular file
+ * (not a link, FIFO or device) that reads as a kernel config, so that no
+ * other host file (/etc/shadow) can travel as one. */
+static int check_image_config(const char *path, char *why, size_t len)
+{
+	char *text = read_regular_file(path, IMAGE_CONFIG_MAX, NULL, why, len);
+	bool config = text && text_is_config(text);
+
+	if (text && !config)
+		snprintf(why, len, "%s: not a kernel config (no CONFIG_X= or '# CONFIG_X is not set' line)", path);
+	free(text);
+	return config ? 0 : -1;
+}
+
 static int resolve_image(const char *spec, struct kernel *k, char *err, size_t errlen)
 {
-	char buf[3 * PATH_MAX], *comma;
+	char buf[3 * PATH_MAX], why[PATH_MAX + 128], *comma;
 
 	xsnprintf(buf, sizeof(buf), "%s", spec + 6);
 	comma = strchr(buf, ',');
@@ -201,11 +240,15 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 	}
 	if (check_image_opts(k, spec, err, errlen))
 		return EXIT_USAGE;
+	if (k->config[0] && check_image_config(k->config, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--kernel %s: config=%s", spec, why);
+		return EXIT_USAGE;
+	}
 	if (!k->config[0]) {
 		/* A built tree keeps .config next to arch/x86/boot/bzImage. */
 		char guess[PATH_MAX + 32];
 		snprintf(guess, sizeof(guess), "%s/../../../.config", k->bzimage);
-		if (file_exists(guess))
+		if (file_exists(guess) && check_image_config(guess, why, sizeof(why)) == 0)
 			xsnprintf(k->config, sizeof(k->config), "%s", guess);
 	}
 	return 0;

@@ -22,9 +22,80 @@ void series_free(struct series *s)
 	}
 }
 
+/* The most a patch file may hold when series_parse reads it to check it. */
+#define SERIES_PATCH_MAX (64u << 20)
+/* A series file is a list of names: a FIFO or /dev/zero must not hang it. */
+#define SERIES_LIST_MAX (1u << 20)
+
+/* Whether path, resolved, lies under root (itself resolved). */
+static bool resolves_under(const char *path, const char *root)
+{
+	char real[PATH_MAX];
+	size_t n = strlen(root);
+
+	if (!realpath(path, real))
+		return false;
+	return !strncmp(real, root, n) && (real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+static bool has_dotdot(const char *name)
+{
+	for (const char *c = name; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
+			return true;
+	return false;
+}
+
+/* Why the series entry `name` (path: dir/name) may not be applied, or NULL.
+ * A listed name could point at any host file (../../etc/shadow, a link to
+ * one), which git apply would read as root after the source is unpacked. */
+/* Where a series' patches may come from: its own dir, or, for a series in
+ * the repository's patches/, any series there (the seed variants share
+ * patches: ../cma-gup-lru-drain-bug/0001-...). True for the shared one. */
+static bool series_root(const char *dir, char *root, size_t len)
+{
+	char patches[PATH_MAX + 16], shared[PATH_MAX];
+
+	root[0] = '\0';
+	if (!realpath(dir, root))
+		return false;
+	xsnprintf(patches, sizeof(patches), "%s/patches", repo_root());
+	if (!realpath(patches, shared) || !resolves_under(root, shared) || !strcmp(root, shared))
+		return false;
+	snprintf(root, len, "%s", shared);
+	return true;
+}
+
+static const char *entry_refusal(const char *dir, const char *name, const char *path, char *why, size_t len)
+{
+	char root[PATH_MAX];
+	struct stat st;
+	char *text;
+	bool patch, shared = series_root(dir, root, sizeof(root));
+
+	if (name[0] == '/' || (has_dotdot(name) && !shared))
+		return "leaves the series dir (an absolute path or '..')";
+	if (lstat(path, &st) < 0)
+		return "does not exist";
+	if (S_ISLNK(st.st_mode))
+		return "is a symbolic link (a series holds the patches themselves)";
+	if (!S_ISREG(st.st_mode))
+		return "is not a regular file";
+	if (!root[0] || !resolves_under(path, root))
+		return shared ? "leaves the repository's patches/ dir" : "leaves the series dir (through a linked directory)";
+	if (!(text = read_file_limited(path, SERIES_PATCH_MAX, NULL))) {
+		snprintf(why, len, "cannot be read: %s", errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
+		return why;
+	}
+	patch = series_text_is_patch(text);
+	free(text);
+	return patch ? NULL : "is not a patch (no diff --git, no ---/+++ pair)";
+}
+
 int series_parse(const char *text, const char *dir, const char *file, struct series *s, char *err, size_t errlen)
 {
-	char *copy = xstrdup(text), *save = NULL, *line;
+	char *copy = xstrdup(text), *save = NULL, *line, detail[160];
+	const char *why;
 	int lineno = 0;
 
 	for (line = copy; line; line = save) {
@@ -47,8 +118,8 @@ int series_parse(const char *text, const char *dir, const char *file, struct ser
 			return -1;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (!file_exists(path)) {
-			snprintf(err, errlen, "%s:%d: patch '%s' does not exist", file, lineno, name);
+		if ((why = entry_refusal(dir, name, path, detail, sizeof(detail)))) {
+			snprintf(err, errlen, "%s:%d: patch '%s' %s", file, lineno, name, why);
 			free(copy);
 			return -1;
 		}
@@ -65,7 +136,7 @@ static int load_dir(const char *dir, struct series *s, char *err, size_t errlen)
 	int rc;
 
 	xsnprintf(file, sizeof(file), "%s/series", dir);
-	text = read_file(file, NULL);
+	text = read_file_limited(file, SERIES_LIST_MAX, NULL);
 	if (!text) {
 		snprintf(err, errlen, "--series %s: no readable 'series' file in the directory", dir);
 		return -1;
@@ -199,8 +270,9 @@ void series_describe_failure(const char *patch, const char *text, char *msg, siz
 int series_apply_patch(const char *tree, const char *patch, const char *log, char *msg, size_t msglen)
 {
 	char errfile[] = "/tmp/mmrepro-apply-XXXXXX";
-	char *argv[] = { "git", "-C", (char *)tree, "apply", "--verbose", "-p1", "--whitespace=nowarn", "--",
-			 (char *)patch, NULL };
+	/* --allow-empty: an mbox's cover letter is a message without a diff. */
+	char *argv[] = { "git", "-C", (char *)tree, "apply", "--verbose", "-p1", "--whitespace=nowarn", "--allow-empty",
+			 "--", (char *)patch, NULL };
 	int fd = mkstemp(errfile), rc;
 	char *text;
 
@@ -223,6 +295,70 @@ int series_apply_patch(const char *tree, const char *patch, const char *log, cha
 		series_describe_failure(patch, text ? text : "", msg, msglen);
 	free(text);
 	return rc == 0 ? 0 : -1;
+}
+
+/* The first n patches of s, one after another, in the file at fd: git
+ * apply --check carries a file from one patch to the next only within one
+ * input (given as separate files, each is checked against the tree). */
+static int concat_first(int fd, const struct series *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		char *text = read_file_limited(s->patches[i], SERIES_PATCH_MAX, &len);
+		bool ok = text && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+
+		free(text);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/* git apply --check of the first n patches of s; stderr goes to errfile,
+ * stdout to log. 0 when they all apply, -1 when not, -2 when it cannot tell. */
+static int check_first(const char *tree, const struct series *s, int n, const char *log, const char *errfile)
+{
+	char input[] = "/tmp/mmrepro-series-XXXXXX";
+	char *argv[] = { "git", "-C", (char *)tree, "apply", "--check", "-p1", "--whitespace=nowarn", "--allow-empty",
+			 "--", input, NULL };
+	int fd = mkstemp(input), rc = -2;
+
+	if (fd < 0)
+		return -2;
+	if (concat_first(fd, s, n) == 0)
+		rc = run_cmd_split(argv, log, errfile, NULL) == 0 ? 0 : -1;
+	close(fd);
+	unlink(input);
+	return rc;
+}
+
+int series_check_applies(const char *tree, const struct series *s, const char *log, char *msg, size_t msglen)
+{
+	char errfile[] = "/tmp/mmrepro-check-XXXXXX";
+	int fd = mkstemp(errfile), bad = -1, rc;
+	char *text;
+
+	if (fd < 0) {
+		snprintf(msg, msglen, "cannot make a temp file: %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if ((rc = check_first(tree, s, s->npatches, log, errfile)) == 0) {
+		unlink(errfile);
+		return 0;
+	}
+	/* The first prefix that fails ends with the patch to name. */
+	for (int n = 1; n <= s->npatches && bad < 0 && rc != -2; n++)
+		if ((rc = check_first(tree, s, n, log, errfile)) == -1)
+			bad = n - 1;
+	text = read_file_limited(errfile, CAPTURE_MAX, NULL);
+	unlink(errfile);
+	if (rc == -2)
+		snprintf(msg, msglen, "cannot check the series against %s: %s", tree, strerror(errno));
+	else
+		series_describe_failure(bad >= 0 ? s->patches[bad] : "the series", text ? text : "", msg, msglen);
+	free(text);
+	return -1;
 }
 
 void series_patch_subject(const char *patch, char *out, size_t len)

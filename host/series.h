@@ -18,12 +18,20 @@ struct series {
  * nothing is left allocated. */
 int series_load(const char *path, struct series *s, char *err, size_t errlen);
 /* Parses the text of a quilt `series` file: patch names in order, with
- * comments, blank lines and patch options (-p1) stripped. dir is prepended. */
+ * comments, blank lines and patch options (-p1) stripped. dir is prepended.
+ * Every entry must stay inside dir (no absolute path, no '..', no linked
+ * dir leading out), be a regular file (not a symbolic link) and look like
+ * a patch (series_text_is_patch); else err names file:line. */
 int series_parse(const char *text, const char *dir, const char *file, struct series *s, char *err, size_t errlen);
 void series_free(struct series *s);
 /* Applies one patch to tree with git apply. On failure, msg names the patch
  * file and the hunk that failed. */
 int series_apply_patch(const char *tree, const char *patch, const char *log, char *msg, size_t msglen);
+/* Checks, without touching tree, that every patch of s applies to it in
+ * order (git apply --check, all patches in one run). On failure, msg names
+ * the first patch that does not apply and its hunk, as series_apply_patch
+ * does. For a check against the pristine source before any build. */
+int series_check_applies(const char *tree, const struct series *s, const char *log, char *msg, size_t msglen);
 /* Extracts "error: patch failed: FILE:LINE" style details from git apply's
  * stderr into a one-line message. */
 void series_describe_failure(const char *patch, const char *stderr_text, char *msg, size_t len);

@@ -333,6 +333,77 @@ if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	check "bisect that failed after the claim leaves no .running" test -e "$tmp/o-b9/.lock" -a ! -e "$tmp/o-b9/.running"
 fi
 
+# ---- 10. host files the guest must not see --------------------------------
+# The runner reads as root what QEMU and git apply are handed: a case file,
+# a series or an image:'s config may not smuggle a root-only file into the
+# guest or the results.
+printf 'root:$y$j9T$secret:19000:0:99999:7:::\n' >"$tmp/shadow10" && chmod 600 "$tmp/shadow10"
+ln -s /etc/shadow "$tmp/shadow10-link"
+img=$(ls /boot/vmlinuz-6.12*-amd64 2>/dev/null | sort -V | tail -1)
+if [ -n "$img" ]; then
+	row "image:...,config= of a 0600 file that is not a kernel config" 2 \
+		"--kernel image:/boot/vmlinuz-6\\.12[^,]*,config=$tmp/shadow10: config=$tmp/shadow10: not a kernel config" \
+		$mm run smoke --kernel "image:$img,config=$tmp/shadow10" --out "$tmp/o-10cfg"
+	check "a refused config= writes no initramfs.cpio" test ! -e "$tmp/o-10cfg/initramfs.cpio"
+	row "image:...,config= that is a link to /etc/shadow" 2 \
+		"config=$tmp/shadow10-link: is a symbolic link" \
+		$mm run smoke --kernel "image:$img,config=$tmp/shadow10-link" --out "$tmp/o-10cfg"
+	# verify reports a variant whose kernel it cannot get as brok (its exit is verify's).
+	f=$(case_file image-config-v "$good[variant v]\nkernel = image:$img,config=$tmp/shadow10\nexpect = pass\n")
+	check "a variant's image:...,config= of a 0600 file is refused, naming it" \
+		grep -q "config=$tmp/shadow10: not a kernel config" <<<"$($mm verify "$f" --out "$tmp/o-10v" 2>&1)"
+	check "the refused variant wrote no initramfs.cpio" \
+		test -z "$(find "$tmp/o-10v" -name initramfs.cpio 2>/dev/null)"
+else
+	nok "no /boot/vmlinuz-6.12*-amd64 for the image:...,config= rows; run ./run.sh setup"
+fi
+vm10='[case]\nname = c\ndescription = d\n[vm]\nmemory = 512M\nmachine = q35\n'
+f=$(case_file device-loader "${vm10}device = loader,file=/etc/passwd\n[guest]\nworkload = smoke\n")
+row "device = loader,file=/etc/passwd" 2 "$f:7: 'device' loader,file=/etc/passwd: 'loader' is not a device model" \
+	$mm run "$f" --kernel deb:6.12 --out "$tmp/o-10dev"
+check "a refused device boots nothing" test ! -e "$tmp/o-10dev"
+f=$(case_file device-romfile "${vm10}device = edu,romfile=/etc/shadow\n[guest]\nworkload = smoke\n")
+row "device = edu,romfile=/etc/shadow" 2 "$f:7: 'device' edu,romfile=/etc/shadow: 'romfile=/etc/shadow' may name" \
+	$mm run "$f" --kernel deb:6.12
+row "every shipped case with a device still loads" 0 "cma-vfio-nested-vm" $mm list
+f=$(case_file series-etc "$good[variant v]\nkernel = src:deb-6.12\nseries = /etc\nexpect = fail\n")
+row "a case naming series = /etc (outside the checkout)" 2 \
+	"$f:10: 'series' /etc is outside the checkout .*MMREPRO_ALLOW_HOST_PATHS=1" $mm verify "$f"
+row "... which MMREPRO_ALLOW_HOST_PATHS=1 lets through to the series checks" 2 \
+	"$f:10: series '/etc' is a directory without a series file" env MMREPRO_ALLOW_HOST_PATHS=1 $mm verify "$f"
+f=$(case_file base-config-shadow "$good[build]\nbase_config = $tmp/shadow10\n")
+row "a case naming base_config = a 0600 file outside the checkout" 2 \
+	"$f:9: 'base_config' $tmp/shadow10 is outside the checkout" $mm run "$f" --kernel deb:6.12
+f=$(case_file config-dotdot "$good[build]\nconfig = ../../../../../../../../etc/shadow\n")
+row "a case naming config = ../../../etc/shadow" 2 \
+	"$f:9: 'config' ../../../../../../../../etc/shadow is outside the checkout" $mm run "$f" --kernel deb:6.12
+printf 'int main(void) { return 0; }\n' >"$tmp/beside10.c"
+f=$(case_file repro-outside '[case]\nname = c\ndescription = d\n[guest]\nrepro = /etc/passwd\n')
+row "a case naming repro = /etc/passwd" 2 "$f:5: 'repro' /etc/passwd is outside the checkout" \
+	$mm run "$f" --kernel deb:6.12
+row "--repro names a file outside the checkout: explicit, so it runs" 0 "PASS" \
+	$mm run --repro "$tmp/beside10.c" --kernel deb:6.12 --repro-time 5 --out "$tmp/o-10repro"
+mkdir -p "$tmp/dotdot-series" "$tmp/link-series" "$tmp/notpatch-series"
+printf '../../etc/passwd\n' >"$tmp/dotdot-series/series"
+ln -s /etc/shadow "$tmp/link-series/0001-x.patch" && printf '# a link\n0001-x.patch\n' >"$tmp/link-series/series"
+cp /etc/passwd "$tmp/notpatch-series/0001-x.patch" && printf '0001-x.patch\n' >"$tmp/notpatch-series/series"
+row "a series listing ../../etc/passwd" 2 \
+	"$tmp/dotdot-series/series:1: patch '../../etc/passwd' leaves the series dir" \
+	$mm build --kernel src:deb-6.12 --series "$tmp/dotdot-series"
+row "a series whose patch is a link to /etc/shadow" 2 \
+	"$tmp/link-series/series:2: patch '0001-x.patch' is a symbolic link" \
+	$mm build --kernel src:deb-6.12 --series "$tmp/link-series"
+row "a series whose patch is not a patch" 2 "$tmp/notpatch-series/series:1: patch '0001-x.patch' is not a patch" \
+	$mm build --kernel src:deb-6.12 --series "$tmp/notpatch-series"
+t0=$SECONDS
+row "gate refuses a series listing ../../etc/passwd before building the base" 2 \
+	"$tmp/dotdot-series/series:1: patch '../../etc/passwd' leaves the series dir" \
+	$mm gate --kernel src:deb-6.12 --series "$tmp/dotdot-series" --cases smoke --out "$tmp/o-10gate"
+check "... at once (in $((SECONDS - t0)) s)" test $((SECONDS - t0)) -lt 30
+check "the initramfs.cpio of a smoke run is not world-readable (mode 600)" \
+	test "$(stat -c %a "$kept/initramfs.cpio")" = 600
+check "the initramfs.cpio of a --repro run is mode 600" test "$(stat -c %a "$tmp/o-10repro/initramfs.cpio")" = 600
+
 row "list still works after all of this" 0 "smoke" $mm list
 
 [ "$(digest)" = "$kept_digest" ] && ok "the smoke results from before the matrix are intact" || nok "earlier results changed"

@@ -252,7 +252,10 @@ START_TEST(image_spec_checked_up_front)
 	assert_usage_error(spec, NULL, "config /nonexistent/config does not exist");
 	snprintf(spec, sizeof(spec), "image:%s,vmlinux=/nonexistent/vmlinux", image);
 	assert_usage_error(spec, NULL, "vmlinux /nonexistent/vmlinux does not exist");
+	/* A config= must be a kernel config: a bzImage is not. */
 	snprintf(spec, sizeof(spec), "image:%s,config=%s", image, image);
+	assert_usage_error(spec, NULL, "not a kernel config");
+	snprintf(spec, sizeof(spec), "image:%s,config=%s", image, test_temp_file("CONFIG_MMU=y\n", ".config"));
 	ck_assert_msg(kernel_resolve_prebuilt(spec, &k, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(k.release, "6.12.0-test");
 	ck_assert_str_eq(k.boot_image, image);

@@ -737,6 +737,193 @@ START_TEST(shipped_cases_parse)
 }
 END_TEST
 
+/* Writes text as DIR/NAME.case and loads it with case_load (a case file
+ * from disk, the kind that comes from someone else). */
+static int load_case_in(const char *dir, const char *name, const char *text, char *path, size_t pathlen,
+			struct case_def *c, char *err, size_t errlen)
+{
+	FILE *f;
+
+	snprintf(path, pathlen, "%s/%s.case", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	return case_load(path, c, err, errlen);
+}
+
+/* Loads HEAD + extra from a case file and expects "FILE:LINE: WANT...". */
+static void assert_case_file_refused(const char *extra, int line, const char *want)
+{
+	char text[2048], path[512], err[2048] = "", prefix[2048];
+	struct case_def c;
+
+	snprintf(text, sizeof(text), "%s%s", HEAD, extra);
+	ck_assert_int_eq(load_case_in(test_temp_dir(), "c", text, path, sizeof(path), &c, err, sizeof(err)), -1);
+	snprintf(prefix, sizeof(prefix), "%s:%d: %s", path, line, want);
+	ck_assert_msg(!strncmp(err, prefix, strlen(prefix)), "got '%s', want '%s...'", err, prefix);
+}
+
+static void assert_case_file_loads(const char *extra)
+{
+	char text[2048], path[512], err[2048] = "";
+	struct case_def c;
+
+	snprintf(text, sizeof(text), "%s%s", HEAD, extra);
+	ck_assert_msg(load_case_in(test_temp_dir(), "c", text, path, sizeof(path), &c, err, sizeof(err)) == 0,
+		      "%s", err);
+}
+
+/* QEMU opens a device's files as root before -runas: only the models the
+ * cases need, with no property that could name a host file. */
+START_TEST(device_models_are_a_fixed_list)
+{
+	static const struct {
+		const char *device, *want;
+	} bad[] = {
+		{ "loader,file=/etc/passwd", "'device' loader,file=/etc/passwd: 'loader' is not a device model" },
+		{ "edu,romfile=/etc/shadow", "'device' edu,romfile=/etc/shadow: 'romfile=/etc/shadow' may name a host" },
+		{ "edu,romfile=shadow", "'device' edu,romfile=shadow: 'romfile=shadow' may name a host" },
+		{ "edu,driver=loader", "'device' edu,driver=loader: 'driver=loader' may name" },
+		{ "edu,id=a,,file=/etc/passwd", "'device' edu,id=a,,file=/etc/passwd: ',,' is not allowed" },
+		{ "edu,x=../../etc/passwd", "'device' edu,x=../../etc/passwd: 'x=../../etc/passwd' may name" },
+		{ "edu,on", "'device' edu,on: 'on' is not KEY=VALUE" },
+		{ "driver=edu", "'device' driver=edu: 'driver=edu' is not a device model" },
+		{ "{\"driver\":\"loader\",\"file\":\"/etc/passwd\"}", "'device' {" },
+		{ "edu-x", "'device' edu-x: 'edu-x' is not a device model" },
+		{ "", "'device' : '' is not a device model" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[512];
+		snprintf(extra, sizeof(extra), "[vm]\nmachine = q35\ndevice = %s\n", bad[i].device);
+		assert_case_file_refused(extra, 8, bad[i].want);
+	}
+	assert_case_file_loads("[vm]\nmachine = q35\ndevice = edu\ndevice = virtio-iommu-pci\n"
+			       "device = intel-iommu,caching-mode=on,intremap=on\ndevice = edu,id=edu0,addr=05.0\n");
+}
+END_TEST
+
+/* A case file names host files (series, config, base_config, repro) only
+ * inside the checkout. */
+START_TEST(case_paths_stay_in_the_checkout)
+{
+	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
+	assert_case_file_refused("[variant v]\nkernel = src:deb-6.12\nexpect = pass\nseries = /etc\n", 9,
+				 "'series' /etc is outside the checkout");
+	assert_case_file_refused("[variant v]\nkernel = src:deb-6.12\nexpect = pass\nseries = patches/../..\n", 9,
+				 "'series' patches/../.. is outside the checkout");
+	assert_case_file_refused("[build]\nconfig = /etc/shadow\n", 7, "'config' /etc/shadow is outside the checkout");
+	assert_case_file_refused("[build]\nconfig = config/base.config ../../../../../../../etc/shadow\n", 7,
+				 "'config' ../../../../../../../etc/shadow is outside the checkout");
+	assert_case_file_refused("[build]\nconfig = base:/etc/shadow\n", 7,
+				 "'config' base:/etc/shadow: a whole config is named with 'base_config'");
+	assert_case_file_refused("[variant v]\nkernel = k\nexpect = pass\nconfig = /etc/shadow\n", 9,
+				 "'config' /etc/shadow is outside the checkout");
+	assert_case_file_refused("[build]\nbase_config = /etc/shadow\n", 7,
+				 "'base_config' /etc/shadow is outside the checkout");
+	assert_case_file_refused("[build]\nbase_config = ../../../../../../../etc/shadow\n", 7,
+				 "'base_config' ../../../../../../../etc/shadow is outside the checkout");
+}
+END_TEST
+
+#define HEAD_NO_WORKLOAD "[case]\nname = x\ndescription = d\n[guest]\n"
+
+START_TEST(case_repro_stays_in_the_checkout)
+{
+	char path[512], err[2048] = "", text[1024];
+	const char *dir = test_temp_dir(), *program = "int main(void) { return 0; }\n";
+	struct case_def c;
+
+	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
+	ck_assert_int_eq(load_case_in(dir, "r", HEAD_NO_WORKLOAD "repro = /etc/passwd\n", path, sizeof(path), &c, err,
+				      sizeof(err)), -1);
+	snprintf(text, sizeof(text), "%s:5: 'repro' /etc/passwd is outside the checkout", path);
+	ck_assert_msg(!strncmp(err, text, strlen(text)), "%s", err);
+	/* Beside a case file outside the checkout is outside it too. */
+	snprintf(text, sizeof(text), "%s/beside.c", dir);
+	ck_assert_int_eq(write_file_atomic(text, program, strlen(program)), 0);
+	ck_assert_int_eq(load_case_in(dir, "r", HEAD_NO_WORKLOAD "repro = beside.c\n", path, sizeof(path), &c, err,
+				      sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":5: 'repro' beside.c is outside the checkout"), "%s", err);
+	ck_assert_msg(load_case_in(dir, "r", HEAD_NO_WORKLOAD "repro = tests/repro/exits-at-once.c\n", path,
+				   sizeof(path), &c, err, sizeof(err)) == 0, "%s", err);
+}
+END_TEST
+
+/* What the checkout holds loads from a case file anywhere. */
+START_TEST(case_paths_in_the_checkout_load)
+{
+	char extra[1024];
+
+	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
+	snprintf(extra, sizeof(extra), "[build]\nconfig = config/soft-dirty.config %s/config/base.config\n"
+		 "base_config = tests/syzbot/good/config\n[variant v]\nkernel = src:deb-6.12\nexpect = pass\n"
+		 "series = %s/patches/test-one-line\nconfig = config/guest.config\n", repo_root(), repo_root());
+	assert_case_file_loads(extra);
+	/* A fragment that does not exist is for the build to name. */
+	assert_case_file_loads("[build]\nconfig = config/no-such.config\n");
+}
+END_TEST
+
+/* A path outside that does not exist yet is refused as written: it could
+ * appear later as a link to a root-only file. */
+START_TEST(case_paths_missing_outside_are_refused)
+{
+	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
+	assert_case_file_refused("[build]\nconfig = /tmp/no-such-dir-mmrepro/x.config\n", 7,
+				 "'config' /tmp/no-such-dir-mmrepro/x.config is outside the checkout");
+	assert_case_file_refused("[build]\nconfig = config/../../no-such/x.config\n", 7,
+				 "'config' config/../../no-such/x.config is outside the checkout");
+	assert_case_file_refused("[variant v]\nkernel = src:deb-6.12\nexpect = pass\nseries = /tmp/no-such-series\n",
+				 9, "'series' /tmp/no-such-series is outside the checkout");
+}
+END_TEST
+
+/* MMREPRO_ALLOW_HOST_PATHS=1 is the explicit option for host paths. */
+START_TEST(allow_host_paths_env)
+{
+	char extra[1024];
+
+	snprintf(extra, sizeof(extra), "[variant v]\nkernel = src:deb-6.12\nexpect = pass\nseries = %s\n",
+		 test_temp_file("From 0 Mon Sep 17 00:00:00 2001\n", ".mbox"));
+	setenv("MMREPRO_ALLOW_HOST_PATHS", "yes", 1);
+	assert_case_file_refused(extra, 9, "'series' /tmp/");
+	setenv("MMREPRO_ALLOW_HOST_PATHS", "1", 1);
+	assert_case_file_loads(extra);
+	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
+	assert_case_file_refused(extra, 9, "'series' /tmp/");
+}
+END_TEST
+
+/* --repro and --syzbot write their case under the cache's adhoc/, naming
+ * the files given on the command line: those load. A case file beside it
+ * (adhoc-x/) or below it does not get that exemption. */
+START_TEST(adhoc_cases_may_name_host_paths)
+{
+	char cache[256], dir[300], path[512], err[2048] = "", repro[300];
+	struct case_def c;
+	char text[1024];
+
+	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
+	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
+	setenv("MMREPRO_CACHE", cache, 1);
+	snprintf(repro, sizeof(repro), "%s", test_temp_file("int main(void){return 0;}\n", ".c"));
+	snprintf(text, sizeof(text), HEAD_NO_WORKLOAD "repro = %s\n", repro);
+	snprintf(dir, sizeof(dir), "%s/adhoc", cache);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_msg(load_case_in(dir, "0123", text, path, sizeof(path), &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c.repro, repro);
+	snprintf(dir, sizeof(dir), "%s/adhoc-x", cache);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(load_case_in(dir, "0123", text, path, sizeof(path), &c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is outside the checkout"), "%s", err);
+	snprintf(dir, sizeof(dir), "%s/adhoc/sub", cache);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(load_case_in(dir, "0123", text, path, sizeof(path), &c, err, sizeof(err)), -1);
+	unsetenv("MMREPRO_CACHE");
+}
+END_TEST
+
 Suite *case_suite(void)
 {
 	Suite *s = suite_create("case");
@@ -763,6 +950,13 @@ Suite *case_suite(void)
 	tcase_add_test(t, variant_overrides_apply);
 	tcase_add_test(t, flavor_per_case_and_variant);
 	tcase_add_test(t, panic_on_warn_per_case_and_variant);
+	tcase_add_test(t, device_models_are_a_fixed_list);
+	tcase_add_test(t, case_paths_stay_in_the_checkout);
+	tcase_add_test(t, case_repro_stays_in_the_checkout);
+	tcase_add_test(t, case_paths_in_the_checkout_load);
+	tcase_add_test(t, case_paths_missing_outside_are_refused);
+	tcase_add_test(t, allow_host_paths_env);
+	tcase_add_test(t, adhoc_cases_may_name_host_paths);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,4 +1,5 @@
 #include "initramfs.h"
+#include "kernel.h"
 #include "suites.h"
 #include "util.h"
 
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Reads the archive back with libarchive and collects "path mode\n" lines
  * and the content of modules/order. */
@@ -113,6 +116,131 @@ START_TEST(missing_init_is_named)
 }
 END_TEST
 
+/* The archive holds host files: only its owner may read it, whatever the
+ * umask, a stale tmp file or an older archive it replaces. */
+START_TEST(archive_is_private_whatever_the_umask)
+{
+	char path[256], tmp[270], err[512] = "";
+	struct initramfs_spec s = { .init_path = "/bin/true", .job_text = "[job]\n" };
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/initramfs.cpio", test_temp_dir());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	umask(0);
+	ck_assert_ptr_nonnull(f = fopen(tmp, "w"));
+	fclose(f);
+	ck_assert_int_eq(chmod(tmp, 0666), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_msg(initramfs_build(path, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, INITRAMFS_MODE);
+	ck_assert_int_eq(INITRAMFS_MODE, 0600);
+	ck_assert(!file_exists(tmp));
+	umask(022);
+}
+END_TEST
+
+/* A failed build leaves neither the archive nor its tmp file. */
+START_TEST(failed_build_leaves_no_tmp_file)
+{
+	char path[256], tmp[270], err[512] = "";
+	struct initramfs_spec s = { .init_path = "/nonexistent/init" };
+
+	snprintf(path, sizeof(path), "%s/initramfs.cpio", test_temp_dir());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	ck_assert_int_eq(initramfs_build(path, &s, err, sizeof(err)), -1);
+	ck_assert(!file_exists(path));
+	ck_assert(!file_exists(tmp));
+}
+END_TEST
+
+/* The kernel config travels as a regular file: a link swapped in for it
+ * (to /etc/shadow) or a FIFO is refused, naming it. */
+START_TEST(kconfig_that_is_not_a_regular_file_is_refused)
+{
+	char dir[128], link[200], fifo[200], path[200], err[1024] = "";
+	struct initramfs_spec s = { .init_path = "/bin/true", .config_path = link };
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(link, sizeof(link), "%s/config", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo-config", dir);
+	snprintf(path, sizeof(path), "%s/initramfs.cpio", dir);
+	ck_assert_int_eq(symlink("/etc/shadow", link), 0);
+	ck_assert_int_eq(initramfs_build(path, &s, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, link) && strstr(err, "symbolic link"), "%s", err);
+	ck_assert(!file_exists(path));
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	s.config_path = fifo;
+	ck_assert_int_eq(initramfs_build(path, &s, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, fifo) && strstr(err, "FIFO"), "%s", err);
+}
+END_TEST
+
+/* A file with the x86 boot header kernel_image_release reads: "HdrS" at
+ * 0x202, the version string's offset (from 0x200) at 0x20e. */
+static void write_fake_bzimage(const char *path)
+{
+	unsigned char img[0x400] = { 0 };
+	FILE *f = fopen(path, "w");
+
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x20e] = 0x00;
+	img[0x20f] = 0x01;
+	strcpy((char *)img + 0x300, "6.12.0-fake (test)");
+	ck_assert_ptr_nonnull(f);
+	fwrite(img, 1, sizeof(img), f);
+	fclose(f);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	ck_assert_int_eq(write_file_atomic(path, text, strlen(text)), 0);
+}
+
+static int resolve_with_config(const char *image, const char *config, struct kernel *k, char *err, size_t len)
+{
+	char spec[600];
+
+	snprintf(spec, sizeof(spec), "image:%s,config=%s", image, config);
+	return kernel_resolve_prebuilt(spec, k, err, len);
+}
+
+/* image:...,config= goes into the guest's initramfs: it must read as a
+ * kernel config, or /etc/shadow (0600) would travel as one. */
+START_TEST(image_config_must_be_a_kernel_config)
+{
+	char dir[128], image[200], secret[200], good[200], link[200], err[2048] = "";
+	struct kernel k;
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(image, sizeof(image), "%s/bzImage", dir);
+	snprintf(secret, sizeof(secret), "%s/shadow", dir);
+	snprintf(good, sizeof(good), "%s/good.config", dir);
+	snprintf(link, sizeof(link), "%s/link.config", dir);
+	write_fake_bzimage(image);
+	write_text(secret, "root:$y$j9T$abc:19000:0:99999:7:::\n");
+	ck_assert_int_eq(chmod(secret, 0600), 0);
+	write_text(good, "#\n# comment\n# CONFIG_KASAN is not set\n");
+	ck_assert_int_eq(symlink(good, link), 0);
+	ck_assert_int_eq(resolve_with_config(image, secret, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, "--kernel image:") && strstr(err, secret) && strstr(err, "not a kernel config"),
+		      "%s", err);
+	ck_assert_int_eq(resolve_with_config(image, link, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, link) && strstr(err, "symbolic link"), "%s", err);
+	ck_assert_int_eq(resolve_with_config(image, "/dev/zero", &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_msg(strstr(err, "/dev/zero: is a device"), "%s", err);
+	ck_assert_msg(resolve_with_config(image, good, &k, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(k.config, good);
+	write_text(good, "CONFIG_X=y\n");
+	ck_assert_msg(resolve_with_config(image, good, &k, err, sizeof(err)) == 0, "%s", err);
+	write_text(good, "CONFIG_=y\n# CONFIG_X is set\nxCONFIG_Y=y\n");
+	ck_assert_int_eq(resolve_with_config(image, good, &k, err, sizeof(err)), EXIT_USAGE);
+}
+END_TEST
+
 Suite *initramfs_suite(void)
 {
 	Suite *s = suite_create("initramfs");
@@ -122,6 +250,10 @@ Suite *initramfs_suite(void)
 	tcase_add_test(t, modules_come_in_dependency_order);
 	tcase_add_test(t, unknown_module_is_named);
 	tcase_add_test(t, missing_init_is_named);
+	tcase_add_test(t, archive_is_private_whatever_the_umask);
+	tcase_add_test(t, failed_build_leaves_no_tmp_file);
+	tcase_add_test(t, kconfig_that_is_not_a_regular_file_is_refused);
+	tcase_add_test(t, image_config_must_be_a_kernel_config);
 	suite_add_tcase(s, t);
 	return s;
 }

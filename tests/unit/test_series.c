@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void write_in(const char *dir, const char *name, const char *text)
@@ -24,8 +25,8 @@ START_TEST(quilt_series_with_comments)
 	struct series s;
 	char err[512] = "";
 
-	write_in(dir, "a.patch", "");
-	write_in(dir, "b.patch", "");
+	write_in(dir, "a.patch", "diff --git a/f b/f\n");
+	write_in(dir, "b.patch", "diff --git a/g b/g\n");
 	write_in(dir, "series", "# reintroduce the bug\na.patch\n\n  b.patch -p1 # inline comment\n");
 	ck_assert_msg(series_load(dir, &s, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(s.npatches, 2);
@@ -41,7 +42,7 @@ START_TEST(missing_patch_names_series_line)
 	struct series s;
 	char err[512] = "", want[300];
 
-	write_in(dir, "a.patch", "");
+	write_in(dir, "a.patch", "diff --git a/f b/f\n");
 	write_in(dir, "series", "a.patch\n# comment\nmissing.patch\n");
 	ck_assert_int_eq(series_load(dir, &s, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s/series:3: patch 'missing.patch' does not exist", dir);
@@ -240,6 +241,162 @@ START_TEST(patch_text_detection)
 }
 END_TEST
 
+/* Loads a quilt dir whose series lists `entry` and expects the error
+ * "DIR/series:2: patch 'ENTRY' WHY...". */
+static void assert_entry_refused(const char *dir, const char *entry, const char *why)
+{
+	char list[600], err[1024] = "", want[1024];
+	struct series s;
+
+	snprintf(list, sizeof(list), "a.patch\n%s\n", entry);
+	write_in(dir, "a.patch", "diff --git a/f b/f\n");
+	write_in(dir, "series", list);
+	ck_assert_int_eq(series_load(dir, &s, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s/series:2: patch '%s' %s", dir, entry, why);
+	ck_assert_msg(!strncmp(err, want, strlen(want)), "got '%s', want '%s...'", err, want);
+	ck_assert_int_eq(s.npatches, 0);
+}
+
+/* A series names files inside its own dir, and only patches: git apply
+ * would otherwise read any host file as root, after the source is unpacked. */
+START_TEST(series_entries_stay_inside_and_are_patches)
+{
+	char dir[128], outside[128], path[300];
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(outside, sizeof(outside), "%s", test_temp_dir());
+	write_in(outside, "root-only.patch", "diff --git a/f b/f\n");
+	assert_entry_refused(dir, "../../etc/passwd", "leaves the series dir");
+	assert_entry_refused(dir, "sub/../../x.patch", "leaves the series dir");
+	assert_entry_refused(dir, "/etc/passwd", "leaves the series dir");
+	snprintf(path, sizeof(path), "%s/link.patch", dir);
+	ck_assert_int_eq(symlink("/etc/shadow", path), 0);
+	assert_entry_refused(dir, "link.patch", "is a symbolic link");
+	snprintf(path, sizeof(path), "%s/fifo.patch", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	assert_entry_refused(dir, "fifo.patch", "is not a regular file");
+	snprintf(path, sizeof(path), "%s/d", dir);
+	ck_assert_int_eq(symlink(outside, path), 0);
+	assert_entry_refused(dir, "d/root-only.patch", "leaves the series dir (through a linked directory)");
+	write_in(dir, "notes.txt", "root:x:0:0:root:/root:/bin/bash\n");
+	assert_entry_refused(dir, "notes.txt", "is not a patch");
+	write_in(dir, "big.patch", "diff --git a/f b/f\n");
+	snprintf(path, sizeof(path), "%s/big.patch", dir);
+	ck_assert_int_eq(truncate(path, (off_t)65 << 20), 0);
+	assert_entry_refused(dir, "big.patch", "cannot be read: larger than 64 MiB");
+}
+END_TEST
+
+/* Names that merely hold dots stay usable; a subdir of the series works. */
+START_TEST(series_entries_with_dots_and_subdirs_load)
+{
+	char dir[128], sub[200];
+	char err[512] = "";
+	struct series s;
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(sub, sizeof(sub), "%s/v2..fix", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	write_in(dir, "0001-a..b.patch", "diff --git a/f b/f\n");
+	write_in(sub, "0002.patch", "intro\n--- a/g\n+++ b/g\n");
+	write_in(dir, "series", "0001-a..b.patch\nv2..fix/0002.patch\n");
+	ck_assert_msg(series_load(dir, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(s.npatches, 2);
+	series_free(&s);
+}
+END_TEST
+
+/* A series file that is a FIFO would block the read forever. */
+START_TEST(series_list_that_is_a_fifo_is_refused)
+{
+	char dir[128], path[200], err[512] = "";
+	struct series s;
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(path, sizeof(path), "%s/series", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(series_load(dir, &s, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no readable 'series' file"), "%s", err);
+}
+END_TEST
+
+/* Before any build: the whole series is checked against the pristine tree
+ * (patches one after another, a file carried from one to the next), the
+ * tree is left as it was, and a failure names its patch. */
+START_TEST(series_check_applies_names_the_first_bad_patch)
+{
+	char tree[128], log[200], err[512] = "", msg[1024] = "";
+	const char *head = "From 1 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] x\n\n---\n";
+	char bad[512];
+	struct series s;
+	char *text;
+
+	snprintf(tree, sizeof(tree), "%s", test_git_repo());
+	snprintf(log, sizeof(log), "%s/check.log", tree);
+	ck_assert_msg(series_load(test_temp_file(mbox, ".mbox"), &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(series_check_applies(tree, &s, log, msg, sizeof(msg)) == 0, "%s", msg);
+	/* In the other order the second (old -> new) comes after a patch that
+	 * needs 'new': the first one named is the one that fails. */
+	text = s.patches[0];
+	s.patches[0] = s.patches[1];
+	s.patches[1] = text;
+	ck_assert_int_eq(series_check_applies(tree, &s, log, msg, sizeof(msg)), -1);
+	ck_assert_msg(strstr(msg, s.patches[0]) && strstr(msg, "does not apply"), "%s", msg);
+	s.patches[1] = s.patches[0];
+	s.patches[0] = text;
+	snprintf(bad, sizeof(bad), "%sdiff --git a/f.txt b/f.txt\n--- a/f.txt\n+++ b/f.txt\n@@ -1 +1 @@\n-gone\n+x\n",
+		 head);
+	ck_assert_int_lt(s.npatches, SERIES_MAX_PATCHES);
+	s.patches[s.npatches++] = xstrdup(test_temp_file(bad, ".patch"));
+	ck_assert_int_eq(series_check_applies(tree, &s, log, msg, sizeof(msg)), -1);
+	ck_assert_msg(strstr(msg, s.patches[2]) && strstr(msg, "does not apply: hunk at f.txt:1"), "%s", msg);
+	/* Nothing was applied: the tree holds what it held. */
+	snprintf(bad, sizeof(bad), "%s/f.txt", tree);
+	ck_assert_ptr_nonnull(text = read_file(bad, NULL));
+	ck_assert_str_eq(text, "old\n");
+	free(text);
+	series_free(&s);
+}
+END_TEST
+
+/* A b4 mbox starts with a cover letter, a message without a diff: it
+ * checks and applies as nothing, and the patch after it applies. */
+START_TEST(cover_letter_checks_and_applies_as_nothing)
+{
+	static const char text[] = "From x Mon Sep 17 00:00:00 2001\nSubject: [PATCH 0/1] cover\n\nwords\n"
+				   "From y Mon Sep 17 00:00:00 2001\nSubject: [PATCH 1/1] one\n\n---\n"
+				   "--- a/f.txt\n+++ b/f.txt\n@@ -1 +1 @@\n-old\n+new\n";
+	char tree[128], log[200], err[512] = "", msg[1024] = "";
+	struct series s;
+
+	snprintf(tree, sizeof(tree), "%s", test_git_repo());
+	snprintf(log, sizeof(log), "%s/apply.log", tree);
+	ck_assert_msg(series_load(test_temp_file(text, ".mbox"), &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(s.npatches, 2);
+	ck_assert_msg(series_check_applies(tree, &s, log, msg, sizeof(msg)) == 0, "%s", msg);
+	for (int i = 0; i < s.npatches; i++)
+		ck_assert_msg(series_apply_patch(tree, s.patches[i], log, msg, sizeof(msg)) == 0, "%s", msg);
+	series_free(&s);
+}
+END_TEST
+
+/* The repository's own series share patches with their siblings under
+ * patches/ (../cma-gup-lru-drain-bug/0001-...): every one of them loads. */
+START_TEST(repository_series_share_patches)
+{
+	char path[4200], err[1024];
+	struct series sr;
+
+	snprintf(path, sizeof(path), "%s/patches/cma-gup-lru-drain-seed-fix", repo_root());
+	ck_assert_msg(series_load(path, &sr, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(sr.npatches, 2);
+	series_free(&sr);
+	snprintf(path, sizeof(path), "%s/patches/memcg-rmap-v2-mapped-check", repo_root());
+	ck_assert_msg(series_load(path, &sr, err, sizeof(err)) == 0, "%s", err);
+	series_free(&sr);
+}
+END_TEST
+
 Suite *series_suite(void)
 {
 	Suite *s = suite_create("series");
@@ -255,6 +412,12 @@ Suite *series_suite(void)
 	tcase_add_test(t, bad_series_rejected);
 	tcase_add_test(t, mbox_with_cover_letter_and_patch_loads);
 	tcase_add_test(t, patch_text_detection);
+	tcase_add_test(t, series_entries_stay_inside_and_are_patches);
+	tcase_add_test(t, series_entries_with_dots_and_subdirs_load);
+	tcase_add_test(t, series_list_that_is_a_fifo_is_refused);
+	tcase_add_test(t, series_check_applies_names_the_first_bad_patch);
+	tcase_add_test(t, cover_letter_checks_and_applies_as_nothing);
+	tcase_add_test(t, repository_series_share_patches);
 	suite_add_tcase(s, t);
 	return s;
 }
