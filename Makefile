@@ -21,7 +21,7 @@ GUEST_LIB_FLAGS = -Iguest/lib $(shell pkg-config --cflags json-c check)
 GUEST_LIB_LIBS  = $(shell pkg-config --libs json-c) $(CHECK_LIBS) -lpthread
 ASAN_FLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: bench-peers bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: check-series bench-peers bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS)
 
 $(B)/host/%.o: host/%.c host/*.h guest/protocol.h
@@ -86,6 +86,11 @@ check-libvirt: all
 # series breaks.
 check-build: all
 	bash tests/build-test.sh
+
+# Every series the cases name, applied to the newest packaged source
+# without building: names the ones a Debian update broke.
+check-series: all
+	bash tests/check-series.sh
 
 # report.html in headless Chromium (Debian's chromium): a real smoke run's
 # page and a real verify run's (two boots of Debian's 6.12). A target of its

@@ -61,6 +61,7 @@ static const char usage_text[] =
 	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
 	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
+	"  apply-check --kernel SRC --series S   does S apply to SRC's pristine tree (builds nothing)\n"
 	"  cache ls|gc [--days N]\n"
 	"kernel specs: deb:6.12 deb:6.1 image:PATH[,modules=DIR][,config=FILE]\n"
 	"              src:deb-6.12 src:deb-6.1 git:TREE@REV dir:TREE\n"
@@ -587,6 +588,24 @@ static int cmd_build(int argc, char **argv)
 	return 0;
 }
 
+/* apply-check --kernel SRC --series S: whether S applies to the pristine
+ * tree, in seconds, building nothing (make check-series). */
+static int cmd_apply_check(int argc, char **argv)
+{
+	struct cli o;
+	char err[2048];
+	int i = parse_cli(argc, argv, &o, "apply-check", "ks"), rc;
+
+	if (i < argc)
+		usage_error("apply-check: unexpected argument '%s'", argv[i]);
+	if (!o.kernel || !o.series || !kernel_spec_needs_build(o.kernel))
+		usage_error("apply-check: --kernel SRC (src:, git:, dir:) and --series S are required%s", "");
+	if ((rc = build_check_series(o.kernel, o.series, err, sizeof(err))))
+		die(rc, "%s", err);
+	printf("%s applies to %s\n", o.series, o.kernel);
+	return 0;
+}
+
 static int cmd_cache(int argc, char **argv)
 {
 	struct cli o;
@@ -818,6 +837,8 @@ int main(int argc, char **argv)
 		return cmd_classify(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "apply-check"))
+		return cmd_apply_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "build"))
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cache"))
