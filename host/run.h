@@ -8,6 +8,7 @@
 
 #include "case.h"
 #include "kernel.h"
+#include "outdir.h"
 #include "result.h"
 #include "vm.h"
 
@@ -27,23 +28,11 @@ struct run_opts {
 	struct pool *pool;     /* the slots to run on; NULL: one local QEMU */
 };
 
-/* Claims an out dir for this process: creates it, takes its lock (held
- * until exit), refuses a dir another run holds, or one that already holds
- * results unless force (then new runs are numbered after the old ones,
- * and runs a dead runner left RUNNING are marked ABANDONED). Returns the
- * first free run number, or -1 with a message naming the option in err. */
-int run_claim_out_dir(const char *dir, bool force, char *err, size_t len);
 /* Runs the case; results[] must hold opts->runs entries. Returns the number
  * of runs done (fewer when interrupted). Claims the out dir if the caller
  * has not. */
 int run_case(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 	     struct run_result *results);
-/* results/<stamp>-<case>-<kernel> under the repo, plus the results/latest
- * link; marks runs that a killed runner left behind as ABANDONED. */
-void run_default_out_dir(const char *case_name, const char *kernel_spec, char *out, size_t len);
-/* Marks RUNNING results under dir (one invocation dir) ABANDONED when no
- * live process holds its lock. Returns how many were marked. */
-int run_mark_abandoned(const char *dir);
 void run_free_results(struct run_result *r, int n);
 /* The accelerator for a command: decides once, prints the choice and why,
  * and dies with 125 when an explicit --accel kvm cannot work here. */

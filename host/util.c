@@ -486,3 +486,8 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	for (unsigned i = 0; i < 32; i++)
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
+
+bool util_disk_fault(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
+}

@@ -34,6 +34,9 @@ void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t sz);
 /* Directory of the mmrepro checkout (MMREPRO_ROOT or the binary's ../). */
 const char *repo_root(void);
+/* Whether errno e is the machine's fault (a full or broken disk), which
+ * makes a run untestable (125) rather than the user's input wrong (2). */
+bool util_disk_fault(int e);
 /* SHA-256 of data as 64 lowercase hex digits and a NUL (libcrypto). */
 void sha256_hex(const void *data, size_t len, char out[65]);
 /* Runs argv, stdout/stderr appended to log_path (or inherited if NULL).
