@@ -14,7 +14,8 @@ packages=(
 	build-essential pkg-config git ccache bc bison flex libelf-dev libssl-dev cpio zstd xz-utils rsync
 	qemu-system-x86 util-linux kmod python3 python3-jsonschema
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
-	check libarchive-dev libkmod-dev libinih-dev libjson-c-dev
+	check libarchive-dev libkmod-dev libinih-dev libjson-c-dev jq
+	libnuma-dev liburing-dev
 	clang libclang-rt-dev passwd
 	chromium
 	linux-source-6.12 linux-source-6.1
