@@ -18,6 +18,7 @@
 
 #define KSFT_LOG "/tmp/mmrepro/" PROTO_REC_KSELFTEST
 #define KSFT_SKIP 4
+#define STDBUF "/usr/bin/stdbuf"
 
 static const char *suite = "mm", *tests;
 
@@ -50,6 +51,12 @@ static pid_t start_test(const char *path, int log)
 	/* Some tests look for helpers next to themselves. */
 	if (chdir(PROTO_GUEST_KSELFTEST) < 0)
 		_exit(126);
+	/* Into a file stdio buffers whole blocks, and a test that forks then
+	 * prints its unflushed lines once per child (test_memcontrol did:
+	 * "ok 1" three times, its plan lost): line-buffer it, as a terminal
+	 * would, with coreutils' stdbuf from the host root. */
+	if (access(STDBUF, X_OK) == 0)
+		execl(STDBUF, "stdbuf", "-oL", "-eL", path, (char *)NULL);
 	execl(path, path, (char *)NULL);
 	_exit(127);
 }
