@@ -10,27 +10,15 @@
 #include "report.h"
 #include "util.h"
 
-/* Why read_file_limited refused path, from its errno and a second look. */
+/* Why read_file_limited refused path: util's words, with the size in
+ * bytes a syzbot user can compare with the file. */
 static const char *why_unreadable(const char *path, int e, size_t max, char *buf, size_t len)
 {
-	struct stat st;
-
 	if (e == EFBIG) {
 		snprintf(buf, len, "over %zu bytes", max);
 		return buf;
 	}
-	if ((e == ELOOP || e == EINVAL) && lstat(path, &st) == 0) {
-		if (S_ISLNK(st.st_mode))
-			return "is a symbolic link, not a regular file";
-		if (S_ISDIR(st.st_mode))
-			return "is a directory, not a regular file";
-		if (S_ISFIFO(st.st_mode))
-			return "is a FIFO, not a regular file";
-		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-			return "is a device, not a regular file";
-		return "is not a regular file";
-	}
-	return e == ENOENT ? "does not exist" : strerror(e);
+	return e == ENOENT ? "does not exist" : read_refusal(path, e, max, buf, len);
 }
 
 /* read_file_limited with err set. When optional, a missing file is NULL
