@@ -83,6 +83,12 @@ static void keep_unbuilt(struct workload_plan *p, struct kselftest_build *b)
 	b->nfailed = 0;
 }
 
+static int untested(char *err, size_t errlen, const struct case_def *c)
+{
+	snprintf(err, errlen, "%s: none of the kselftests %s built from this tree", c->path, c->kselftest);
+	return EXIT_UNTESTABLE;
+}
+
 static int plan_kselftest(const struct case_def *c, const struct kernel *k, int sfd, struct workload_plan *p,
 			  char *err, size_t errlen)
 {
@@ -96,17 +102,28 @@ static int plan_kselftest(const struct case_def *c, const struct kernel *k, int 
 		return EXIT_USAGE;
 	}
 	if (!(rc = kselftest_build(k, &s, sfd, &b, err, errlen))) {
+		/* The runner gets the tests that built; the others are ERROR
+		 * subtests from the host, not a broken run. */
+		struct kselftest_spec built = { .ntests = 0 };
+		snprintf(built.suite, sizeof(built.suite), "%s", s.suite);
+		built.tests = xcalloc((size_t)s.ntests + 1, sizeof(*built.tests));
 		for (int i = 0; i < s.ntests; i++) {
 			struct kselftest_needs n = kselftest_needs_of(s.suite, s.tests[i]);
 			fprintf(stderr, "mmrepro: kselftest %s/%s: timeout %d s%s%s\n", s.suite, s.tests[i], n.timeout_s,
 				n.why[0] ? "; needs " : "", n.why);
 			xsnprintf(host, sizeof(host), "%s/bin/%s", b.dir, s.tests[i]);
 			xsnprintf(guest, sizeof(guest), "mmrepro/kselftest/%s", s.tests[i]);
-			if (file_exists(host))
+			if (file_exists(host)) {
 				add_file(p, host, guest);
+				built.tests[built.ntests++] = s.tests[i];
+			}
 		}
 		runner_path(p, WORKLOAD_KSELFTEST_RUNNER);
-		kselftest_runner_args(&s, p->args, sizeof(p->args));
+		if (built.ntests)
+			kselftest_runner_args(&built, p->args, sizeof(p->args));
+		else
+			rc = untested(err, errlen, c);
+		free(built.tests);
 		snprintf(p->source, sizeof(p->source), "%s", b.source);
 		keep_unbuilt(p, &b);
 	}
