@@ -17,7 +17,9 @@ CACHE=${MMREPRO_CACHE:-$HOME/.cache/mmrepro}
 REPO=$CACHE/test-history/linux
 tmp=$(mktemp -d /tmp/mmrepro-bisect-test.XXXXXX)
 # The bisections and the replay add worktrees of $REPO under $tmp.
-trap 'rm -rf "$tmp"; git -C "$REPO" worktree prune 2>/dev/null' EXIT
+. tests/tap.sh
+# A failed check keeps its dirs, so the run that differed can be read.
+trap 'keep_or_remove "$tmp"; git -C "$REPO" worktree prune 2>/dev/null' EXIT
 passed=0 failed=0
 check() { local n=$1; shift; if "$@"; then echo "ok - $n"; passed=$((passed+1)); else echo "not ok - $n"; failed=$((failed+1)); fi; }
 field() { python3 -c "import json,sys; g=json.load(open(sys.argv[1])); print($2)" "$1"; }

@@ -13,7 +13,8 @@ export MMREPRO_ROOT=$PWD
 mm=./build/mmrepro
 chromium=${CHROMIUM:-chromium}
 tmp=$(mktemp -d /tmp/mmrepro-browser-test.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# A failed check keeps its dirs, so the run that differed can be read.
+trap 'keep_or_remove "$tmp"' EXIT
 . tests/tap.sh
 
 if ! command -v "$chromium" >/dev/null; then

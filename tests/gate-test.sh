@@ -8,7 +8,9 @@ export MMREPRO_ROOT=$PWD
 mm=./build/mmrepro
 runs=${RUNS:-2}
 tmp=$(mktemp -d /tmp/mmrepro-gate-test.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. tests/tap.sh
+# A failed check keeps its dirs, so the run that differed can be read.
+trap 'keep_or_remove "$tmp"' EXIT
 passed=0 failed=0
 check() { local n=$1; shift; if "$@"; then echo "ok - $n"; passed=$((passed+1)); else echo "not ok - $n"; failed=$((failed+1)); fi; }
 field() { python3 -c "import json,sys; g=json.load(open(sys.argv[1])); print($2)" "$1"; }

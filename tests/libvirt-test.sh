@@ -23,7 +23,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 LV_HIDE=$tmp
 . tests/libvirt-daemons.sh
-trap 'lv_stop; rm -rf "$tmp"' EXIT
+# A failed check keeps its dirs, so the run that differed can be read.
+trap 'lv_stop; keep_or_remove "$tmp"' EXIT
 lv_start_local || exit 125
 lv_start_remote "$port" || exit 125
 
