@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 export MMREPRO_ROOT=$PWD
 mm=./build/mmrepro
 tmp=$(mktemp -d /tmp/mmrepro-boot-tests.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# A failed check keeps the dirs (named on stderr), so its run can be read.
+trap 'keep_or_remove "$tmp"' EXIT
 . tests/tap.sh
 
 # run CASE KERNEL EXPECTED_EXIT EXPECTED_VERDICT
@@ -250,7 +251,8 @@ if git clone -q . "$clone" 2>/dev/null; then
 		grep -qx 'repro = guest/repros/my-repro.c' "$clone/cases/my-repro.case"
 	check "new-case my-repro wrote nothing in the checkout it was cloned from" \
 		test ! -e cases/my-repro.case -a ! -e guest/repros/my-repro.c
-	(cd "$clone" && ./run.sh run my-repro --out "$tmp/my-repro-run" >/dev/null 2>&1); rc=$?
+	(cd "$clone" && ./run.sh run my-repro --out "$tmp/my-repro-run" >"$tmp/my-repro-run.log" 2>&1); rc=$?
+	[ "$rc" = 0 ] || echo "# run my-repro: exit $rc: $(tail -n 2 "$tmp/my-repro-run.log" | tr '\n' ' ')"
 	check "run my-repro (a reproducer that hits no bug) exits 0" test "$rc" = 0
 	check "run my-repro: PASS on deb:6.12" \
 		test "$(field "$tmp/my-repro-run/run-1/result.json" "r['verdict'] + ' ' + r['kernel']")" = "PASS deb:6.12"
@@ -323,7 +325,7 @@ on_full() {
 }
 if [ "$(id -u)" = 0 ] && [ "$(getconf PAGESIZE)" = 4096 ] && mkdir -p "$full" &&
 	mount -t tmpfs -o size=4k mmrepro-full "$full" && umount "$full"; then
-	trap 'umount "$full" 2>/dev/null; rm -rf "$tmp"' EXIT
+	trap 'umount "$full" 2>/dev/null; keep_or_remove "$tmp"' EXIT
 	# The lock: the tmpfs full of another file (its pid cannot be written),
 	# then out of inodes (the dir cannot be made).
 	mount -t tmpfs -o size=4k mmrepro-full "$full" && dd if=/dev/zero of="$full/fill" bs=4k count=1 2>/dev/null
