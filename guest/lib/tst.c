@@ -422,7 +422,7 @@ static void catch_interrupts(bool on)
 /* Waits for pid; on timeout (or an interrupt of the parent) kills its whole
  * process group. Leftovers in the group are killed either way, while the
  * unreaped child still holds the group's id. */
-static int wait_or_kill(pid_t pid, int timeout_s, bool *timed_out)
+int tst_wait_or_kill(pid_t pid, double timeout_s, bool *timed_out)
 {
 	double t0 = tst_now();
 	int status = -1;
@@ -479,7 +479,7 @@ int tst_fork_run(void (*f)(void *), void *arg, int timeout_s)
 		f(arg);
 		_exit(0);
 	}
-	return wait_or_kill(pid, timeout_s, &timed_out);
+	return tst_wait_or_kill(pid, timeout_s, &timed_out);
 }
 
 static void run_workload_child(void)
@@ -530,7 +530,7 @@ static void run_workload(int timeout_s)
 	if (pid == 0)
 		run_workload_child();
 	lib.test_pid = pid;
-	status = wait_or_kill(pid, timeout_s, &timed_out);
+	status = tst_wait_or_kill(pid, timeout_s, &timed_out);
 	report_child_end(status, timed_out, timeout_s);
 }
 

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum tst_verdict { TPASS = 0, TFAIL = 1, TBROK = 2, TCONF = 32, TINFO = 16 };
 
@@ -201,6 +202,11 @@ long tst_read_key(const char *path, const char *key);
  * which then reads as killed by SIGKILL. tst_brk() in the child exits it
  * with the verdict as status; its results are recorded like the parent's. */
 int tst_fork_run(void (*f)(void *), void *arg, int timeout_s);
+/* Waits for pid, the leader of its own process group, for at most
+ * timeout_s seconds (<= 0: no limit), then kills the whole group (what it
+ * forked and left behind too) and reaps it. Returns its wait status;
+ * *timed_out says whether the limit ended it. */
+int tst_wait_or_kill(pid_t pid, double timeout_s, bool *timed_out);
 
 int tst_main(int argc, char **argv, const struct tst_test *t);
 

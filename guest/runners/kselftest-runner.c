@@ -64,20 +64,10 @@ static pid_t start_test(const char *path, int log)
 /* The test's wait status, or -1 when it ran past its timeout. */
 static int wait_test(pid_t pid, int timeout_s)
 {
-	struct tst_deadline d;
-	int status;
+	bool timed_out;
+	int status = tst_wait_or_kill(pid, timeout_s, &timed_out);
 
-	tst_deadline_start(&d, timeout_s);
-	while (!tst_deadline_passed(&d)) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			kill(-pid, SIGKILL);
-			return status;
-		}
-		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
+	return timed_out ? -1 : status;
 }
 
 static void judge(const char *test, int status, int timeout_s)
