@@ -1,4 +1,4 @@
-/* Test points and the search for the first bad patch of a series. */
+/* Tree bisection: `git bisect` picks the commits, each a test point. */
 #include "bisect.h"
 #include "build.h"
 #include "console.h"
@@ -14,244 +14,49 @@
 #include <string.h>
 #include <unistd.h>
 
-int bisect_test_point(const struct point_ctx *x, const char *spec, const char *series, const char *dir,
-		      struct point_result *pr, char *err, size_t errlen)
-{
-	struct kernel k;
-	struct run_result *r;
-	double t0 = now_seconds();
-	int rc, n;
-
-	memset(pr, 0, sizeof(*pr));
-	rc = kernel_get(spec, series, x->configs, case_build_flavor(x->c, spec), x->signal_fd, true, &k, err, errlen);
-	pr->build_s = now_seconds() - t0;
-	if (rc)
-		return rc;
-	snprintf(pr->bzimage, sizeof(pr->bzimage), "%s", k.bzimage);
-	r = xcalloc((size_t)x->runs, sizeof(*r));
-	struct run_opts ro = { .out_dir = dir, .runs = x->runs, .timeout_s = x->timeout_s, .echo = x->verbose,
-			       .quiet = true, .signal_fd = x->signal_fd, .accel = x->accel, .pool = x->pool };
-	t0 = now_seconds();
-	n = run_case(x->c, &k, &ro, r);
-	pr->run_s = now_seconds() - t0;
-	for (int i = 0; i < n; i++)
-		stats_add(&pr->t, &r[i], x->expect_title);
-	run_free_results(r, n);
-	free(r);
-	return pr->t.interrupted ? EXIT_INTERRUPTED : 0;
-}
-
-/* A quilt dir holding copies of the first m patches of s. */
-static int write_prefix_series(const struct series *s, int m, const char *dir, char *err, size_t errlen)
-{
-	char path[PATH_MAX * 2], *list = NULL;
-	size_t len;
-	FILE *f = open_memstream(&list, &len);
-	int rc = mkdir_p(dir, 0755);
-
-	for (int i = 0; i < m && !rc; i++) {
-		size_t plen;
-		char *text = read_file_limited(s->patches[i], 64u << 20, &plen);
-		snprintf(path, sizeof(path), "%s/%04d.patch", dir, i + 1);
-		rc = text ? write_file_atomic(path, text, plen) : -errno;
-		fprintf(f, "%04d.patch\n", i + 1);
-		free(text);
-	}
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/series", dir);
-	if (!rc)
-		rc = write_file_atomic(path, list, len);
-	free(list);
-	if (rc)
-		snprintf(err, errlen, "cannot write the series prefix %s: %s", dir, strerror(-rc));
-	return rc;
-}
-
-/* base + patches 1..m as one test point under dir/prefix-m. */
-static int test_prefix(const struct point_ctx *x, const char *base, const struct series *s, int m,
-		       const char *dir, enum point_verdict *v)
-{
-	struct point_result pr;
-	const struct tally *t = &pr.t;
-	char sdir[PATH_MAX], runs[PATH_MAX + 16], err[2048] = "", text[160];
-	int rc;
-
-	xsnprintf(sdir, sizeof(sdir), "%s/prefix-%d", dir, m);
-	xsnprintf(runs, sizeof(runs), "%s/runs", sdir);
-	if ((rc = write_prefix_series(s, m, sdir, err, sizeof(err))))
-		return EXIT_UNTESTABLE;
-	rc = bisect_test_point(x, base, sdir, runs, &pr, err, sizeof(err));
-	*v = rc ? POINT_SKIP : stats_point(t);
-	stats_tally_text(t, text, sizeof(text));
-	fprintf(stderr, "[blame] patches 1..%d of %d: %s (%s)\n", m, s->npatches, stats_point_name(*v),
-		rc ? err : text);
-	return rc == EXIT_INTERRUPTED || rc == EXIT_USAGE ? rc : 0;
-}
-
-/* Skipped or flaky midpoints: try the other prefixes between lo and hi,
- * nearest to the middle first, before giving up. */
-static int next_prefix(int lo, int hi, const bool *tried)
-{
-	int mid = (lo + hi) / 2;
-
-	for (int d = 0; d < hi - lo; d++) {
-		if (mid + d < hi && mid + d > lo && !tried[mid + d])
-			return mid + d;
-		if (mid - d > lo && mid - d < hi && !tried[mid - d])
-			return mid - d;
-	}
-	return -1;
-}
-
-int bisect_series_blame(const struct point_ctx *x, const char *base, const struct series *s, const char *dir,
-			struct blame_result *out)
-{
-	bool *tried = xcalloc((size_t)s->npatches + 1, sizeof(bool));
-	int lo = 0, hi = s->npatches, rc = 0, m;
-
-	memset(out, 0, sizeof(*out));
-	while (hi - lo > 1 && (m = next_prefix(lo, hi, tried)) > 0) {
-		enum point_verdict v;
-		tried[m] = true;
-		out->builds++;
-		if ((rc = test_prefix(x, base, s, m, dir, &v)))
-			break;
-		if (v == POINT_BAD) {
-			hi = m;
-		} else if (v == POINT_GOOD) {
-			lo = m;
-		}
-	}
-	free(tried);
-	out->lo = lo;
-	out->hi = hi;
-	if (!rc && hi - lo == 1) {
-		out->first_bad = hi;
-		const char *base_name = strrchr(s->patches[hi - 1], '/');
-		snprintf(out->file, sizeof(out->file), "%s", base_name ? base_name + 1 : s->patches[hi - 1]);
-		series_patch_subject(s->patches[hi - 1], out->subject, sizeof(out->subject));
-	} else if (!rc) {
-		snprintf(out->note, sizeof(out->note), "inconclusive: the first bad patch is one of %d..%d", lo + 1, hi);
-	}
-	return rc;
-}
-
-/* ---- the command ------------------------------------------------------------ */
-
-static struct json_object *point_json(const char *what, const struct tally *t, enum point_verdict v)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "kernel", json_object_new_string(what));
-	json_object_object_add(o, "verdict", json_object_new_string(stats_point_name(v)));
-	json_object_object_add(o, "tally", stats_tally_json(t));
-	return o;
-}
-
-static void write_blame_json(const char *dir, const char *base, const char *series, struct json_object *ends,
-			     const struct blame_result *b, int code)
-{
-	struct json_object *o = json_object_new_object();
-	char path[PATH_MAX + 32];
-
-	json_object_object_add(o, "base", json_object_new_string(base));
-	json_object_object_add(o, "series", json_object_new_string(series));
-	json_object_object_add(o, "ends", ends);
-	json_object_object_add(o, "first_bad_patch", json_object_new_int(b->first_bad));
-	json_object_object_add(o, "candidates_from", json_object_new_int(b->lo + 1));
-	json_object_object_add(o, "candidates_to", json_object_new_int(b->hi));
-	json_object_object_add(o, "file", json_object_new_string(b->file));
-	json_object_object_add(o, "subject", json_object_new_string(b->subject));
-	json_object_object_add(o, "builds", json_object_new_int(b->builds));
-	if (b->note[0])
-		json_object_object_add(o, "note", json_object_new_string(b->note));
-	json_object_object_add(o, "exit_code", json_object_new_int(code));
-	xsnprintf(path, sizeof(path), "%s/bisect.json", dir);
-	result_write_json(path, o);
-	json_object_put(o);
-}
-
-/* Good base, bad head, or the search would name a wrong patch. */
-static int check_ends(const struct point_ctx *x, const char *base, const char *series, const char *dir,
-		      struct json_object *ends)
-{
-	const char *names[2] = { "base", "base+series" };
-	enum point_verdict want[2] = { POINT_GOOD, POINT_BAD }, got;
-	char sub[PATH_MAX + 32], err[2048], text[160];
-
-	for (int i = 0; i < 2; i++) {
-		struct point_result pr;
-		const struct tally *t = &pr.t;
-		xsnprintf(sub, sizeof(sub), "%s/%s", dir, i ? "head" : "base");
-		int rc = bisect_test_point(x, base, i ? series : NULL, sub, &pr, err, sizeof(err));
-		if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED)
-			return rc;
-		got = rc ? POINT_SKIP : stats_point(t);
-		stats_tally_text(t, text, sizeof(text));
-		fprintf(stderr, "[bisect] %s: %s (%s)\n", names[i], stats_point_name(got), rc ? err : text);
-		json_object_array_add(ends, point_json(names[i], t, got));
-		if (got != want[i]) {
-			fprintf(stderr, "mmrepro: bisect: the %s must be %s but is %s; nothing to blame\n", names[i],
-				stats_point_name(want[i]), stats_point_name(got));
-			return EXIT_UNTESTABLE;
-		}
-	}
-	return 0;
-}
-
-int bisect_series_command(const struct case_def *c, const char *base, const char *series,
-			  const char *const *configs, int runs, int timeout_s, bool verbose, enum accel_mode accel,
-			  const char *out, struct pool *pool)
-{
-	struct accel_state as;
-	struct series s;
-	struct blame_result b = { 0 };
-	struct json_object *ends = json_object_new_array();
-	char dir[PATH_MAX], err[2048];
-	int rc;
-
-	if (series_load(series, &s, err, sizeof(err)) < 0)
-		die(EXIT_USAGE, "%s", err);
-	if (out)
-		snprintf(dir, sizeof(dir), "%s", out);
-	else
-		run_default_out_dir(c->name, "bisect", dir, sizeof(dir));
-	if (run_claim_out_dir(dir, false, err, sizeof(err)) < 0)
-		die(EXIT_USAGE, "%s", err);
-	run_accel_init(&as, accel);
-	struct point_ctx x = { .c = c, .configs = configs, .expect_title = "", .runs = runs, .timeout_s = timeout_s,
-			       .signal_fd = console_signal_fd(), .verbose = verbose, .accel = &as, .pool = pool };
-	rc = check_ends(&x, base, series, dir, ends);
-	if (!rc)
-		rc = bisect_series_blame(&x, base, &s, dir, &b);
-	if (!rc && !b.first_bad)
-		rc = EXIT_UNTESTABLE;
-	write_blame_json(dir, base, series, ends, &b, rc);
-	html_write_report(dir);
-	if (b.first_bad)
-		printf("first bad patch: [%d/%d] %s: %s (%d builds)\n", b.first_bad, s.npatches, b.file, b.subject,
-		       b.builds + 2);
-	else if (b.note[0])
-		printf("%s\n", b.note);
-	printf("results: %s\n", dir);
-	series_free(&s);
-	return rc;
-}
-
 /* ---- tree bisection ------------------------------------------------------- */
 
 struct tree {
-	struct tree_bisect_opts o;
+	struct bisect_opts o;
+	const char **frags;
 	struct case_def c;
 	struct point_ctx x;
 	struct accel_state accel;
 	char repo[PATH_MAX], wt[PATH_MAX + 16], dir[PATH_MAX];
 	char good[48], bad[48], culprit[48];
 	struct json_object *doc;      /* bisect.json, rewritten after every step */
-	double p_bad;
+	double p_bad, runs_per_step;
+	char bad_title[256];          /* what the bad end hit */
 	int nsteps;
 	bool done, inconclusive;
 };
+
+/* A fix bisection's terms are git's --term-old/--term-new: the culprit is
+ * the first "fixed" commit. The hitting end is t->bad either way. */
+static const char *term_of(const struct tree *t, enum point_verdict v)
+{
+	if (v == POINT_SKIP)
+		return "skip";
+	if (t->o.fix)
+		return v == POINT_BAD ? "broken" : "fixed";
+	return v == POINT_BAD ? "bad" : "good";
+}
+
+/* What the culprit must be: like the new end. */
+static enum point_verdict new_verdict(const struct tree *t)
+{
+	return t->o.fix ? POINT_GOOD : POINT_BAD;
+}
+
+static enum point_verdict old_verdict(const struct tree *t)
+{
+	return t->o.fix ? POINT_BAD : POINT_GOOD;
+}
+
+static const char *new_end(const struct tree *t)
+{
+	return t->o.fix ? t->good : t->bad;
+}
 
 /* git's stdout and exit status (stderr joins stdout: bisect talks there). */
 static char *git_run(const struct tree *t, const char *where, int *status, const char *const *args)
@@ -301,6 +106,29 @@ static int resolve_rev(struct tree *t, const char *rev, char *sha, size_t len, c
 	return 0;
 }
 
+/* The old end must come before the new one: the same commit, or a new
+ * end that is an ancestor of the old one, leaves nothing to search. */
+static int check_direction(struct tree *t)
+{
+	const char *old = t->o.fix ? t->bad : t->good, *new = new_end(t);
+	const char *old_opt = t->o.fix ? "--broken" : "--good", *new_opt = t->o.fix ? "--fixed" : "--bad";
+	const char *old_rev = t->o.fix ? t->o.bad : t->o.good, *new_rev = t->o.fix ? t->o.good : t->o.bad;
+	int status;
+
+	if (!strcmp(old, new)) {
+		fprintf(stderr, "mmrepro: bisect: %s %s and %s %s are the same commit %.12s\n", old_opt, old_rev, new_opt,
+			new_rev, old);
+		return EXIT_USAGE;
+	}
+	free(GIT(t, t->repo, &status, "merge-base", "--is-ancestor", new, old));
+	if (status == 0) {
+		fprintf(stderr, "mmrepro: bisect: %s %s is an ancestor of %s %s: the %s end must come first%s\n", new_opt,
+			new_rev, old_opt, old_rev, old_opt, t->o.fix ? " (--broken is the older)" : " (--good is the older)");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int open_repo(struct tree *t)
 {
 	char spec[PATH_MAX], *at;
@@ -316,8 +144,11 @@ static int open_repo(struct tree *t)
 		fprintf(stderr, "mmrepro: bisect: --kernel %s: %s: %s\n", t->o.kernel, spec, strerror(errno));
 		return EXIT_USAGE;
 	}
-	return resolve_rev(t, t->o.good, t->good, sizeof(t->good), "--good") ||
-	       resolve_rev(t, t->o.bad, t->bad, sizeof(t->bad), "--bad") ? EXIT_USAGE : 0;
+	if (resolve_rev(t, t->o.good, t->good, sizeof(t->good), t->o.fix ? "--fixed" : "--good") ||
+	    resolve_rev(t, t->o.bad, t->bad, sizeof(t->bad), t->o.fix ? "--broken" : "--bad"))
+		return EXIT_USAGE;
+	/* A resumed bisection's ends were checked when it began. */
+	return t->o.resume ? 0 : check_direction(t);
 }
 
 static void save_doc(struct tree *t)
@@ -335,6 +166,24 @@ static void save_doc(struct tree *t)
 	result_write_json(path, t->doc);
 }
 
+/* One line per point; a crash other than the bisected one is named, so a
+ * step that saw a different bug says so. */
+static void step_line(const struct tree *t, const char *label, const char *sha, const char *subject,
+		      const struct point_result *pr, enum point_verdict v)
+{
+	char titles[600] = "";
+	bool other_hit = t->bad_title[0] && pr->t.hit_title[0] && strcmp(t->bad_title, pr->t.hit_title);
+
+	if (pr->t.other_crash)
+		snprintf(titles, sizeof(titles), "  other crash: %.250s", pr->t.other_title);
+	if (other_hit)
+		snprintf(titles + strlen(titles), sizeof(titles) - strlen(titles), "  hit a different title: %.250s",
+			 pr->t.hit_title);
+	fprintf(stderr, "[bisect] %-8s %.12s %-50.50s %d/%d hits  %-6s build %.0fs run %.0fs%s%s%s\n", label, sha,
+		subject, pr->t.hits, stats_valid(&pr->t), term_of(t, v), pr->build_s, pr->run_s,
+		v == POINT_SKIP ? "  " : "", v == POINT_SKIP ? pr->why : "", titles);
+}
+
 /* One commit as a test point: its verdict ("skip" when it cannot be had). */
 static enum point_verdict test_commit(struct tree *t, const char *sha, const char *label, int runs,
 				      struct point_result *pr, struct json_object *into)
@@ -344,11 +193,12 @@ static enum point_verdict test_commit(struct tree *t, const char *sha, const cha
 	enum point_verdict v;
 	int rc;
 
-	x.runs = runs;
+	if (x.runs)
+		x.runs = runs;
 	xsnprintf(spec, sizeof(spec), "git:%s@%s", t->repo, sha);
 	xsnprintf(sub, sizeof(sub), "%s/%s-%.12s", t->dir, label, sha);
-	rc = bisect_test_point(&x, spec, t->o.series, sub, pr, err, sizeof(err));
-	v = rc ? POINT_SKIP : stats_point(&pr->t);
+	rc = point_test(&x, spec, t->o.series, sub, pr, err, sizeof(err));
+	v = pr->verdict;
 	bool stopped = rc == EXIT_INTERRUPTED || pr->t.interrupted;
 	GIT_LINE(t, t->repo, subject, "log", "-1", "--format=%s", sha);
 	stats_tally_text(&pr->t, text, sizeof(text));
@@ -361,20 +211,31 @@ static enum point_verdict test_commit(struct tree *t, const char *sha, const cha
 	json_object_object_add(o, "tally", stats_tally_json(&pr->t));
 	json_object_object_add(o, "build_seconds", json_object_new_double(pr->build_s));
 	json_object_object_add(o, "run_seconds", json_object_new_double(pr->run_s));
-	if (rc)
-		json_object_object_add(o, "skip_reason", json_object_new_string(err));
+	json_object_object_add(o, "term", json_object_new_string(term_of(t, v)));
+	if (v == POINT_SKIP)
+		json_object_object_add(o, "skip_reason", json_object_new_string(pr->why));
 	if (json_object_is_type(into, json_type_array))
 		json_object_array_add(into, o);
 	else
 		json_object_object_add(into, label, o);
-	fprintf(stderr, "[bisect] %-8s %.12s %-50.50s %d/%d hits  %-4s build %.0fs run %.0fs%s%s\n", label, sha, subject,
-		pr->t.hits, stats_valid(&pr->t), stats_point_name(v), pr->build_s, pr->run_s, rc ? "  " : "",
-		rc ? err : "");
+	step_line(t, label, sha, subject, pr, v);
 	return stopped ? (enum point_verdict)-1 : v;
 }
 
-/* Bad must be bad and good good, or the search would name a wrong commit.
- * A bug that hits in under half the runs at the bad end raises the runs. */
+static int end_failed(const struct tree *t, bool hitting_end, enum point_verdict v)
+{
+	const char *opt = t->o.fix ? (hitting_end ? "--broken" : "--fixed") : (hitting_end ? "--bad" : "--good");
+	const char *rev = hitting_end ? t->o.bad : t->o.good;
+
+	fprintf(stderr, "mmrepro: bisect: %s %s is not %s (%s): nothing to bisect\n", opt, rev,
+		hitting_end ? term_of(t, POINT_BAD) : term_of(t, POINT_GOOD), term_of(t, v));
+	return EXIT_UNTESTABLE;
+}
+
+/* The hitting end must hit and the clean end be clean, or the search
+ * would name a wrong commit. With fixed runs, a bug that hits in under
+ * half the runs at the hitting end raises the runs; with --runs auto its
+ * rate is what later points test for. */
 static int check_tree_ends(struct tree *t)
 {
 	struct json_object *ends = json_object_new_object();
@@ -382,36 +243,33 @@ static int check_tree_ends(struct tree *t)
 	enum point_verdict v;
 
 	json_object_object_add(t->doc, "ends", ends);
-	v = test_commit(t, t->bad, "bad-end", t->x.runs, &pr, ends);
+	v = test_commit(t, t->bad, t->o.fix ? "broken-end" : "bad-end", t->x.runs, &pr, ends);
 	if ((int)v < 0)
 		return EXIT_INTERRUPTED;
-	t->p_bad = stats_valid(&pr.t) ? (double)pr.t.hits / stats_valid(&pr.t) : 0;
-	if (v == POINT_BAD && t->p_bad < 0.5 && t->x.runs < 4 * t->o.runs) {
+	point_learn_rate(&t->x, &pr.t);
+	t->p_bad = t->x.runs ? (stats_valid(&pr.t) ? (double)pr.t.hits / stats_valid(&pr.t) : 0) : t->x.seq.p_bad;
+	snprintf(t->bad_title, sizeof(t->bad_title), "%s", pr.t.hit_title);
+	if (t->x.runs && v == POINT_BAD && t->p_bad < 0.5 && t->x.runs < 4 * t->o.runs) {
 		t->x.runs = 4 * t->o.runs;
-		fprintf(stderr, "mmrepro: bisect: the bad end hit %d of %d runs; %d runs per step from now on\n",
-			pr.t.hits, stats_valid(&pr.t), t->x.runs);
+		fprintf(stderr, "mmrepro: bisect: the %s end hit %d of %d runs; %d runs per step from now on\n",
+			term_of(t, POINT_BAD), pr.t.hits, stats_valid(&pr.t), t->x.runs);
 	}
-	json_object_object_add(t->doc, "runs_per_step", json_object_new_int(t->x.runs));
-	if (v != POINT_BAD) {
-		fprintf(stderr, "mmrepro: bisect: --bad %s is not bad (%s): nothing to bisect\n", t->o.bad, stats_point_name(v));
-		return EXIT_UNTESTABLE;
-	}
-	v = test_commit(t, t->good, "good-end", t->x.runs, &pr, ends);
+	if (t->x.runs)
+		json_object_object_add(t->doc, "runs_per_step", json_object_new_int(t->x.runs));
+	json_object_object_add(t->doc, "bad_title", json_object_new_string(t->bad_title));
+	if (v != POINT_BAD)
+		return end_failed(t, true, v);
+	v = test_commit(t, t->good, t->o.fix ? "fixed-end" : "good-end", t->x.runs, &pr, ends);
 	if ((int)v < 0)
 		return EXIT_INTERRUPTED;
-	if (v != POINT_GOOD) {
-		fprintf(stderr, "mmrepro: bisect: --good %s is not good (%s): nothing to bisect\n", t->o.good,
-			stats_point_name(v));
-		return EXIT_UNTESTABLE;
-	}
-	return 0;
+	return v == POINT_GOOD ? 0 : end_failed(t, false, v);
 }
 
 /* What `git bisect` said: the culprit, the candidates it cannot split,
  * or how many steps are left. */
 static void read_bisect_output(struct tree *t, const char *text)
 {
-	const char *first = strstr(text, " is the first bad commit");
+	const char *first = strstr(text, t->o.fix ? " is the first fixed commit" : " is the first bad commit");
 	const char *any = strstr(text, "could be any of:");
 	const char *rough = strstr(text, "(roughly ");
 
@@ -442,7 +300,11 @@ static int start_git_bisect(struct tree *t)
 		fprintf(stderr, "mmrepro: bisect: cannot add a worktree of %s at %s\n", t->repo, t->wt);
 		return EXIT_UNTESTABLE;
 	}
-	out = GIT(t, t->wt, &status, "bisect", "start", "--no-checkout", t->bad, t->good);
+	if (t->o.fix)
+		out = GIT(t, t->wt, &status, "bisect", "start", "--term-old=broken", "--term-new=fixed", "--no-checkout",
+			  t->good, t->bad);
+	else
+		out = GIT(t, t->wt, &status, "bisect", "start", "--no-checkout", t->bad, t->good);
 	if (!status)
 		read_bisect_output(t, out);
 	free(out);
@@ -465,7 +327,7 @@ static int bisect_steps(struct tree *t, struct json_object *steps, struct json_o
 		}
 		if (v == POINT_GOOD)
 			json_object_array_add(good_valid, json_object_new_int(stats_valid(&pr.t)));
-		char *out = GIT(t, t->wt, &status, "bisect", v == POINT_BAD ? "bad" : v == POINT_GOOD ? "good" : "skip", sha);
+		char *out = GIT(t, t->wt, &status, "bisect", term_of(t, v), sha);
 		read_bisect_output(t, out);
 		free(out);
 		save_doc(t);
@@ -521,20 +383,22 @@ static enum point_verdict check_revert(struct tree *t, struct json_object *check
 	if (t->o.series || write_revert(t, revert_dir, sizeof(revert_dir)) < 0)
 		return POINT_SKIP;
 	x.runs = 2 * t->x.runs;
-	xsnprintf(spec, sizeof(spec), "git:%s@%s", t->repo, t->bad);
+	xsnprintf(spec, sizeof(spec), "git:%s@%s", t->repo, new_end(t));
 	xsnprintf(sub, sizeof(sub), "%s/revert-runs", t->dir);
-	rc = bisect_test_point(&x, spec, revert_dir, sub, &rv, err, sizeof(err));
+	rc = point_test(&x, spec, revert_dir, sub, &rv, err, sizeof(err));
 	o = json_object_new_object();
-	json_object_object_add(o, "verdict", json_object_new_string(rc ? "skip" : stats_point_name(stats_point(&rv.t))));
-	if (rc)
-		json_object_object_add(o, "reason", json_object_new_string(err));
+	json_object_object_add(o, "verdict", json_object_new_string(stats_point_name(rv.verdict)));
+	json_object_object_add(o, "term", json_object_new_string(term_of(t, rv.verdict)));
+	if (rv.verdict == POINT_SKIP)
+		json_object_object_add(o, "reason", json_object_new_string(rv.why));
 	json_object_object_add(o, "tally", stats_tally_json(&rv.t));
 	json_object_object_add(checks, "revert", o);
-	return rc ? POINT_SKIP : stats_point(&rv.t);
+	return rc == EXIT_INTERRUPTED ? (enum point_verdict)-1 : rv.verdict;
 }
 
-/* KernelCI's three checks: the culprit bad, its parent good, and the bad
- * end with the culprit reverted good, each with twice the runs. */
+/* KernelCI's three checks: the culprit like the new end, its parent like
+ * the old one, and the new end with the culprit reverted like the old one
+ * again, each with twice the runs (or decided anew). */
 static int check_culprit(struct tree *t, struct json_object *flags)
 {
 	struct json_object *checks = json_object_new_object();
@@ -549,13 +413,16 @@ static int check_culprit(struct tree *t, struct json_object *flags)
 	v[1] = parent_sha[0] ? test_commit(t, parent_sha, "parent", 2 * t->x.runs, &parent, checks) : POINT_SKIP;
 	if ((int)v[0] < 0 || (int)v[1] < 0)
 		return EXIT_INTERRUPTED;
-	if (v[0] == POINT_BAD && v[1] == POINT_GOOD && same_file(culprit.bzimage, parent.bzimage))
+	if (v[0] == new_verdict(t) && v[1] == old_verdict(t) && same_file(culprit.bzimage, parent.bzimage))
 		json_object_array_add(flags, json_object_new_string("the culprit's bzImage is identical to its parent's"));
-	v[2] = check_revert(t, checks);
-	printf("culprit %s, parent %s, bad end with the culprit reverted %s\n", stats_point_name(v[0]),
-	       stats_point_name(v[1]), stats_point_name(v[2]));
-	if (v[0] != POINT_BAD || v[1] != POINT_GOOD)
+	if ((int)(v[2] = check_revert(t, checks)) < 0)
+		return EXIT_INTERRUPTED;
+	printf("culprit %s, parent %s, %s end with the culprit reverted %s\n", term_of(t, v[0]), term_of(t, v[1]),
+	       term_of(t, new_verdict(t)), term_of(t, v[2]));
+	if (v[0] != new_verdict(t) || v[1] != old_verdict(t))
 		json_object_array_add(flags, json_object_new_string("the culprit or its parent did not hold on rerun"));
+	if (v[2] != old_verdict(t) && v[2] != POINT_SKIP)
+		json_object_array_add(flags, json_object_new_string("reverting the culprit did not undo it"));
 	return 0;
 }
 
@@ -578,11 +445,17 @@ static void describe_culprit(struct tree *t, struct json_object *flags)
 	json_object_object_add(t->doc, "culprit", c);
 	if (strlen(parents) > 2 * 41)
 		json_object_array_add(flags, json_object_new_string("the culprit is a merge commit"));
-	printf("\nfirst bad commit: %.12s %s\n    Author: %s\n    Date:   %s\n", t->culprit, subject, author, date);
+	json_object_object_add(c, "role", json_object_new_string(t->o.fix ? "fix" : "bug"));
+	printf("\n%s: %.12s %s\n    Author: %s\n    Date:   %s\n", t->o.fix ? "fixed by (first fixed commit)" : "first bad commit",
+	       t->culprit, subject, author, date);
 }
 
 /* From the bad end's hit rate p: the chance that no good step was a bad
  * commit whose runs all happened to miss. */
+#define CONFIDENCE_METHOD \
+	"the product, over the steps judged clean, of 1 - (1 - p)^n, n being the step's valid runs and p the " \
+	"hitting end's hit rate (with --runs auto, (hits + 1) / (valid + 2)); steps that hit are taken as right, " \
+	"since a bug's title does not appear on a kernel without it"
 static double confidence(const struct tree *t, struct json_object *good_valid)
 {
 	size_t n = json_object_array_length(good_valid);
@@ -619,9 +492,11 @@ static int finish_tree(struct tree *t, struct json_object *good_valid)
 	}
 	double conf = confidence(t, good_valid);
 	json_object_object_add(t->doc, "confidence", json_object_new_double(conf));
+	json_object_object_add(t->doc, "confidence_method", json_object_new_string(CONFIDENCE_METHOD));
 	if (conf < 0.9)
 		json_object_array_add(flags, json_object_new_string("confidence under 0.9"));
-	printf("confidence %.3f (bad end hit rate %.2f)\n", conf, t->p_bad);
+	printf("confidence %.3f that the culprit is right (%s end hit rate %.2f): %s\n", conf, term_of(t, POINT_BAD),
+	       t->p_bad, CONFIDENCE_METHOD);
 	for (size_t i = 0; i < json_object_array_length(flags); i++)
 		printf("flag: %s\n", json_object_get_string(json_object_array_get_idx(flags, i)));
 	if (!rc && t->inconclusive)
@@ -636,13 +511,54 @@ static const char *doc_str(struct json_object *doc, const char *key)
 	return json_object_object_get_ex(doc, key, &v) ? json_object_get_string(v) : NULL;
 }
 
+/* A number of bisect.json checked as its option is: a hand-edited or
+ * corrupt file must not set 0 or 10^9 runs per step. Absent: def. */
+static int doc_number(struct tree *t, const char *key, double min, double max, double def, double *out)
+{
+	struct json_object *v;
+
+	*out = def;
+	if (!json_object_object_get_ex(t->doc, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s is not a number\n", t->dir, key);
+		return EXIT_USAGE;
+	}
+	*out = json_object_get_double(v);
+	if (!(*out >= min && *out <= max)) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s = %g is out of range [%g, %g]\n", t->dir, key,
+			*out, min, max);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int load_resume_numbers(struct tree *t)
+{
+	double runs, alpha, max_runs, p_bad;
+	const char *r = doc_str(t->doc, "runs");
+	bool autorun = r && !strcmp(r, "auto");
+	int rc = autorun ? 0 : doc_number(t, "runs", 1, BISECT_MAX_RUNS, 3, &runs);
+
+	rc = rc ? rc : doc_number(t, "alpha", 1e-6, 0.5, 0.05, &alpha);
+	rc = rc ? rc : doc_number(t, "max_runs", 1, BISECT_MAX_RUNS, 20, &max_runs);
+	rc = rc ? rc : doc_number(t, "p_bad", 0, 1, 0, &p_bad);
+	rc = rc ? rc : doc_number(t, "runs_per_step", 1, 4 * BISECT_MAX_RUNS, autorun ? 1 : runs, &t->runs_per_step);
+	if (rc)
+		return rc;
+	t->o.runs = autorun ? 0 : (int)runs;
+	t->o.alpha = alpha;
+	t->o.max_runs = (int)max_runs;
+	t->p_bad = p_bad;
+	return 0;
+}
+
 /* --resume DIR: the options, the steps so far and the case come back from
  * DIR/bisect.json; git's state from DIR/bisect.log (git bisect replay). */
 static int load_resume(struct tree *t)
 {
 	char path[PATH_MAX + 32], err[1024], casefile[PATH_MAX];
 	char *text;
-	struct json_object *v;
 
 	snprintf(t->dir, sizeof(t->dir), "%s", t->o.resume);
 	xsnprintf(path, sizeof(path), "%s/bisect.json", t->dir);
@@ -679,11 +595,8 @@ static int load_resume(struct tree *t)
 	t->o.good = doc_str(t->doc, "good");
 	t->o.bad = doc_str(t->doc, "bad");
 	t->o.series = doc_str(t->doc, "series");
-	if (json_object_object_get_ex(t->doc, "runs", &v))
-		t->o.runs = json_object_get_int(v);
-	if (json_object_object_get_ex(t->doc, "p_bad", &v))
-		t->p_bad = json_object_get_double(v);
-	return 0;
+	t->o.fix = doc_str(t->doc, "mode") && !strcmp(doc_str(t->doc, "mode"), "fix");
+	return load_resume_numbers(t);
 }
 
 static void new_doc(struct tree *t)
@@ -698,7 +611,10 @@ static void new_doc(struct tree *t)
 		json_object_object_add(t->doc, "series", json_object_new_string(t->o.series));
 	if (t->c.flavor[0])
 		json_object_object_add(t->doc, "flavor", json_object_new_string(t->c.flavor));
-	json_object_object_add(t->doc, "runs", json_object_new_int(t->o.runs));
+	json_object_object_add(t->doc, "mode", json_object_new_string(t->o.fix ? "fix" : "bug"));
+	json_object_object_add(t->doc, "runs", t->o.runs ? json_object_new_int(t->o.runs) : json_object_new_string("auto"));
+	json_object_object_add(t->doc, "alpha", json_object_new_double(t->o.alpha));
+	json_object_object_add(t->doc, "max_runs", json_object_new_int(t->o.max_runs));
 	json_object_object_add(t->doc, "steps", json_object_new_array());
 	json_object_object_add(t->doc, "good_step_valid_runs", json_object_new_array());
 }
@@ -746,10 +662,9 @@ static int already_done(struct tree *t)
 	return 0;
 }
 
-static int setup_tree(struct tree *t, const struct tree_bisect_opts *o)
+static int setup_tree(struct tree *t, const struct bisect_opts *o)
 {
 	char err[1024];
-	struct json_object *v;
 	int rc;
 
 	t->o = *o;
@@ -767,16 +682,39 @@ static int setup_tree(struct tree *t, const struct tree_bisect_opts *o)
 		fprintf(stderr, "mmrepro: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* The case's own [build] fragments too: the kernel it runs on. */
+	if (!(t->frags = point_fragments(&t->c, o->configs, err, sizeof(err)))) {
+		fprintf(stderr, "mmrepro: bisect: %s\n", err);
+		return EXIT_USAGE;
+	}
 	run_accel_init(&t->accel, o->accel);
-	t->x = (struct point_ctx){ .c = &t->c, .configs = o->configs, .expect_title = "", .runs = t->o.runs,
-				   .timeout_s = o->timeout_s, .signal_fd = console_signal_fd(), .verbose = o->verbose,
-				   .accel = &t->accel, .pool = o->pool };
-	if (o->resume && json_object_object_get_ex(t->doc, "runs_per_step", &v))
-		t->x.runs = json_object_get_int(v);
+	t->x = (struct point_ctx){ .c = &t->c, .configs = t->frags, .runs = t->o.runs,
+				   .seq = point_seq_start(t->o.alpha, t->o.max_runs), .timeout_s = o->timeout_s,
+				   .signal_fd = console_signal_fd(), .verbose = o->verbose, .accel = &t->accel,
+				   .pool = o->pool };
+	if (o->resume && t->o.runs)
+		t->x.runs = (int)t->runs_per_step;
+	if (o->resume && !t->o.runs && t->p_bad > 0) {
+		t->x.seq.p_bad = t->p_bad;
+		t->x.seq.min_valid = 1;
+	}
+	if (o->resume)
+		snprintf(t->bad_title, sizeof(t->bad_title), "%s", doc_str(t->doc, "bad_title") ? doc_str(t->doc, "bad_title") : "");
 	return 0;
 }
 
-int bisect_tree_command(const struct tree_bisect_opts *o)
+/* The last line: the commit as a tag line, ready for a stable request. */
+static void print_tag_line(const struct tree *t)
+{
+	char subject[256];
+
+	if (!t->culprit[0] || t->inconclusive)
+		return;
+	GIT_LINE(t, t->repo, subject, "log", "-1", "--format=%s", t->culprit);
+	printf("%s: %.12s (\"%s\")\n", t->o.fix ? "Fixed-by" : "Fixes", t->culprit, subject);
+}
+
+int bisect_tree_command(const struct bisect_opts *o)
 {
 	struct tree *t = xcalloc(1, sizeof(*t));
 	struct json_object *steps, *good_valid;
@@ -806,6 +744,9 @@ int bisect_tree_command(const struct tree_bisect_opts *o)
 		end_git_bisect(t);
 	if (t->dir[0])
 		printf("results: %s\n", t->dir);
+	if (!rc)
+		print_tag_line(t);
+	free(t->frags);
 	free(t);
 	return rc;
 }

@@ -37,6 +37,7 @@ static const char *const head_names[] = { "ok", "series does not apply", "head d
 
 struct gate_case {
 	struct case_def c;
+	const char **frags;           /* the case's fragments, then --config */
 	struct tally base, head;
 	enum outcome outcome;
 	double p_regression, p_fixed;
@@ -63,14 +64,21 @@ struct gate {
 
 /* ---- cases --------------------------------------------------------------- */
 
-static void load_one(const char *name, struct case_def *c)
+static void load_one(const struct gate *g, const char *name, struct gate_case *gc)
 {
-	char path[PATH_MAX], err[1024];
+	char path[PATH_MAX], err[PATH_MAX + 200];
+	struct case_def *c = &gc->c;
 	int rc;
 
 	if (case_path(name, path, sizeof(path)) < 0)
 		die(EXIT_USAGE, "--cases: no case '%s' (see ./run.sh list)", name);
 	if (case_load(path, c, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	if (g->o->flavor)
+		case_force_flavor(c, g->o->flavor);
+	if (g->o->title)
+		snprintf(c->title, sizeof(c->title), "%s", g->o->title);
+	if (!(gc->frags = point_fragments(c, g->o->configs, err, sizeof(err))))
 		die(EXIT_USAGE, "%s", err);
 	/* A reproducer that does not compile is bad input, found before any build. */
 	if ((rc = workload_prepare(c, err, sizeof(err))))
@@ -89,9 +97,7 @@ static void load_cases(struct gate *g)
 		die(EXIT_USAGE, "cannot read %s/cases", repo_root());
 	g->cases = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*g->cases));
 	for (int i = 0; i < n; i++) {
-		load_one(g->o->cases ? g->o->cases[i] : paths[i], &g->cases[i].c);
-		if (g->o->flavor)
-			case_force_flavor(&g->cases[i].c, g->o->flavor);
+		load_one(g, g->o->cases ? g->o->cases[i] : paths[i], &g->cases[i]);
 		/* Until its runs decide it: a gate stopped early must not call it clean. */
 		g->cases[i].outcome = O_UNTESTED;
 		snprintf(g->cases[i].note, sizeof(g->cases[i].note), "not run: the gate stopped before this case");
@@ -189,20 +195,9 @@ static void decide_subtests(const struct gate *g, struct gate_case *gc)
 
 /* ---- kernels and runs ---------------------------------------------------- */
 
-static void case_fragments(const struct gate *g, const struct case_def *c, const char **out, int max)
+static struct point_ctx point_for(struct gate *g, const struct gate_case *gc)
 {
-	int n = 0;
-
-	for (int i = 0; i < c->nconfigs && n < max - 1; i++)
-		out[n++] = c->configs[i];
-	for (int i = 0; g->o->configs && g->o->configs[i] && n < max - 1; i++)
-		out[n++] = g->o->configs[i];
-	out[n] = NULL;
-}
-
-static struct point_ctx point_for(struct gate *g, const struct case_def *c, const char **frags)
-{
-	struct point_ctx x = { .c = c, .configs = frags, .expect_title = "", .runs = g->o->runs,
+	struct point_ctx x = { .c = &gc->c, .configs = gc->frags, .runs = g->o->runs,
 			       .timeout_s = g->o->timeout_s, .signal_fd = g->sfd, .verbose = g->o->verbose,
 			       .accel = &g->accel, .pool = g->o->pool };
 	return x;
@@ -241,21 +236,18 @@ static int kernel_failed(struct gate *g, struct gate_case *gc, bool head, int rc
  * or 0. */
 static int gate_case(struct gate *g, struct gate_case *gc)
 {
-	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
 	char dir[PATH_MAX + 300], err[2048] = "";
-	struct point_ctx x;
+	struct point_ctx x = point_for(g, gc);
 	struct point_result pr;
 	int rc;
 
-	case_fragments(g, &gc->c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
-	x = point_for(g, &gc->c, frags);
 	xsnprintf(dir, sizeof(dir), "%s/%s/base", g->dir, gc->c.name);
-	rc = bisect_test_point(&x, g->o->base, NULL, dir, &pr, err, sizeof(err));
+	rc = point_test(&x, g->o->base, NULL, dir, &pr, err, sizeof(err));
 	gc->base = pr.t;
 	if (rc)
 		return kernel_failed(g, gc, false, rc, err);
 	xsnprintf(dir, sizeof(dir), "%s/%s/head", g->dir, gc->c.name);
-	rc = bisect_test_point(&x, g->o->base, g->o->series, dir, &pr, err, sizeof(err));
+	rc = point_test(&x, g->o->base, g->o->series, dir, &pr, err, sizeof(err));
 	gc->head = pr.t;
 	if (rc)
 		return kernel_failed(g, gc, true, rc, err);
@@ -267,7 +259,6 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 
 static int blame(struct gate *g, struct gate_case *gc)
 {
-	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
 	char dir[PATH_MAX + 300];
 	struct point_ctx x;
 
@@ -280,11 +271,10 @@ static int blame(struct gate *g, struct gate_case *gc)
 		gc->blamed = true;
 		return 0;
 	}
-	case_fragments(g, &gc->c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
-	x = point_for(g, &gc->c, frags);
+	x = point_for(g, gc);
 	xsnprintf(dir, sizeof(dir), "%s/%s/blame", g->dir, gc->c.name);
 	gc->blamed = true;
-	return bisect_series_blame(&x, g->o->base, &g->series, dir, &gc->blame);
+	return bisect_series_blame(&x, g->o->base, &g->series, false, dir, &gc->blame);
 }
 
 /* ---- reports ------------------------------------------------------------- */
@@ -623,13 +613,12 @@ static void print_table(const struct gate *g)
  * them all in the cache instead of queueing on the build lock. */
 static int prebuild(struct gate *g)
 {
-	const char *frags[BUILD_MAX_CONFIGS + CASE_MAX_LIST + 1];
 	char err[2048];
 	struct kernel k;
 	int rc = 0, got;
 
 	for (int i = 0; i < g->ncases && !rc && g->head == HEAD_OK && !g->base_untestable; i++) {
-		case_fragments(g, &g->cases[i].c, frags, (int)(sizeof(frags) / sizeof(frags[0])));
+		const char **frags = g->cases[i].frags;
 		for (int head = 0; head < 2 && !rc && g->head == HEAD_OK && !g->base_untestable; head++) {
 			got = kernel_get(g->o->base, head ? g->o->series : NULL, frags,
 					 case_build_flavor(&g->cases[i].c, g->o->base), g->sfd, true, &k, err, sizeof(err));

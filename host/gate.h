@@ -23,6 +23,8 @@ struct gate_opts {
 	enum accel_mode accel;
 	struct pool *pool;            /* the slots runs go to; jobs is its size */
 	const char *out;              /* NULL: results/<stamp>-gate-... */
+	const char *title;            /* --title: every case's bug, or NULL: each case's own */
+	bool fail_on_counters;        /* a flagged counter exits 1, not 0 */
 };
 
 /* Exit code: 0 no regression, 1 a regression (or a series that does not

@@ -14,6 +14,7 @@
 #include "report.h"
 #include "result.h"
 #include "run.h"
+#include "title.h"
 #include "util.h"
 #include "verify.h"
 #include "vm.h"
@@ -84,6 +85,18 @@ struct cli {
 	const char *configs[BUILD_MAX_CONFIGS];
 	int nconfigs, runs, timeout_s, days, jobs;
 	bool verbose;
+	/* --runs auto (runs is then 0), and whether --runs was given at all. */
+	bool runs_auto, runs_given;
+	/* bisect: --fix --broken OLD --fixed NEW, --alpha, --max-runs. */
+	bool fix;
+	const char *broken, *fixed;
+	double alpha;
+	int max_runs;
+	/* gate --fail-on-counters; matrix --knob NAME=V1,V2 (repeatable) and
+	 * --minimize. */
+	bool fail_on_counters, minimize;
+	const char **knobs;
+	int nknobs;
 	/* A workload named by options instead of a case (adhoc.h). */
 	struct adhoc_opts adhoc;
 	const char *sysctls[CASE_MAX_LIST];
@@ -99,6 +112,28 @@ static int parse_int_opt(const char *opt, const char *v, int min, int max)
 		exit(EXIT_USAGE);
 	}
 	return (int)n;
+}
+
+static double parse_double_opt(const char *opt, const char *v, double min, double max)
+{
+	char *end, what[160];
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= min && d <= max)) {
+		snprintf(what, sizeof(what), "%s %.60s: expected a number from %g to %g", opt, v, min, max);
+		usage_error("%s", what);
+	}
+	return d;
+}
+
+/* --runs N, or --runs auto (bisect: until a sequential test decides). */
+static void parse_runs(const char *v, struct cli *o)
+{
+	o->runs_given = true;
+	o->runs_auto = !strcmp(v, "auto");
+	o->runs = o->runs_auto ? 0 : parse_int_opt("--runs", v, 1, 1000);
 }
 
 static void parse_backend(const char *v, struct cli *o)
@@ -155,7 +190,11 @@ static const struct option cli_options[] = {
 	{ "cpus", required_argument, 0, 'U' }, { "memory", required_argument, 0, 'M' },
 	{ "numa", required_argument, 0, 'N' }, { "cmdline", required_argument, 0, 'L' },
 	{ "sysctl", required_argument, 0, 'S' }, { "syzbot", required_argument, 0, 'Z' },
-	{ "kselftest", required_argument, 0, 'K' }, { "repro-exit-fails", no_argument, 0, 'X' }, { 0 },
+	{ "kselftest", required_argument, 0, 'K' }, { "repro-exit-fails", no_argument, 0, 'X' },
+	{ "fix", no_argument, 0, 'W' }, { "broken", required_argument, 0, 'O' },
+	{ "fixed", required_argument, 0, 'E' }, { "alpha", required_argument, 0, 'p' },
+	{ "max-runs", required_argument, 0, 'm' }, { "fail-on-counters", no_argument, 0, 'e' },
+	{ "knob", required_argument, 0, 'q' }, { "minimize", no_argument, 0, 'z' }, { 0 },
 };
 
 /* Options each command takes, by their short letters ("h" is implied):
@@ -165,8 +204,9 @@ static const struct option cli_options[] = {
 #define SOURCE_OPTS "PQTIUMNLSZKX"
 #define RUN_OPTS "kscntofvaF" POOL_OPTS SOURCE_OPTS
 #define VERIFY_OPTS "kntoVvaF" POOL_OPTS SOURCE_OPTS
-#define GATE_OPTS "kscntofvaCAF" POOL_OPTS SOURCE_OPTS
-#define BISECT_OPTS "kscntovaGBRF" POOL_OPTS SOURCE_OPTS
+#define GATE_OPTS "kscntofvaCAFe" POOL_OPTS SOURCE_OPTS
+#define BISECT_OPTS "kscntovaGBRFWOEpm" POOL_OPTS SOURCE_OPTS
+#define MATRIX_OPTS "kscntovaFVqz" POOL_OPTS
 #define NEW_CASE_OPTS "k" SOURCE_OPTS
 #define REPRODUCE_OPTS "ntva" POOL_OPTS
 #define SUITE_OPTS "tva"
@@ -192,13 +232,15 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 
 	memset(o, 0, sizeof(*o));
 	o->runs = 1;
+	o->alpha = 0.05;
+	o->max_runs = 20;
 	o->days = 30;
 	o->jobs = 1;
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
 	opterr = 0;
 	o->adhoc.sysctls = o->sysctls;
-	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:P:Q:T:I:U:M:N:L:S:Z:K:X",
+	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:P:Q:T:I:U:M:N:L:S:Z:K:XWO:E:p:m:eq:z",
 				 cli_options, NULL)) != -1) {
 		refuse_unless_taken(cmd, taken, ch);
 		if (strchr(SOURCE_OPTS, ch) && ch) {
@@ -216,7 +258,19 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 			if (!(o->configs[o->nconfigs++] = realpath(optarg, NULL)))
 				usage_error("--config %s: no such file", optarg);
 			break;
-		case 'n': o->runs = parse_int_opt("--runs", optarg, 1, 1000); break;
+		case 'n': parse_runs(optarg, o); break;
+		case 'W': o->fix = true; break;
+		case 'O': o->broken = optarg; break;
+		case 'E': o->fixed = optarg; break;
+		case 'p': o->alpha = parse_double_opt("--alpha", optarg, 1e-6, 0.5); break;
+		case 'm': o->max_runs = parse_int_opt("--max-runs", optarg, 1, 1000); break;
+		case 'e': o->fail_on_counters = true; break;
+		case 'q':
+			o->knobs = xrealloc(o->knobs, (size_t)(o->nknobs + 2) * sizeof(*o->knobs));
+			o->knobs[o->nknobs++] = optarg;
+			o->knobs[o->nknobs] = NULL;
+			break;
+		case 'z': o->minimize = true; break;
 		case 't': o->timeout_s = parse_int_opt("--timeout", optarg, 1, 86400); break;
 		case 'o': o->out = optarg; break;
 		case 'V': o->variant = optarg; break;
@@ -241,6 +295,8 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 		default: usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->runs_auto && strcmp(cmd, "bisect"))
+		usage_error("%s: --runs auto goes with bisect; give a number of runs", cmd);
 	return optind;
 }
 
@@ -339,16 +395,15 @@ static void get_kernel(const char *spec, const char *series, const char *const *
 		die(rc, "%s", err);
 }
 
-/* The case's own fragments, then the --config ones. */
-static void all_fragments(const struct case_def *c, const struct cli *o, const char **out)
+/* The case's own fragments, then the --config ones (point.h), or dies. */
+static const char **all_fragments(const struct case_def *c, const struct cli *o)
 {
-	int n = 0;
+	char err[PATH_MAX + 200];
+	const char **f = point_fragments(c, o->configs, err, sizeof(err));
 
-	for (int i = 0; i < c->nconfigs && n < BUILD_MAX_CONFIGS - 1; i++)
-		out[n++] = c->configs[i];
-	for (int i = 0; i < o->nconfigs && n < BUILD_MAX_CONFIGS - 1; i++)
-		out[n++] = o->configs[i];
-	out[n] = NULL;
+	if (!f)
+		die(EXIT_USAGE, "%s", err);
+	return f;
 }
 
 /* A signal that arrived while results were written still ends the
@@ -365,7 +420,7 @@ static int cmd_run(int argc, char **argv)
 	struct kernel k;
 	struct accel_state accel;
 	char out[4096], err[1024];
-	const char *fragments[BUILD_MAX_CONFIGS];
+	const char **fragments;
 	int i = parse_cli(argc, argv, &o, "run", RUN_OPTS), n, sfd, first = 0;
 	const char *spec;
 	struct run_result *results;
@@ -382,7 +437,7 @@ static int cmd_run(int argc, char **argv)
 	run_accel_init(&accel, o.accel);
 	pool = command_pool(&o);
 	sfd = console_signal_fd();
-	all_fragments(&c, &o, fragments);
+	fragments = all_fragments(&c, &o);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
 	spec = o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12");
@@ -401,6 +456,7 @@ static int cmd_run(int argc, char **argv)
 	int code = exit_code_after(verdict_exit_code_many(results, n), sfd);
 	run_free_results(results, n);
 	free(results);
+	free(fragments);
 	pool_free(pool);
 	free(pool);
 	return code;
@@ -702,18 +758,40 @@ static int cmd_gate(int argc, char **argv)
 			usage_error("gate --cases %s: --repro, --syzbot and --kselftest make the one case to gate", o.cases);
 		command_case_file(&o, argc, argv, i, "gate", c, adhoc_path, sizeof(adhoc_path));
 		free(c);
-	} else if (o.adhoc.title || vm_opts_given(&o.adhoc)) {
-		usage_error("gate: --title and the VM options go with --repro, --syzbot or --kselftest%s", "");
+	} else if (vm_opts_given(&o.adhoc)) {
+		usage_error("gate: the VM options go with --repro, --syzbot or --kselftest%s", "");
+	} else if (o.adhoc.title) {
+		char why[256];
+		if (title_pattern_check(o.adhoc.title, why, sizeof(why)) < 0)
+			usage_error("--title %s", why);
 	}
 	struct pool *pool = command_pool(&o);
 	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .flavor = o.flavor,
 			       .runs = o.runs,
 			       .jobs = pool_live_slots(pool), .pool = pool,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
-			       .cases = adhoc_given(&o.adhoc) ? adhoc_cases : o.cases ? split_cases(o.cases) : NULL };
+			       .cases = adhoc_given(&o.adhoc) ? adhoc_cases : o.cases ? split_cases(o.cases) : NULL,
+			       .title = adhoc_given(&o.adhoc) ? NULL : o.adhoc.title, .fail_on_counters = o.fail_on_counters };
 	if (o.force)
 		usage_error("gate: --force is not supported; choose a new --out%s", "");
 	return gate_run(&g);
+}
+
+/* --fix --broken OLD --fixed NEW, or --good/--bad: into o's bad (the
+ * hitting end) and good (the clean end). */
+static void bisect_ends(struct cli *o)
+{
+	if (o->fix && (o->good || o->bad))
+		usage_error("bisect --fix takes --broken OLD and --fixed NEW, not --good/--bad%s", "");
+	if (!o->fix && (o->broken || o->fixed))
+		usage_error("--broken and --fixed go with bisect --fix%s", "");
+	if (o->fix) {
+		o->bad = o->broken;
+		o->good = o->fixed;
+	}
+	if ((o->good || o->bad) && (!o->good || !o->bad))
+		usage_error(o->fix ? "bisect --fix: a tree bisection needs both --broken and --fixed%s"
+				   : "bisect: a tree bisection needs both --good and --bad%s", "");
 }
 
 static int cmd_bisect(int argc, char **argv)
@@ -721,6 +799,9 @@ static int cmd_bisect(int argc, char **argv)
 	struct cli o;
 	struct case_def c;
 	int i = parse_cli(argc, argv, &o, "bisect", BISECT_OPTS);
+	struct bisect_opts b = { .runs = o.runs_given ? o.runs : 0, .alpha = o.alpha, .max_runs = o.max_runs,
+				 .accel = o.accel, .verbose = o.verbose, .timeout_s = o.timeout_s, .configs = o.configs,
+				 .out = o.out, .fix = o.fix };
 
 	if (o.resume) {
 		if (i < argc)
@@ -728,10 +809,14 @@ static int cmd_bisect(int argc, char **argv)
 		if (o.flavor)
 			usage_error("bisect --resume DIR goes on in the flavour it began in (DIR/bisect.json), "
 				    "not --flavor %s", o.flavor);
-		struct tree_bisect_opts t = { .resume = o.resume, .accel = o.accel, .verbose = o.verbose,
-					      .timeout_s = o.timeout_s, .configs = o.configs, .pool = command_pool(&o) };
-		return bisect_tree_command(&t);
+		if (o.fix || o.runs_given || o.broken || o.fixed || o.good || o.bad)
+			usage_error("bisect --resume DIR goes on as it began (DIR/bisect.json): no --fix, --runs or ends%s", "");
+		b.resume = o.resume;
+		b.out = NULL;
+		b.pool = command_pool(&o);
+		return bisect_tree_command(&b);
 	}
+	bisect_ends(&o);
 	i = command_case(&o, argc, argv, i, "bisect", &c);
 	if (i < argc)
 		usage_error("bisect: unexpected argument '%s'", argv[i]);
@@ -739,21 +824,22 @@ static int cmd_bisect(int argc, char **argv)
 		case_force_flavor(&c, o.flavor);
 	if (!o.kernel)
 		usage_error("bisect: --kernel is required%s", "");
-	if (o.good || o.bad) {
-		if (!o.good || !o.bad)
-			usage_error("bisect: a tree bisection needs both --good and --bad%s", "");
-		struct tree_bisect_opts t = { .c = &c, .kernel = o.kernel, .good = o.good, .bad = o.bad,
-					      .series = o.series, .configs = o.configs, .runs = o.runs,
-					      .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
-					      .pool = command_pool(&o) };
-		return bisect_tree_command(&t);
+	b.c = &c;
+	b.kernel = o.kernel;
+	b.series = o.series;
+	b.good = o.good;
+	b.bad = o.bad;
+	if (o.good) {
+		b.pool = command_pool(&o);
+		return bisect_tree_command(&b);
 	}
 	if (!o.series)
-		usage_error("bisect: give --good REV --bad REV (a tree) or --series S (blame a patch)%s", "");
+		usage_error(o.fix ? "bisect --fix: give --broken REV --fixed REV (a tree) or --series S (the fixing patch)%s"
+				  : "bisect: give --good REV --bad REV (a tree) or --series S (blame a patch)%s", "");
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("bisect: --kernel %s: the base must be a source kernel (src:, git:)", o.kernel);
-	return bisect_series_command(&c, o.kernel, o.series, o.configs, o.runs, o.timeout_s, o.verbose, o.accel,
-				     o.out, command_pool(&o));
+	b.pool = command_pool(&o);
+	return bisect_series_command(&b);
 }
 
 static const char *json_str(struct json_object *o, const char *key)

@@ -647,6 +647,8 @@ static void run_serial(struct batch *b)
 			result_print_line(&b->results[i], stdout);
 		if (b->results[i].verdict == V_INTERRUPTED)
 			break;
+		if (b->o->enough && b->o->enough(b->o->enough_arg, &b->results[i]))
+			break;
 	}
 }
 
@@ -701,13 +703,13 @@ static int wait_child(struct batch *b, pid_t *pids, bool *interrupted)
 static void run_parallel(struct batch *b)
 {
 	pid_t *pids = xcalloc((size_t)b->o->runs, sizeof(pid_t));
-	int next = 0, running = 0;
-	bool interrupted = false;
+	int next = 0, running = 0, i;
+	bool interrupted = false, enough = false;
 
 	pool_share(b->pool, b->o->out_dir);
 	fflush(NULL);
-	while (running > 0 || (next < b->o->runs && !interrupted)) {
-		while (!interrupted && next < b->o->runs && running < pool_live_slots(b->pool)) {
+	while (running > 0 || (next < b->o->runs && !interrupted && !enough)) {
+		while (!interrupted && !enough && next < b->o->runs && running < pool_live_slots(b->pool)) {
 			init_result(&b->results[next], b->c, b->k, b->o, b->first + next);
 			if ((pids[next] = fork()) == 0)
 				_exit(start_run(b, next) < 0 ? EXIT_UNTESTABLE : 0);
@@ -716,15 +718,19 @@ static void run_parallel(struct batch *b)
 		}
 		if (running == 0)
 			break;
-		wait_child(b, pids, &interrupted);
+		i = wait_child(b, pids, &interrupted);
 		running--;
 		b->done++;
+		if (b->o->enough && b->o->enough(b->o->enough_arg, &b->results[i]))
+			enough = true;
 	}
 	/* Every host failed: what is left could not be tested. */
-	for (; !interrupted && next < b->o->runs; next++, b->done++) {
+	for (; !interrupted && !enough && next < b->o->runs; next++, b->done++) {
 		start_run(b, next);
 		if (!b->o->quiet)
 			result_print_line(&b->results[next], stdout);
+		if (b->o->enough && b->o->enough(b->o->enough_arg, &b->results[next]))
+			enough = true;
 	}
 	free(pids);
 }

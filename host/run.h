@@ -26,6 +26,10 @@ struct run_opts {
 	struct accel_state *accel; /* the command's accelerator choice */
 	int first_run;         /* from run_claim_out_dir; 0: run_case claims the dir */
 	struct pool *pool;     /* the slots to run on; NULL: one local QEMU */
+	/* Adaptive runs: called with each finished run, in the order they
+	 * finish; true starts no more runs (those running still finish). */
+	bool (*enough)(void *arg, const struct run_result *r);
+	void *enough_arg;
 };
 
 /* Runs the case; results[] must hold opts->runs entries. Returns the number

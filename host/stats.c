@@ -201,7 +201,7 @@ enum point_verdict stats_point(const struct tally *t)
 
 	if (t->hits >= 2 || (n < 4 && valid >= 1 && t->hits == valid))
 		return POINT_BAD;
-	if (t->hits == 0 && valid >= 1 && valid >= (n + 1) / 2)
+	if (t->hits == 0 && t->clean >= 1 && t->clean >= (n + 1) / 2)
 		return POINT_GOOD;
 	return POINT_SKIP;
 }
@@ -211,6 +211,19 @@ bool stats_flaky(const struct tally *t)
 	int valid = stats_valid(t);
 
 	return t->hits > 0 && t->hits < valid && interval_contains(stats_wilson(t->hits, valid), 0.5);
+}
+
+int stats_sprt(int hits, int clean, double p_bad, double alpha)
+{
+	double p1 = fmin(0.95, fmax(0.05, p_bad)), p0 = STATS_SPRT_P_GOOD;
+	double llr = hits * log(p1 / p0) + clean * log((1 - p1) / (1 - p0));
+	double bound = log((1 - alpha) / alpha);
+
+	if (llr >= bound)
+		return POINT_BAD;
+	if (llr <= -bound)
+		return POINT_GOOD;
+	return -1;
 }
 
 const char *stats_point_name(enum point_verdict v)

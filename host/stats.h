@@ -55,9 +55,18 @@ enum point_verdict { POINT_BAD, POINT_GOOD, POINT_SKIP };
 /* One kernel run N times (N = runs - interrupted; valid = stats_valid), as
  * bisect and gate see it: a bug that hits at all is there, however rarely.
  * - BAD when hits >= 2, or when N < 4 and valid >= 1 and every valid run hit.
- * - GOOD when hits == 0, valid >= 1 and valid >= ceil(N / 2).
+ * - GOOD when hits == 0, clean >= 1 and clean >= ceil(N / 2): runs that
+ *   crashed otherwise (another title) may have hidden the bug.
  * - SKIP otherwise (too few valid runs, or a single hit among many runs). */
 enum point_verdict stats_point(const struct tally *t);
+/* Wald's sequential probability ratio test of a point's runs so far:
+ * "bad" is a hit rate of p_bad (clamped to 0.05..0.95), "good" one of
+ * STATS_SPRT_P_GOOD, both error rates alpha. Hits and clean runs count;
+ * other crashes, infra and conf runs say nothing about the bug. Returns
+ * POINT_BAD or POINT_GOOD once the log likelihood ratio crosses
+ * log((1 - alpha) / alpha) or its negative, -1 while it has not. */
+#define STATS_SPRT_P_GOOD 0.01
+int stats_sprt(int hits, int clean, double p_bad, double alpha);
 /* "bad", "good", "skip". */
 const char *stats_point_name(enum point_verdict v);
 /* For verify, whose variants expect all runs to hit or none: FLAKY when

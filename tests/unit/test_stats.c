@@ -236,6 +236,34 @@ START_TEST(point_verdicts_follow_the_rules)
 	/* An unrelated crash is valid but never a hit. */
 	t = tally_of(0, 3, 1, 0, 0, 0);
 	ck_assert_int_eq(stats_point(&t), POINT_GOOD);
+	/* Only other crashes: they may have hidden the bug, so not good. */
+	t = tally_of(0, 0, 3, 0, 0, 0);
+	ck_assert_int_eq(stats_point(&t), POINT_SKIP);
+	t = tally_of(0, 1, 3, 0, 0, 0);
+	ck_assert_int_eq(stats_point(&t), POINT_SKIP);
+}
+END_TEST
+
+/* Wald's test at alpha 0.05 (bound log 19 = 2.944): a deterministic bug is
+ * decided by one run either way; a 30% bug needs 9 clean runs for good but
+ * one hit for bad; other crashes move nothing. */
+START_TEST(sprt_decides_as_wald_says)
+{
+	ck_assert_int_eq(stats_sprt(1, 0, 1.0, 0.05), POINT_BAD);
+	ck_assert_int_eq(stats_sprt(0, 1, 1.0, 0.05), POINT_GOOD);
+	ck_assert_int_eq(stats_sprt(0, 0, 1.0, 0.05), -1);
+	ck_assert_int_eq(stats_sprt(0, 1, 5.0 / 6, 0.05), -1);
+	ck_assert_int_eq(stats_sprt(0, 2, 5.0 / 6, 0.05), POINT_GOOD);
+	ck_assert_int_eq(stats_sprt(0, 8, 0.3, 0.05), -1);
+	ck_assert_int_eq(stats_sprt(0, 9, 0.3, 0.05), POINT_GOOD);
+	ck_assert_int_eq(stats_sprt(1, 0, 0.3, 0.05), POINT_BAD);
+	/* A hit among many clean runs of a rare bug: the evidence cancels. */
+	ck_assert_int_eq(stats_sprt(1, 9, 0.3, 0.05), -1);
+	/* A stricter alpha asks for more. */
+	ck_assert_int_eq(stats_sprt(0, 1, 1.0, 0.01), -1);
+	/* p_bad outside 0.05..0.95 is clamped, never divides by 0. */
+	ck_assert_int_eq(stats_sprt(0, 1, 2.0, 0.05), POINT_GOOD);
+	ck_assert_int_eq(stats_sprt(0, 100, 0.0, 0.05), POINT_GOOD);
 }
 END_TEST
 
@@ -323,6 +351,7 @@ Suite *stats_suite(void)
 	tcase_add_test(t, flaky_is_an_interval_across_one_half);
 	tcase_add_test(t, tally_survives_a_json_round_trip);
 	tcase_add_test(t, bisect_confidence_known_values);
+	tcase_add_test(t, sprt_decides_as_wald_says);
 	tcase_add_test(t, tally_json_has_every_field);
 	tcase_add_test(t, tally_text_is_short);
 	suite_add_tcase(s, t);

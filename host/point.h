@@ -1,0 +1,71 @@
+/* A test point: one kernel (spec + series + config fragments + flavour),
+ * built once and run N times, or until a sequential test decides, with
+ * its tally and verdict. verify, gate, bisect and matrix all test points. */
+#ifndef MMREPRO_POINT_H
+#define MMREPRO_POINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "case.h"
+#include "stats.h"
+#include "vm.h"
+
+struct pool;
+
+/* --runs auto: Wald's sequential test (stats_sprt) decides the point. */
+struct point_seq {
+	double p_bad;                 /* the hit rate of a bad kernel; 0: not known yet (the bad end) */
+	double alpha;                 /* both error rates */
+	int max_runs;                 /* undecided here: a skip */
+	int min_valid;                /* at least this many valid runs (the bad end, to measure p_bad) */
+};
+
+/* How to test one kernel for one case. */
+struct point_ctx {
+	const struct case_def *c;
+	const char *const *configs;   /* point_fragments(), or NULL */
+	int runs;                     /* N runs; 0: adaptive (seq) */
+	struct point_seq seq;
+	int timeout_s, signal_fd;
+	bool verbose;
+	struct accel_state *accel;
+	struct pool *pool;            /* the slots its runs go to */
+};
+
+struct point_result {
+	struct tally t;
+	enum point_verdict verdict;
+	char why[512];                /* a skip's reason */
+	double build_s, run_s;
+	char bzimage[4096];
+};
+
+/* The case's [build] fragments, then the extra ones (--config), as a
+ * malloc'd NULL-terminated list (free it; the strings are borrowed).
+ * NULL with err when there are more than the builder takes. */
+const char **point_fragments(const struct case_def *c, const char *const *extra, char *err, size_t errlen);
+
+/* Builds (or finds) spec + series with x's fragments in c's flavour and
+ * runs the case on it into dir: x->runs times, or until x->seq decides.
+ * Returns 0 with the tally and verdict, or an exit code: EXIT_UNTESTABLE
+ * when the kernel could not be had (err says why: a patch that does not
+ * apply, a build failure; the verdict is a skip), EXIT_USAGE,
+ * EXIT_INTERRUPTED. */
+int point_test(const struct point_ctx *x, const char *spec, const char *series, const char *dir,
+	       struct point_result *pr, char *err, size_t errlen);
+
+/* The start of an adaptive search: the bad end's rate not yet known, so
+ * it must show POINT_MIN_BAD_END_RUNS valid runs to measure it. */
+#define POINT_MIN_BAD_END_RUNS 4
+struct point_seq point_seq_start(double alpha, int max_runs);
+/* After the hitting end: its hit rate, estimated as (hits + 1) / (valid +
+ * 2) (Laplace's rule, never 0 or 1 from a few runs), is what later points
+ * test for, with no minimum of runs. */
+void point_learn_rate(struct point_ctx *x, const struct tally *t);
+
+/* The verdict of a finished tally: stats_point for fixed runs, the
+ * sequential test's for adaptive ones; why says what a skip lacked. */
+enum point_verdict point_verdict(const struct point_ctx *x, const struct tally *t, char *why, size_t len);
+
+#endif
