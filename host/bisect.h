@@ -12,22 +12,8 @@
 #include "stats.h"
 #include "vm.h"
 
+#include "blame.h"
 #include "point.h"
-
-struct blame_result {
-	int first_bad;                /* 1-based patch index; 0 when inconclusive */
-	int lo, hi;                   /* the candidates are patches lo+1..hi */
-	char file[256], subject[256];
-	int builds;
-	char note[256];
-};
-
-/* With base good and base + all of s bad (fix: base bad, base + s good),
- * finds the first patch like the head: about log2(patches) incremental
- * builds of base + patches 1..k, each a test point under dir. Returns 0
- * or an exit code (interrupted). */
-int bisect_series_blame(const struct point_ctx *x, const char *base, const struct series *s, bool fix,
-			const char *dir, struct blame_result *out);
 
 /* What a bisection was asked. A fix bisection (fix) looks for the first
  * commit or patch at which the case stops failing: bad is then the

@@ -1,7 +1,7 @@
 /* `gate`: base vs base + series over the cases, outcomes by counts and a
  * Fisher test, the guilty patch for each regression, and the reports. */
 #include "gate.h"
-#include "bisect.h"
+#include "blame.h"
 #include "build.h"
 #include "console.h"
 #include "html.h"

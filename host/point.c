@@ -110,14 +110,17 @@ int point_test(const struct point_ctx *x, const char *spec, const char *series, 
 	}
 	snprintf(pr->bzimage, sizeof(pr->bzimage), "%s", k.bzimage);
 	r = xcalloc((size_t)runs, sizeof(*r));
-	struct run_opts ro = { .out_dir = dir, .runs = runs, .timeout_s = x->timeout_s, .echo = x->verbose,
-			       .quiet = true, .signal_fd = x->signal_fd, .accel = x->accel, .pool = x->pool,
+	struct run_opts ro = { .out_dir = dir, .variant = x->variant, .runs = runs, .timeout_s = x->timeout_s,
+			       .echo = x->verbose, .quiet = !x->print_runs, .signal_fd = x->signal_fd, .accel = x->accel, .pool = x->pool,
 			       .enough = x->runs ? NULL : decided, .enough_arg = &a };
 	t0 = now_seconds();
 	n = run_case(x->c, &k, &ro, r);
 	pr->run_s = now_seconds() - t0;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		stats_add(&pr->t, &r[i], "");
+		if (x->each_run)
+			x->each_run(x->each_arg, &r[i]);
+	}
 	run_free_results(r, n);
 	free(r);
 	pr->verdict = point_verdict(x, &pr->t, pr->why, sizeof(pr->why));

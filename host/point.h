@@ -31,6 +31,12 @@ struct point_ctx {
 	bool verbose;
 	struct accel_state *accel;
 	struct pool *pool;            /* the slots its runs go to */
+	const char *variant;          /* the runs' variant name, or NULL */
+	bool print_runs;              /* a verdict line per run, as verify prints */
+	/* Called with each run, in order, once the runs are done: verify
+	 * counts them against a variant's own expectations. */
+	void (*each_run)(void *arg, const struct run_result *r);
+	void *each_arg;
 };
 
 struct point_result {

@@ -7,6 +7,7 @@
 #include "console.h"
 #include "html.h"
 #include "kernel.h"
+#include "point.h"
 #include "run.h"
 #include "stats.h"
 #include "util.h"
@@ -294,43 +295,49 @@ struct verify_ctx {
 	struct pool *pool;
 };
 
+struct variant_runs {
+	struct outcome *oc;
+	const struct variant *v;
+};
+
+static void count_run(void *arg, const struct run_result *r)
+{
+	struct variant_runs *vr = arg;
+
+	tally(vr->oc, vr->v, r, 1);
+}
+
 static void verify_variant(const struct case_def *c, const struct variant *v, struct verify_ctx *x,
 			   struct outcome *oc)
 {
 	char series[PATH_MAX], err[2048] = "", out[PATH_MAX + 80];
-	const char *configs[CASE_MAX_LIST + 1] = { 0 };
 	struct case_def *vc = xcalloc(1, sizeof(*vc));
-	struct kernel k;
+	struct variant_runs vr = { .oc = oc, .v = v };
+	struct point_result pr;
+	const char **frags;
 	int rc;
 
 	memset(oc, 0, sizeof(*oc));
 	oc->run_rows = json_object_new_array();
 	/* Checked when the case was loaded; an error here is a bug of ours. */
-	if (case_for_variant(c, v, vc, err, sizeof(err)) < 0)
+	if (case_for_variant(c, v, vc, err, sizeof(err)) < 0 || !(frags = point_fragments(vc, NULL, err, sizeof(err))))
 		die(EXIT_USAGE, "%s", err);
-	for (int i = 0; i < vc->nconfigs; i++)
-		configs[i] = vc->configs[i];
 	if (v->series[0])
 		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
 			 v->series[0] == '/' ? "" : "/", v->series);
 	if (flavor_changes_kernel(vc->flavor) && !kernel_spec_needs_build(v->kernel))
 		fprintf(stderr, "mmrepro: [variant %s]: %s is prebuilt, so it runs as it is, not in flavour %s\n",
 			v->name, v->kernel, vc->flavor);
-	rc = kernel_get(v->kernel, v->series[0] ? series : NULL, configs, case_build_flavor(vc, v->kernel), x->sfd, true, &k, err, sizeof(err));
-	if (rc) {
+	snprintf(out, sizeof(out), "%s/%s", x->dir, v->name);
+	struct point_ctx px = { .c = vc, .configs = frags, .runs = x->runs, .timeout_s = x->timeout_s,
+				.signal_fd = x->sfd, .verbose = x->verbose, .accel = &x->accel, .pool = x->pool,
+				.variant = v->name, .print_runs = true, .each_run = count_run, .each_arg = &vr };
+	rc = point_test(&px, v->kernel, v->series[0] ? series : NULL, out, &pr, err, sizeof(err));
+	if (rc && !pr.t.runs) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;
-		free(vc);
-		return;
 	}
-	snprintf(out, sizeof(out), "%s/%s", x->dir, v->name);
-	struct run_result *r = xcalloc((size_t)x->runs, sizeof(*r));
-	struct run_opts ro = { .out_dir = out, .variant = v->name, .runs = x->runs, .timeout_s = x->timeout_s,
-			       .echo = x->verbose, .quiet = false, .signal_fd = x->sfd, .accel = &x->accel, .pool = x->pool };
-	int n = run_case(vc, &k, &ro, r);
-	tally(oc, v, r, n);
-	run_free_results(r, n);
-	free(r);
+	free(frags);
 	free(vc);
 }
 

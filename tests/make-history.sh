@@ -13,6 +13,7 @@
 #
 #   hist-a: base h1 h2 h3 h4 V5 h5 h6 h7 h8
 #   hist-b: base h1 h2 h3 B4 V5' h5' h6' h7' h8'
+#   hist-c: hist-a's h8, f1 f2 F f3 f4    F reverts V5: the fix
 #
 # base = the pristine commit (tag hist-base). h1..h8 each change one line
 # inside a comment of a different compiled mm/ file: madvise, mprotect,
@@ -23,7 +24,8 @@
 # hist-b shares base..h3 with hist-a (same hashes).
 #
 # Tags: hist-base, hist-a-culprit, hist-a-tip, hist-b-broken, hist-b-culprit,
-# hist-b-tip; branches hist-a and hist-b point at the tips.
+# hist-b-tip, hist-c-fix, hist-c-tip; branches hist-a, hist-b and hist-c
+# point at the tips.
 # Exit: 0 ready, 125 the src:deb-6.12 base is not in the cache, 1 error.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +33,7 @@ CACHE=${MMREPRO_CACHE:-$HOME/.cache/mmrepro}
 REPO=$CACHE/test-history/linux
 PATCHES=$ROOT/patches/numa-deferred-split-v5
 # Bump when anything below changes the commits it makes.
-RECIPE=1
+RECIPE=2
 
 die() { echo "make-history: $*" >&2; exit 1; }
 
@@ -54,7 +56,7 @@ exec 9>"$CACHE/test-history/.lock"
 flock 9
 
 stamp="recipe $RECIPE base $base"
-tags="hist-base hist-a-culprit hist-a-tip hist-b-broken hist-b-culprit hist-b-tip"
+tags="hist-base hist-a-culprit hist-a-tip hist-b-broken hist-b-culprit hist-b-tip hist-c-fix hist-c-tip"
 
 up_to_date() {
 	local t
@@ -66,6 +68,7 @@ up_to_date() {
 	[ "$(git -C "$REPO" rev-parse hist-base)" = "$base" ] &&
 	[ "$(git -C "$REPO" rev-parse -q --verify refs/heads/hist-a)" = "$(git -C "$REPO" rev-parse hist-a-tip)" ] &&
 	[ "$(git -C "$REPO" rev-parse -q --verify refs/heads/hist-b)" = "$(git -C "$REPO" rev-parse hist-b-tip)" ] &&
+	[ "$(git -C "$REPO" rev-parse -q --verify refs/heads/hist-c)" = "$(git -C "$REPO" rev-parse hist-c-tip)" ] &&
 	git -C "$REPO" cat-file -e "hist-a-tip^{tree}" && git -C "$REPO" cat-file -e "hist-b-tip^{tree}"
 }
 
@@ -185,6 +188,18 @@ culprit() {
 	commit "$1" "$msg" "${author% <*}" "$(echo "$author" | sed -n 's/.*<\(.*\)>.*/\1/p')"
 }
 
+# fixed PARENT: the same series reverted (last patch first), as one commit:
+# the fix that a fix bisection of hist-c must name.
+fixed() {
+	local msg=$work/msg p
+	g read-tree "$1"
+	grep -v -e '^$' -e '^#' "$PATCHES/series" | tac | while read -r p; do
+		g apply -R --cached "$PATCHES/$p" || die "$PATCHES/$p does not revert on $1"
+	done
+	printf 'mm: drop the deferred split v5 change again (test history fix)\n\nReverts the culprit of hist-a: the bug is gone from here on.\n' >"$msg"
+	commit "$1" "$msg"
+}
+
 files=(mm/madvise.c mm/mprotect.c mm/mremap.c mm/mlock.c mm/mmap.c mm/rmap.c mm/vmscan.c mm/page_alloc.c)
 
 # history NAME: build branch NAME (hist-a or hist-b) and its tags.
@@ -211,9 +226,28 @@ history() {
 	g branch -f "$1" "$c" >/dev/null
 }
 
+# hist-c: hist-a's tip (the bug in), f1 f2, the fix, f3 f4.
+history_c() {
+	local c i
+	c=$(g rev-parse hist-a-tip)
+	when=$((1798761600 + 20 * 3600))
+	for i in 1 2 3 4; do
+		when=$((when + 3600))
+		if [ "$i" = 3 ]; then
+			c=$(fixed "$c")
+			g tag -f hist-c-fix "$c" >/dev/null
+			when=$((when + 3600))
+		fi
+		c=$(harmless "$c" "${files[i-1]}" "f$i")
+	done
+	g tag -f hist-c-tip "$c" >/dev/null
+	g branch -f hist-c "$c" >/dev/null
+}
+
 g tag -f hist-base "$base" >/dev/null
 history hist-a
 history hist-b
+history_c
 g config mmrepro.history "$stamp"
 up_to_date || die "the history does not check out after building it"
 show
