@@ -133,7 +133,7 @@ static void parse_runs(const char *v, struct cli *o)
 {
 	o->runs_given = true;
 	o->runs_auto = !strcmp(v, "auto");
-	o->runs = o->runs_auto ? 0 : parse_int_opt("--runs", v, 1, 1000);
+	o->runs = o->runs_auto ? 0 : parse_int_opt("--runs", v, 1, BISECT_MAX_RUNS);
 }
 
 static void parse_backend(const char *v, struct cli *o)

@@ -59,6 +59,9 @@ static int adaptive_verdict(const struct point_seq *s, const struct tally *t)
 
 	if (v == POINT_BAD && stats_valid(t) < s->min_valid && n < s->max_runs)
 		return -1;
+	/* Another bug crashes every run: more runs will not show this one. */
+	if (!t->hits && !t->clean && t->other_crash >= POINT_MAX_OTHER_CRASHES)
+		return POINT_SKIP;
 	if (v >= 0)
 		return v;
 	return n >= s->max_runs ? POINT_SKIP : -1;

@@ -65,6 +65,9 @@ int point_test(const struct point_ctx *x, const char *spec, const char *series, 
  * it must show POINT_MIN_BAD_END_RUNS valid runs to measure it. */
 #define POINT_MIN_BAD_END_RUNS 4
 struct point_seq point_seq_start(double alpha, int max_runs);
+/* An adaptive point whose first runs all crash with another title is a
+ * skip after this many, not after max_runs. */
+#define POINT_MAX_OTHER_CRASHES 3
 /* After the hitting end: its hit rate, estimated as (hits + 1) / (valid +
  * 2) (Laplace's rule, never 0 or 1 from a few runs), is what later points
  * test for, with no minimum of runs. */

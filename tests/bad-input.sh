@@ -124,6 +124,19 @@ row "--series that does not exist" 2 "--series /nonexistent/s" $mm build --kerne
 row "an option the command does not take" 2 "verify does not take --config" $mm verify smoke --config /dev/null
 row "quick with --out" 2 "quick does not take --out" $mm quick --out "$tmp/q"
 row "bisect --resume with --flavor" 2 "--flavor debug" $mm bisect --resume "$kept" --flavor debug
+row "--runs auto outside bisect" 2 "run: --runs auto goes with bisect" $mm run smoke --runs auto
+row "--runs that is neither a number nor auto" 2 "--runs: expected a number from 1 to 1000, got 'often'" $mm bisect smoke --kernel src:deb-6.12 --runs often
+row "--alpha out of range" 2 "--alpha 0.9: expected a number from 1e-06 to 0.5" $mm bisect smoke --alpha 0.9
+row "--alpha that is not a number" 2 "--alpha x" $mm bisect smoke --alpha x
+row "--max-runs 0" 2 "--max-runs" $mm bisect smoke --max-runs 0
+row "--fix with --good/--bad" 2 "bisect --fix takes --broken OLD and --fixed NEW" \
+	$mm bisect smoke --kernel git:/x --fix --good a --bad b
+row "--broken without --fix" 2 "--broken and --fixed go with bisect --fix" $mm bisect smoke --kernel git:/x --broken a --fixed b
+row "--fix with only --broken" 2 "needs both --broken and --fixed" $mm bisect smoke --kernel git:/x --fix --broken a
+row "--fix on bisect --resume" 2 "goes on as it began" $mm bisect --resume "$kept" --fix
+row "--fix on another command" 2 "gate does not take --fix" $mm gate --kernel src:deb-6.12 --series /x --fix
+row "gate --title that does not compile" 2 "--title" $mm gate --kernel src:deb-6.12 \
+	--series "$MMREPRO_ROOT/patches/test-one-line" --cases smoke --title '/[unclosed/'
 row "a relative --config that does not exist" 2 "--config nosuch.config: no such file" \
 	$mm build --kernel src:deb-6.12 --config nosuch.config
 row "--config that does not exist" 2 "--config /nonexistent.config" $mm build --kernel src:deb-6.12 --config /nonexistent.config
@@ -323,6 +336,14 @@ printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD","culpr
 	"$tmp/repo" 0123456789abcdef0123456789abcdef01234567 >"$tmp/resume-done/bisect.json"
 row "bisect --resume of a finished bisection" 0 "first bad commit: 0123456789ab" \
 	$mm bisect --resume "$tmp/resume-done"
+for bad_number in '"runs":0' '"runs":"x"' '"p_bad":7' '"alpha":0' '"max_runs":100000' '"runs_per_step":-3'; do
+	mkdir -p "$tmp/resume-num"
+	printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD",%s,"culprit":{"commit":"%s","subject":"s"}}\n' \
+		"$tmp/repo" "$bad_number" 0123456789abcdef0123456789abcdef01234567 >"$tmp/resume-num/bisect.json"
+	key=${bad_number%%:*}
+	row "bisect --resume whose bisect.json has $bad_number" 2 "bisect.json's ${key//\"/}" \
+		$mm bisect --resume "$tmp/resume-num"
+done
 check "bisect --resume that ended leaves no .running" test ! -e "$tmp/resume-done/.running"
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	row "gate that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm gate --kernel src:deb-6.12 \

@@ -82,6 +82,52 @@ check "git bisect replay of bisect.log works" test "$rc" = 0
 check "and ends with hist-a-culprit as bisect/bad" test "$(git -C "$tmp/replay" rev-parse -q --verify refs/bisect/bad 2>/dev/null)" = "$a_culprit"
 git -C "$REPO" worktree remove --force "$tmp/replay" >/dev/null 2>&1
 
+# --- History a again with --runs auto: the same culprit, and the runs
+# each way (BENCHMARKS.md). The kernels are cached, so only runs differ.
+used_runs() { field "$1" "sum(p['tally']['runs'] for p in list(g['ends'].values()) + g['steps'] + [c for k, c in g.get('checks', {}).items() if 'tally' in c])"; }
+t_fixed=$(field "$tmp/a/bisect.json" "round(sum(p['run_seconds'] for p in list(g['ends'].values()) + g['steps']))")
+t0=$SECONDS
+$mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-a-tip --runs auto --out "$tmp/auto" \
+	>"$tmp/auto.out" 2>&1; rc=$?
+echo "# bisect of hist-a with --runs auto: exit $rc in $((SECONDS - t0)) s"
+check "--runs auto names hist-a-culprit too" test "$(field "$tmp/auto/bisect.json" "g['culprit']['commit']")" = "$a_culprit"
+check "its bisect.json says runs auto" test "$(field "$tmp/auto/bisect.json" "g['runs']")" = auto
+check "every good step took at most 2 runs (a bug that always hits)" test "$(field "$tmp/auto/bisect.json" \
+	"all(s['tally']['runs'] <= 2 for s in g['steps'] if s['verdict'] == 'good')")" = True
+check "it states its confidence and how it is computed" test "$(field "$tmp/auto/bisect.json" \
+	"0 < g['confidence'] <= 1 and 'product' in g['confidence_method']")" = True
+t_auto=$(field "$tmp/auto/bisect.json" "round(sum(p['run_seconds'] for p in list(g['ends'].values()) + g['steps']))")
+echo "# runs used on hist-a: --runs $runs $(used_runs "$a") runs, ${t_fixed} s of runs; --runs auto $(used_runs "$tmp/auto/bisect.json") runs, ${t_auto} s of runs"
+
+# --- A fix bisection: hist-c carries the bug from hist-a and drops it at
+# hist-c-fix. The first fixed commit, its checks, and a Fixed-by line.
+c_fix=$(sha hist-c-fix)
+t0=$SECONDS
+$mm bisect "$case_" --kernel "git:$REPO" --fix --broken hist-a-culprit --fixed hist-c-tip --out "$tmp/c" \
+	>"$tmp/c.out" 2>&1; rc=$?
+echo "# fix bisection of hist-c: exit $rc in $((SECONDS - t0)) s"
+c="$tmp/c/bisect.json"
+check "fix bisection exits 0" test "$rc" = 0
+check "it names hist-c-fix as the fix" test "$(field "$c" "g['culprit']['commit']")" = "$c_fix"
+check "bisect.json says mode fix and role fix" test "$(field "$c" "g['mode'] + ' ' + g['culprit']['role']")" = "fix fix"
+check "the fix is fixed, its parent broken, the fixed end with the fix reverted broken again" \
+	test "$(field "$c" "' '.join(g['checks'][k]['term'] for k in ('culprit', 'parent', 'revert'))")" = "fixed broken broken"
+check "the last line is a Fixed-by: tag line" \
+	bash -c '[[ "$(tail -n 1 "$1")" == "Fixed-by: ${2:0:12} (\"mm: drop the deferred split v5 change again (test history fix)\")" ]]' _ "$tmp/c.out" "$c_fix"
+check "the report says fixed by" grep -q '^fixed by' "$tmp/c.out"
+check "equal ends are refused with 2 before a build" bash -c \
+	"$mm bisect $case_ --kernel git:$REPO --fix --broken hist-c-tip --fixed hist-c-tip --out $tmp/c2 >/dev/null 2>&1; [ \$? = 2 ]"
+
+# --- One title: a title the bug does not have makes every crash an
+# "other crash"; the bad end is then a skip, never bad, and nothing is
+# blamed.
+$mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-a-tip --title 'no such bug title' \
+	--out "$tmp/t" >"$tmp/t.out" 2>&1; rc=$?
+check "a bisection on another title exits 125 (the bad end is not bad)" test "$rc" = 125
+check "its bad end counted other crashes, no hit" test "$(field "$tmp/t/bisect.json" \
+	"g['ends']['bad-end']['tally']['other_crash'] > 0 and g['ends']['bad-end']['tally']['hits'] == 0")" = True
+check "and was a skip naming them" grep -q 'only other crashes' "$tmp/t.out"
+
 # --- History b: the commit before the culprit does not build. ---
 t0=$SECONDS
 $mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-b-tip --runs "$runs" --out "$tmp/b" \
@@ -145,6 +191,20 @@ $mm gate --kernel "git:$REPO@hist-a-tip" --series "$tmp/fix" --cases "$case_" --
 	>"$tmp/gate-fix.out" 2>&1; rc=$?
 check "gate of a fix on a base that carries the bug exits 0" test "$rc" = 0
 check "and calls the case fixed" test "$(field "$tmp/gate-fix/gate.json" "g['cases'][0]['outcome']")" = fixed
+
+# A series fix bisection: a comment-only patch, then the revert; bisect
+# --series --fix on the buggy base names patch 2 as the fix.
+mkdir -p "$tmp/fix2"
+git -C "$REPO" diff --no-color "hist-a-tip^" hist-a-tip >"$tmp/fix2/0001-comment.patch"
+git -C "$REPO" diff --no-color "hist-a-tip^" hist-a-tip | sed 's/^+\(.*\)(mmrepro test history h8)$/+\1(mmrepro test history h8)(again)/' \
+	>/dev/null
+cp "$tmp/fix/0001-revert-the-v5-form.patch" "$tmp/fix2/0002-revert-the-v5-form.patch"
+printf '0001-comment.patch\n0002-revert-the-v5-form.patch\n' >"$tmp/fix2/series"
+$mm bisect "$case_" --kernel "git:$REPO@hist-a-tip^" --series "$tmp/fix2" --fix --out "$tmp/sfix" \
+	>"$tmp/sfix.out" 2>&1; rc=$?
+check "bisect --series --fix exits 0" test "$rc" = 0
+check "and names patch 2 as the first fixing patch" test "$(field "$tmp/sfix/bisect.json" "g['first_fixed_patch']")" = 2
+check "with a Fixed-by line" grep -q '^Fixed-by: 0002-revert-the-v5-form.patch' "$tmp/sfix.out"
 
 [ "$failed" = 0 ] || tails
 echo "bisect-test: $passed passed, $failed failed"
