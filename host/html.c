@@ -2036,10 +2036,11 @@ static const char *point_case(const struct point *pts, size_t n)
 static void blame_banner(struct page *p, struct json_object *doc)
 {
 	char text[700];
-	int k = jint(doc, "first_bad_patch", 0);
+	bool fix = jget(doc, "first_fixed_patch") != NULL;
+	int k = jint(doc, fix ? "first_fixed_patch" : "first_bad_patch", 0);
 
 	if (k > 0) {
-		snprintf(text, sizeof(text), "first bad patch: %d, %.300s (%.300s)", k,
+		snprintf(text, sizeof(text), "first %s patch: %d, %.300s (%.300s)", fix ? "fixing" : "bad", k,
 			 jstr(doc, "subject") ? jstr(doc, "subject") : "?", jstr(doc, "file") ? jstr(doc, "file") : "?");
 		banner(p, "bad", text);
 	} else if (jint(doc, "exit_code", 0) == EXIT_INTERRUPTED) {
@@ -2141,12 +2142,14 @@ struct tree_entry {
 static size_t tree_entries(struct json_object *doc, struct tree_entry **out, char (**labels)[32])
 {
 	struct json_object *ends = jget(doc, "ends"), *checks = jget(doc, "checks"), *steps = jarr(doc, "steps");
-	static const char *const fixed[] = { "bad-end", "good-end" }, *const check_names[] = { "culprit", "parent" };
+	/* A fix bisection's ends are the broken and the fixed one. */
+	static const char *const fixed[] = { "bad-end", "good-end", "broken-end", "fixed-end" };
+	static const char *const check_names[] = { "culprit", "parent" };
 	size_t n = 0;
 
-	*out = xcalloc(jlen(steps) + 5, sizeof(**out));
+	*out = xcalloc(jlen(steps) + 7, sizeof(**out));
 	*labels = xcalloc(jlen(steps) + 1, sizeof(**labels));
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 4; i++)
 		if (jget(ends, fixed[i]))
 			(*out)[n++] = (struct tree_entry){ fixed[i], jget(ends, fixed[i]) };
 	for (size_t i = 0; i < jlen(steps); i++) {
@@ -2169,14 +2172,19 @@ static void tree_points(struct page *p, const struct tree_entry *e, size_t n, st
 	}
 }
 
+static bool fix_mode(struct json_object *doc)
+{
+	return jstr(doc, "mode") && !strcmp(jstr(doc, "mode"), "fix");
+}
+
 static void tree_banner(struct page *p, struct json_object *doc)
 {
 	struct json_object *c = jget(doc, "culprit");
 	char text[700];
 
 	if (jstr(c, "commit")) {
-		snprintf(text, sizeof(text), "first bad commit: %.12s %.400s", jstr(c, "commit"),
-			 jstr(c, "subject") ? jstr(c, "subject") : "");
+		snprintf(text, sizeof(text), "%s: %.12s %.400s", fix_mode(doc) ? "fixed by" : "first bad commit",
+			 jstr(c, "commit"), jstr(c, "subject") ? jstr(c, "subject") : "");
 		banner(p, "bad", text);
 	} else if (jlen(jarr(doc, "candidates"))) {
 		snprintf(text, sizeof(text), "inconclusive: the first bad commit is one of %zu candidates",
@@ -2197,13 +2205,15 @@ static void tree_facts(struct page *p, struct json_object *doc, const struct poi
 	double d;
 	const char *accel = NULL;
 
-	snprintf(runs, sizeof(runs), "%d", jint(doc, "runs", 1));
+	bool fix = fix_mode(doc);
+
+	snprintf(runs, sizeof(runs), "%.10s", jstr(doc, "runs") ? jstr(doc, "runs") : "1");
 	fputs("<dl class=\"facts\">\n", f);
 	fact(f, "case", jstr(doc, "case"));
 	fact(f, "kernel", jstr(doc, "kernel"));
 	fact(f, "repository", jstr(doc, "repo"));
-	fact(f, "good", jstr(doc, "good"));
-	fact(f, "bad", jstr(doc, "bad"));
+	fact(f, fix ? "fixed" : "good", jstr(doc, "good"));
+	fact(f, fix ? "broken" : "bad", jstr(doc, "bad"));
 	fact_series(f, "series on every commit", jstr(doc, "series"));
 	fact(f, "runs per step", jget(doc, "runs_per_step") ? json_object_get_string(jget(doc, "runs_per_step")) : runs);
 	snprintf(text, sizeof(text), "%.2f", jnum(doc, "p_bad", &d) ? d : 0);
@@ -2214,8 +2224,9 @@ static void tree_facts(struct page *p, struct json_object *doc, const struct poi
 		accel = jstr(jat(point_runs(&pts[i]), 0), "accel_reason");
 	fact(f, "accelerator", accel);
 	facts_host_date(f, json_path);
-	const char *words[] = { "bisect", jstr(doc, "case"), "--kernel", jstr(doc, "kernel"), "--good",
-				jstr(doc, "good"), "--bad", jstr(doc, "bad"), "--series", jstr(doc, "series"), "--runs", runs };
+	const char *words[] = { "bisect", jstr(doc, "case"), "--kernel", jstr(doc, "kernel"), fix ? "--fix" : NULL,
+				fix ? "--fixed" : "--good", jstr(doc, "good"), fix ? "--broken" : "--bad", jstr(doc, "bad"),
+				"--series", jstr(doc, "series"), "--runs", runs };
 	fact_command(f, words, sizeof(words) / sizeof(words[0]));
 	fputs("</dl>\n", f);
 }
@@ -2260,7 +2271,7 @@ static void tree_culprit(FILE *f, struct json_object *doc)
 	struct json_object *c = jget(doc, "culprit"), *checks = jget(doc, "checks");
 	static const char *const names[] = { "culprit", "parent", "revert" };
 	static const char *const what[] = { "the culprit, rerun with twice the runs", "its parent, rerun the same way",
-					    "the bad end with the culprit reverted" };
+					    "the new end (bad, or fixed) with the culprit reverted" };
 
 	if (!c && !checks && !jlen(jarr(doc, "flags")) && !jlen(jarr(doc, "candidates")))
 		return;
@@ -2296,12 +2307,12 @@ static int page_bisect_tree(struct page *p, struct json_object *doc, const char 
 	struct point *pts = xcalloc(n + 2, sizeof(*pts));
 
 	tree_points(p, e, n, pts);
-	snprintf(pts[n].label, sizeof(pts[n].label), "bad end, culprit reverted");
+	snprintf(pts[n].label, sizeof(pts[n].label), "%s end, culprit reverted", fix_mode(doc) ? "fixed" : "bad");
 	snprintf(pts[n].rel, sizeof(pts[n].rel), "revert-runs");
 	point_load(p, &pts[n], jget(jget(jget(doc, "checks"), "revert"), "tally"));
 	for (size_t i = 0; i < n; i++) {
-		bad = !strcmp(e[i].label, "bad-end") ? i : bad;
-		good = !strcmp(e[i].label, "good-end") ? i : good;
+		bad = !strcmp(e[i].label, "bad-end") || !strcmp(e[i].label, "broken-end") ? i : bad;
+		good = !strcmp(e[i].label, "good-end") || !strcmp(e[i].label, "fixed-end") ? i : good;
 		hit = !strcmp(e[i].label, "culprit") && first_hit(&pts[i]) ? i : hit;
 	}
 	snprintf(what, sizeof(what), "%.100s in %.500s", jstr(doc, "case") ? jstr(doc, "case") : "?",
