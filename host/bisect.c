@@ -151,19 +151,26 @@ static int open_repo(struct tree *t)
 	return t->o.resume ? 0 : check_direction(t);
 }
 
-static void save_doc(struct tree *t)
+/* bisect.log and bisect.json after every step. A bisection whose state
+ * cannot be kept (a full disk) cannot be trusted or resumed: -1, said. */
+static int save_doc(struct tree *t)
 {
 	char path[PATH_MAX + 32];
-	int status = 1;
+	int status = 1, rc = 0;
 	char *log = t->wt[0] ? GIT(t, t->wt, &status, "bisect", "log") : NULL;
 
 	if (!status) {
 		xsnprintf(path, sizeof(path), "%s/bisect.log", t->dir);
-		write_file_atomic(path, log, strlen(log));
+		rc = write_file_atomic(path, log, strlen(log));
 	}
 	free(log);
-	xsnprintf(path, sizeof(path), "%s/bisect.json", t->dir);
-	result_write_json(path, t->doc);
+	if (!rc) {
+		xsnprintf(path, sizeof(path), "%s/bisect.json", t->dir);
+		rc = result_write_json(path, t->doc);
+	}
+	if (rc < 0)
+		fprintf(stderr, "mmrepro: bisect: cannot write %s: %s\n", path, strerror(-rc));
+	return rc < 0 ? -1 : 0;
 }
 
 /* One line per point; a crash other than the bisected one is named, so a
@@ -330,7 +337,8 @@ static int bisect_steps(struct tree *t, struct json_object *steps, struct json_o
 		char *out = GIT(t, t->wt, &status, "bisect", term_of(t, v), sha);
 		read_bisect_output(t, out);
 		free(out);
-		save_doc(t);
+		if (save_doc(t) < 0)
+			return EXIT_UNTESTABLE;
 		if (status && !t->done) {
 			fprintf(stderr, "mmrepro: bisect: git bisect failed at %s\n", sha);
 			return EXIT_UNTESTABLE;
@@ -736,7 +744,8 @@ int bisect_tree_command(const struct bisect_opts *o)
 	}
 	if (t->doc) {
 		json_object_object_add(t->doc, "exit_code", json_object_new_int(rc));
-		save_doc(t);
+		if (save_doc(t) < 0 && rc != EXIT_INTERRUPTED)
+			rc = EXIT_UNTESTABLE;
 		html_write_report(t->dir);
 		json_object_put(t->doc);
 	}

@@ -120,8 +120,9 @@ static struct json_object *point_json(const char *what, const struct tally *t, e
 	return o;
 }
 
-static void write_blame_json(const char *dir, const struct bisect_opts *bo, struct json_object *ends,
-			     const struct blame_result *b, int code)
+/* -1 (said) when bisect.json cannot be written: the verdict is then not kept. */
+static int write_blame_json(const char *dir, const struct bisect_opts *bo, struct json_object *ends,
+			    const struct blame_result *b, int code)
 {
 	struct json_object *o = json_object_new_object();
 	char path[PATH_MAX + 32];
@@ -141,8 +142,11 @@ static void write_blame_json(const char *dir, const struct bisect_opts *bo, stru
 		json_object_object_add(o, "note", json_object_new_string(b->note));
 	json_object_object_add(o, "exit_code", json_object_new_int(code));
 	xsnprintf(path, sizeof(path), "%s/bisect.json", dir);
-	result_write_json(path, o);
+	int rc = result_write_json(path, o);
+	if (rc < 0)
+		fprintf(stderr, "mmrepro: bisect: cannot write %s: %s\n", path, strerror(-rc));
 	json_object_put(o);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The hitting end first (the head; for a fix, the base), so that an
@@ -205,7 +209,8 @@ int bisect_series_command(const struct bisect_opts *o)
 		rc = bisect_series_blame(&x, o->kernel, &s, o->fix, dir, &b);
 	if (!rc && !b.first_bad)
 		rc = EXIT_UNTESTABLE;
-	write_blame_json(dir, o, ends, &b, rc);
+	if (write_blame_json(dir, o, ends, &b, rc) < 0 && rc != EXIT_INTERRUPTED)
+		rc = EXIT_UNTESTABLE;
 	html_write_report(dir);
 	if (b.first_bad)
 		printf("first %s patch: [%d/%d] %s: %s (%d builds)\n", o->fix ? "fixing" : "bad", b.first_bad,
