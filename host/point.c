@@ -55,7 +55,7 @@ static void skip_reason(const struct tally *t, int n, char *why, size_t len)
 static int adaptive_verdict(const struct point_seq *s, const struct tally *t)
 {
 	int n = t->runs - t->interrupted;
-	int v = stats_sprt(t->hits, t->clean, s->p_bad > 0 ? s->p_bad : 0.5, s->alpha);
+	int v = stats_sprt(t->hits, t->clean, s->p_bad > 0 ? s->p_bad : POINT_UNKNOWN_P_BAD, s->alpha);
 
 	if (v == POINT_BAD && stats_valid(t) < s->min_valid && n < s->max_runs)
 		return -1;
@@ -114,8 +114,9 @@ int point_test(const struct point_ctx *x, const char *spec, const char *series, 
 	snprintf(pr->bzimage, sizeof(pr->bzimage), "%s", k.bzimage);
 	r = xcalloc((size_t)runs, sizeof(*r));
 	struct run_opts ro = { .out_dir = dir, .variant = x->variant, .runs = runs, .timeout_s = x->timeout_s,
-			       .echo = x->verbose, .quiet = !x->print_runs, .signal_fd = x->signal_fd, .accel = x->accel, .pool = x->pool,
-			       .enough = x->runs ? NULL : decided, .enough_arg = &a };
+			       .echo = x->verbose, .quiet = !x->print_runs, .signal_fd = x->signal_fd,
+			       .accel = x->accel, .pool = x->pool, .enough = x->runs ? NULL : decided,
+			       .enough_arg = &a };
 	t0 = now_seconds();
 	n = run_case(x->c, &k, &ro, r);
 	pr->run_s = now_seconds() - t0;

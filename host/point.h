@@ -64,6 +64,10 @@ int point_test(const struct point_ctx *x, const char *spec, const char *series, 
 /* The start of an adaptive search: the bad end's rate not yet known, so
  * it must show POINT_MIN_BAD_END_RUNS valid runs to measure it. */
 #define POINT_MIN_BAD_END_RUNS 4
+/* The rate the hitting end is tested for before it is known: a bug that
+ * hits 1 run in 5 is then called absent there only with chance alpha
+ * (14 clean runs at alpha 0.05), and one hit is enough to call it there. */
+#define POINT_UNKNOWN_P_BAD 0.2
 struct point_seq point_seq_start(double alpha, int max_runs);
 /* An adaptive point whose first runs all crash with another title is a
  * skip after this many, not after max_runs. */
