@@ -222,7 +222,7 @@ static void decide_counters(const struct gate *g, struct gate_case *gc)
 		return;
 	gc->outcome = O_CHANGED;
 	counters_flagged_text(gc->counters, text, sizeof(text));
-	snprintf(gc->note, sizeof(gc->note), "counters changed: %s", text);
+	snprintf(gc->note, sizeof(gc->note), "%s", text);
 }
 
 /* ---- kernels and runs ---------------------------------------------------- */
