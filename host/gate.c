@@ -1,9 +1,11 @@
 /* `gate`: base vs base + series over the cases, outcomes by counts and a
- * Fisher test, the guilty patch for each regression, and the reports. */
+ * Fisher test, counters that moved, the guilty patch for each regression,
+ * and the reports. */
 #include "gate.h"
 #include "blame.h"
 #include "build.h"
 #include "console.h"
+#include "counters.h"
 #include "html.h"
 #include "kcidb.h"
 #include "pool.h"
@@ -26,9 +28,11 @@
 #include <sys/wait.h>
 #include <time.h>
 
-enum outcome { O_CLEAN, O_REGRESSION, O_FIXED, O_STILL_FAILING, O_INCONCLUSIVE, O_UNTESTED };
+/* changed: nothing crashed, but a counter moved (counters.h's rule). */
+enum outcome { O_CLEAN, O_REGRESSION, O_FIXED, O_STILL_FAILING, O_INCONCLUSIVE, O_UNTESTED, O_CHANGED };
 static const char *const outcome_names[] = { "clean", "regression", "fixed", "still failing",
-					     "flaky/inconclusive", "could not test" };
+					     "flaky/inconclusive", "could not test", "changed" };
+#define NOUTCOMES (sizeof(outcome_names) / sizeof(outcome_names[0]))
 
 /* The head's own status: a series that does not apply, or a head that
  * does not build, blocks the series but is not a test outcome. */
@@ -46,6 +50,10 @@ struct gate_case {
 	bool blamed;
 	/* A kselftest case's subtests compared (subtests.h), or NULL. */
 	struct json_object *subtests;
+	/* The /proc/vmstat counters compared (counters.h), or NULL; how
+	 * many names the guest sent beyond those compared. */
+	struct json_object *counters;
+	int counters_dropped;
 };
 
 struct gate {
@@ -193,6 +201,30 @@ static void decide_subtests(const struct gate *g, struct gate_case *gc)
 	}
 }
 
+/* The counters of a case both sides tested: those it declares, else the
+ * mm ones the guest sent. A flagged counter makes a clean case changed. */
+static void decide_counters(const struct gate *g, struct gate_case *gc)
+{
+	char base[PATH_MAX + 300], head[PATH_MAX + 300], text[250];
+	const char *names[CASE_MAX_LIST + 1];
+	size_t dropped;
+
+	if (gc->outcome == O_UNTESTED)
+		return;
+	for (int i = 0; i < gc->c.ncounters; i++)
+		names[i] = gc->c.counters[i];
+	xsnprintf(base, sizeof(base), "%s/%s/base", g->dir, gc->c.name);
+	xsnprintf(head, sizeof(head), "%s/%s/head", g->dir, gc->c.name);
+	json_object_put(gc->counters);
+	gc->counters = counters_compare(base, head, names, (size_t)gc->c.ncounters, &dropped);
+	gc->counters_dropped = dropped > INT_MAX ? INT_MAX : (int)dropped;
+	if (gc->outcome != O_CLEAN || !counters_flagged(gc->counters))
+		return;
+	gc->outcome = O_CHANGED;
+	counters_flagged_text(gc->counters, text, sizeof(text));
+	snprintf(gc->note, sizeof(gc->note), "%s", text);
+}
+
 /* ---- kernels and runs ---------------------------------------------------- */
 
 static struct point_ctx point_for(struct gate *g, const struct gate_case *gc)
@@ -254,6 +286,7 @@ static int gate_case(struct gate *g, struct gate_case *gc)
 	gc->note[0] = '\0';
 	decide(gc);
 	decide_subtests(g, gc);
+	decide_counters(g, gc);
 	return 0;
 }
 
@@ -364,6 +397,12 @@ static struct json_object *case_json(const struct gate_case *gc)
 				       json_object_new_int(subtests_count(gc->subtests, "regression")));
 		json_object_object_add(o, "subtests", json_object_get(gc->subtests));
 	}
+	if (gc->counters) {
+		json_object_object_add(o, "counters_flagged", json_object_new_int(counters_flagged(gc->counters)));
+		json_object_object_add(o, "counters", json_object_get(gc->counters));
+		if (gc->counters_dropped)
+			json_object_object_add(o, "counters_not_compared", json_object_new_int(gc->counters_dropped));
+	}
 	if (gc->blamed) {
 		struct json_object *b = json_object_new_object();
 		json_object_object_add(b, "first_bad_patch", json_object_new_int(gc->blame.first_bad));
@@ -377,15 +416,31 @@ static struct json_object *case_json(const struct gate_case *gc)
 	return o;
 }
 
+static bool any_outcome(const struct gate *g, enum outcome o)
+{
+	for (int i = 0; i < g->ncases; i++)
+		if (g->cases[i].outcome == o)
+			return true;
+	return false;
+}
+
+static bool any_counter_flagged(const struct gate *g)
+{
+	for (int i = 0; i < g->ncases; i++)
+		if (counters_flagged(g->cases[i].counters))
+			return true;
+	return false;
+}
+
+/* 1 for a regression; for a flagged counter only with --fail-on-counters. */
 static int gate_exit_code(const struct gate *g)
 {
 	if (g->base_untestable)
 		return EXIT_UNTESTABLE;
-	if (g->head != HEAD_OK)
+	if (g->head != HEAD_OK || any_outcome(g, O_REGRESSION))
 		return EXIT_BUG;
-	for (int i = 0; i < g->ncases; i++)
-		if (g->cases[i].outcome == O_REGRESSION)
-			return EXIT_BUG;
+	if (g->o->fail_on_counters && any_counter_flagged(g))
+		return EXIT_BUG;
 	return EXIT_NO_BUG;
 }
 
@@ -418,6 +473,12 @@ static int write_gate_json(const struct gate *g)
 	return rc < 0 ? -1 : 0;
 }
 
+/* A regression fails its testcase; a flagged counter only with --fail-on-counters. */
+static bool junit_failure(const struct gate *g, const struct gate_case *gc)
+{
+	return gc->outcome == O_REGRESSION || (g->o->fail_on_counters && counters_flagged(gc->counters));
+}
+
 static void write_junit(const struct gate *g)
 {
 	char *text = NULL, path[PATH_MAX + 32], counts[400];
@@ -426,7 +487,7 @@ static void write_junit(const struct gate *g)
 	int fails = 0, skips = 0;
 
 	for (int i = 0; i < g->ncases; i++) {
-		fails += g->cases[i].outcome == O_REGRESSION;
+		fails += junit_failure(g, &g->cases[i]);
 		skips += g->cases[i].outcome == O_UNTESTED;
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"mmrepro-gate\" tests=\"%d\" "
@@ -439,8 +500,8 @@ static void write_junit(const struct gate *g)
 		fprintf(f, "  <testcase classname=\"mmrepro.gate\" name=\"");
 		result_xml_escape(f, gc->c.name);
 		fprintf(f, "\">\n");
-		if (gc->outcome == O_REGRESSION || gc->outcome == O_UNTESTED) {
-			fprintf(f, "    <%s message=\"", gc->outcome == O_REGRESSION ? "failure" : "skipped");
+		if (junit_failure(g, gc) || gc->outcome == O_UNTESTED) {
+			fprintf(f, "    <%s message=\"", junit_failure(g, gc) ? "failure" : "skipped");
 			result_xml_escape(f, counts);
 			fprintf(f, "\"/>\n");
 		}
@@ -468,6 +529,29 @@ static void report_table(FILE *f, const struct gate *g)
 	}
 }
 
+/* The flagged counters of a case, one line each. */
+static void report_counters(FILE *f, const struct gate_case *gc, const char *indent)
+{
+	char line[400];
+
+	for (size_t i = 0; counters_flagged(gc->counters) && i < json_object_array_length(gc->counters); i++) {
+		struct json_object *row = json_object_array_get_idx(gc->counters, i);
+		if (!json_object_get_boolean(json_object_object_get(row, "flagged")))
+			continue;
+		counters_row_text(row, line, sizeof(line));
+		fprintf(f, "%s%s\n", indent, line);
+	}
+}
+
+static void report_changed(FILE *f, const struct gate_case *gc)
+{
+	fprintf(f, "\n%s: /proc/vmstat counters that moved over the workload (mean per run; flagged at\n"
+		"p < %.2g with the means at least %.0f apart and %.0fx apart; Mann-Whitney U from %d runs\n"
+		"a side, Welch's t below):\n", gc->c.name, COUNTERS_P, COUNTERS_MIN_DIFF, COUNTERS_RATIO,
+		COUNTERS_MWU_MIN_RUNS);
+	report_counters(f, gc, "    ");
+}
+
 static void report_hit(FILE *f, const struct gate *g, const struct gate_case *gc)
 {
 	char dir[PATH_MAX + 300];
@@ -491,6 +575,19 @@ static void report_hit(FILE *f, const struct gate *g, const struct gate_case *gc
 		g->o->series, g->o->runs);
 }
 
+static const char *verdict_text(const struct gate *g, int code)
+{
+	if (code == EXIT_UNTESTABLE)
+		return "the base could not be tested";
+	if (g->head != HEAD_OK)
+		return head_names[g->head];
+	if (any_outcome(g, O_REGRESSION))
+		return "REGRESSION";
+	if (any_counter_flagged(g))
+		return code == EXIT_BUG ? "COUNTERS CHANGED (--fail-on-counters)" : "no regression, but counters changed";
+	return "no regression";
+}
+
 static void write_report(const struct gate *g)
 {
 	char *text = NULL, path[PATH_MAX + 32], subject[256];
@@ -504,8 +601,7 @@ static void write_report(const struct gate *g)
 		series_patch_subject(g->series.patches[i], subject, sizeof(subject));
 		fprintf(f, "  [%d/%d] %s\n", i + 1, g->series.npatches, subject);
 	}
-	fprintf(f, "\nVerdict: %s\n", code == EXIT_NO_BUG ? "no regression" : code == EXIT_BUG ?
-		(g->head != HEAD_OK ? head_names[g->head] : "REGRESSION") : "the base could not be tested");
+	fprintf(f, "\nVerdict: %s\n", verdict_text(g, code));
 	if (g->head != HEAD_OK)
 		fprintf(f, "    %s\n", g->head_error);
 	fprintf(f, "\n");
@@ -513,6 +609,9 @@ static void write_report(const struct gate *g)
 	for (int i = 0; i < g->ncases; i++)
 		if (g->cases[i].outcome == O_REGRESSION)
 			report_hit(f, g, &g->cases[i]);
+	for (int i = 0; i < g->ncases; i++)
+		if (counters_flagged(g->cases[i].counters))
+			report_changed(f, &g->cases[i]);
 	fprintf(f, "\nTo rerun the gate:\n    ./run.sh gate --kernel %s --series %s --runs %d\n", g->o->base,
 		g->o->series, g->o->runs);
 	fprintf(f, "\nIf you fix the issue in a separate patch, kindly add these tags:\n"
@@ -601,6 +700,10 @@ static void print_table(const struct gate *g)
 			       g->series.npatches, gc->blame.file, gc->blame.subject);
 		else if (gc->blamed)
 			printf("  %s: %s\n", gc->c.name, gc->blame.note);
+		if (counters_flagged(gc->counters)) {
+			printf("  %s: counters changed:\n", gc->c.name);
+			report_counters(stdout, gc, "    ");
+		}
 	}
 	if (g->head != HEAD_OK)
 		printf("  head: %s: %s\n", head_names[g->head], g->head_error);
@@ -658,7 +761,7 @@ static void load_case(const struct gate *g, struct gate_case *gc)
 	free(text);
 	if (!o)
 		return;
-	for (int i = 0; i <= O_UNTESTED; i++)
+	for (size_t i = 0; i < NOUTCOMES; i++)
 		if (json_object_object_get_ex(o, "outcome", &v) && !strcmp(json_object_get_string(v), outcome_names[i]))
 			gc->outcome = (enum outcome)i;
 	if (json_object_object_get_ex(o, "base", &v))
@@ -672,6 +775,11 @@ static void load_case(const struct gate *g, struct gate_case *gc)
 		json_object_put(gc->subtests);
 		gc->subtests = json_object_get(v);
 	}
+	if (json_object_object_get_ex(o, "counters", &v) && json_object_is_type(v, json_type_array)) {
+		json_object_put(gc->counters);
+		gc->counters = json_object_get(v);
+	}
+	gc->counters_dropped = json_object_object_get_ex(o, "counters_not_compared", &v) ? json_object_get_int(v) : 0;
 	json_object_put(o);
 }
 
@@ -796,8 +904,10 @@ int gate_run(const struct gate_opts *o)
 	if (!rc)
 		rc = console_signal_pending(g.sfd) ? EXIT_INTERRUPTED : lost ? EXIT_UNTESTABLE : gate_exit_code(&g);
 	series_free(&g.series);
-	for (int i = 0; i < g.ncases; i++)
+	for (int i = 0; i < g.ncases; i++) {
 		json_object_put(g.cases[i].subtests);
+		json_object_put(g.cases[i].counters);
+	}
 	free(g.cases);
 	return rc;
 }

@@ -27,9 +27,10 @@ struct gate_opts {
 	bool fail_on_counters;        /* a flagged counter exits 1, not 0 */
 };
 
-/* Exit code: 0 no regression, 1 a regression (or a series that does not
- * apply or a head that does not build), 2 bad input, 125 the base could
- * not be tested, 130 interrupted. */
+/* Exit code: 0 no regression (cases whose counters changed included), 1
+ * a regression (or a series that does not apply, a head that does not
+ * build, or with fail_on_counters a flagged counter), 2 bad input, 125
+ * the base could not be tested, 130 interrupted. */
 int gate_run(const struct gate_opts *o);
 
 #endif

@@ -1,5 +1,6 @@
 /* report.html: escaping, inline SVG charts, and the run/verify/gate/bisect pages made from a dir's JSON. */
 #include "html.h"
+#include "counters.h"
 #include "series.h"
 #include "stats.h"
 #include "util.h"
@@ -616,7 +617,7 @@ static const char css[] =
 	".v-FAIL,.v-bad,.v-regression,.v-no,.v-still-failing,.v-head-does-not-build,.v-series-does-not-apply"
 	"{color:var(--bad);font-weight:600}"
 	".v-CONF,.v-BROK,.v-skip,.v-INTERRUPTED,.v-ABANDONED,.v-RUNNING,.v-interrupted,.v-flaky-inconclusive,"
-	".v-could-not-test{color:var(--warn);font-weight:600}"
+	".v-could-not-test,.v-changed{color:var(--warn);font-weight:600}"
 	"pre.console{background:#0d1117;color:#e6edf3;padding:8px 0;border-radius:6px;overflow-x:auto;"
 	"line-height:1.4;margin:8px 0}"
 	"pre.console span.l{display:block;padding:0 12px;white-space:pre}"
@@ -1190,38 +1191,20 @@ static void section_run_timeline(struct page *p, const struct point *pt, bool mi
 
 /* ---- vmstat counters ----------------------------------------------------------- */
 
-/* The mm counters worth a picture when a case declares none (`counters =`
- * in its [case]): page migration, THP migration and splits, NUMA
- * balancing, lazyfree, pins, LRU moves, swap, compaction. All of
- * vmstat_delta stays in result.json. */
-static const char *const mm_counter_prefixes[] = {
-	"pgmigrate_", "thp_migration_", "thp_split_", "thp_deferred_split", "numa_pages_migrated",
-	"numa_hint_faults", "pglazyfree", "nr_foll_pin_", "pgactivate", "pgdeactivate", "pswpin", "pswpout",
-	"compact_migrate", "compact_fail", "compact_success", "thp_fault_", "pgdemote_", "pgpromote_",
-};
-
-static bool mm_counter(const char *name);
-
-/* The run's declared counters (result.json "counters"), or the list below. */
+/* The run's declared counters (result.json "counters"), or the mm
+ * counters (counters_is_mm: the list gate compares too) when a case
+ * declares none. All of vmstat_delta stays in result.json. */
 static bool charted_counter(struct json_object *run, const char *name)
 {
 	struct json_object *declared = jget(run, "counters");
 
 	if (!declared || !json_object_is_type(declared, json_type_array))
-		return mm_counter(name);
+		return counters_is_mm(name);
 	for (size_t i = 0; i < jlen(declared); i++) {
 		const char *d = json_object_get_string(jat(declared, i));
 		if (d && !strcmp(d, name))
 			return true;
 	}
-	return false;
-}
-
-static bool mm_counter(const char *name)
-{
-	for (size_t i = 0; i < sizeof(mm_counter_prefixes) / sizeof(mm_counter_prefixes[0]); i++)
-		if (!strncmp(name, mm_counter_prefixes[i], strlen(mm_counter_prefixes[i])))
-			return true;
 	return false;
 }
 
@@ -1853,6 +1836,7 @@ static void gate_banner(struct page *p, struct json_object *doc)
 {
 	static const char *const regression[] = { "regression", NULL };
 	static const char *const undecided[] = { "flaky/inconclusive", "could not test", NULL };
+	static const char *const changed[] = { "changed", NULL };
 	struct json_object *cases = jarr(doc, "cases");
 	const char *head = jstr(doc, "head_status");
 	char names[500], text[700];
@@ -1867,6 +1851,11 @@ static void gate_banner(struct page *p, struct json_object *doc)
 		banner(p, "warn", "the base could not be tested");
 	} else if (jint(doc, "exit_code", 0) == EXIT_INTERRUPTED) {
 		banner(p, "warn", "interrupted");
+	} else if ((n = cases_with(cases, changed, names, sizeof(names)))) {
+		bool fail = jint(doc, "exit_code", 0) == EXIT_BUG;
+		snprintf(text, sizeof(text), "%s in %s", fail ? "COUNTERS CHANGED" : "no regression, but counters changed",
+			 names);
+		banner(p, fail ? "bad" : "warn", text);
 	} else if ((n = cases_with(cases, undecided, names, sizeof(names)))) {
 		snprintf(text, sizeof(text), "no regression found, but %zu of %zu cases undecided: %s", n, jlen(cases),
 			 names);
@@ -1964,12 +1953,100 @@ static void gate_load_points(struct page *p, struct json_object *cases, struct p
 	}
 }
 
+/* The flagged counters' means, head against base. */
+static void counters_flagged_chart(FILE *f, struct json_object *rows, const char *name)
+{
+	size_t n = jlen(rows), k = 0;
+	const char **names = xcalloc(n + 1, sizeof(*names));
+	double *values = xcalloc(2 * n + 1, sizeof(double));
+	char head[300], base[300];
+	const char *series[] = { head, base };
+
+	snprintf(head, sizeof(head), "%s head", name);
+	snprintf(base, sizeof(base), "%s base", name);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *row = jat(rows, i);
+		if (!jbool(row, "flagged") || !jstr(row, "name"))
+			continue;
+		names[k] = jstr(row, "name");
+		jnum(row, "head_mean", &values[2 * k]);
+		jnum(row, "base_mean", &values[2 * k + 1]);
+		k++;
+	}
+	struct html_bars chart = { "The flagged /proc/vmstat counters, mean per run; each row is scaled to its largest "
+				   "value", names, k, series, 2, values };
+	if (k)
+		html_svg_bars(f, &chart);
+	free(names);
+	free(values);
+}
+
+static void counter_row(FILE *f, struct json_object *row)
+{
+	char b[32] = "", h[32] = "", r[32] = "", pv[32] = "", n[48];
+	double bm = 0, hm = 0, v;
+	bool means = jnum(row, "base_mean", &bm) && jnum(row, "head_mean", &hm);
+
+	if (means) {
+		snprintf(b, sizeof(b), "%.6g", bm);
+		snprintf(h, sizeof(h), "%.6g", hm);
+		v = counters_ratio(bm, hm);
+		snprintf(r, sizeof(r), isfinite(v) ? "%.3g" : "inf", v);
+	}
+	if (jnum(row, "p", &v))
+		snprintf(pv, sizeof(pv), "%.3g", v);
+	snprintf(n, sizeof(n), "%zu / %zu", jlen(jarr(row, "base_values")), jlen(jarr(row, "head_values")));
+	fputs("<tr>", f);
+	cell(f, NULL, jstr(row, "name"));
+	cell(f, "num", b);
+	cell(f, "num", h);
+	cell(f, "num", r);
+	cell(f, "num", pv);
+	cell(f, NULL, jstr(row, "test"));
+	cell(f, "num", n);
+	cell_verdict(f, jbool(row, "flagged") ? "changed" : NULL);
+	fputs("</tr>\n", f);
+}
+
+/* gate.json's counters of a case: the flagged ones drawn, every one in a
+ * table (folded away when none is flagged). */
+static void gate_counters(struct page *p, struct json_object *c, const char *name)
+{
+	struct json_object *rows = jarr(c, "counters");
+	size_t n = jlen(rows), flagged = 0;
+
+	for (size_t i = 0; i < n; i++)
+		flagged += jbool(jat(rows, i), "flagged");
+	if (!n)
+		return;
+	fputs(flagged ? "<h2>" : "<details><summary>", p->f);
+	html_escape(p->f, name);
+	fprintf(p->f, ": %zu counters compared, %zu changed%s", n, flagged, flagged ? "</h2>\n" : "</summary>\n");
+	fprintf(p->f, "<p class=\"note\">Changed: p &lt; %.2g (Mann-Whitney U with %d or more runs a side, "
+		"Welch&#39;s t below), the means at least %.0f apart and %.0fx apart (or from 0).</p>\n", COUNTERS_P,
+		COUNTERS_MWU_MIN_RUNS, COUNTERS_MIN_DIFF, COUNTERS_RATIO);
+	counters_flagged_chart(p->f, rows, name);
+	fputs("<table>\n<tr><th>counter</th><th>base mean</th><th>head mean</th><th>ratio</th><th>p</th>"
+	      "<th>test</th><th>runs base / head</th><th>changed</th></tr>\n", p->f);
+	for (size_t i = 0; i < n && i < HTML_MAX_ROWS; i++)
+		counter_row(p->f, jat(rows, i));
+	fputs("</table>\n", p->f);
+	if (n > HTML_MAX_ROWS)
+		fprintf(p->f, "<p class=\"note\">%zu more rows in gate.json.</p>\n", n - HTML_MAX_ROWS);
+	if (jint(c, "counters_not_compared", 0) > 0)
+		fprintf(p->f, "<p class=\"note\">%d more counter names from the guest were not compared.</p>\n",
+			jint(c, "counters_not_compared", 0));
+	if (!flagged)
+		fputs("</details>\n", p->f);
+}
+
 static void gate_details(struct page *p, struct json_object *cases, const struct point *pts)
 {
 	char heading[400];
 
 	for (size_t i = 0; i < jlen(cases); i++) {
 		const char *name = jstr(jat(cases, i), "case") ? jstr(jat(cases, i), "case") : "?";
+		gate_counters(p, jat(cases, i), name);
 		snprintf(heading, sizeof(heading), "%s: key counters, head against base", name);
 		/* A clean case's counters are there for the curious, folded away. */
 		section_counters(p, heading, same(jstr(jat(cases, i), "outcome"), "clean"),

@@ -628,6 +628,50 @@ START_TEST(gate_page_shows_outcomes_and_blame)
 }
 END_TEST
 
+/* A case whose counters changed: the banner, its outcome, the chart of
+ * the flagged counters and the table of all, names from gate.json escaped. */
+START_TEST(gate_page_shows_changed_counters)
+{
+	char dir[256], *page, *doc;
+	const char *fmt = "{\"base\":\"src:deb-6.12\",\"series\":\"s\",\"runs\":3,\"head_status\":\"ok\","
+			  "\"cases\":[{\"case\":\"numa\",\"outcome\":\"changed\",\"note\":\"counters changed\","
+			  "\"counters_flagged\":1,\"counters_not_compared\":4,\"counters\":["
+			  "{\"name\":\"thp_migration_fail\",\"base_mean\":0,\"head_mean\":64,\"ratio\":null,\"p\":0.00077,"
+			  "\"test\":\"welch\",\"base_values\":[0,0,0],\"head_values\":[64,64,64],\"flagged\":true},"
+			  "{\"name\":\"<b>x\",\"base_mean\":10,\"head_mean\":11,\"ratio\":1.1,\"p\":0.5,"
+			  "\"test\":\"welch\",\"flagged\":false},{\"name\":7,\"p\":\"x\",\"flagged\":\"yes\"}]}],"
+			  "\"exit_code\":%d}";
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	ck_assert_int_gt(asprintf(&doc, fmt, 0), 0);
+	write_text(dir, "gate.json", doc);
+	free(doc);
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner warn\">no regression, but counters changed in numa</div>"));
+	ck_assert_ptr_nonnull(strstr(page, "<span class=\"v-changed\">changed</span>"));
+	ck_assert_ptr_nonnull(strstr(page, "<h2>numa: 3 counters compared, 1 changed</h2>"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>thp_migration_fail</td><td class=\"num\">0</td><td class=\"num\">64</td>"
+					   "<td class=\"num\">inf</td><td class=\"num\">0.00077</td><td>welch</td>"
+					   "<td class=\"num\">3 / 3</td><td><span class=\"v-changed\">changed</span></td>"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>&lt;b&gt;x</td><td class=\"num\">10</td><td class=\"num\">11</td>"
+					   "<td class=\"num\">1.1</td><td class=\"num\">0.5</td><td>welch</td>"
+					   "<td class=\"num\">0 / 0</td><td></td>"));
+	ck_assert_ptr_nonnull(strstr(page, "The flagged /proc/vmstat counters"));
+	ck_assert_ptr_nonnull(strstr(page, ">thp_migration_fail</text>"));
+	ck_assert_ptr_nonnull(strstr(page, "4 more counter names from the guest were not compared"));
+	assert_well_formed(page, "a gate page with changed counters");
+	free(page);
+
+	/* With --fail-on-counters the gate exited 1: a bad banner. */
+	ck_assert_int_gt(asprintf(&doc, fmt, 1), 0);
+	write_text(dir, "gate.json", doc);
+	free(doc);
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner bad\">COUNTERS CHANGED in numa</div>"));
+	free(page);
+}
+END_TEST
+
 /* JSON files with next to nothing in them, and no run dirs beside them. */
 START_TEST(gate_and_bisect_pages_with_missing_fields)
 {
@@ -720,6 +764,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, decoded_frames_and_other_reports);
 	tcase_add_test(tc, gate_page_shows_outcomes_and_blame);
 	tcase_add_test(tc, gate_and_bisect_pages_with_missing_fields);
+	tcase_add_test(tc, gate_page_shows_changed_counters);
 	tcase_add_test(tc, tree_bisect_page_names_the_culprit);
 	suite_add_tcase(s, tc);
 	return s;
