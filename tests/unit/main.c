@@ -76,7 +76,7 @@ int main(void)
 	Suite *suites[] = { case_suite(), report_suite(), decode_suite(), vm_suite(), console_suite(), result_suite(),
 			    initramfs_suite(), series_suite(), build_suite(), run_suite(), stats_suite(),
 			    kcidb_suite(), bisect_suite(), libvirt_suite(), verify_suite(),
-			    html_suite(), ktap_suite(), syzbot_suite(), repro_suite(), subtests_suite() };
+			    html_suite(), ktap_suite(), syzbot_suite(), repro_suite(), subtests_suite(), knob_suite() };
 	SRunner *sr = srunner_create(suites[0]);
 	int failed;
 	snprintf(scratch, sizeof(scratch), "/tmp/mmrepro-unit-XXXXXX");

@@ -27,6 +27,7 @@ Suite *ktap_suite(void);
 Suite *syzbot_suite(void);
 Suite *repro_suite(void);
 Suite *subtests_suite(void);
+Suite *knob_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
