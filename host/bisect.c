@@ -722,6 +722,7 @@ int bisect_tree_command(const struct bisect_opts *o)
 
 	if (!rc && o->resume && already_done(t) == 0) {
 		json_object_put(t->doc);
+		free(t->frags);
 		free(t);
 		return 0;
 	}
