@@ -192,6 +192,7 @@ static int check_value(struct knob *k, const char *v, char *err, size_t errlen)
 	else if (k->choices && !one_of(v, k->choices)) {
 		list_choices(k->choices, choices, sizeof(choices));
 		snprintf(err, errlen, "--knob %s: '%s' is not one of %s (or " KNOB_DEFAULT ")", k->name, v, choices);
+		sanitize_text(err, false);
 		return -1;
 	} else if (k->kind == KNOB_SYSCTL && !all_chars_in(v, "_.:+-"))
 		problem = "a sysctl value here is one word of letters, digits and _.:+-";

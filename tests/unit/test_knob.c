@@ -74,6 +74,8 @@ START_TEST(bad_knobs_are_refused_by_name)
 	assert_refused("cmdline+=a\"b", "PARAM=VALUE");
 	assert_refused("kernel.numa_balancing=4", "not one of 0, 1, 2, 3");
 	assert_refused("thp.shrink_underused=yes", "not one of 0, 1");
+	/* A terminal escape in a value reaches the message as '?'. */
+	assert_refused("thp.enabled=\x1b]0;pwned\x07", "'?]0;pwned?' is not one of");
 }
 END_TEST
 
