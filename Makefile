@@ -36,7 +36,7 @@ $(B)/guest/init: guest/init.c guest/protocol.h guest/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libkmod inih) -Iguest/lib -o $@ guest/init.c $(shell pkg-config --libs libkmod inih)
 # Workloads run from the 9p root, so they link against the host's libraries.
-$(B)/guest/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h
+$(B)/guest/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iguest/lib $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(shell pkg-config --libs json-c) -lpthread
 $(B)/guest/%: guest/runners/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
@@ -52,10 +52,10 @@ $(B)/unit-tests-asan: $(UNIT_SRC) tests/unit/*.h $(HOST_SRC) host/*.h
 	$(CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Ihost -o $@ $(UNIT_SRC) $(HOST_SRC) $(HOST_LIBS) $(CHECK_LIBS)
 
 # The guest library's own Check binary: it runs on the host, as plain user space.
-$(B)/guest-unit-tests: $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) guest/lib/*.h
+$(B)/guest-unit-tests: $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GUEST_LIB_FLAGS) -o $@ $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) $(GUEST_LIB_LIBS)
-$(B)/guest-unit-tests-asan: $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) guest/lib/*.h
+$(B)/guest-unit-tests-asan: $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(GUEST_LIB_FLAGS) -o $@ $(GUEST_UNIT_SRC) $(GUEST_LIB_SRC) $(GUEST_LIB_LIBS)
 

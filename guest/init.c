@@ -4,7 +4,7 @@
  * /modules/order (libkmod), mounts the host root read-only over 9p with
  * tmpfs where writes are needed, bind-mounts the initramfs's /mmrepro (the
  * workload and the kernel's .config) at /run/mmrepro, prepares the guest
- * (sysctls, cgroups, zram swap), runs the workload in its own process group
+ * (sysctls, sysfs knobs, cgroups, zram swap), runs the workload in its own process group
  * with a timeout, sends its result files back over the second serial port
  * (the host has no writable share for the guest), and powers off. Every
  * step prints a "mmrepro-init:" line; the host runner times the phases by
@@ -16,6 +16,7 @@
 #include <libkmod.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,14 @@
 #define RESULT_PORT "/dev/ttyS1"
 #define RESULT_MAX (1 << 20)
 #define MAX_SYSCTL 16
+#define MAX_KNOBS 16
+
+/* A knob line of the job: NAME PATH VALUE (protocol.h). */
+struct job_knob {
+	char name[64];
+	char path[160];
+	char value[64];
+};
 
 struct job {
 	char workload[512];
@@ -44,6 +53,9 @@ struct job {
 	char zram[32];
 	char sysctls[MAX_SYSCTL][160];
 	int nsysctls;
+	struct job_knob knobs[MAX_KNOBS];
+	int nknobs;
+	bool too_many_knobs;        /* more lines than knobs[]: none may be dropped */
 	int timeout_s;
 };
 
@@ -143,6 +155,22 @@ static void mount_root(void)
 		fatal("%s: %s", "chroot /newroot");
 }
 
+/* "NAME PATH VALUE": three words, each short enough for its field. */
+static void add_knob(struct job *j, const char *line)
+{
+	struct job_knob *k = &j->knobs[j->nknobs];
+	char extra;
+
+	if (j->nknobs == MAX_KNOBS) {
+		j->too_many_knobs = true;
+		return;
+	}
+	memset(k, 0, sizeof(*k));
+	if (sscanf(line, "%63s %159s %63s %c", k->name, k->path, k->value, &extra) != 3)
+		snprintf(k->name, sizeof(k->name), "(malformed job line)");
+	j->nknobs++;
+}
+
 static int on_job(void *user, const char *section, const char *key, const char *value)
 {
 	struct job *j = user;
@@ -163,6 +191,8 @@ static int on_job(void *user, const char *section, const char *key, const char *
 		j->timeout_s = atoi(value);
 	else if (!strcmp(key, PROTO_JOB_SYSCTL) && j->nsysctls < MAX_SYSCTL)
 		snprintf(j->sysctls[j->nsysctls++], sizeof(j->sysctls[0]), "%s", value);
+	else if (!strcmp(key, PROTO_JOB_KNOB))
+		add_knob(j, value);
 	else
 		return 0;
 	return 1;
@@ -193,6 +223,39 @@ static void apply_sysctls(const struct job *j)
 		if (write_str(path, eq + 1) < 0)
 			say(PROTO_MARK_ERROR "sysctl %s: %s", j->sysctls[i], strerror(errno));
 	}
+}
+
+/* Only the mm and sysctl trees: the host names the file, and a job that
+ * named any other would write where no knob lives. */
+static bool knob_path_allowed(const char *path)
+{
+	return (!strncmp(path, "/sys/kernel/mm/", 15) || !strncmp(path, "/proc/sys/", 10)) && !strstr(path, "/..");
+}
+
+/* Every knob, or an error line naming the first that could not be set
+ * (why says so too, for the CONF result); false then. */
+static bool apply_knobs(const struct job *j, char *why, size_t len)
+{
+	if (j->too_many_knobs) {
+		snprintf(why, len, "knob: more than %d knob lines in the job", MAX_KNOBS);
+		say(PROTO_MARK_ERROR "%s", why);
+		return false;
+	}
+	for (int i = 0; i < j->nknobs; i++) {
+		const struct job_knob *k = &j->knobs[i];
+		int r = knob_path_allowed(k->path) ? write_str(k->path, k->value) : -EPERM;
+		if (r == 0)
+			continue;
+		if (r == -ENOENT)
+			snprintf(why, len, "knob %s: %s does not exist in this kernel", k->name, k->path);
+		else
+			snprintf(why, len, "knob %s: cannot write '%s' to %s: %s", k->name, k->value, k->path, strerror(-r));
+		say(PROTO_MARK_ERROR "%s", why);
+		return false;
+	}
+	for (int i = 0; i < j->nknobs; i++)
+		say("mmrepro-init: knob %s = %s", j->knobs[i].name, j->knobs[i].value);
+	return true;
 }
 
 /* cgroup v2 by default; "v1:memory,cpu" mounts one v1 hierarchy per
@@ -421,9 +484,28 @@ static void report_exit(int status, int timed_out)
 	send_results(line);
 }
 
+/* The workload's result file as the library would write a CONF, for a
+ * run that could not be set up as asked: the host reads it like any. */
+static void write_conf_result(const char *why)
+{
+	FILE *f = fopen(OUT_DIR "/" PROTO_REC_JSON, "w");
+
+	if (!f)
+		return;
+	fputs("{\"verdict\": \"CONF\", \"reason\": \"", f);
+	for (const char *p = why; *p; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else
+			fputc((unsigned char)*p < 0x20 ? '?' : *p, f);
+	fputs("\"}\n", f);
+	fclose(f);
+}
+
 int main(void)
 {
-	struct job job = { .timeout_s = 0 };
+	static struct job job;
+	char why[512];
 	int timed_out = 0, status;
 
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
@@ -439,6 +521,11 @@ int main(void)
 	write_str("/proc/sys/kernel/printk", "7");
 	mount_cgroups(&job);
 	apply_sysctls(&job);
+	if (!apply_knobs(&job, why, sizeof(why))) {
+		write_conf_result(why);
+		send_results("conf");
+		power_off();
+	}
 	setup_zram(&job);
 	say("%s %s %s", PROTO_MARK_WORKLOAD_START, job.workload, job.args);
 	status = wait_workload(start_workload(&job), job.timeout_s, &timed_out);

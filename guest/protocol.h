@@ -45,5 +45,18 @@
 #define PROTO_JOB_CGROUP "cgroup"
 #define PROTO_JOB_ZRAM "zram"
 #define PROTO_JOB_SYSCTL "sysctl"
+/* "knob = NAME PATH VALUE", one line per knob (host/knob.c): VALUE is
+ * written to PATH (under /sys/kernel/mm/ or /proc/sys/) before the
+ * workload starts. A file that is missing or refuses the value gets an
+ * error line naming the knob, and the workload does not run: the run is
+ * CONF (not tested), never a run with the knob silently left alone. */
+#define PROTO_JOB_KNOB "knob"
+
+/* A suite workload run with only this option (on the host, before a
+ * matrix) prints one line per knob its struct tst_knob writes, "knob PATH
+ * VALUE" ("knob PATH" for one it only saves and restores), and exits 0
+ * without touching the system. */
+#define PROTO_LIST_KNOBS "--list-knobs"
+#define PROTO_KNOB_LINE "knob"
 
 #endif

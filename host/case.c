@@ -7,6 +7,7 @@
 #include "report.h"
 #include "flavor.h"
 #include "kernel.h"
+#include "knob.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -652,6 +653,16 @@ static int parse_cgroup(struct parse_ctx *p, const char *v)
 	return copy_value(p, p->c->cgroup, sizeof(p->c->cgroup), "cgroup", v);
 }
 
+/* knob = NAME=VALUE: a sysfs knob the guest sets before the workload. */
+static int parse_knob_line(struct parse_ctx *p, const char *v)
+{
+	char why[512];
+
+	if (knob_case_line(p->c, v, why, sizeof(why)) < 0)
+		return fail(p, "'knob' %s", why);
+	return 1;
+}
+
 static int guest_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -681,6 +692,8 @@ static int guest_key(struct parse_ctx *p, const char *k, const char *v)
 			return fail(p, "too many 'sysctl' lines (at most %d)", CASE_MAX_LIST);
 		return copy_value(p, c->sysctls[c->nsysctls++], sizeof(c->sysctls[0]), k, v);
 	}
+	if (!strcmp(k, "knob"))
+		return parse_knob_line(p, v);
 	if (!strcmp(k, "modules"))
 		return parse_modules(p, v);
 	if (!strcmp(k, "cgroup"))
@@ -1081,7 +1094,7 @@ static bool key_may_repeat(enum section_kind kind, const char *key)
 	       (kind == SECTION_VARIANT && (fix_key || !strcmp(key, "config") || !strcmp(key, "expect_titles") ||
 					    !strcmp(key, "forbid_titles"))) ||
 	       (kind == SECTION_VM && !strcmp(key, "device")) ||
-	       (kind == SECTION_GUEST && (!strcmp(key, "sysctl") || !strcmp(key, "modules"))) ||
+	       (kind == SECTION_GUEST && (!strcmp(key, "sysctl") || !strcmp(key, "knob") || !strcmp(key, "modules"))) ||
 	       (kind == SECTION_BUILD && !strcmp(key, "config"));
 }
 
@@ -1133,7 +1146,7 @@ static void set_defaults(struct case_def *c)
 
 /* What QEMU would refuse: vm.c gives each node cpus / nnuma CPUs. where
  * is the section the settings came from, [vm] or a variant's. */
-static int validate_topology(const struct case_def *c, const char *where, char *err, size_t errlen)
+int case_check_topology(const struct case_def *c, const char *where, char *err, size_t errlen)
 {
 	unsigned total = 0;
 
@@ -1263,7 +1276,7 @@ int case_for_variant(const struct case_def *c, const struct variant *v, struct c
 			return -1;
 		}
 	}
-	return validate_topology(out, where, err, errlen);
+	return case_check_topology(out, where, err, errlen);
 }
 
 /* Each commit the case names must be named in the workload's source too
@@ -1403,7 +1416,7 @@ static int validate(struct case_def *c, char *err, size_t errlen)
 	}
 	if (c->kselftest[0] && kselftest_apply_needs(c, err, errlen) < 0)
 		return -1;
-	if (validate_topology(c, "[vm]", err, errlen) < 0 ||
+	if (case_check_topology(c, "[vm]", err, errlen) < 0 ||
 	    resolve_configs(c->path, "[build]", c->configs, c->nconfigs, err, errlen) < 0)
 		return -1;
 	if (fix_list_text(&c->fixes, c->fix, sizeof(c->fix)) < 0) {

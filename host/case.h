@@ -81,6 +81,14 @@ struct variant {
 	struct variant_overrides set;
 };
 
+/* A sysfs or sysctl file the guest init writes before the workload
+ * (host/knob.c names them; guest/protocol.h's knob job line). */
+struct case_knob {
+	char name[64];              /* "thp.enabled", for the error line */
+	char path[128];             /* "/sys/kernel/mm/transparent_hugepage/enabled" */
+	char value[64];
+};
+
 struct case_def {
 	char path[512];
 	char name[64];
@@ -141,6 +149,11 @@ struct case_def {
 	int nmodules;
 	char cgroup[32];            /* "v2" or "v1:memory,..." */
 	char zram[32];              /* swap on zram of this size, "" for none */
+	/* knob = NAME=VALUE lines (sysfs knobs, host/knob.h), and the knobs a
+	 * matrix sets (sysctls among them): a file that is missing or refuses
+	 * the value makes the run CONF. */
+	struct case_knob knobs[CASE_MAX_LIST];
+	int nknobs;
 
 	/* [build] */
 	char configs[CASE_MAX_LIST][256]; /* config fragments for built kernels */
@@ -158,7 +171,7 @@ struct case_def {
  * "file: message" for what spans the whole file, like a missing key) and
  * returns -1. Each key may appear once per section, except the list keys
  * that add to what came before: kernels, fixes and fixed_by in [case],
- * device in [vm], sysctl and modules in [guest], config in [build], and
+ * device in [vm], sysctl, knob and modules in [guest], config in [build], and
  * config, fixes, fixed_by, expect_titles and forbid_titles in a variant.
  * A case with a variant that expects a failure must name its fix, and
  * every commit in fixes must also be named in the workload's source. */
@@ -190,6 +203,11 @@ void variant_expect_text(const struct variant *v, char *buf, size_t len);
  * ("file: [variant v] ...") when the result is inconsistent. */
 int case_for_variant(const struct case_def *c, const struct variant *v, struct case_def *out, char *err,
 		     size_t errlen);
+/* What QEMU would refuse of c's VM: NUMA nodes that do not add up to the
+ * memory or do not share the CPUs evenly, an IOMMU without q35. where
+ * says whose settings these are ("[vm]", "[variant v]", a matrix's
+ * knobs). Returns 0, or -1 with err. */
+int case_check_topology(const struct case_def *c, const char *where, char *err, size_t errlen);
 /* Writes the fixes as one line: 33dfe9204f29 ("subject"); "subject" (where).
  * Returns -1 when it does not fit. */
 int fix_list_text(const struct fix_list *l, char *buf, size_t len);

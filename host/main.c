@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "newcase.h"
 #include "libvirt.h"
+#include "matrix.h"
 #include "pool.h"
 #include "report.h"
 #include "result.h"
@@ -44,6 +45,13 @@ static const char usage_text[] =
 	"  bisect CASE --kernel git:TREE --good REV --bad REV [--runs N] [--series S]   the first bad commit\n"
 	"  bisect CASE --kernel BASE --series S [--runs N]   the first patch of S at which CASE fails\n"
 	"  bisect --resume DIR         go on with an interrupted bisection\n"
+	"  matrix CASE --knob NAME=V1,V2[,...] ... [--variant V] [--kernel SPEC [--series S]] [--runs N]\n"
+	"           [--minimize] [--out DIR]   the case under every combination of the knob values (at most\n"
+	"                              64), or with --minimize the fewest of the first values under which it\n"
+	"                              still hits. Knobs: cpus, memory, numa (1G+1G or none), zram (SIZE or\n"
+	"                              none), cmdline+ (cmdline+=WORD), vm.NAME, kernel.numa_balancing,\n"
+	"                              thp.enabled, thp.defrag, thp.shrink_underused, mthp.SIZEkB.enabled;\n"
+	"                              the value 'default' is the case's own; 3 runs per point unless --runs\n"
 	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL), and\n"
 	"    --jobs J                  J VMs at once (run, verify, gate, bisect)\n"
 	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
@@ -844,6 +852,32 @@ static int cmd_bisect(int argc, char **argv)
 	return bisect_series_command(&b);
 }
 
+/* matrix CASE --knob NAME=V1,V2 ... [--variant V] [--minimize]: knob
+ * checks, the workload's own knobs and each row's VM are refused before
+ * anything is built (matrix.c). */
+static int cmd_matrix(int argc, char **argv)
+{
+	struct cli o;
+	struct case_def c;
+	int i = parse_cli(argc, argv, &o, "matrix", MATRIX_OPTS);
+
+	i = command_case(&o, argc, argv, i, "matrix", &c);
+	if (i < argc)
+		usage_error("matrix: unexpected argument '%s'", argv[i]);
+	if (!o.nknobs)
+		usage_error("matrix %s: give at least one --knob NAME=V1,V2,...", c.name);
+	if (o.flavor && flavor_changes_kernel(o.flavor) && o.kernel && !kernel_spec_needs_build(o.kernel))
+		usage_error("--flavor %s needs a source kernel (--kernel src:, git:, dir:)", o.flavor);
+	if (o.flavor)
+		case_force_flavor(&c, o.flavor);
+	struct matrix_opts mo = { .c = &c, .variant = o.variant, .kernel = o.kernel, .series = o.series,
+				  .configs = o.configs, .knobs = o.knobs, .nknobs = o.nknobs,
+				  .runs = o.runs_given ? o.runs : MATRIX_DEFAULT_RUNS, .minimize = o.minimize,
+				  .out = o.out, .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel };
+	mo.pool = command_pool(&o);
+	return matrix_command(&mo);
+}
+
 static const char *json_str(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -939,6 +973,8 @@ int main(int argc, char **argv)
 		return cmd_new_case(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bisect"))
 		return cmd_bisect(argc - 1, argv + 1);
+	if (!strcmp(cmd, "matrix"))
+		return cmd_matrix(argc - 1, argv + 1);
 	/* The libvirt backend's own process, started by a run (not for users). */
 	if (!strcmp(cmd, "libvirt-vm"))
 		return libvirt_vm_main(argc - 1, argv + 1);

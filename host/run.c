@@ -117,6 +117,8 @@ static char *job_text(const struct case_def *c, const struct kernel *k, const st
 		PROTO_JOB_CGROUP, c->cgroup, PROTO_JOB_ZRAM, c->zram);
 	for (int i = 0; i < c->nsysctls; i++)
 		fprintf(f, "%s = %s\n", PROTO_JOB_SYSCTL, c->sysctls[i]);
+	for (int i = 0; i < c->nknobs; i++)
+		fprintf(f, "%s = %s %s %s\n", PROTO_JOB_KNOB, c->knobs[i].name, c->knobs[i].path, c->knobs[i].value);
 	fclose(f);
 	return text;
 }
@@ -530,7 +532,7 @@ static int run_once(const struct case_def *c, const struct kernel *k, const stru
 static struct json_object *vm_shape_json(const struct case_def *c)
 {
 	struct json_object *o = json_object_new_object(), *numa = json_object_new_array(),
-			   *sysctls = json_object_new_array();
+			   *sysctls = json_object_new_array(), *knobs = json_object_new_array();
 
 	json_object_object_add(o, "memory_mb", json_object_new_int((int)c->mem_mb));
 	json_object_object_add(o, "cpus", json_object_new_int(c->cpus));
@@ -541,6 +543,12 @@ static struct json_object *vm_shape_json(const struct case_def *c)
 	for (int i = 0; i < c->nsysctls; i++)
 		json_object_array_add(sysctls, json_object_new_string(c->sysctls[i]));
 	json_object_object_add(o, "sysctls", sysctls);
+	for (int i = 0; i < c->nknobs; i++) {
+		char line[sizeof(c->knobs[0].name) + sizeof(c->knobs[0].value) + 2];
+		snprintf(line, sizeof(line), "%s=%s", c->knobs[i].name, c->knobs[i].value);
+		json_object_array_add(knobs, json_object_new_string(line));
+	}
+	json_object_object_add(o, "knobs", knobs);
 	json_object_object_add(o, "zram", json_object_new_string(c->zram));
 	json_object_object_add(o, "source", json_object_new_string(workload_source_name(workload_source_of(c))));
 	return o;

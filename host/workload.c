@@ -2,6 +2,7 @@
 #include "workload.h"
 #include "case.h"
 #include "kernel.h"
+#include "knob.h"
 #include "kselftest.h"
 #include "ktap.h"
 #include "repro.h"
@@ -11,11 +12,17 @@
 
 #define WORKLOAD_MAX_CONSOLE (16u << 20)
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 enum workload_source workload_source_of(const struct case_def *c)
 {
@@ -53,6 +60,11 @@ static void add_file(struct workload_plan *p, const char *host, const char *gues
 	xsnprintf(p->files[p->nfiles].host, sizeof(p->files[0].host), "%s", host);
 	xsnprintf(p->files[p->nfiles].guest, sizeof(p->files[0].guest), "%s", guest);
 	p->files[p->nfiles++].mode = 0755;
+}
+
+static bool is_executable(const char *path)
+{
+	return access(path, X_OK) == 0;
 }
 
 static void runner_path(struct workload_plan *p, const char *name)
@@ -335,4 +347,107 @@ void workload_read_results(const struct case_def *c, const struct workload_plan 
 		r->config_changes = json_object_get(p->config_changes);
 	if (workload_source_of(c) == WORKLOAD_KSELFTEST)
 		read_kselftest(c, p, r, g);
+}
+
+/* ---- the knobs a suite workload writes ---------------------------------- */
+
+#define LIST_KNOBS_MAX_BYTES (64u << 10)
+
+static void exec_list_knobs(const char *program, int out_fd)
+{
+	char *const argv[] = { (char *)program, (char *)PROTO_LIST_KNOBS, NULL };
+	char *const envp[] = { NULL };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	setpgid(0, 0);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(null, 2) < 0)
+		_exit(127);
+	execve(program, argv, envp);
+	_exit(127);
+}
+
+/* Reads fd until EOF, the deadline or more than max bytes. */
+static char *read_until(int fd, double deadline, size_t max, size_t *len, bool *timed_out)
+{
+	char *buf = xcalloc(1, max + 2);
+	ssize_t got = 1;
+
+	*len = 0;
+	*timed_out = false;
+	while (got > 0 && *len <= max) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int wait_ms = (int)((deadline - now_seconds()) * 1000);
+		if (wait_ms <= 0 || poll(&p, 1, wait_ms) == 0) {
+			*timed_out = true;
+			break;
+		}
+		got = read(fd, buf + *len, max + 1 - *len);
+		if (got < 0 && errno == EINTR)
+			got = 1;
+		else if (got > 0)
+			*len += (size_t)got;
+	}
+	return buf;
+}
+
+/* The program's stdout, or NULL with err: it must exit 0 in time. */
+static char *capture_list_knobs(const char *program, char *err, size_t errlen)
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	size_t len;
+	bool timed_out;
+	char *out;
+
+	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		snprintf(err, errlen, "cannot run %s: %s", program, strerror(errno));
+		return NULL;
+	}
+	if (pid == 0)
+		exec_list_knobs(program, fds[1]);
+	setpgid(pid, pid);
+	close(fds[1]);
+	out = read_until(fds[0], now_seconds() + WORKLOAD_LIST_KNOBS_TIMEOUT_S, LIST_KNOBS_MAX_BYTES, &len, &timed_out);
+	close(fds[0]);
+	if (timed_out) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	waitpid(pid, &status, 0);
+	if (timed_out || len > LIST_KNOBS_MAX_BYTES || strlen(out) != len || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		snprintf(err, errlen, "%s %s: %s", program, PROTO_LIST_KNOBS,
+			 timed_out ? "no answer in time" : len > LIST_KNOBS_MAX_BYTES ? "too much output"
+			 : strlen(out) != len ? "a NUL byte in its output" : "did not exit 0 (rebuild it: make all)");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int workload_declared_knobs(const struct case_def *c, struct declared_knob **out, int *n, char *err,
+			    size_t errlen)
+{
+	struct workload_plan p = { .nfiles = 0 };
+	char why[256], *text;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!workload_is_suite(c))
+		return 0;
+	runner_path(&p, c->workload);
+	if (!is_executable(p.program)) {
+		snprintf(err, errlen, "workload %s is not built (%s): run make all", c->workload, p.program);
+		return EXIT_UNTESTABLE;
+	}
+	if (!(text = capture_list_knobs(p.program, err, errlen)))
+		return EXIT_UNTESTABLE;
+	rc = knob_parse_declared(text, out, n, why, sizeof(why));
+	free(text);
+	if (rc < 0) {
+		snprintf(err, errlen, "workload %s %s: %s", c->workload, PROTO_LIST_KNOBS, why);
+		return EXIT_UNTESTABLE;
+	}
+	return 0;
 }

@@ -57,4 +57,15 @@ void workload_plan_free(struct workload_plan *p);
 void workload_read_results(const struct case_def *c, const struct workload_plan *p, struct run_result *r,
 			   const struct guest_results *g);
 
+struct declared_knob;
+/* The knobs the case's workload writes itself (knob.h): a suite
+ * workload's `--list-knobs` output, from build/guest/NAME run here with
+ * no environment and a timeout, its output read as hostile; none for a
+ * reproducer or the selftests, whose runners set no knob. malloc'd array
+ * in *out. Returns 0, or EXIT_UNTESTABLE with err (the workload is not
+ * built, or does not answer as the protocol says). */
+#define WORKLOAD_LIST_KNOBS_TIMEOUT_S 10
+int workload_declared_knobs(const struct case_def *c, struct declared_knob **out, int *n, char *err,
+			    size_t errlen);
+
 #endif

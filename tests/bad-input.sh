@@ -425,6 +425,44 @@ check "the initramfs.cpio of a smoke run is not world-readable (mode 600)" \
 	test "$(stat -c %a "$kept/initramfs.cpio")" = 600
 check "the initramfs.cpio of a --repro run is mode 600" test "$(stat -c %a "$tmp/o-10repro/initramfs.cpio")" = 600
 
+# ---- 11. matrix knobs: every one refused before anything is built ---------
+row "matrix without --knob" 2 "matrix smoke: give at least one --knob NAME=V1,V2" $mm matrix smoke
+row "matrix with an unknown knob" 2 "unknown knob 'thp.frob' \\(known: cpus, memory" \
+	$mm matrix smoke --knob thp.frob=1
+row "matrix with an empty value list" 2 "--knob thp.enabled=: no values" $mm matrix smoke --knob thp.enabled=
+row "matrix with an empty value in the list" 2 "--knob thp.enabled: an empty value \\(write default" \
+	$mm matrix smoke --knob thp.enabled=always,,never
+row "matrix with a value the knob does not take" 2 "'sometimes' is not one of always, madvise, never" \
+	$mm matrix smoke --knob thp.enabled=sometimes
+row "matrix with a knob given twice" 2 "--knob thp.defrag is given twice" \
+	$mm matrix smoke --knob thp.defrag=always --knob thp.defrag=never
+row "matrix with one file under two names" 2 "the same file as mthp.64K.enabled" \
+	$mm matrix smoke --knob mthp.64K.enabled=always --knob mthp.64kB.enabled=never
+row "matrix of more than 64 rows" 2 "more than 64 combinations" \
+	$mm matrix smoke --knob cpus=1,2,3,4,5,6,7,8 --knob vm.swappiness=1,2,3,4,5,6,7,8,9
+row "matrix with a command in a cmdline word" 2 "a command line word is PARAM or PARAM=VALUE" \
+	$mm matrix smoke --knob "cmdline+=x\$(touch $tmp/PWNED7)"
+row "matrix varying a knob the workload sets itself" 2 \
+	"--knob kernel.numa_balancing: workload numa_thp_migrate sets /proc/sys/kernel/numa_balancing=1 itself" \
+	$mm matrix numa-thp-migrate --knob kernel.numa_balancing=0,1 --kernel deb:6.12 --runs 1
+row "matrix with a boot parameter the workload overrides" 2 \
+	"--knob cmdline\\+=transparent_hugepage: workload numa_thp_migrate sets /sys/kernel/mm/transparent_hugepage/enabled=madvise" \
+	$mm matrix numa-thp-migrate --knob cmdline+=transparent_hugepage=never
+row "matrix row QEMU could not run" 2 "with the knobs numa=1G\\+1G\\+1G: 3 NUMA nodes need at least 3 cpus" \
+	$mm matrix numa-thp-migrate --knob numa=1G+1G,1G+1G+1G
+row "matrix --variant with --kernel" 2 "matrix --variant v5-buggy runs on the variant's kernel and series" \
+	$mm matrix numa-deferred-split-migrate --variant v5-buggy --kernel deb:6.12 --knob cpus=2
+row "matrix with an unknown --variant" 2 "--variant nope: .*has no such variant" \
+	$mm matrix numa-deferred-split-migrate --variant nope --knob cpus=2
+row "matrix of a reproducer from options" 2 "matrix does not take --repro" \
+	$mm matrix --repro "$tmp/beside10.c" --knob cpus=2
+mkdir -p "$tmp/o-11done" && echo '{}' >"$tmp/o-11done/matrix.json"
+row "matrix into a dir that holds a matrix" 2 "--out $tmp/o-11done: already holds a matrix's results" \
+	$mm matrix smoke --knob cpus=1 --out "$tmp/o-11done"
+f=$(case_file knob11 '[case]\nname = c\ndescription = d\n[guest]\nworkload = smoke\nknob = vm.swappiness=1\n')
+row "a case's knob line for a sysctl names file:line" 2 "$f:6: 'knob' vm.swappiness: a case sets this with its own key" \
+	$mm run "$f"
+
 row "list still works after all of this" 0 "smoke" $mm list
 
 [ "$(digest)" = "$kept_digest" ] && ok "the smoke results from before the matrix are intact" || nok "earlier results changed"

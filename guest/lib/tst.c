@@ -538,6 +538,9 @@ static void run_workload(int timeout_s)
 
 int tst_main(int argc, char **argv, const struct tst_test *t)
 {
+	/* Before anything else: the host runs this, not the guest. */
+	if (argc == 2 && !strcmp(argv[1], PROTO_LIST_KNOBS))
+		tst_list_knobs_(t->knobs);
 	lib.start = tst_now();
 	lib.test = t;
 	lib.parent_pid = getpid();

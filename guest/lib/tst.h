@@ -16,6 +16,8 @@
  *   --timeout S     kill the workload after S seconds (BROK); default none
  *   --runtime S     the runtime budget every loop checks (default .runtime)
  *   --scenarios a,b run only these scenarios of the table
+ *   --list-knobs    (alone) print the knobs .knobs writes and exit: the host
+ *                   asks before a matrix varies knobs (guest/protocol.h)
  *
  * Environment (set by the guest init, see guest/init.c):
  *   MMREPRO_RESULT   path of the JSON result file to write (none if unset)

@@ -4,6 +4,7 @@
 #define MMREPRO_TST_LIB_H
 
 #include "tst.h"
+#include "../protocol.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -39,6 +40,8 @@ void tst_check_scenario_list_(const struct tst_test *t, const char *list);
 void tst_check_needs_(const struct tst_test *t);
 void tst_apply_knobs_(const struct tst_knob *knobs);
 void tst_restore_knobs_(void);
+/* --list-knobs (protocol.h): the knobs the test writes, on stdout; exits. */
+void tst_list_knobs_(const struct tst_knob *knobs) __attribute__((noreturn));
 
 /* vmstat snapshots. */
 void tst_vmstat_snapshot_(bool after);

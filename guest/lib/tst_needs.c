@@ -256,6 +256,13 @@ void tst_apply_knobs_(const struct tst_knob *knobs)
 		apply_knob(k);
 }
 
+void tst_list_knobs_(const struct tst_knob *knobs)
+{
+	for (const struct tst_knob *k = knobs; k && k->path; k++)
+		printf("%s %s%s%s\n", PROTO_KNOB_LINE, k->path, k->value ? " " : "", k->value ? k->value : "");
+	exit(fflush(stdout) ? 1 : 0);
+}
+
 void tst_restore_knobs_(void)
 {
 	while (nsaved > 0) {

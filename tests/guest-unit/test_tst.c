@@ -483,6 +483,45 @@ START_TEST(test_needs)
 }
 END_TEST
 
+static void run_would_fail(void)
+{
+	tst_res(TFAIL, "--list-knobs must not run the test");
+}
+
+/* --list-knobs prints the knobs and exits 0: it writes no knob, checks no
+ * need and writes no result (the host runs it, not the guest). */
+START_TEST(test_list_knobs)
+{
+	static const struct tst_knob knobs[] = {
+		{ "/sys/kernel/mm/transparent_hugepage/enabled", "always", false },
+		{ "/sys/kernel/mm/ksm/run", NULL, true },
+		{ NULL, NULL, false },
+	};
+	struct tst_test t = { .name = "lister", .knobs = knobs, .min_kver = "99.0", .run = run_would_fail };
+	char *argv[] = { "lister", "--list-knobs", NULL }, out[512] = "";
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		unsetenv("MMREPRO_RESULT");
+		tst_main(2, argv, &t);
+		_exit(99);
+	}
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_str_eq(out, "knob /sys/kernel/mm/transparent_hugepage/enabled always\nknob /sys/kernel/mm/ksm/run\n");
+}
+END_TEST
+
 static Suite *guest_lib_suite(void)
 {
 	Suite *s = suite_create("guest-lib");
@@ -503,6 +542,7 @@ static Suite *guest_lib_suite(void)
 	tcase_add_test(tc, test_run_until_respects_runtime);
 	tcase_add_test(tc, test_concurrency_helpers);
 	tcase_add_test(tc, test_needs);
+	tcase_add_test(tc, test_list_knobs);
 	suite_add_tcase(s, tc);
 	return s;
 }
