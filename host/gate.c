@@ -160,6 +160,14 @@ static void decide(struct gate_case *gc)
 		gc->outcome = O_STILL_FAILING;
 	else
 		gc->outcome = O_INCONCLUSIVE;
+	/* With --title another crash is no hit, but a head that crashes where
+	 * the base did not is not clean either. */
+	if (gc->outcome == O_CLEAN && h->other_crash > b->other_crash) {
+		gc->outcome = O_INCONCLUSIVE;
+		snprintf(gc->note, sizeof(gc->note), "no hit of the title, but the head crashed otherwise in %d of %d "
+			 "runs (the base in %d): %.150s", h->other_crash, h->runs, b->other_crash, h->other_title);
+		return;
+	}
 	if (gc->outcome == O_INCONCLUSIVE) {
 		int more = runs_to_decide(b, h);
 		if (more)
