@@ -183,6 +183,27 @@ static void parse_source_opt(int ch, const char *v, struct cli *o)
 	}
 }
 
+/* bisect's --fix and adaptive runs, gate's counters, matrix's knobs. */
+#define SEARCH_OPTS "WOEpmeqz"
+
+static void parse_search_opt(int ch, const char *v, struct cli *o)
+{
+	switch (ch) {
+	case 'W': o->fix = true; break;
+	case 'O': o->broken = v; break;
+	case 'E': o->fixed = v; break;
+	case 'p': o->alpha = parse_double_opt("--alpha", v, 1e-6, 0.5); break;
+	case 'm': o->max_runs = parse_int_opt("--max-runs", v, 1, BISECT_MAX_RUNS); break;
+	case 'e': o->fail_on_counters = true; break;
+	case 'q':
+		o->knobs = xrealloc(o->knobs, (size_t)(o->nknobs + 2) * sizeof(*o->knobs));
+		o->knobs[o->nknobs++] = v;
+		o->knobs[o->nknobs] = NULL;
+		break;
+	case 'z': o->minimize = true; break;
+	}
+}
+
 static const struct option cli_options[] = {
 	{ "kernel", required_argument, 0, 'k' }, { "series", required_argument, 0, 's' },
 	{ "config", required_argument, 0, 'c' }, { "runs", required_argument, 0, 'n' },
@@ -235,10 +256,9 @@ static void refuse_unless_taken(const char *cmd, const char *taken, int ch)
 		}
 }
 
-static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, const char *taken)
+static void cli_defaults(struct cli *o)
 {
 	const char *env_accel = getenv("MMREPRO_ACCEL");
-	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->runs = 1;
@@ -246,10 +266,27 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 	o->max_runs = 20;
 	o->days = 30;
 	o->jobs = 1;
+	o->adhoc.sysctls = o->sysctls;
 	if (env_accel && *env_accel && vm_accel_parse(env_accel, &o->accel) < 0)
 		usage_error("MMREPRO_ACCEL=%s: expected auto, kvm or tcg", env_accel);
+}
+
+static void add_config(const char *v, struct cli *o)
+{
+	if (o->nconfigs >= BUILD_MAX_CONFIGS - 1)
+		usage_error("too many --config options%s", "");
+	/* make runs in the source tree: a relative path must not change
+	 * meaning there. Freed at exit. */
+	if (!(o->configs[o->nconfigs++] = realpath(v, NULL)))
+		usage_error("--config %s: no such file", v);
+}
+
+static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, const char *taken)
+{
+	int ch;
+
+	cli_defaults(o);
 	opterr = 0;
-	o->adhoc.sysctls = o->sysctls;
 	while ((ch = getopt_long(argc, argv, "k:s:c:n:t:o:V:d:vhfa:C:AG:B:R:j:b:u:H:F:P:Q:T:I:U:M:N:L:S:Z:K:XWO:E:p:m:eq:z",
 				 cli_options, NULL)) != -1) {
 		refuse_unless_taken(cmd, taken, ch);
@@ -257,30 +294,15 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 			parse_source_opt(ch, optarg, o);
 			continue;
 		}
+		if (strchr(SEARCH_OPTS, ch) && ch) {
+			parse_search_opt(ch, optarg, o);
+			continue;
+		}
 		switch (ch) {
 		case 'k': o->kernel = optarg; break;
 		case 's': o->series = optarg; break;
-		case 'c':
-			if (o->nconfigs >= BUILD_MAX_CONFIGS - 1)
-				usage_error("too many --config options%s", "");
-			/* make runs in the source tree: a relative path must
-			 * not change meaning there. Freed at exit. */
-			if (!(o->configs[o->nconfigs++] = realpath(optarg, NULL)))
-				usage_error("--config %s: no such file", optarg);
-			break;
+		case 'c': add_config(optarg, o); break;
 		case 'n': parse_runs(optarg, o); break;
-		case 'W': o->fix = true; break;
-		case 'O': o->broken = optarg; break;
-		case 'E': o->fixed = optarg; break;
-		case 'p': o->alpha = parse_double_opt("--alpha", optarg, 1e-6, 0.5); break;
-		case 'm': o->max_runs = parse_int_opt("--max-runs", optarg, 1, 1000); break;
-		case 'e': o->fail_on_counters = true; break;
-		case 'q':
-			o->knobs = xrealloc(o->knobs, (size_t)(o->nknobs + 2) * sizeof(*o->knobs));
-			o->knobs[o->nknobs++] = optarg;
-			o->knobs[o->nknobs] = NULL;
-			break;
-		case 'z': o->minimize = true; break;
 		case 't': o->timeout_s = parse_int_opt("--timeout", optarg, 1, 86400); break;
 		case 'o': o->out = optarg; break;
 		case 'V': o->variant = optarg; break;
