@@ -1,5 +1,6 @@
 /* report.html: escaping, inline SVG charts, and the run/verify/gate/bisect pages made from a dir's JSON. */
 #include "html.h"
+#include "html_page.h"
 #include "counters.h"
 #include "series.h"
 #include "stats.h"
@@ -360,7 +361,7 @@ void html_svg_timeline(FILE *f, const struct html_phases *p, size_t n)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static struct json_object *jget(struct json_object *o, const char *key)
+struct json_object *jget(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
 
@@ -370,7 +371,7 @@ static struct json_object *jget(struct json_object *o, const char *key)
 }
 
 /* A non-empty string, or NULL. */
-static const char *jstr(struct json_object *o, const char *key)
+const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v = jget(o, key);
 	const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
@@ -378,7 +379,7 @@ static const char *jstr(struct json_object *o, const char *key)
 	return s && *s ? s : NULL;
 }
 
-static bool jnum(struct json_object *o, const char *key, double *out)
+bool jnum(struct json_object *o, const char *key, double *out)
 {
 	struct json_object *v = jget(o, key);
 	double d;
@@ -392,7 +393,7 @@ static bool jnum(struct json_object *o, const char *key, double *out)
 	return true;
 }
 
-static int jint(struct json_object *o, const char *key, int dflt)
+int jint(struct json_object *o, const char *key, int dflt)
 {
 	double d;
 
@@ -406,19 +407,19 @@ static bool jbool(struct json_object *o, const char *key)
 	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
 }
 
-static struct json_object *jarr(struct json_object *o, const char *key)
+struct json_object *jarr(struct json_object *o, const char *key)
 {
 	struct json_object *v = jget(o, key);
 
 	return v && json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
-static size_t jlen(struct json_object *a)
+size_t jlen(struct json_object *a)
 {
 	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
-static struct json_object *jat(struct json_object *a, size_t i)
+struct json_object *jat(struct json_object *a, size_t i)
 {
 	return i < jlen(a) ? json_object_array_get_idx(a, i) : NULL;
 }
@@ -428,7 +429,7 @@ static struct json_object *jat(struct json_object *a, size_t i)
 
 /* The object at path; NULL when absent (an error only when required), or
  * unreadable, or not a JSON object (err names the file and line). */
-static struct json_object *load_json(const char *path, bool required, char *err, size_t errlen)
+struct json_object *load_json(const char *path, bool required, char *err, size_t errlen)
 {
 	size_t len;
 	char *text = read_file_limited(path, MAX_JSON_BYTES, &len);
@@ -462,20 +463,6 @@ static struct json_object *load_json(const char *path, bool required, char *err,
 
 /* ---- test points: a dir of runs and its counts ------------------------------ */
 
-struct page {
-	FILE *f;
-	const char *dir;
-	char *err;
-	size_t errlen;
-};
-
-struct point {
-	char label[200];
-	char rel[PATH_MAX];         /* its dir, relative to the page's */
-	struct json_object *doc;    /* rel/result.json, as {"runs":[...]} */
-	struct tally t;
-	bool single;                /* rel is one run's dir, not an invocation's */
-};
 
 static void rel_join(const char *rel, const char *name, char *out, size_t len)
 {
@@ -485,7 +472,7 @@ static void rel_join(const char *rel, const char *name, char *out, size_t len)
 		snprintf(out, len, "%s/%s", rel, name);
 }
 
-static void path_in(const struct page *p, const char *rel, const char *name, char *out, size_t len)
+void path_in(const struct page *p, const char *rel, const char *name, char *out, size_t len)
 {
 	char r[PATH_MAX * 2];
 
@@ -493,7 +480,7 @@ static void path_in(const struct page *p, const char *rel, const char *name, cha
 	snprintf(out, len, "%s/%s", p->dir, r);
 }
 
-static struct json_object *point_runs(const struct point *pt)
+struct json_object *point_runs(const struct point *pt)
 {
 	return jarr(pt->doc, "runs");
 }
@@ -540,7 +527,7 @@ static void point_take(struct point *pt, struct json_object *doc, struct json_ob
 		tally_run(&pt->t, jat(runs, i));
 }
 
-static void point_load(const struct page *p, struct point *pt, struct json_object *tally)
+void point_load(const struct page *p, struct point *pt, struct json_object *tally)
 {
 	char path[PATH_MAX * 2 + 32], err[256] = "";
 
@@ -548,7 +535,7 @@ static void point_load(const struct page *p, struct point *pt, struct json_objec
 	point_take(pt, load_json(path, false, err, sizeof(err)), tally);
 }
 
-static void points_free(struct point *pts, size_t n)
+void points_free(struct point *pts, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		json_object_put(pts[i].doc);
@@ -578,7 +565,7 @@ static void run_rel(const struct page *p, const struct point *pt, struct json_ob
 	rel_join(pt->rel, name, out, len);
 }
 
-static struct json_object *first_hit(const struct point *pt)
+struct json_object *first_hit(const struct point *pt)
 {
 	struct json_object *runs = point_runs(pt);
 
@@ -631,7 +618,7 @@ static const char css[] =
 	".note{color:var(--mute)}"
 	"footer{margin-top:36px;color:var(--mute);font-size:12px;border-top:1px solid var(--line);padding-top:8px}";
 
-static void page_open(struct page *p, const char *kind, const char *what)
+void page_open(struct page *p, const char *kind, const char *what)
 {
 	FILE *f = p->f;
 
@@ -647,28 +634,28 @@ static void page_open(struct page *p, const char *kind, const char *what)
 	fputs("</h1>\n", f);
 }
 
-static void page_close(struct page *p)
+void page_close(struct page *p)
 {
 	fputs("<footer>Made by <code>mmrepro report</code> from the JSON files in this directory "
 	      "(<code>./run.sh report DIR</code> makes it again). No script, nothing fetched: the page can be "
 	      "mailed as it is; its links lead to the files beside it.</footer>\n</main></body></html>\n", p->f);
 }
 
-static void banner(struct page *p, const char *cls, const char *text)
+void banner(struct page *p, const char *cls, const char *text)
 {
 	fprintf(p->f, "<div class=\"banner %s\">", cls);
 	html_escape(p->f, text);
 	fputs("</div>\n", p->f);
 }
 
-static void fact_open(FILE *f, const char *name)
+void fact_open(FILE *f, const char *name)
 {
 	fputs("<dt>", f);
 	html_escape(f, name);
 	fputs("</dt><dd>", f);
 }
 
-static void fact(FILE *f, const char *name, const char *value)
+void fact(FILE *f, const char *name, const char *value)
 {
 	if (!value || !*value)
 		return;
@@ -678,7 +665,7 @@ static void fact(FILE *f, const char *name, const char *value)
 }
 
 /* A verdict word as a class name: letters and digits, the rest '-'. */
-static void verdict_span(FILE *f, const char *v)
+void verdict_span(FILE *f, const char *v)
 {
 	fputs("<span class=\"v-", f);
 	for (const char *c = v; *c; c++) {
@@ -703,7 +690,7 @@ static void file_link(FILE *f, const char *rel, const char *name, const char *te
 }
 
 /* The host this page was written on, and when its JSON was written. */
-static void facts_host_date(FILE *f, const char *json_path)
+void facts_host_date(FILE *f, const char *json_path)
 {
 	struct utsname u;
 	struct stat st;
@@ -742,7 +729,7 @@ static void shell_word(FILE *f, const char *w)
 
 /* "./run.sh" and the words (NULL ones left out, with the option before
  * them), shell-quoted. */
-static void fact_command(FILE *f, const char *const *words, size_t n)
+void fact_command(FILE *f, const char *const *words, size_t n)
 {
 	fact_open(f, "reproduce with");
 	fputs("<code class=\"cmd\">./run.sh", f);
@@ -789,7 +776,7 @@ static void series_list(FILE *f, const char *path)
 	}
 }
 
-static void fact_series(FILE *f, const char *name, const char *path)
+void fact_series(FILE *f, const char *name, const char *path)
 {
 	if (!path)
 		return;
@@ -798,7 +785,7 @@ static void fact_series(FILE *f, const char *name, const char *path)
 	fputs("</dd>\n", f);
 }
 
-static void tally_text(const struct tally *t, char *buf, size_t len)
+void tally_text(const struct tally *t, char *buf, size_t len)
 {
 	int valid = stats_valid(t);
 	struct interval ci = stats_wilson(t->hits, valid);
@@ -809,14 +796,14 @@ static void tally_text(const struct tally *t, char *buf, size_t len)
 		snprintf(buf, len, "no valid run");
 }
 
-static void cell(FILE *f, const char *cls, const char *text)
+void cell(FILE *f, const char *cls, const char *text)
 {
 	fprintf(f, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
 	html_escape(f, text ? text : "");
 	fputs("</td>", f);
 }
 
-static void cell_verdict(FILE *f, const char *v)
+void cell_verdict(FILE *f, const char *v)
 {
 	fputs("<td>", f);
 	if (v)
@@ -824,7 +811,7 @@ static void cell_verdict(FILE *f, const char *v)
 	fputs("</td>", f);
 }
 
-static void cell_seconds(FILE *f, struct json_object *o, const char *key)
+void cell_seconds(FILE *f, struct json_object *o, const char *key)
 {
 	double s;
 	char text[32] = "";
@@ -1075,7 +1062,7 @@ static void section_run_report(struct page *p, const struct point *pt, struct js
 	fputs("</p>\n</section>\n", p->f);
 }
 
-static void section_hit(struct page *p, const struct point *pt, const char *heading)
+void section_hit(struct page *p, const struct point *pt, const char *heading)
 {
 	section_run_report(p, pt, first_hit(pt), heading);
 }
@@ -1098,7 +1085,7 @@ static void section_first_untested(struct page *p, const struct point *pt, const
 
 /* ---- chart sections -------------------------------------------------------- */
 
-static void section_rates(struct page *p, const struct point *pts, size_t n)
+void section_rates(struct page *p, const struct point *pts, size_t n)
 {
 	struct html_rate *r = xcalloc(n + 1, sizeof(*r));
 	size_t k = 0;
@@ -1147,7 +1134,7 @@ static bool point_phases(const struct point *pt, double s[PHASE_COUNT])
 	return n > 0;
 }
 
-static void section_timeline(struct page *p, const struct point *pts, size_t n)
+void section_timeline(struct page *p, const struct point *pts, size_t n)
 {
 	struct html_phases *ph = xcalloc(n + 1, sizeof(*ph));
 	size_t k = 0;
@@ -1341,7 +1328,7 @@ static void counters_chart(FILE *f, const char *title, const struct counters *c,
 
 /* The mm counters of the given points (those with a workload delta), the
  * mean per run, side by side: the kernel under test against the fixed. */
-static void section_counters(struct page *p, const char *heading, bool folded, const struct point *const *pts,
+void section_counters(struct page *p, const char *heading, bool folded, const struct point *const *pts,
 			     size_t n)
 {
 	struct counters *c = xcalloc(n + 1, sizeof(*c));
@@ -1733,7 +1720,7 @@ static int page_verify(struct page *p)
 
 /* The base + patches 1..m test points a series blame left under rel
  * (prefix-M/runs), in order of m. */
-static size_t load_prefixes(struct page *p, const char *rel, struct point **out)
+size_t load_prefixes(struct page *p, const char *rel, struct point **out)
 {
 	size_t n = 0;
 	char sub[PATH_MAX * 2], path[PATH_MAX * 3];
@@ -1754,7 +1741,7 @@ static size_t load_prefixes(struct page *p, const char *rel, struct point **out)
 }
 
 /* The subject of the last patch of a prefix: its copy, prefix-M/000M.patch. */
-static void prefix_subject(const struct page *p, const struct point *pt, char *out, size_t len)
+void prefix_subject(const struct page *p, const struct point *pt, char *out, size_t len)
 {
 	char dir[PATH_MAX * 2], name[32], path[PATH_MAX * 3];
 	int m = atoi(strstr(pt->label, "..") ? strstr(pt->label, "..") + 2 : "0");
@@ -1780,7 +1767,7 @@ static double point_run_seconds(const struct point *pt)
 	return sum;
 }
 
-static void step_row(FILE *f, const struct point *pt, const char *subject, const char *verdict)
+void step_row(FILE *f, const struct point *pt, const char *subject, const char *verdict)
 {
 	char hits[64], secs[32];
 
@@ -2098,340 +2085,6 @@ static int page_gate(struct page *p)
 	points_free(pts, 2 * n);
 	json_object_put(doc);
 	return 0;
-}
-
-/* ---- the bisect pages ---------------------------------------------------------- */
-
-static const char *point_case(const struct point *pts, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (jstr(jat(point_runs(&pts[i]), 0), "case"))
-			return jstr(jat(point_runs(&pts[i]), 0), "case");
-	return NULL;
-}
-
-static void blame_banner(struct page *p, struct json_object *doc)
-{
-	char text[700];
-	bool fix = jget(doc, "first_fixed_patch") != NULL;
-	int k = jint(doc, fix ? "first_fixed_patch" : "first_bad_patch", 0);
-
-	if (k > 0) {
-		snprintf(text, sizeof(text), "first %s patch: %d, %.300s (%.300s)", fix ? "fixing" : "bad", k,
-			 jstr(doc, "subject") ? jstr(doc, "subject") : "?", jstr(doc, "file") ? jstr(doc, "file") : "?");
-		banner(p, "bad", text);
-	} else if (jint(doc, "exit_code", 0) == EXIT_INTERRUPTED) {
-		banner(p, "warn", "interrupted");
-	} else {
-		banner(p, "warn", jstr(doc, "note") ? jstr(doc, "note") :
-		       "no culprit: the base must be good and base + series bad");
-	}
-}
-
-static void blame_facts(struct page *p, struct json_object *doc, const char *name, const struct point *pts,
-			size_t n, const char *json_path)
-{
-	FILE *f = p->f;
-	char runs[16], builds[16];
-	struct json_object *first = jat(point_runs(&pts[0]), 0);
-
-	snprintf(runs, sizeof(runs), "%d", jint(jget(jat(jarr(doc, "ends"), 0), "tally"), "runs", 1));
-	snprintf(builds, sizeof(builds), "%d", jint(doc, "builds", 0) + 2);
-	fputs("<dl class=\"facts\">\n", f);
-	fact(f, "case", name);
-	fact(f, "base", jstr(doc, "base"));
-	fact_series(f, "series", jstr(doc, "series"));
-	fact(f, "kernel release", jstr(first, "kernel_release"));
-	fact(f, "runs per kernel", runs);
-	fact(f, "kernels built", builds);
-	for (size_t i = 0; i < n && !jstr(first, "accel_reason"); i++)
-		first = jat(point_runs(&pts[i]), 0);
-	fact(f, "accelerator", jstr(first, "accel_reason"));
-	facts_host_date(f, json_path);
-	const char *words[] = { "bisect", name, "--kernel", jstr(doc, "base"), "--series", jstr(doc, "series"),
-				"--runs", runs };
-	fact_command(f, words, sizeof(words) / sizeof(words[0]));
-	fputs("</dl>\n", f);
-}
-
-/* base, base + patches 1..m, ..., base + series: the points in order. */
-static size_t blame_points(struct page *p, struct json_object *doc, struct point **out)
-{
-	struct json_object *ends = jarr(doc, "ends");
-	struct point *prefixes;
-	size_t m = load_prefixes(p, ".", &prefixes), n = 0;
-
-	*out = xcalloc(m + 3, sizeof(**out));
-	for (int side = 0; side < 2; side++) {
-		struct point *pt = &(*out)[side ? m + 1 : 0];
-		snprintf(pt->label, sizeof(pt->label), "%s", side ? "base + series" : "base");
-		snprintf(pt->rel, sizeof(pt->rel), "%s", side ? "head" : "base");
-		point_load(p, pt, jget(jat(ends, (size_t)side), "tally"));
-	}
-	memcpy(*out + 1, prefixes, m * sizeof(*prefixes));
-	free(prefixes);
-	n = m + 2;
-	return n;
-}
-
-static int page_bisect_series(struct page *p, struct json_object *doc, const char *json_path)
-{
-	struct point *pts;
-	size_t n = blame_points(p, doc, &pts);
-	const char *name = point_case(pts, n);
-	char what[700], subject[256];
-
-	snprintf(what, sizeof(what), "%.100s, the first bad patch of %.250s on %.250s", name ? name : "?",
-		 jstr(doc, "series") ? jstr(doc, "series") : "?", jstr(doc, "base") ? jstr(doc, "base") : "?");
-	page_open(p, "bisect", what);
-	blame_banner(p, doc);
-	blame_facts(p, doc, name, pts, n, json_path);
-	fputs("<h2>Steps</h2>\n<table>\n<tr><th>kernel</th><th>its last patch</th><th>hits/valid (95% CI)</th>"
-	      "<th>verdict</th><th>run s</th></tr>\n", p->f);
-	for (size_t i = 0; i < n; i++) {
-		bool end = i == 0 || i == n - 1;
-		struct json_object *e = jat(jarr(doc, "ends"), i ? 1 : 0);
-		if (end)
-			subject[0] = '\0';
-		else
-			prefix_subject(p, &pts[i], subject, sizeof(subject));
-		if (!end || pts[i].doc || jget(e, "tally"))
-			step_row(p->f, &pts[i], subject, end ? jstr(e, "verdict") : NULL);
-	}
-	fputs("</table>\n", p->f);
-	section_rates(p, pts, n);
-	section_counters(p, "Key counters, base + series against base", false,
-			 (const struct point *const[]){ &pts[n - 1], &pts[0] }, 2);
-	section_timeline(p, pts, n);
-	section_hit(p, &pts[n - 1], "The first hit on base + series");
-	page_close(p);
-	points_free(pts, n);
-	return 0;
-}
-
-/* ---- tree bisection ---- */
-
-struct tree_entry {
-	const char *label;          /* bad-end, good-end, step-N, culprit, parent */
-	struct json_object *o;      /* its object in bisect.json */
-};
-
-static size_t tree_entries(struct json_object *doc, struct tree_entry **out, char (**labels)[32])
-{
-	struct json_object *ends = jget(doc, "ends"), *checks = jget(doc, "checks"), *steps = jarr(doc, "steps");
-	/* A fix bisection's ends are the broken and the fixed one. */
-	static const char *const fixed[] = { "bad-end", "good-end", "broken-end", "fixed-end" };
-	static const char *const check_names[] = { "culprit", "parent" };
-	size_t n = 0;
-
-	*out = xcalloc(jlen(steps) + 7, sizeof(**out));
-	*labels = xcalloc(jlen(steps) + 1, sizeof(**labels));
-	for (int i = 0; i < 4; i++)
-		if (jget(ends, fixed[i]))
-			(*out)[n++] = (struct tree_entry){ fixed[i], jget(ends, fixed[i]) };
-	for (size_t i = 0; i < jlen(steps); i++) {
-		snprintf((*labels)[i], sizeof((*labels)[i]), "step-%zu", i + 1);
-		(*out)[n++] = (struct tree_entry){ (*labels)[i], jat(steps, i) };
-	}
-	for (int i = 0; i < 2; i++)
-		if (jget(checks, check_names[i]))
-			(*out)[n++] = (struct tree_entry){ check_names[i], jget(checks, check_names[i]) };
-	return n;
-}
-
-static void tree_points(struct page *p, const struct tree_entry *e, size_t n, struct point *pts)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *sha = jstr(e[i].o, "commit") ? jstr(e[i].o, "commit") : "?";
-		snprintf(pts[i].label, sizeof(pts[i].label), "%s %.12s", e[i].label, sha);
-		snprintf(pts[i].rel, sizeof(pts[i].rel), "%s-%.12s", e[i].label, sha);
-		point_load(p, &pts[i], jget(e[i].o, "tally"));
-	}
-}
-
-static bool fix_mode(struct json_object *doc)
-{
-	return jstr(doc, "mode") && !strcmp(jstr(doc, "mode"), "fix");
-}
-
-static void tree_banner(struct page *p, struct json_object *doc)
-{
-	struct json_object *c = jget(doc, "culprit");
-	char text[700];
-
-	if (jstr(c, "commit")) {
-		snprintf(text, sizeof(text), "%s: %.12s %.400s", fix_mode(doc) ? "fixed by" : "first bad commit",
-			 jstr(c, "commit"), jstr(c, "subject") ? jstr(c, "subject") : "");
-		banner(p, "bad", text);
-	} else if (jlen(jarr(doc, "candidates"))) {
-		snprintf(text, sizeof(text), "inconclusive: the first bad commit is one of %zu candidates",
-			 jlen(jarr(doc, "candidates")));
-		banner(p, "warn", text);
-	} else if (jint(doc, "exit_code", -1) == EXIT_INTERRUPTED || !jget(doc, "exit_code")) {
-		banner(p, "warn", "interrupted or still running: bisect --resume DIR goes on");
-	} else {
-		banner(p, "warn", "no culprit: the bad end must be bad and the good end good");
-	}
-}
-
-static void tree_facts(struct page *p, struct json_object *doc, const struct point *pts, size_t n,
-		       const char *json_path)
-{
-	FILE *f = p->f;
-	char runs[16], text[64];
-	double d;
-	const char *accel = NULL;
-
-	bool fix = fix_mode(doc);
-
-	snprintf(runs, sizeof(runs), "%.10s", jstr(doc, "runs") ? jstr(doc, "runs") : "1");
-	fputs("<dl class=\"facts\">\n", f);
-	fact(f, "case", jstr(doc, "case"));
-	fact(f, "kernel", jstr(doc, "kernel"));
-	fact(f, "repository", jstr(doc, "repo"));
-	fact(f, fix ? "fixed" : "good", jstr(doc, "good"));
-	fact(f, fix ? "broken" : "bad", jstr(doc, "bad"));
-	fact_series(f, "series on every commit", jstr(doc, "series"));
-	fact(f, "runs per step", jget(doc, "runs_per_step") ? json_object_get_string(jget(doc, "runs_per_step")) : runs);
-	snprintf(text, sizeof(text), "%.2f", jnum(doc, "p_bad", &d) ? d : 0);
-	fact(f, "bad end hit rate", jget(doc, "p_bad") ? text : NULL);
-	snprintf(text, sizeof(text), "%.3f", jnum(doc, "confidence", &d) ? d : 0);
-	fact(f, "confidence", jget(doc, "confidence") ? text : NULL);
-	for (size_t i = 0; i < n && !accel; i++)
-		accel = jstr(jat(point_runs(&pts[i]), 0), "accel_reason");
-	fact(f, "accelerator", accel);
-	facts_host_date(f, json_path);
-	const char *words[] = { "bisect", jstr(doc, "case"), "--kernel", jstr(doc, "kernel"), fix ? "--fix" : NULL,
-				fix ? "--fixed" : "--good", jstr(doc, "good"), fix ? "--broken" : "--bad", jstr(doc, "bad"),
-				"--series", jstr(doc, "series"), "--runs", runs };
-	fact_command(f, words, sizeof(words) / sizeof(words[0]));
-	fputs("</dl>\n", f);
-}
-
-static void tree_row(FILE *f, const struct tree_entry *e, const struct point *pt)
-{
-	char hits[64], sha[16];
-
-	snprintf(sha, sizeof(sha), "%.12s", jstr(e->o, "commit") ? jstr(e->o, "commit") : "");
-	tally_text(&pt->t, hits, sizeof(hits));
-	fputs("<tr>", f);
-	cell(f, NULL, e->label);
-	fputs("<td><code>", f);
-	html_escape(f, sha);
-	fputs("</code></td>", f);
-	cell(f, "wrap", jstr(e->o, "subject"));
-	cell(f, "num", hits);
-	cell_verdict(f, jstr(e->o, "verdict"));
-	cell_seconds(f, e->o, "build_seconds");
-	cell_seconds(f, e->o, "run_seconds");
-	cell(f, "wrap", jstr(e->o, "skip_reason"));
-	fputs("</tr>\n", f);
-}
-
-static void list_strings(FILE *f, const char *heading, struct json_object *a)
-{
-	if (!jlen(a))
-		return;
-	fputs("<h3>", f);
-	html_escape(f, heading);
-	fputs("</h3>\n<ul>\n", f);
-	for (size_t i = 0; i < jlen(a); i++) {
-		fputs("<li>", f);
-		html_escape(f, json_object_get_string(jat(a, i)));
-		fputs("</li>\n", f);
-	}
-	fputs("</ul>\n", f);
-}
-
-static void tree_culprit(FILE *f, struct json_object *doc)
-{
-	struct json_object *c = jget(doc, "culprit"), *checks = jget(doc, "checks");
-	static const char *const names[] = { "culprit", "parent", "revert" };
-	static const char *const what[] = { "the culprit, rerun with twice the runs", "its parent, rerun the same way",
-					    "the new end (bad, or fixed) with the culprit reverted" };
-
-	if (!c && !checks && !jlen(jarr(doc, "flags")) && !jlen(jarr(doc, "candidates")))
-		return;
-	fputs("<h2>The culprit and its checks</h2>\n<dl class=\"facts\">\n", f);
-	fact(f, "commit", jstr(c, "commit"));
-	fact(f, "subject", jstr(c, "subject"));
-	fact(f, "author", jstr(c, "author"));
-	fact(f, "date", jstr(c, "date"));
-	fact(f, "title", jstr(c, "title"));
-	for (int i = 0; i < 3; i++) {
-		struct json_object *k = jget(checks, names[i]);
-		char hits[64];
-		struct tally t;
-		if (!k)
-			continue;
-		stats_tally_from_json(jget(k, "tally"), &t);
-		tally_text(&t, hits, sizeof(hits));
-		fact_open(f, what[i]);
-		verdict_span(f, jstr(k, "verdict") ? jstr(k, "verdict") : "?");
-		fprintf(f, " %s", hits);
-		fputs("</dd>\n", f);
-	}
-	fputs("</dl>\n", f);
-	list_strings(f, "Flags", jarr(doc, "flags"));
-	list_strings(f, "Candidates", jarr(doc, "candidates"));
-}
-
-static int page_bisect_tree(struct page *p, struct json_object *doc, const char *json_path)
-{
-	struct tree_entry *e;
-	char (*labels)[32], what[700];
-	size_t n = tree_entries(doc, &e, &labels), bad = 0, good = 0, hit = 0;
-	struct point *pts = xcalloc(n + 2, sizeof(*pts));
-
-	tree_points(p, e, n, pts);
-	snprintf(pts[n].label, sizeof(pts[n].label), "%s end, culprit reverted", fix_mode(doc) ? "fixed" : "bad");
-	snprintf(pts[n].rel, sizeof(pts[n].rel), "revert-runs");
-	point_load(p, &pts[n], jget(jget(jget(doc, "checks"), "revert"), "tally"));
-	for (size_t i = 0; i < n; i++) {
-		bad = !strcmp(e[i].label, "bad-end") || !strcmp(e[i].label, "broken-end") ? i : bad;
-		good = !strcmp(e[i].label, "good-end") || !strcmp(e[i].label, "fixed-end") ? i : good;
-		hit = !strcmp(e[i].label, "culprit") && first_hit(&pts[i]) ? i : hit;
-	}
-	snprintf(what, sizeof(what), "%.100s in %.500s", jstr(doc, "case") ? jstr(doc, "case") : "?",
-		 jstr(doc, "kernel") ? jstr(doc, "kernel") : "?");
-	page_open(p, "bisect", what);
-	tree_banner(p, doc);
-	tree_facts(p, doc, pts, n, json_path);
-	fputs("<h2>Steps</h2>\n<table>\n<tr><th>step</th><th>commit</th><th>subject</th><th>hits/valid (95% CI)</th>"
-	      "<th>verdict</th><th>build s</th><th>run s</th><th>note</th></tr>\n", p->f);
-	for (size_t i = 0; i < n; i++)
-		tree_row(p->f, &e[i], &pts[i]);
-	fputs("</table>\n", p->f);
-	tree_culprit(p->f, doc);
-	section_rates(p, pts, n + (pts[n].t.runs > 0));
-	if (n)
-		section_counters(p, "Key counters, bad end against good end", false,
-				 (const struct point *const[]){ &pts[bad], &pts[good] }, bad == good ? 1 : 2);
-	section_timeline(p, pts, n);
-	if (n)
-		section_hit(p, &pts[hit ? hit : bad], hit ? "The first hit on the culprit" : "The first hit on the bad end");
-	page_close(p);
-	points_free(pts, n + 1);
-	free(e);
-	free(labels);
-	return 0;
-}
-
-static int page_bisect(struct page *p)
-{
-	char path[PATH_MAX * 2];
-	struct json_object *doc;
-	int rc;
-
-	path_in(p, ".", "bisect.json", path, sizeof(path));
-	if (!(doc = load_json(path, true, p->err, p->errlen)))
-		return -1;
-	if (jstr(doc, "good") || jget(doc, "steps"))
-		rc = page_bisect_tree(p, doc, path);
-	else
-		rc = page_bisect_series(p, doc, path);
-	json_object_put(doc);
-	return rc;
 }
 
 /* ---- entry points --------------------------------------------------------------- */

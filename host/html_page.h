@@ -1,0 +1,66 @@
+/* The pieces report.html's pages share: the page being written, a test
+ * point's runs, and the blocks and cells every page draws (html.c). */
+#ifndef MMREPRO_HTML_PAGE_H
+#define MMREPRO_HTML_PAGE_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+struct page {
+	FILE *f;
+	const char *dir;
+	char *err;
+	size_t errlen;
+};
+
+struct point {
+	char label[200];
+	char rel[PATH_MAX];         /* its dir, relative to the page's */
+	struct json_object *doc;    /* rel/result.json, as {"runs":[...]} */
+	struct tally t;
+	bool single;                /* rel is one run's dir, not an invocation's */
+};
+
+void banner(struct page *p, const char *cls, const char *text);
+void cell(FILE *f, const char *cls, const char *text);
+void cell_seconds(FILE *f, struct json_object *o, const char *key);
+void cell_verdict(FILE *f, const char *v);
+void fact(FILE *f, const char *name, const char *value);
+void fact_command(FILE *f, const char *const *words, size_t n);
+void fact_open(FILE *f, const char *name);
+void fact_series(FILE *f, const char *name, const char *path);
+void facts_host_date(FILE *f, const char *json_path);
+struct json_object *first_hit(const struct point *pt);
+struct json_object *jarr(struct json_object *o, const char *key);
+struct json_object *jat(struct json_object *a, size_t i);
+struct json_object *jget(struct json_object *o, const char *key);
+int jint(struct json_object *o, const char *key, int dflt);
+size_t jlen(struct json_object *a);
+bool jnum(struct json_object *o, const char *key, double *out);
+const char *jstr(struct json_object *o, const char *key);
+struct json_object *load_json(const char *path, bool required, char *err, size_t errlen);
+size_t load_prefixes(struct page *p, const char *rel, struct point **out);
+void page_close(struct page *p);
+void page_open(struct page *p, const char *kind, const char *what);
+void path_in(const struct page *p, const char *rel, const char *name, char *out, size_t len);
+void point_load(const struct page *p, struct point *pt, struct json_object *tally);
+struct json_object *point_runs(const struct point *pt);
+void points_free(struct point *pts, size_t n);
+void prefix_subject(const struct page *p, const struct point *pt, char *out, size_t len);
+void section_counters(struct page *p, const char *heading, bool folded, const struct point *const *pts,
+		      size_t n);
+void section_hit(struct page *p, const struct point *pt, const char *heading);
+void section_rates(struct page *p, const struct point *pts, size_t n);
+void section_timeline(struct page *p, const struct point *pts, size_t n);
+void step_row(FILE *f, const struct point *pt, const char *subject, const char *verdict);
+void tally_text(const struct tally *t, char *buf, size_t len);
+void verdict_span(FILE *f, const char *v);
+
+/* The bisect pages (html_bisect.c): a tree bisection's or a series blame's. */
+int page_bisect(struct page *p);
+
+#endif
