@@ -60,6 +60,13 @@ void step_row(FILE *f, const struct point *pt, const char *subject, const char *
 void tally_text(const struct tally *t, char *buf, size_t len);
 void verdict_span(FILE *f, const char *v);
 
+bool jbool(struct json_object *o, const char *key);
+void patch_item(FILE *f, const char *subject, const char *file);
+void prefix_table(struct page *p, const struct point *pts, size_t n);
+bool same_or_both_null(const char *a, const char *b);
+
+/* The gate page (html_gate.c). */
+int page_gate(struct page *p);
 /* The bisect pages (html_bisect.c): a tree bisection's or a series blame's. */
 int page_bisect(struct page *p);
 
