@@ -1802,7 +1802,7 @@ void prefix_table(struct page *p, const struct point *pts, size_t n)
 int html_render_dir(FILE *f, const char *dir, char *err, size_t errlen)
 {
 	static const struct { const char *file; int (*page)(struct page *); } kinds[] = {
-		{ "gate.json", page_gate }, { "bisect.json", page_bisect },
+		{ "gate.json", page_gate }, { "bisect.json", page_bisect }, { "matrix.json", page_matrix },
 		{ "verify.json", page_verify }, { "result.json", page_run },
 	};
 	struct page p = { .f = f, .dir = dir, .err = err, .errlen = errlen };
@@ -1813,7 +1813,7 @@ int html_render_dir(FILE *f, const char *dir, char *err, size_t errlen)
 		if (file_exists(path))
 			return kinds[i].page(&p);
 	}
-	snprintf(err, errlen, "%s: no gate.json, bisect.json, verify.json or result.json: not a results dir", dir);
+	snprintf(err, errlen, "%s: no gate.json, bisect.json, matrix.json, verify.json or result.json: not a results dir", dir);
 	return -1;
 }
 

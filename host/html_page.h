@@ -65,6 +65,8 @@ void patch_item(FILE *f, const char *subject, const char *file);
 void prefix_table(struct page *p, const struct point *pts, size_t n);
 bool same_or_both_null(const char *a, const char *b);
 
+/* The matrix page (html_matrix.c). */
+int page_matrix(struct page *p);
 /* The gate page (html_gate.c). */
 int page_gate(struct page *p);
 /* The bisect pages (html_bisect.c): a tree bisection's or a series blame's. */

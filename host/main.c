@@ -75,7 +75,7 @@ static const char usage_text[] =
 	"  new-case NAME [--repro FILE.c|--syzbot DIR|--kselftest SPEC] [--kernel SPEC] [--title T]\n"
 	"                              write cases/NAME.case and its reproducer or a workload skeleton\n"
 	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
-	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate or bisect\n"
+	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate, bisect or matrix\n"
 	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
 	"  apply-check --kernel SRC --series S   does S apply to SRC's pristine tree (builds nothing)\n"
 	"  cache ls|gc [--days N]\n"

@@ -1,5 +1,6 @@
 /* The knob matrix and its minimisation: each configuration a test point, matrix.json and a table. */
 #include "matrix.h"
+#include "html.h"
 #include "build.h"
 #include "console.h"
 #include "kernel.h"
@@ -500,6 +501,7 @@ int matrix_command(const struct matrix_opts *o)
 		print_minimal(m, keep, rc);
 	if (write_json(m, keep, code))
 		code = code == EXIT_INTERRUPTED ? code : EXIT_UNTESTABLE;
+	html_write_report(m->dir);
 	printf("results: %s\n", m->dir);
 	if (console_signal_pending(m->x.signal_fd))
 		code = EXIT_INTERRUPTED;

@@ -737,6 +737,50 @@ START_TEST(tree_bisect_page_names_the_culprit)
 }
 END_TEST
 
+/* A fix bisection's page says "fixed by" and names its broken and fixed
+ * ends; a matrix page tables its rows (hostile labels as text) and a
+ * minimisation's page names the smallest set. */
+START_TEST(fix_bisect_and_matrix_pages)
+{
+	char dir[256], mx[256], mn[256], *page;
+
+	/* test_temp_dir's buffer is static. */
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(mx, sizeof(mx), "%s", test_temp_dir());
+	snprintf(mn, sizeof(mn), "%s", test_temp_dir());
+	write_text(dir, "bisect.json", "{\"case\":\"c\",\"kernel\":\"git:/src/linux\",\"mode\":\"fix\",\"good\":\"v6.13\","
+		   "\"bad\":\"v6.12\",\"runs\":\"auto\",\"ends\":{\"broken-end\":{\"commit\":\"aa\",\"verdict\":\"bad\","
+		   "\"tally\":{\"runs\":4,\"hits\":4}},\"fixed-end\":{\"commit\":\"bb\",\"verdict\":\"good\","
+		   "\"tally\":{\"runs\":2,\"clean\":2}}},\"steps\":[],\"culprit\":{\"commit\":"
+		   "\"0123456789abcdef0123456789abcdef01234567\",\"subject\":\"mm: fix it\",\"role\":\"fix\"},\"exit_code\":0}");
+	page = render(dir);
+	ck_assert_ptr_nonnull(strstr(page, "fixed by: 0123456789ab mm: fix it"));
+	ck_assert_ptr_nonnull(strstr(page, "<dt>broken</dt><dd>v6.12</dd>"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>broken-end</td>"));
+	ck_assert_ptr_nonnull(strstr(page, "--fix"));
+	assert_well_formed(page, "the fix bisect page");
+	free(page);
+	write_text(mx, "matrix.json", "{\"case\":\"c\",\"kernel\":\"deb:6.12\",\"mode\":\"matrix\",\"runs_per_point\":2,"
+		   "\"knobs\":[{\"name\":\"thp.defrag\",\"values\":[\"always\",\"never\"]}],\"rows\":[{\"label\":\"row-01\","
+		   "\"text\":\"thp.defrag=<b>always\",\"verdict\":\"bad\",\"tally\":{\"runs\":2,\"hits\":2}},{\"label\":"
+		   "\"row-02\",\"text\":\"thp.defrag=never\",\"verdict\":\"good\",\"tally\":{\"runs\":2,\"clean\":2}}]}");
+	page = render(mx);
+	ck_assert_ptr_nonnull(strstr(page, "1 of 2 combinations hit"));
+	ck_assert_ptr_nonnull(strstr(page, "thp.defrag=&lt;b&gt;always"));
+	ck_assert_ptr_nonnull(strstr(page, "<dt>knob</dt><dd>thp.defrag = always,never</dd>"));
+	assert_no_raw_bytes(page);
+	assert_well_formed(page, "the matrix page");
+	free(page);
+	write_text(mn, "matrix.json", "{\"case\":\"c\",\"mode\":\"minimize\",\"tried\":[{\"label\":\"try-01\","
+		   "\"verdict\":\"bad\",\"decision\":\"start: hits\"}],\"minimal\":[{\"knob\":\"numa\",\"value\":\"1G+1G\"}]}");
+	page = render(mn);
+	ck_assert_ptr_nonnull(strstr(page, "smallest set that still hits: numa=1G+1G"));
+	ck_assert_ptr_nonnull(strstr(page, "start: hits"));
+	assert_well_formed(page, "the minimisation page");
+	free(page);
+}
+END_TEST
+
 Suite *html_suite(void)
 {
 	Suite *s = suite_create("html");
@@ -766,6 +810,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, gate_and_bisect_pages_with_missing_fields);
 	tcase_add_test(tc, gate_page_shows_changed_counters);
 	tcase_add_test(tc, tree_bisect_page_names_the_culprit);
+	tcase_add_test(tc, fix_bisect_and_matrix_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }
