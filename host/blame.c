@@ -149,6 +149,14 @@ static int write_blame_json(const char *dir, const struct bisect_opts *bo, struc
 	return rc < 0 ? -1 : 0;
 }
 
+/* bisect.json lists the ends base first, whichever was tested first. */
+static void add_ends(struct json_object *ends, struct json_object *const *got)
+{
+	for (int i = 0; i < 2; i++)
+		if (got[i])
+			json_object_array_add(ends, got[i]);
+}
+
 /* The hitting end first (the head; for a fix, the base), so that an
  * adaptive bisection knows the bug's hit rate before the clean end. */
 static int check_ends(struct point_ctx *x, const char *base, const char *series, bool fix, const char *dir,
@@ -156,28 +164,32 @@ static int check_ends(struct point_ctx *x, const char *base, const char *series,
 {
 	const char *names[2] = { "base", "base+series" };
 	char sub[PATH_MAX + 32], err[2048], text[160];
+	struct json_object *got[2] = { NULL, NULL };
+	int rc = 0;
 
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 2 && !rc; k++) {
 		int i = fix ? k : 1 - k;
 		enum point_verdict want = (i == 1) != fix ? POINT_BAD : POINT_GOOD;
 		struct point_result pr;
 		xsnprintf(sub, sizeof(sub), "%s/%s", dir, i ? "head" : "base");
-		int rc = point_test(x, base, i ? series : NULL, sub, &pr, err, sizeof(err));
+		rc = point_test(x, base, i ? series : NULL, sub, &pr, err, sizeof(err));
 		if (rc == EXIT_USAGE || rc == EXIT_INTERRUPTED)
-			return rc;
+			break;
 		stats_tally_text(&pr.t, text, sizeof(text));
 		fprintf(stderr, "[bisect] %s: %s (%s)\n", names[i], stats_point_name(pr.verdict),
 			pr.verdict == POINT_SKIP ? pr.why : text);
-		json_object_array_add(ends, point_json(names[i], &pr.t, pr.verdict));
+		got[i] = point_json(names[i], &pr.t, pr.verdict);
+		rc = 0;
 		if (pr.verdict != want) {
 			fprintf(stderr, "mmrepro: bisect: the %s must be %s but is %s; nothing to blame\n", names[i],
 				stats_point_name(want), stats_point_name(pr.verdict));
-			return EXIT_UNTESTABLE;
-		}
-		if (k == 0)
+			rc = EXIT_UNTESTABLE;
+		} else if (k == 0) {
 			point_learn_rate(x, &pr.t);
+		}
 	}
-	return 0;
+	add_ends(ends, got);
+	return rc;
 }
 
 int bisect_series_command(const struct bisect_opts *o)

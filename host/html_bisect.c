@@ -40,7 +40,10 @@ static void blame_facts(struct page *p, struct json_object *doc, const char *nam
 	char runs[16], builds[16];
 	struct json_object *first = jat(point_runs(&pts[0]), 0);
 
-	snprintf(runs, sizeof(runs), "%d", jint(jget(jat(jarr(doc, "ends"), 0), "tally"), "runs", 1));
+	if (jstr(doc, "runs"))
+		snprintf(runs, sizeof(runs), "%.10s", jstr(doc, "runs"));
+	else
+		snprintf(runs, sizeof(runs), "%d", jint(jget(jat(jarr(doc, "ends"), 0), "tally"), "runs", 1));
 	snprintf(builds, sizeof(builds), "%d", jint(doc, "builds", 0) + 2);
 	fputs("<dl class=\"facts\">\n", f);
 	fact(f, "case", name);
@@ -53,16 +56,28 @@ static void blame_facts(struct page *p, struct json_object *doc, const char *nam
 		first = jat(point_runs(&pts[i]), 0);
 	fact(f, "accelerator", jstr(first, "accel_reason"));
 	facts_host_date(f, json_path);
+	bool fix = same_or_both_null(jstr(doc, "mode"), "fix");
 	const char *words[] = { "bisect", name, "--kernel", jstr(doc, "base"), "--series", jstr(doc, "series"),
-				"--runs", runs };
+				fix ? "--fix" : NULL, "--runs", runs };
 	fact_command(f, words, sizeof(words) / sizeof(words[0]));
 	fputs("</dl>\n", f);
 }
 
 /* base, base + patches 1..m, ..., base + series: the points in order. */
-static size_t blame_points(struct page *p, struct json_object *doc, struct point **out)
+/* An end of a series blame by its kernel ("base", "base+series"): a
+ * bisection that stopped at its first end lists only that one. */
+static struct json_object *blame_end(struct json_object *doc, bool head)
 {
 	struct json_object *ends = jarr(doc, "ends");
+
+	for (size_t i = 0; i < jlen(ends); i++)
+		if (same_or_both_null(jstr(jat(ends, i), "kernel"), head ? "base+series" : "base"))
+			return jat(ends, i);
+	return NULL;
+}
+
+static size_t blame_points(struct page *p, struct json_object *doc, struct point **out)
+{
 	struct point *prefixes;
 	size_t m = load_prefixes(p, ".", &prefixes), n = 0;
 
@@ -71,7 +86,7 @@ static size_t blame_points(struct page *p, struct json_object *doc, struct point
 		struct point *pt = &(*out)[side ? m + 1 : 0];
 		snprintf(pt->label, sizeof(pt->label), "%s", side ? "base + series" : "base");
 		snprintf(pt->rel, sizeof(pt->rel), "%s", side ? "head" : "base");
-		point_load(p, pt, jget(jat(ends, (size_t)side), "tally"));
+		point_load(p, pt, jget(blame_end(doc, side), "tally"));
 	}
 	memcpy(*out + 1, prefixes, m * sizeof(*prefixes));
 	free(prefixes);
@@ -95,7 +110,7 @@ static int page_bisect_series(struct page *p, struct json_object *doc, const cha
 	      "<th>verdict</th><th>run s</th></tr>\n", p->f);
 	for (size_t i = 0; i < n; i++) {
 		bool end = i == 0 || i == n - 1;
-		struct json_object *e = jat(jarr(doc, "ends"), i ? 1 : 0);
+		struct json_object *e = blame_end(doc, i != 0);
 		if (end)
 			subject[0] = '\0';
 		else
