@@ -412,7 +412,9 @@ static const struct tst_option options[] = {
 };
 
 static const struct tst_tag tags[] = {
-	{ "linux-git", "616b8371539a" },  /* mm: thp: enable thp migration in generic path */
+	/* The commit that added the path this test guards, not a fix. */
+	{ "mmrepro-note", "guards the THP migration path added by 616b8371539a "
+			  "(mm: thp: enable thp migration in generic path)" },
 	{ NULL, NULL },
 };
 
