@@ -944,6 +944,8 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_fixes(p, &var->fixes, v);
 	if (!strcmp(k, "fixed_by"))
 		return parse_fixed_by(p, &var->fixes, v);
+	if (!strcmp(k, "baseline"))
+		return copy_value(p, var->baseline, sizeof(var->baseline), k, v);
 	return variant_override_key(p, var, k, v);
 }
 
@@ -1269,7 +1271,10 @@ int case_for_variant(const struct case_def *c, const struct variant *v, struct c
 	}
 	for (int i = 0; i < o->nconfigs; i++)
 		strcpy(out->configs[out->nconfigs++], o->configs[i]);
-	if (names_a_fix(&v->fixes)) {
+	if (v->baseline[0]) {
+		memset(&out->fixes, 0, sizeof(out->fixes));
+		snprintf(out->fix, sizeof(out->fix), "none: a baseline, %s", v->baseline);
+	} else if (names_a_fix(&v->fixes)) {
 		out->fixes = v->fixes;
 		if (fix_list_text(&out->fixes, out->fix, sizeof(out->fix)) < 0) {
 			snprintf(err, errlen, "%s: %s fixes are too long for one line of results", c->path, where);
@@ -1349,6 +1354,11 @@ static int validate_expectations(const struct case_def *c, const struct variant 
 					 c->path, v->name, v->expect_titles[i], v->forbid_titles[j]);
 				return -1;
 			}
+	if (v->baseline[0] && names_a_fix(&v->fixes)) {
+		snprintf(err, errlen, "%s: [variant %s] is a baseline, the code before the change: it cannot also "
+			 "name fixes or fixed_by", c->path, v->name);
+		return -1;
+	}
 	if (v->expect == EXPECT_FAIL && !names_a_fix(&v->fixes) && !names_a_fix(&c->fixes)) {
 		snprintf(err, errlen, "%s: [variant %s] expects a failure, so the case must name its fix: "
 			 "'fixes = SHA (\"subject\")' or 'fixed_by = \"subject\" (where)' in [case] or the variant",

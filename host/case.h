@@ -78,6 +78,9 @@ struct variant {
 	char expect_page[CASE_MAX_PAGE_WORDS][CASE_PAGE_WORD_LEN];
 	int nexpect_page;
 	struct fix_list fixes;      /* the variant's own; empty: the case's */
+	/* baseline = TEXT: the code from before the change the case is about
+	 * (a reference, not a fix): it names no fix, and results say so. */
+	char baseline[160];
 	struct variant_overrides set;
 };
 

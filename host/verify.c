@@ -246,7 +246,9 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 					const struct outcome *oc, bool ok)
 {
 	struct json_object *o = json_object_new_object();
-	const struct fix_list *fixes = v->fixes.ncommits || v->fixes.nnotes ? &v->fixes : &c->fixes;
+	static const struct fix_list none;
+	const struct fix_list *fixes = v->baseline[0] ? &none : v->fixes.ncommits || v->fixes.nnotes ? &v->fixes
+											       : &c->fixes;
 	char expect[32];
 
 	variant_expect_text(v, expect, sizeof(expect));
@@ -260,6 +262,8 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 	json_object_object_add(o, "expect_page", page_words_array(v));
 	json_object_object_add(o, "forbid_titles", string_array(v->forbid_titles, v->nforbid_titles));
 	json_object_object_add(o, "fixes", fixes_json(fixes));
+	if (v->baseline[0])
+		json_object_object_add(o, "baseline", json_object_new_string(v->baseline));
 	json_object_object_add(o, "tally", stats_tally_json(&oc->t));
 	json_object_object_add(o, "forbidden_runs", json_object_new_int(oc->forbidden));
 	json_object_object_add(o, "forbidden_title", oc->forbidden ? json_object_new_string(oc->forbidden_title) : NULL);

@@ -602,6 +602,30 @@ START_TEST(fixes_must_agree_with_the_workload_tag)
 }
 END_TEST
 
+/* baseline = TEXT: a variant of the code before the change names no fix,
+ * and may not name one beside it. */
+START_TEST(baseline_variant_names_no_fix)
+{
+	char path[512], err[1024];
+	struct case_def c, vc;
+	const struct variant *v = NULL;
+
+	snprintf(path, sizeof(path), "%s/cases/memcg-move-charge-rmap.case", repo_root());
+	ck_assert_msg(case_load(path, &c, err, sizeof(err)) == 0, "%s", err);
+	for (int i = 0; i < c.nvariants; i++)
+		if (!strcmp(c.variants[i].name, "baseline-6.1"))
+			v = &c.variants[i];
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(case_for_variant(&c, v, &vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc.fixes.ncommits + vc.fixes.nnotes, 0);
+	ck_assert_str_eq(vc.fix, "none: a baseline, 6.1 before the series: rmap still takes lock_page_memcg()");
+	assert_fails(HEAD "[variant b]\nkernel = deb:6.12\nexpect = pass\nbaseline = old code\n"
+		     "fixed_by = \"x\" (y)\n", SIZE_MAX,
+		     "mem.case: [variant b] is a baseline, the code before the change: it cannot also name fixes or "
+		     "fixed_by");
+}
+END_TEST
+
 START_TEST(expect_k_of_n)
 {
 	struct case_def c;
@@ -947,6 +971,7 @@ Suite *case_suite(void)
 	tcase_add_test(t, fixes_are_structured);
 	tcase_add_test(t, fixes_must_agree_with_the_workload_tag);
 	tcase_add_test(t, expect_k_of_n);
+	tcase_add_test(t, baseline_variant_names_no_fix);
 	tcase_add_test(t, variant_overrides_apply);
 	tcase_add_test(t, flavor_per_case_and_variant);
 	tcase_add_test(t, panic_on_warn_per_case_and_variant);
