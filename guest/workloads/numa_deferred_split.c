@@ -40,6 +40,9 @@
 
 static int nr_thps = 32;
 static int balance_seconds = 30;
+/* --mbind-min-moved N: fewer THP heads than N on node 1 after mbind() is
+ * the FAIL of folios left behind on the list (v5); -1 only records it. */
+static int mbind_min_moved = -1;
 static char *explicit_region, *balance_region;
 
 static const struct tst_knob knobs[] = {
@@ -271,10 +274,14 @@ static void scenario_mbind(void)
 		    MPOL_MF_MOVE) < 0)
 		tst_res(TFAIL, "mbind(MPOL_BIND, node 1, MPOL_MF_MOVE): %m");
 	/* Without MPOL_MF_STRICT mbind() moves what it can and says nothing
-	 * of the rest: a count, not a verdict (16 of 32 on 6.12.117). */
+	 * of the rest: a count (16 of 32 heads on 6.12.117: the punched THPs'
+	 * first pages are gone), a verdict only with --mbind-min-moved. */
 	on1 = pages_on_node(p, 1);
 	tst_value_long("mbind_heads_on_node1", on1);
 	tst_res(TINFO, "mbind(MPOL_MF_MOVE): %d of %d folio heads on node 1", on1, nr_thps);
+	if (mbind_min_moved >= 0 && on1 < mbind_min_moved)
+		tst_res(TFAIL, "mbind moved %d of %d THP heads to node 1, fewer than %d: folios left on the "
+			"migration list and put back unmoved (v5's unhandled folios)", on1, nr_thps, mbind_min_moved);
 	verify_data(p);
 	check_isolated("mbind", isolated);
 }
@@ -295,6 +302,8 @@ static const struct tst_option options[] = {
 	{ "thps", TST_OPT_INT, &nr_thps, 2, 512, NULL, "THPs per region (32)" },
 	{ "balance-seconds", TST_OPT_INT, &balance_seconds, 1, 3600, NULL,
 	  "how long NUMA balancing may take (30), within the runtime" },
+	{ "mbind-min-moved", TST_OPT_INT, &mbind_min_moved, 0, 512, NULL,
+	  "FAIL when mbind leaves fewer THP heads on node 1 (unset: a value only)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
