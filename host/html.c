@@ -472,12 +472,41 @@ static void rel_join(const char *rel, const char *name, char *out, size_t len)
 		snprintf(out, len, "%s/%s", rel, name);
 }
 
+/* Whether dir/rel stays under dir: rel comes from the JSON files (a row's
+ * label, a variant's or a case's name), so it may say "../../etc" or
+ * "/etc" (a link's href), or cross a symbolic link the results dir holds. */
+static bool stays_inside(const char *dir, const char *rel)
+{
+	char path[PATH_MAX * 3];
+	size_t n = (size_t)snprintf(path, sizeof(path), "%s", dir);
+	struct stat st;
+
+	if (*rel == '/')
+		return false;
+	for (const char *c = rel; *c && n < sizeof(path);) {
+		size_t len = strcspn(c, "/");
+		if (len == 2 && !strncmp(c, "..", 2))
+			return false;
+		if (len && !(len == 1 && *c == '.')) {
+			n += (size_t)snprintf(path + n, sizeof(path) - n, "/%.*s", (int)len, c);
+			if (n < sizeof(path) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+				return false;
+		}
+		c += len + (c[len] == '/');
+	}
+	return n < sizeof(path);
+}
+
+/* dir/rel/name, or "" (no file) where it would leave dir. */
 void path_in(const struct page *p, const char *rel, const char *name, char *out, size_t len)
 {
 	char r[PATH_MAX * 2];
 
 	rel_join(rel, name, r, sizeof(r));
-	snprintf(out, len, "%s/%s", p->dir, r);
+	if (stays_inside(p->dir, r))
+		snprintf(out, len, "%s/%s", p->dir, r);
+	else if (len)
+		out[0] = '\0';
 }
 
 struct json_object *point_runs(const struct point *pt)
@@ -677,11 +706,16 @@ void verdict_span(FILE *f, const char *v)
 	fputs("</span>", f);
 }
 
-static void file_link(FILE *f, const char *rel, const char *name, const char *text)
+static void file_link(const struct page *p, const char *rel, const char *name, const char *text)
 {
 	char target[PATH_MAX * 2];
+	FILE *f = p->f;
 
 	rel_join(rel, name, target, sizeof(target));
+	if (!stays_inside(p->dir, target)) {
+		html_escape(f, text);
+		return;
+	}
 	fputs("<a href=\"", f);
 	html_url(f, target);
 	fputs("\">", f);
@@ -1056,9 +1090,9 @@ static void section_run_report(struct page *p, const struct point *pt, struct js
 	workload_checks(p->f, run);
 	other_reports(p->f, run);
 	fputs("<p>", p->f);
-	file_link(p->f, rel, "console.log", "the full console.log");
+	file_link(p, rel, "console.log", "the full console.log");
 	fputs(" · ", p->f);
-	file_link(p->f, rel, "result.json", "result.json");
+	file_link(p, rel, "result.json", "result.json");
 	fputs("</p>\n</section>\n", p->f);
 }
 
@@ -1497,7 +1531,7 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 		cell_seconds(p->f, jget(run, "seconds"), "total");
 		cell(p->f, "nowrap", jstr(run, "host"));
 		fputs("<td>", p->f);
-		file_link(p->f, rel, "console.log", "console.log");
+		file_link(p, rel, "console.log", "console.log");
 		fputs("</td></tr>\n", p->f);
 	}
 	fputs("</table>\n", p->f);

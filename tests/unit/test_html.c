@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What a writer printed, as a string (malloc'd). */
 #define CAPTURE(buf, call)                                            \
@@ -781,6 +782,53 @@ START_TEST(fix_bisect_and_matrix_pages)
 }
 END_TEST
 
+/* Names in the JSON are dir names the page reads runs from: a label, a
+ * variant or a case name that says "../x" or "/x", or a row dir that is a
+ * link, must not make it read (or link to) anything outside the dir. */
+START_TEST(names_cannot_lead_the_page_outside_its_dir)
+{
+	char dir[256], outside[256], link[600], doc[1024], *page;
+	struct run_result r;
+	const char *name;
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(outside, sizeof(outside), "%s", test_temp_dir());
+	r = make_run(outside, V_FAIL, "kernel BUG in outside_the_dir", NULL);
+	json_object_put(r.workload);
+	name = strrchr(outside, '/') + 1;
+	snprintf(link, sizeof(link), "%s/row-02", dir);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	snprintf(doc, sizeof(doc), "{\"case\":\"c\",\"mode\":\"matrix\",\"rows\":[{\"label\":\"../%s\",\"verdict\":\"bad\"},"
+		 "{\"label\":\"row-02\"},{\"label\":\"%s\"}]}", name, outside);
+	write_text(dir, "matrix.json", doc);
+	page = render(dir);
+	ck_assert_ptr_null(strstr(page, "outside_the_dir"));
+	ck_assert_ptr_null(strstr(page, "1/1"));
+	assert_well_formed(page, "a matrix page with hostile labels");
+	free(page);
+	unlink(link);
+	unlink(strcat(strcpy(link, dir), "/matrix.json"));
+	snprintf(doc, sizeof(doc), "{\"case\":\"c\",\"variants\":[{\"variant\":\"../%s\",\"matches\":false}]}", name);
+	write_text(dir, "verify.json", doc);
+	page = render(dir);
+	ck_assert_ptr_null(strstr(page, "outside_the_dir"));
+	ck_assert_ptr_null(strstr(page, "cut here"));
+	free(page);
+	unlink(strcat(strcpy(link, dir), "/verify.json"));
+	/* A quick suite's runs are found under CASE-KERNEL. */
+	snprintf(link, sizeof(link), "%s/c-x", outside);
+	r = make_run(link, V_FAIL, "kernel BUG in outside_the_dir", NULL);
+	json_object_put(r.workload);
+	snprintf(doc, sizeof(doc), "{\"runs\":[{\"run\":1,\"verdict\":\"FAIL\",\"case\":\"../%s/c\",\"kernel\":\"x\","
+		 "\"report_start_line\":4,\"report_end_line\":7}]}", name);
+	write_text(dir, "result.json", doc);
+	page = render(dir);
+	ck_assert_ptr_null(strstr(page, "cut here"));
+	ck_assert_ptr_null(strstr(page, "href=\"../"));
+	free(page);
+}
+END_TEST
+
 Suite *html_suite(void)
 {
 	Suite *s = suite_create("html");
@@ -811,6 +859,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, gate_page_shows_changed_counters);
 	tcase_add_test(tc, tree_bisect_page_names_the_culprit);
 	tcase_add_test(tc, fix_bisect_and_matrix_pages);
+	tcase_add_test(tc, names_cannot_lead_the_page_outside_its_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }
