@@ -670,6 +670,17 @@ void page_close(struct page *p)
 	      "mailed as it is; its links lead to the files beside it.</footer>\n</main></body></html>\n", p->f);
 }
 
+size_t rows_shown(size_t n)
+{
+	return n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
+}
+
+void note_more_rows(FILE *f, size_t n, const char *json_name)
+{
+	if (n > HTML_MAX_ROWS)
+		fprintf(f, "<p class=\"note\">%zu more rows in %s.</p>\n", n - HTML_MAX_ROWS, json_name);
+}
+
 void banner(struct page *p, const char *cls, const char *text)
 {
 	fprintf(p->f, "<div class=\"banner %s\">", cls);
@@ -1516,7 +1527,7 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 
 	fprintf(p->f, "<h2>Runs</h2>\n<table>\n<tr>%s<th>run</th><th>verdict</th><th>title or reason</th>"
 		"<th>seconds</th><th>ran on</th><th>files</th></tr>\n", mixed ? "<th>case</th><th>kernel</th>" : "");
-	for (size_t i = 0; i < jlen(runs); i++) {
+	for (size_t i = 0; i < rows_shown(jlen(runs)); i++) {
 		struct json_object *run = jat(runs, i);
 		snprintf(num, sizeof(num), "%d", jint(run, "run", (int)i + 1));
 		run_rel(p, pt, run, rel, sizeof(rel));
@@ -1535,6 +1546,7 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 		fputs("</td></tr>\n", p->f);
 	}
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(runs), "result.json");
 }
 
 static int page_run(struct page *p)
@@ -1714,7 +1726,7 @@ static int page_verify(struct page *p)
 	if (!(doc = load_json(path, true, p->err, p->errlen)))
 		return -1;
 	variants = jarr(doc, "variants");
-	n = jlen(variants);
+	n = rows_shown(jlen(variants));
 	pts = xcalloc(n + 1, sizeof(*pts));
 	for (size_t i = 0; i < n; i++) {
 		const char *name = jstr(jat(variants, i), "variant");
@@ -1730,6 +1742,7 @@ static int page_verify(struct page *p)
 	for (size_t i = 0; i < n; i++)
 		verify_row(p->f, jat(variants, i), &pts[i]);
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(variants), "verify.json");
 	section_rates(p, pts, n);
 	const struct point **all = xcalloc(n + 1, sizeof(*all));
 	for (size_t i = 0; i < n; i++)

@@ -124,17 +124,18 @@ struct tree_entry {
 static size_t tree_entries(struct json_object *doc, struct tree_entry **out, char (**labels)[32])
 {
 	struct json_object *ends = jget(doc, "ends"), *checks = jget(doc, "checks"), *steps = jarr(doc, "steps");
+	size_t nsteps = rows_shown(jlen(steps));
 	/* A fix bisection's ends are the broken and the fixed one. */
 	static const char *const fixed[] = { "bad-end", "good-end", "broken-end", "fixed-end" };
 	static const char *const check_names[] = { "culprit", "parent" };
 	size_t n = 0;
 
-	*out = xcalloc(jlen(steps) + 7, sizeof(**out));
-	*labels = xcalloc(jlen(steps) + 1, sizeof(**labels));
+	*out = xcalloc(nsteps + 7, sizeof(**out));
+	*labels = xcalloc(nsteps + 1, sizeof(**labels));
 	for (int i = 0; i < 4; i++)
 		if (jget(ends, fixed[i]))
 			(*out)[n++] = (struct tree_entry){ fixed[i], jget(ends, fixed[i]) };
-	for (size_t i = 0; i < jlen(steps); i++) {
+	for (size_t i = 0; i < nsteps; i++) {
 		snprintf((*labels)[i], sizeof((*labels)[i]), "step-%zu", i + 1);
 		(*out)[n++] = (struct tree_entry){ (*labels)[i], jat(steps, i) };
 	}
@@ -307,6 +308,7 @@ static int page_bisect_tree(struct page *p, struct json_object *doc, const char 
 	for (size_t i = 0; i < n; i++)
 		tree_row(p->f, &e[i], &pts[i]);
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(jarr(doc, "steps")), "bisect.json");
 	tree_culprit(p->f, doc);
 	section_rates(p, pts, n + (pts[n].t.runs > 0));
 	if (n)

@@ -829,6 +829,43 @@ START_TEST(names_cannot_lead_the_page_outside_its_dir)
 }
 END_TEST
 
+/* A JSON file with a huge list (1000 steps, cases, rows, variants, runs)
+ * draws HTML_MAX_ROWS of them and names the rest: each row is a test point
+ * with its runs loaded, so the page's memory must not grow with the list. */
+START_TEST(huge_lists_are_cut_to_the_row_limit)
+{
+	static const char *const kinds[][3] = {
+		{ "bisect.json", "{\"good\":\"a\",\"steps\":[", "{\"commit\":\"c\"}" },
+		{ "gate.json", "{\"base\":\"b\",\"cases\":[", "{\"case\":\"c\"}" },
+		{ "matrix.json", "{\"mode\":\"matrix\",\"rows\":[", "{\"label\":\"row\"}" },
+		{ "verify.json", "{\"case\":\"c\",\"variants\":[", "{\"variant\":\"v\"}" },
+		{ "result.json", "{\"runs\":[", "{\"verdict\":\"PASS\"}" },
+	};
+	char more[64];
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char *doc = NULL, *page;
+		size_t len;
+		FILE *f = open_memstream(&doc, &len);
+		char dir[256];
+		fputs(kinds[k][1], f);
+		for (int i = 0; i < 1000; i++)
+			fprintf(f, "%s%s", i ? "," : "", kinds[k][2]);
+		fputs("]}", f);
+		fclose(f);
+		snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+		write_text(dir, kinds[k][0], doc);
+		free(doc);
+		page = render(dir);
+		snprintf(more, sizeof(more), "%d more rows in %s", 1000 - HTML_MAX_ROWS, kinds[k][0]);
+		ck_assert_msg(strstr(page, more), "%s: no '%s'", kinds[k][0], more);
+		ck_assert_msg(strlen(page) < 2000000, "%s: a page of %zu bytes", kinds[k][0], strlen(page));
+		assert_well_formed(page, kinds[k][0]);
+		free(page);
+	}
+}
+END_TEST
+
 Suite *html_suite(void)
 {
 	Suite *s = suite_create("html");
@@ -860,6 +897,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, tree_bisect_page_names_the_culprit);
 	tcase_add_test(tc, fix_bisect_and_matrix_pages);
 	tcase_add_test(tc, names_cannot_lead_the_page_outside_its_dir);
+	tcase_add_test(tc, huge_lists_are_cut_to_the_row_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
