@@ -866,6 +866,29 @@ START_TEST(huge_lists_are_cut_to_the_row_limit)
 }
 END_TEST
 
+/* The command a bisect page gives to reproduce it is the one that ran:
+ * --runs as given (a number, or auto), and --fix for a fixing patch. */
+START_TEST(bisect_pages_reproduce_with_the_runs_and_mode_given)
+{
+	char tree[256], blame[256], *page;
+
+	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
+	snprintf(blame, sizeof(blame), "%s", test_temp_dir());
+	write_text(tree, "bisect.json", "{\"case\":\"c\",\"kernel\":\"git:/x\",\"good\":\"a\",\"bad\":\"b\",\"runs\":3,"
+		   "\"steps\":[]}");
+	page = render(tree);
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh bisect c --kernel git:/x --good a --bad b --runs 3</code>"));
+	ck_assert_ptr_nonnull(strstr(page, "<dt>runs per step</dt><dd>3</dd>"));
+	free(page);
+	write_text(blame, "bisect.json", "{\"base\":\"src:deb-6.12\",\"series\":\"/s\",\"mode\":\"fix\",\"runs\":\"auto\","
+		   "\"first_fixed_patch\":0,\"ends\":[{\"kernel\":\"base\",\"tally\":{\"runs\":7,\"hits\":7}}]}");
+	page = render(blame);
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh bisect --fix --kernel src:deb-6.12 --series /s --runs auto</code>"));
+	ck_assert_ptr_nonnull(strstr(page, "no culprit: the base must be bad and base + series good"));
+	free(page);
+}
+END_TEST
+
 Suite *html_suite(void)
 {
 	Suite *s = suite_create("html");
@@ -898,6 +921,7 @@ Suite *html_suite(void)
 	tcase_add_test(tc, fix_bisect_and_matrix_pages);
 	tcase_add_test(tc, names_cannot_lead_the_page_outside_its_dir);
 	tcase_add_test(tc, huge_lists_are_cut_to_the_row_limit);
+	tcase_add_test(tc, bisect_pages_reproduce_with_the_runs_and_mode_given);
 	suite_add_tcase(s, tc);
 	return s;
 }
