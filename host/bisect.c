@@ -97,7 +97,11 @@ static int resolve_rev(struct tree *t, const char *rev, char *sha, size_t len, c
 {
 	char spec[300];
 
-	snprintf(spec, sizeof(spec), "%s^{commit}", rev);
+	/* Cut short, a revision could name another commit ("x~1~1" as "x~"). */
+	if (snprintf(spec, sizeof(spec), "%s^{commit}", rev) >= (int)sizeof(spec)) {
+		fprintf(stderr, "mmrepro: %s %.40s...: longer than %zu characters\n", opt, rev, sizeof(spec) - 10);
+		return EXIT_USAGE;
+	}
 	git_line(t, t->repo, sha, len, (const char *const[]){ "rev-parse", "--verify", "-q", "--end-of-options", spec, NULL });
 	if (strlen(sha) != 40) {
 		fprintf(stderr, "mmrepro: %s %s: not a commit in %s\n", opt, rev, t->repo);

@@ -345,6 +345,8 @@ for bad_number in '"runs":0' '"runs":"x"' '"p_bad":7' '"alpha":0' '"max_runs":10
 		$mm bisect --resume "$tmp/resume-num"
 done
 check "bisect --resume that ended leaves no .running" test ! -e "$tmp/resume-done/.running"
+row "bisect --good longer than a revision can be" 2 "--good HEAD~0.*longer than 290 characters" \
+	$mm bisect smoke --kernel "git:$tmp/repo@HEAD" --good "HEAD$(printf '~0%.0s' $(seq 200))" --bad HEAD
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	row "gate that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm gate --kernel src:deb-6.12 \
 		--series "$MMREPRO_ROOT/patches/test-one-line" --cases smoke --accel kvm --out "$tmp/o-g9"
