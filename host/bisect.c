@@ -516,11 +516,37 @@ static int finish_tree(struct tree *t, struct json_object *good_valid)
 	return rc;
 }
 
+/* A string of bisect.json, NULL when absent or anything else (another
+ * type, or a string with a NUL in it that C would cut short). */
 static const char *doc_str(struct json_object *doc, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
-	return json_object_object_get_ex(doc, key, &v) ? json_object_get_string(v) : NULL;
+	if (!json_object_object_get_ex(doc, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
+/* Every key --resume reads as text is absent or such a string: a number
+ * or an array is not silently read as its JSON text. */
+static int check_doc_strings(const struct tree *t)
+{
+	static const char *const keys[] = { "case", "kernel", "good", "bad", "series", "flavor", "mode", "bad_title" };
+	struct json_object *v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_object_get_ex(t->doc, keys[i], &v) && !doc_str(t->doc, keys[i])) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s is not a string%s\n", t->dir, keys[i],
+				json_object_is_type(v, json_type_string) ? " without NUL bytes" : "");
+			return EXIT_USAGE;
+		}
+	if (doc_str(t->doc, "mode") && strcmp(doc_str(t->doc, "mode"), "bug") && strcmp(doc_str(t->doc, "mode"), "fix")) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's mode must be \"bug\" or \"fix\"\n", t->dir);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* A number of bisect.json checked as its option is: a hand-edited or
@@ -541,6 +567,33 @@ static int doc_number(struct tree *t, const char *key, double min, double max, d
 		fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s = %g is out of range [%g, %g]\n", t->dir, key,
 			*out, min, max);
 		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* steps and good_step_valid_runs: arrays the steps go on (made when
+ * absent); each valid run count a number a step can have. */
+static int load_resume_arrays(struct tree *t)
+{
+	static const char *const keys[] = { "steps", "good_step_valid_runs" };
+	struct json_object *v, *n;
+
+	for (int i = 0; i < 2; i++) {
+		if (!json_object_object_get_ex(t->doc, keys[i], &v))
+			json_object_object_add(t->doc, keys[i], v = json_object_new_array());
+		if (!json_object_is_type(v, json_type_array)) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s is not an array\n", t->dir, keys[i]);
+			return EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		n = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(n, json_type_int) || json_object_get_int64(n) < 0 ||
+		    json_object_get_int64(n) > 4 * BISECT_MAX_RUNS) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json's good_step_valid_runs holds '%.40s', not a "
+				"number of runs\n", t->dir, json_object_to_json_string(n));
+			return EXIT_USAGE;
+		}
 	}
 	return 0;
 }
@@ -577,6 +630,12 @@ static int load_resume(struct tree *t)
 	text = read_file_limited(path, 64u << 20, NULL);
 	t->doc = text ? json_tokener_parse(text) : NULL;
 	free(text);
+	if (t->doc && !json_object_is_type(t->doc, json_type_object)) {
+		json_object_put(t->doc);
+		t->doc = NULL;
+	}
+	if (t->doc && check_doc_strings(t))
+		return EXIT_USAGE;
 	if (!t->doc || !doc_str(t->doc, "case") || !doc_str(t->doc, "kernel") || !doc_str(t->doc, "good") ||
 	    !doc_str(t->doc, "bad")) {
 		fprintf(stderr, "mmrepro: --resume %s: no readable bisect.json of a tree bisection there\n", t->dir);
@@ -608,7 +667,7 @@ static int load_resume(struct tree *t)
 	t->o.bad = doc_str(t->doc, "bad");
 	t->o.series = doc_str(t->doc, "series");
 	t->o.fix = doc_str(t->doc, "mode") && !strcmp(doc_str(t->doc, "mode"), "fix");
-	return load_resume_numbers(t);
+	return load_resume_arrays(t) ? EXIT_USAGE : load_resume_numbers(t);
 }
 
 static void new_doc(struct tree *t)
@@ -665,12 +724,18 @@ static int begin(struct tree *t)
 /* A finished bisection resumed: say what it found, build and run nothing. */
 static int already_done(struct tree *t)
 {
-	struct json_object *c, *v;
+	struct json_object *c;
+	char commit[48], subject[256];
 
-	if (!json_object_object_get_ex(t->doc, "culprit", &c) || !json_object_object_get_ex(c, "commit", &v))
+	if (!json_object_object_get_ex(t->doc, "culprit", &c) || !doc_str(c, "commit"))
 		return -1;
-	printf("first bad commit: %s %s (from %s/bisect.json)\n", json_object_get_string(v),
-	       doc_str(c, "subject") ? doc_str(c, "subject") : "", t->dir);
+	/* What the file says goes to a terminal: no escape sequences. */
+	snprintf(commit, sizeof(commit), "%s", doc_str(c, "commit"));
+	snprintf(subject, sizeof(subject), "%s", doc_str(c, "subject") ? doc_str(c, "subject") : "");
+	sanitize_text(commit, false);
+	sanitize_text(subject, false);
+	printf("%s: %s %s (from %s/bisect.json)\n", t->o.fix ? "fixed by (first fixed commit)" : "first bad commit",
+	       commit, subject, t->dir);
 	return 0;
 }
 

@@ -345,6 +345,25 @@ for bad_number in '"runs":0' '"runs":"x"' '"p_bad":7' '"alpha":0' '"max_runs":10
 		$mm bisect --resume "$tmp/resume-num"
 done
 check "bisect --resume that ended leaves no .running" test ! -e "$tmp/resume-done/.running"
+# Keys of another type, a NUL in a string or an unknown mode are refused,
+# naming the key, and the dir is left as it was.
+resume_json() {
+	mkdir -p "$tmp/resume-types"
+	printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD",%s}\n' "$tmp/repo" "$1" \
+		>"$tmp/resume-types/bisect.json"
+}
+for bad_key in 'case|"case":["smoke"]' 'good|"good":"HEAD\u0000x"' 'mode|"mode":"banana"' 'mode|"mode":["fix"]' \
+	'steps|"steps":5' 'good_step_valid_runs|"good_step_valid_runs":[1,-5]'; do
+	resume_json "${bad_key#*|}"
+	row "bisect --resume whose bisect.json has ${bad_key#*|}" 2 "bisect.json's ${bad_key%%|*}" \
+		$mm bisect --resume "$tmp/resume-types"
+done
+check "a refused --resume leaves bisect.json as it was" grep -q good_step_valid_runs "$tmp/resume-types/bisect.json"
+resume_json '"mode":"fix","culprit":{"commit":"0123456789ab","subject":"s\u001b]0;pwned\u0007"}'
+row "bisect --resume of a finished fix bisection says fixed by" 0 "fixed by \(first fixed commit\): 0123456789ab s\?\]0;pwned\?" \
+	$mm bisect --resume "$tmp/resume-types"
+check "... and prints no escape sequence from bisect.json" \
+	test -z "$($mm bisect --resume "$tmp/resume-types" 2>&1 | tr -d '\n' | tr -d '[:print:]')"
 row "bisect --good longer than a revision can be" 2 "--good HEAD~0.*longer than 290 characters" \
 	$mm bisect smoke --kernel "git:$tmp/repo@HEAD" --good "HEAD$(printf '~0%.0s' $(seq 200))" --bad HEAD
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
