@@ -739,6 +739,29 @@ static int already_done(struct tree *t)
 	return 0;
 }
 
+/* The run dir, claimed, as an absolute path: git runs with -C the repo
+ * or the worktree, where a relative one would be read (and the worktree
+ * made inside the user's checkout). */
+static int claim_dir(struct tree *t, const struct bisect_opts *o)
+{
+	char err[1024], abs[PATH_MAX];
+
+	if (!o->resume && o->out)
+		snprintf(t->dir, sizeof(t->dir), "%s", o->out);
+	else if (!o->resume)
+		run_default_out_dir(t->c.name, "bisect", t->dir, sizeof(t->dir));
+	if (run_claim_out_dir(t->dir, o->resume != NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mmrepro: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!realpath(t->dir, abs)) {
+		fprintf(stderr, "mmrepro: bisect: %s: %s\n", t->dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	snprintf(t->dir, sizeof(t->dir), "%s", abs);
+	return 0;
+}
+
 static int setup_tree(struct tree *t, const struct bisect_opts *o)
 {
 	char err[1024];
@@ -749,16 +772,8 @@ static int setup_tree(struct tree *t, const struct bisect_opts *o)
 		return rc;
 	if (!o->resume)
 		t->c = *o->c;
-	if ((rc = open_repo(t)))
+	if ((rc = open_repo(t)) || (rc = claim_dir(t, o)))
 		return rc;
-	if (!o->resume && o->out)
-		snprintf(t->dir, sizeof(t->dir), "%s", o->out);
-	else if (!o->resume)
-		run_default_out_dir(t->c.name, "bisect", t->dir, sizeof(t->dir));
-	if (run_claim_out_dir(t->dir, o->resume != NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmrepro: %s\n", err);
-		return EXIT_USAGE;
-	}
 	/* The case's own [build] fragments too: the kernel it runs on. */
 	if (!(t->frags = point_fragments(&t->c, o->configs, err, sizeof(err)))) {
 		fprintf(stderr, "mmrepro: bisect: %s\n", err);
@@ -797,14 +812,15 @@ int bisect_tree_command(const struct bisect_opts *o)
 	struct json_object *steps, *good_valid;
 	int rc = setup_tree(t, o);
 
-	if (!rc && o->resume && already_done(t) == 0) {
+	/* Refused before it began (a dir another run holds included): DIR
+	 * stays as it was. */
+	if (rc || (o->resume && already_done(t) == 0)) {
 		json_object_put(t->doc);
 		free(t->frags);
 		free(t);
-		return 0;
+		return rc;
 	}
-	if (!rc)
-		rc = begin(t);
+	rc = begin(t);
 	if (t->doc && !rc) {
 		json_object_object_get_ex(t->doc, "steps", &steps);
 		json_object_object_get_ex(t->doc, "good_step_valid_runs", &good_valid);

@@ -364,8 +364,30 @@ row "bisect --resume of a finished fix bisection says fixed by" 0 "fixed by \(fi
 	$mm bisect --resume "$tmp/resume-types"
 check "... and prints no escape sequence from bisect.json" \
 	test -z "$($mm bisect --resume "$tmp/resume-types" 2>&1 | tr -d '\n' | tr -d '[:print:]')"
+# A resume refused because another run holds the dir writes nothing there.
+resume_json '"steps":[]'
+cp "$tmp/resume-types/bisect.json" "$tmp/resume-types.json"
+flock "$tmp/resume-types/.lock" sleep 30 &
+lock_pid=$!
+sleep 0.5
+row "bisect --resume of a dir another run holds" 2 "another mmrepro run" $mm bisect --resume "$tmp/resume-types"
+kill "$lock_pid" 2>/dev/null; wait "$lock_pid" 2>/dev/null
+check "... leaves its bisect.json untouched" cmp -s "$tmp/resume-types.json" "$tmp/resume-types/bisect.json"
+check "... and writes no report.html" test ! -e "$tmp/resume-types/report.html"
 row "bisect --good longer than a revision can be" 2 "--good HEAD~0.*longer than 290 characters" \
 	$mm bisect smoke --kernel "git:$tmp/repo@HEAD" --good "HEAD$(printf '~0%.0s' $(seq 200))" --bad HEAD
+# git runs with -C the repo: a relative DIR must not be read there, nor the
+# worktree made inside the user's checkout. Commits without a kernel are
+# skipped at once, so this builds and boots nothing.
+git init -q "$tmp/repo5"
+for i in 1 2 3 4 5; do git -C "$tmp/repo5" -c user.name=t -c user.email=t@t commit -q --allow-empty -m "c$i"; done
+mkdir -p "$tmp/cwd/rel-resume"
+printf "git bisect start '--no-checkout' '%s' '%s'\n" "$(git -C "$tmp/repo5" rev-parse HEAD)" \
+	"$(git -C "$tmp/repo5" rev-parse HEAD~4)" >"$tmp/cwd/rel-resume/bisect.log"
+printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD~4","bad":"HEAD","runs":1,"steps":[]}\n' "$tmp/repo5" \
+	>"$tmp/cwd/rel-resume/bisect.json"
+row "bisect --resume of a relative DIR" 125 "inconclusive" $mm bisect --resume rel-resume
+check "... makes nothing inside the repository" test -z "$(git -C "$tmp/repo5" status --porcelain --ignored)"
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	row "gate that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm gate --kernel src:deb-6.12 \
 		--series "$MMREPRO_ROOT/patches/test-one-line" --cases smoke --accel kvm --out "$tmp/o-g9"
