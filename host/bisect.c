@@ -5,6 +5,7 @@
 #include "flavor.h"
 #include "html.h"
 #include "run.h"
+#include "title.h"
 #include "util.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@ struct tree {
 	struct accel_state accel;
 	char repo[PATH_MAX], wt[PATH_MAX + 16], dir[PATH_MAX];
 	char good[48], bad[48], culprit[48];
+	const char *resume_configs[BUILD_MAX_CONFIGS]; /* --resume: the --config fragments it began with */
 	struct json_object *doc;      /* bisect.json, rewritten after every step */
 	double p_bad, runs_per_step;
 	char bad_title[256];          /* what the bad end hit */
@@ -533,7 +535,8 @@ static const char *doc_str(struct json_object *doc, const char *key)
  * or an array is not silently read as its JSON text. */
 static int check_doc_strings(const struct tree *t)
 {
-	static const char *const keys[] = { "case", "kernel", "good", "bad", "series", "flavor", "mode", "bad_title" };
+	static const char *const keys[] = { "case", "case_file", "title", "kernel", "good", "bad", "series", "flavor",
+					    "mode", "bad_title" };
 	struct json_object *v;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -618,11 +621,19 @@ static int load_resume_numbers(struct tree *t)
 	return 0;
 }
 
-/* --resume DIR: the options, the steps so far and the case come back from
- * DIR/bisect.json; git's state from DIR/bisect.log (git bisect replay). */
-static int load_resume(struct tree *t)
+/* A string of bisect.json for a message: cut short, no escape sequences. */
+static const char *shown(const char *s, char *buf, size_t len)
 {
-	char path[PATH_MAX + 32], err[1024], casefile[PATH_MAX];
+	snprintf(buf, len, "%.200s", s);
+	sanitize_text(buf, false);
+	return buf;
+}
+
+/* bisect.json, an object whose text keys are strings (NULL in t->doc when
+ * it is not one). */
+static int read_resume_doc(struct tree *t)
+{
+	char path[PATH_MAX + 32];
 	char *text;
 
 	snprintf(t->dir, sizeof(t->dir), "%s", t->o.resume);
@@ -641,26 +652,78 @@ static int load_resume(struct tree *t)
 		fprintf(stderr, "mmrepro: --resume %s: no readable bisect.json of a tree bisection there\n", t->dir);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The case it began with: its file (a case given by path, or made from
+ * --repro), else its name; the --title it ran under; its flavour. */
+static int load_resume_case(struct tree *t)
+{
+	char err[1024], casefile[PATH_MAX], why[256], buf[256];
+	const char *name = doc_str(t->doc, "case_file") ? doc_str(t->doc, "case_file") : doc_str(t->doc, "case");
+	const char *title = doc_str(t->doc, "title"), *flavor = doc_str(t->doc, "flavor");
+
 	/* case_load reads it as a regular file of at most 1 MiB: bisect.json
 	 * may name /dev/zero or a FIFO. */
-	if (case_path(doc_str(t->doc, "case"), casefile, sizeof(casefile)) < 0) {
+	if (case_path(name, casefile, sizeof(casefile)) < 0) {
 		fprintf(stderr, "mmrepro: --resume %s: bisect.json names case '%s', which does not exist\n", t->dir,
-			doc_str(t->doc, "case"));
+			shown(name, buf, sizeof(buf)));
 		return EXIT_USAGE;
 	}
 	if (case_load(casefile, &t->c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mmrepro: --resume %s: bisect.json's case: %s\n", t->dir, err);
 		return EXIT_USAGE;
 	}
-	/* The flavour the bisection began in (--flavor, or the case's). */
-	if (doc_str(t->doc, "flavor")) {
-		if (!flavor_find(doc_str(t->doc, "flavor"))) {
-			fprintf(stderr, "mmrepro: --resume %s: bisect.json names an unknown flavour '%s'\n", t->dir,
-				doc_str(t->doc, "flavor"));
-			return EXIT_USAGE;
-		}
-		case_force_flavor(&t->c, doc_str(t->doc, "flavor"));
+	if (title && title_pattern_check(title, why, sizeof(why)) < 0) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's title %s\n", t->dir, shown(why, buf, sizeof(buf)));
+		return EXIT_USAGE;
 	}
+	if (title)
+		snprintf(t->c.title, sizeof(t->c.title), "%s", title);
+	if (flavor && !flavor_find(flavor)) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json names an unknown flavour '%s'\n", t->dir,
+			shown(flavor, buf, sizeof(buf)));
+		return EXIT_USAGE;
+	}
+	if (flavor)
+		case_force_flavor(&t->c, flavor);
+	return 0;
+}
+
+/* The --config fragments it began with: absolute paths, as add_config
+ * made them. */
+static int load_resume_configs(struct tree *t)
+{
+	struct json_object *a, *v;
+	size_t n = 0;
+	bool ok;
+
+	if (!json_object_object_get_ex(t->doc, "configs", &a))
+		return 0;
+	ok = json_object_is_type(a, json_type_array) && (n = json_object_array_length(a)) < BUILD_MAX_CONFIGS;
+	for (size_t i = 0; ok && i < n; i++) {
+		v = json_object_array_get_idx(a, i);
+		t->resume_configs[i] = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		ok = t->resume_configs[i] && t->resume_configs[i][0] == '/' &&
+		     strlen(t->resume_configs[i]) == (size_t)json_object_get_string_len(v);
+	}
+	if (!ok) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's configs is not a list of at most %d absolute "
+			"paths\n", t->dir, BUILD_MAX_CONFIGS - 1);
+		return EXIT_USAGE;
+	}
+	t->o.configs = t->resume_configs;
+	return 0;
+}
+
+/* --resume DIR: the options, the steps so far and the case come back from
+ * DIR/bisect.json; git's state from DIR/bisect.log (git bisect replay). */
+static int load_resume(struct tree *t)
+{
+	int rc;
+
+	if ((rc = read_resume_doc(t)) || (rc = load_resume_case(t)) || (rc = load_resume_configs(t)))
+		return rc;
 	t->o.c = &t->c;
 	t->o.kernel = doc_str(t->doc, "kernel");
 	t->o.good = doc_str(t->doc, "good");
@@ -668,6 +731,24 @@ static int load_resume(struct tree *t)
 	t->o.series = doc_str(t->doc, "series");
 	t->o.fix = doc_str(t->doc, "mode") && !strcmp(doc_str(t->doc, "mode"), "fix");
 	return load_resume_arrays(t) ? EXIT_USAGE : load_resume_numbers(t);
+}
+
+/* What --resume needs to test the same thing: the case's file, the title
+ * that makes a hit, the --config fragments. */
+static void add_resume_keys(struct tree *t)
+{
+	char path[PATH_MAX];
+
+	if (realpath(t->c.path, path))
+		json_object_object_add(t->doc, "case_file", json_object_new_string(path));
+	if (t->c.title[0])
+		json_object_object_add(t->doc, "title", json_object_new_string(t->c.title));
+	if (t->o.configs && t->o.configs[0]) {
+		struct json_object *a = json_object_new_array();
+		for (int i = 0; t->o.configs[i]; i++)
+			json_object_array_add(a, json_object_new_string(t->o.configs[i]));
+		json_object_object_add(t->doc, "configs", a);
+	}
 }
 
 static void new_doc(struct tree *t)
@@ -682,6 +763,7 @@ static void new_doc(struct tree *t)
 		json_object_object_add(t->doc, "series", json_object_new_string(t->o.series));
 	if (t->c.flavor[0])
 		json_object_object_add(t->doc, "flavor", json_object_new_string(t->c.flavor));
+	add_resume_keys(t);
 	json_object_object_add(t->doc, "mode", json_object_new_string(t->o.fix ? "fix" : "bug"));
 	json_object_object_add(t->doc, "runs", t->o.runs ? json_object_new_int(t->o.runs) : json_object_new_string("auto"));
 	json_object_object_add(t->doc, "alpha", json_object_new_double(t->o.alpha));
@@ -775,7 +857,7 @@ static int setup_tree(struct tree *t, const struct bisect_opts *o)
 	if ((rc = open_repo(t)) || (rc = claim_dir(t, o)))
 		return rc;
 	/* The case's own [build] fragments too: the kernel it runs on. */
-	if (!(t->frags = point_fragments(&t->c, o->configs, err, sizeof(err)))) {
+	if (!(t->frags = point_fragments(&t->c, t->o.configs, err, sizeof(err)))) {
 		fprintf(stderr, "mmrepro: bisect: %s\n", err);
 		return EXIT_USAGE;
 	}

@@ -388,6 +388,33 @@ printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD~4","bad":"HEAD","run
 	>"$tmp/cwd/rel-resume/bisect.json"
 row "bisect --resume of a relative DIR" 125 "inconclusive" $mm bisect --resume rel-resume
 check "... makes nothing inside the repository" test -z "$(git -C "$tmp/repo5" status --porcelain --ignored)"
+# --resume tests what the bisection began with: an option that would
+# change it is refused, not dropped; the case's file, --title and --config
+# come back from bisect.json.
+for opt in "--alpha 0.01" "--max-runs 5" "--title x" "--kernel deb:6.12" "--series /x" "--config /dev/null" \
+	"--out $tmp/o-res" "--repro $tmp/beside10.c"; do
+	row "bisect --resume with $opt" 2 "goes on as it began" $mm bisect --resume "$tmp/resume-done" $opt
+done
+row "bisect --runs 3 with --alpha" 2 "bisect --runs 3 runs every point 3 times: --alpha goes with --runs auto" \
+	$mm bisect smoke --runs 3 --alpha 0.01 --kernel "git:$tmp/repo5@HEAD" --good HEAD~4 --bad HEAD
+row "bisect --runs 3 with --max-runs" 2 "--max-runs goes with --runs auto" \
+	$mm bisect smoke --runs 3 --max-runs 5 --kernel "git:$tmp/repo5@HEAD" --good HEAD~4 --bad HEAD
+printf '[case]\nname = bad-input-beside\ndescription = d\n[guest]\nworkload = smoke\n' >"$tmp/beside.case"
+for bad_key in 'title|"title":"/[/"' 'configs|"configs":["relative.config"]' 'configs|"configs":"x"'; do
+	resume_json "${bad_key#*|}"
+	row "bisect --resume whose bisect.json has ${bad_key#*|}" 2 "bisect.json's ${bad_key%%|*}" \
+		$mm bisect --resume "$tmp/resume-types"
+done
+git -C "$tmp/repo5" worktree prune
+sed -i "s|\"case\":\"smoke\"|\"case\":\"bad-input-beside\",\"case_file\":\"$tmp/beside.case\",\"title\":\"/BUG/\"|" \
+	"$tmp/cwd/rel-resume/bisect.json"
+rm -f "$tmp/cwd/rel-resume/.lock" "$tmp/cwd/rel-resume/report.html"
+printf "git bisect start '--no-checkout' '%s' '%s'\n" "$(git -C "$tmp/repo5" rev-parse HEAD)" \
+	"$(git -C "$tmp/repo5" rev-parse HEAD~4)" >"$tmp/cwd/rel-resume/bisect.log"
+row "bisect --resume of a case given by its file (not in cases/)" 125 "inconclusive" \
+	$mm bisect --resume rel-resume
+check "... keeps its case file and title in bisect.json" \
+	grep -q "\"title\":\"/BUG/\"" "$tmp/cwd/rel-resume/bisect.json"
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	row "gate that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm gate --kernel src:deb-6.12 \
 		--series "$MMREPRO_ROOT/patches/test-one-line" --cases smoke --accel kvm --out "$tmp/o-g9"
