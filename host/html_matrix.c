@@ -71,7 +71,7 @@ static void matrix_facts(struct page *p, struct json_object *doc, const char *js
 		size_t used = (size_t)snprintf(line, sizeof(line), "%.60s =", jstr(k, "name") ? jstr(k, "name") : "?");
 		for (size_t j = 0; j < jlen(v) && used < sizeof(line); j++)
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%.60s", j ? "," : " ",
-						 json_object_get_string(jat(v, j)));
+						 jat(v, j) ? json_object_get_string(jat(v, j)) : "?");
 		fact(f, "knob", line);
 	}
 	facts_host_date(f, json_path);

@@ -772,6 +772,11 @@ START_TEST(fix_bisect_and_matrix_pages)
 	assert_no_raw_bytes(page);
 	assert_well_formed(page, "the matrix page");
 	free(page);
+	/* A null among a knob's values is no C NULL for printf. */
+	write_text(mx, "matrix.json", "{\"case\":\"c\",\"knobs\":[{\"name\":\"k\",\"values\":[null,\"v\"]}]}");
+	page = render(mx);
+	ck_assert_ptr_nonnull(strstr(page, "<dt>knob</dt><dd>k = ?,v</dd>"));
+	free(page);
 	write_text(mn, "matrix.json", "{\"case\":\"c\",\"mode\":\"minimize\",\"tried\":[{\"label\":\"try-01\","
 		   "\"verdict\":\"bad\",\"decision\":\"start: hits\"}],\"minimal\":[{\"knob\":\"numa\",\"value\":\"1G+1G\"}]}");
 	page = render(mn);
