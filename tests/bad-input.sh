@@ -249,6 +249,10 @@ row "--numa with a node size that is not a size" 2 "--numa 512M,abc: 'abc' is no
 	$mm run --repro "$repro/exits-at-once.c" --numa 512M,abc
 row "--cmdline with a newline" 2 "--cmdline: the value may not hold control bytes" \
 	$mm run --repro "$repro/exits-at-once.c" --cmdline $'quiet\ninit=/bin/sh'
+row "--cmdline with the word --" 2 "--cmdline holds '--', after which the kernel hands every word to init" \
+	$mm run --repro "$repro/exits-at-once.c" --cmdline 'quiet -- x'
+f=$(case_file cmdline-dashes "${good/memory = 512M/memory = 512M\\ncmdline = quiet --}")
+row "a case's cmdline with the word --" 2 "$f:6: 'cmdline' holds '--'" $mm run "$f" --kernel deb:6.12
 row "VM options with a case name" 2 "--cpus, .* shape a --repro, --syzbot or --kselftest run, not case smoke" \
 	$mm run smoke --cpus 2
 row "a case name and --repro together" 2 "run takes a case or --repro/--syzbot/--kselftest, not both \(got 'smoke'\)" \
@@ -512,6 +516,8 @@ row "matrix of more than 64 rows" 2 "more than 64 combinations" \
 	$mm matrix smoke --knob cpus=1,2,3,4,5,6,7,8 --knob vm.swappiness=1,2,3,4,5,6,7,8,9
 row "matrix with a command in a cmdline word" 2 "a command line word is PARAM or PARAM=VALUE" \
 	$mm matrix smoke --knob "cmdline+=x\$(touch $tmp/PWNED7)"
+row "matrix with cmdline+=-- (the rest of the command line to init)" 2 "--knob cmdline\\+: '--': holds '--'" \
+	$mm matrix smoke --knob "cmdline+=--"
 row "matrix varying a knob the workload sets itself" 2 \
 	"--knob kernel.numa_balancing: workload numa_thp_migrate sets /proc/sys/kernel/numa_balancing=1 itself" \
 	$mm matrix numa-thp-migrate --knob kernel.numa_balancing=0,1 --kernel deb:6.12 --runs 1

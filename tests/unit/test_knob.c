@@ -72,6 +72,7 @@ START_TEST(bad_knobs_are_refused_by_name)
 	assert_refused("cmdline+=a=1,b=2", "sets the same parameter");
 	assert_refused("cmdline+=default", "besides default");
 	assert_refused("cmdline+=a\"b", "PARAM=VALUE");
+	assert_refused("cmdline+=--", "holds '--'");
 	assert_refused("kernel.numa_balancing=4", "not one of 0, 1, 2, 3");
 	assert_refused("thp.shrink_underused=yes", "not one of 0, 1");
 	/* A terminal escape in a value reaches the message as '?'. */
