@@ -278,6 +278,10 @@ row "new-case --repro that does not compile" 2 "does-not-compile.c:7:.*error" \
 check "new-case that failed leaves no cases/$nc.case" test ! -e "$MMREPRO_ROOT/cases/$nc.case"
 check "new-case that failed leaves no guest/repros/$nc.c" test ! -e "$MMREPRO_ROOT/guest/repros/$nc.c"
 rm -f "$MMREPRO_ROOT/cases/$nc.case" "$MMREPRO_ROOT/guest/repros/$nc.c" "$MMREPRO_ROOT/guest/repros/$nc.config"
+row "gate --cases naming one case twice" 2 "--cases: case 'smoke' is named twice" \
+	$mm gate --kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --cases "smoke,$MMREPRO_ROOT/cases/smoke.case" \
+	--out "$tmp/o-gate-twice"
+check "... before anything is built or claimed" test ! -e "$tmp/o-gate-twice"
 row "gate --cases with --repro" 2 "gate --cases x: --repro, --syzbot and --kselftest make the one case to gate" \
 	$mm gate --kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --cases x --repro "$repro/exits-at-once.c"
 
