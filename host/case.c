@@ -1173,6 +1173,11 @@ int case_check_topology(const struct case_def *c, const char *where, char *err, 
 			 c->mem_mb);
 		return -1;
 	}
+	/* A matrix's numa= sets the memory to the nodes' sum. */
+	if (c->mem_mb < 64 || c->mem_mb > MAX_MEMORY_MB) {
+		snprintf(err, errlen, "%s: %s the memory is %uM, not a size from 64M to 1T", c->path, where, c->mem_mb);
+		return -1;
+	}
 	if (c->nnuma > c->cpus) {
 		snprintf(err, errlen, "%s: %s %d NUMA nodes need at least %d cpus", c->path, where, c->nnuma, c->nnuma);
 		return -1;

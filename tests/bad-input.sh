@@ -530,6 +530,8 @@ row "matrix with a boot parameter the workload overrides" 2 \
 	$mm matrix numa-thp-migrate --knob cmdline+=transparent_hugepage=never
 row "matrix row QEMU could not run" 2 "with the knobs numa=1G\\+1G\\+1G: 3 NUMA nodes need at least 3 cpus" \
 	$mm matrix numa-thp-migrate --knob numa=1G+1G,1G+1G+1G
+row "matrix with NUMA nodes adding up to over 1T" 2 "with the knobs numa=1T\\+1T cpus=2: the memory is 2097152M, not a size from 64M to 1T" \
+	$mm matrix smoke --knob numa=1T+1T --knob cpus=2
 row "matrix --variant with --kernel" 2 "matrix --variant v5-buggy runs on the variant's kernel and series" \
 	$mm matrix numa-deferred-split-migrate --variant v5-buggy --kernel deb:6.12 --knob cpus=2
 row "matrix with an unknown --variant" 2 "--variant nope: .*has no such variant" \

@@ -169,6 +169,13 @@ START_TEST(shape_knobs_set_the_case_fields)
 	numa_case(&c);
 	apply(&c, "memory=2047M", "thp.enabled=never", -1, err, sizeof(err));
 	ck_assert_msg(strstr(err, "does not split evenly over the case's 2 NUMA nodes"), "%s", err);
+	/* numa= sets the memory to its nodes' sum, which must be a VM's size. */
+	numa_case(&c);
+	apply(&c, "numa=1T+1T", "cpus=2", -1, err, sizeof(err));
+	ck_assert_msg(strstr(err, "the memory is 2097152M, not a size from 64M to 1T"), "%s", err);
+	numa_case(&c);
+	apply(&c, "numa=1M+1M", "cpus=2", -1, err, sizeof(err));
+	ck_assert_msg(strstr(err, "the memory is 2M, not a size from 64M to 1T"), "%s", err);
 }
 END_TEST
 
