@@ -468,6 +468,10 @@ static int write_gate_json(const struct gate *g)
 	json_object_object_add(o, "series", json_object_new_string(g->o->series));
 	json_object_object_add(o, "patches", patches_json(&g->series));
 	json_object_object_add(o, "runs", json_object_new_int(g->o->runs));
+	if (g->o->title)
+		json_object_object_add(o, "title", json_object_new_string(g->o->title));
+	if (g->o->fail_on_counters)
+		json_object_object_add(o, "fail_on_counters", json_object_new_boolean(true));
 	json_object_object_add(o, "accel", json_object_new_string(g->accel.choice.reason));
 	json_object_object_add(o, "head_status", json_object_new_string(head_names[g->head]));
 	if (g->head_error[0])

@@ -104,7 +104,8 @@ static void gate_facts(struct page *p, struct json_object *doc, const char *json
 	fact(f, "duration", timed ? seconds : NULL);
 	facts_host_date(f, json_path);
 	const char *words[] = { "gate", "--kernel", jstr(doc, "base"), "--series", jstr(doc, "series"), "--runs", runs,
-				"--cases", *list ? list : NULL };
+				"--cases", *list ? list : NULL, "--title", jstr(doc, "title"),
+				jbool(doc, "fail_on_counters") ? "--fail-on-counters" : NULL };
 	fact_command(f, words, sizeof(words) / sizeof(words[0]));
 	fputs("</dl>\n", f);
 	free(list);

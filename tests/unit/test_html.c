@@ -663,12 +663,17 @@ START_TEST(gate_page_shows_changed_counters)
 	assert_well_formed(page, "a gate page with changed counters");
 	free(page);
 
-	/* With --fail-on-counters the gate exited 1: a bad banner. */
+	/* With --fail-on-counters the gate exited 1: a bad banner, and the
+	 * command that reproduces it says so (and the --title it ran with). */
 	ck_assert_int_gt(asprintf(&doc, fmt, 1), 0);
-	write_text(dir, "gate.json", doc);
+	char *with = NULL;
+	ck_assert_int_gt(asprintf(&with, "{\"fail_on_counters\":true,\"title\":\"/BUG/\",%s", doc + 1), 0);
+	write_text(dir, "gate.json", with);
+	free(with);
 	free(doc);
 	page = render(dir);
 	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner bad\">COUNTERS CHANGED in numa</div>"));
+	ck_assert_ptr_nonnull(strstr(page, "--title /BUG/ --fail-on-counters</code>"));
 	free(page);
 }
 END_TEST
