@@ -136,6 +136,10 @@ int adhoc_check(const struct adhoc_opts *a, char *err, size_t errlen)
 				snprintf(err, errlen, "--sysctl %s: expected NAME=VALUE", a->sysctls[i]);
 			return -1;
 		}
+	if (a->cmdline && cmdline_has_end_of_params(a->cmdline)) {
+		snprintf(err, errlen, "--cmdline %s", CMDLINE_END_OF_PARAMS_WHY);
+		return -1;
+	}
 	if (check_value("--title", a->title, err, errlen) || check_value("--cmdline", a->cmdline, err, errlen) ||
 	    check_value("--kernel", a->kernel, err, errlen) ||
 	    check_value("--repro-cflags", a->repro_cflags, err, errlen) ||

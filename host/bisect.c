@@ -5,6 +5,7 @@
 #include "flavor.h"
 #include "html.h"
 #include "run.h"
+#include "title.h"
 #include "util.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@ struct tree {
 	struct accel_state accel;
 	char repo[PATH_MAX], wt[PATH_MAX + 16], dir[PATH_MAX];
 	char good[48], bad[48], culprit[48];
+	const char *resume_configs[BUILD_MAX_CONFIGS]; /* --resume: the --config fragments it began with */
 	struct json_object *doc;      /* bisect.json, rewritten after every step */
 	double p_bad, runs_per_step;
 	char bad_title[256];          /* what the bad end hit */
@@ -97,7 +99,11 @@ static int resolve_rev(struct tree *t, const char *rev, char *sha, size_t len, c
 {
 	char spec[300];
 
-	snprintf(spec, sizeof(spec), "%s^{commit}", rev);
+	/* Cut short, a revision could name another commit ("x~1~1" as "x~"). */
+	if (snprintf(spec, sizeof(spec), "%s^{commit}", rev) >= (int)sizeof(spec)) {
+		fprintf(stderr, "mmrepro: %s %.40s...: longer than %zu characters\n", opt, rev, sizeof(spec) - 10);
+		return EXIT_USAGE;
+	}
 	git_line(t, t->repo, sha, len, (const char *const[]){ "rev-parse", "--verify", "-q", "--end-of-options", spec, NULL });
 	if (strlen(sha) != 40) {
 		fprintf(stderr, "mmrepro: %s %s: not a commit in %s\n", opt, rev, t->repo);
@@ -512,11 +518,38 @@ static int finish_tree(struct tree *t, struct json_object *good_valid)
 	return rc;
 }
 
+/* A string of bisect.json, NULL when absent or anything else (another
+ * type, or a string with a NUL in it that C would cut short). */
 static const char *doc_str(struct json_object *doc, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
-	return json_object_object_get_ex(doc, key, &v) ? json_object_get_string(v) : NULL;
+	if (!json_object_object_get_ex(doc, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
+/* Every key --resume reads as text is absent or such a string: a number
+ * or an array is not silently read as its JSON text. */
+static int check_doc_strings(const struct tree *t)
+{
+	static const char *const keys[] = { "case", "case_file", "title", "kernel", "good", "bad", "series", "flavor",
+					    "mode", "bad_title" };
+	struct json_object *v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_object_get_ex(t->doc, keys[i], &v) && !doc_str(t->doc, keys[i])) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s is not a string%s\n", t->dir, keys[i],
+				json_object_is_type(v, json_type_string) ? " without NUL bytes" : "");
+			return EXIT_USAGE;
+		}
+	if (doc_str(t->doc, "mode") && strcmp(doc_str(t->doc, "mode"), "bug") && strcmp(doc_str(t->doc, "mode"), "fix")) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's mode must be \"bug\" or \"fix\"\n", t->dir);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* A number of bisect.json checked as its option is: a hand-edited or
@@ -541,6 +574,33 @@ static int doc_number(struct tree *t, const char *key, double min, double max, d
 	return 0;
 }
 
+/* steps and good_step_valid_runs: arrays the steps go on (made when
+ * absent); each valid run count a number a step can have. */
+static int load_resume_arrays(struct tree *t)
+{
+	static const char *const keys[] = { "steps", "good_step_valid_runs" };
+	struct json_object *v, *n;
+
+	for (int i = 0; i < 2; i++) {
+		if (!json_object_object_get_ex(t->doc, keys[i], &v))
+			json_object_object_add(t->doc, keys[i], v = json_object_new_array());
+		if (!json_object_is_type(v, json_type_array)) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json's %s is not an array\n", t->dir, keys[i]);
+			return EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		n = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(n, json_type_int) || json_object_get_int64(n) < 0 ||
+		    json_object_get_int64(n) > 4 * BISECT_MAX_RUNS) {
+			fprintf(stderr, "mmrepro: --resume %s: bisect.json's good_step_valid_runs holds '%.40s', not a "
+				"number of runs\n", t->dir, json_object_to_json_string(n));
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 static int load_resume_numbers(struct tree *t)
 {
 	double runs, alpha, max_runs, p_bad;
@@ -561,11 +621,19 @@ static int load_resume_numbers(struct tree *t)
 	return 0;
 }
 
-/* --resume DIR: the options, the steps so far and the case come back from
- * DIR/bisect.json; git's state from DIR/bisect.log (git bisect replay). */
-static int load_resume(struct tree *t)
+/* A string of bisect.json for a message: cut short, no escape sequences. */
+static const char *shown(const char *s, char *buf, size_t len)
 {
-	char path[PATH_MAX + 32], err[1024], casefile[PATH_MAX];
+	snprintf(buf, len, "%.200s", s);
+	sanitize_text(buf, false);
+	return buf;
+}
+
+/* bisect.json, an object whose text keys are strings (NULL in t->doc when
+ * it is not one). */
+static int read_resume_doc(struct tree *t)
+{
+	char path[PATH_MAX + 32];
 	char *text;
 
 	snprintf(t->dir, sizeof(t->dir), "%s", t->o.resume);
@@ -573,38 +641,114 @@ static int load_resume(struct tree *t)
 	text = read_file_limited(path, 64u << 20, NULL);
 	t->doc = text ? json_tokener_parse(text) : NULL;
 	free(text);
+	if (t->doc && !json_object_is_type(t->doc, json_type_object)) {
+		json_object_put(t->doc);
+		t->doc = NULL;
+	}
+	if (t->doc && check_doc_strings(t))
+		return EXIT_USAGE;
 	if (!t->doc || !doc_str(t->doc, "case") || !doc_str(t->doc, "kernel") || !doc_str(t->doc, "good") ||
 	    !doc_str(t->doc, "bad")) {
 		fprintf(stderr, "mmrepro: --resume %s: no readable bisect.json of a tree bisection there\n", t->dir);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The case it began with: its file (a case given by path, or made from
+ * --repro), else its name; the --title it ran under; its flavour. */
+static int load_resume_case(struct tree *t)
+{
+	char err[1024], casefile[PATH_MAX], why[256], buf[256];
+	const char *name = doc_str(t->doc, "case_file") ? doc_str(t->doc, "case_file") : doc_str(t->doc, "case");
+	const char *title = doc_str(t->doc, "title"), *flavor = doc_str(t->doc, "flavor");
+
 	/* case_load reads it as a regular file of at most 1 MiB: bisect.json
 	 * may name /dev/zero or a FIFO. */
-	if (case_path(doc_str(t->doc, "case"), casefile, sizeof(casefile)) < 0) {
+	if (case_path(name, casefile, sizeof(casefile)) < 0) {
 		fprintf(stderr, "mmrepro: --resume %s: bisect.json names case '%s', which does not exist\n", t->dir,
-			doc_str(t->doc, "case"));
+			shown(name, buf, sizeof(buf)));
 		return EXIT_USAGE;
 	}
 	if (case_load(casefile, &t->c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mmrepro: --resume %s: bisect.json's case: %s\n", t->dir, err);
 		return EXIT_USAGE;
 	}
-	/* The flavour the bisection began in (--flavor, or the case's). */
-	if (doc_str(t->doc, "flavor")) {
-		if (!flavor_find(doc_str(t->doc, "flavor"))) {
-			fprintf(stderr, "mmrepro: --resume %s: bisect.json names an unknown flavour '%s'\n", t->dir,
-				doc_str(t->doc, "flavor"));
-			return EXIT_USAGE;
-		}
-		case_force_flavor(&t->c, doc_str(t->doc, "flavor"));
+	if (title && title_pattern_check(title, why, sizeof(why)) < 0) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's title %s\n", t->dir, shown(why, buf, sizeof(buf)));
+		return EXIT_USAGE;
 	}
+	if (title)
+		snprintf(t->c.title, sizeof(t->c.title), "%s", title);
+	if (flavor && !flavor_find(flavor)) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json names an unknown flavour '%s'\n", t->dir,
+			shown(flavor, buf, sizeof(buf)));
+		return EXIT_USAGE;
+	}
+	if (flavor)
+		case_force_flavor(&t->c, flavor);
+	return 0;
+}
+
+/* The --config fragments it began with: absolute paths, as add_config
+ * made them. */
+static int load_resume_configs(struct tree *t)
+{
+	struct json_object *a, *v;
+	size_t n = 0;
+	bool ok;
+
+	if (!json_object_object_get_ex(t->doc, "configs", &a))
+		return 0;
+	ok = json_object_is_type(a, json_type_array) && (n = json_object_array_length(a)) < BUILD_MAX_CONFIGS;
+	for (size_t i = 0; ok && i < n; i++) {
+		v = json_object_array_get_idx(a, i);
+		t->resume_configs[i] = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		ok = t->resume_configs[i] && t->resume_configs[i][0] == '/' &&
+		     strlen(t->resume_configs[i]) == (size_t)json_object_get_string_len(v);
+	}
+	if (!ok) {
+		fprintf(stderr, "mmrepro: --resume %s: bisect.json's configs is not a list of at most %d absolute "
+			"paths\n", t->dir, BUILD_MAX_CONFIGS - 1);
+		return EXIT_USAGE;
+	}
+	t->o.configs = t->resume_configs;
+	return 0;
+}
+
+/* --resume DIR: the options, the steps so far and the case come back from
+ * DIR/bisect.json; git's state from DIR/bisect.log (git bisect replay). */
+static int load_resume(struct tree *t)
+{
+	int rc;
+
+	if ((rc = read_resume_doc(t)) || (rc = load_resume_case(t)) || (rc = load_resume_configs(t)))
+		return rc;
 	t->o.c = &t->c;
 	t->o.kernel = doc_str(t->doc, "kernel");
 	t->o.good = doc_str(t->doc, "good");
 	t->o.bad = doc_str(t->doc, "bad");
 	t->o.series = doc_str(t->doc, "series");
 	t->o.fix = doc_str(t->doc, "mode") && !strcmp(doc_str(t->doc, "mode"), "fix");
-	return load_resume_numbers(t);
+	return load_resume_arrays(t) ? EXIT_USAGE : load_resume_numbers(t);
+}
+
+/* What --resume needs to test the same thing: the case's file, the title
+ * that makes a hit, the --config fragments. */
+static void add_resume_keys(struct tree *t)
+{
+	char path[PATH_MAX];
+
+	if (realpath(t->c.path, path))
+		json_object_object_add(t->doc, "case_file", json_object_new_string(path));
+	if (t->c.title[0])
+		json_object_object_add(t->doc, "title", json_object_new_string(t->c.title));
+	if (t->o.configs && t->o.configs[0]) {
+		struct json_object *a = json_object_new_array();
+		for (int i = 0; t->o.configs[i]; i++)
+			json_object_array_add(a, json_object_new_string(t->o.configs[i]));
+		json_object_object_add(t->doc, "configs", a);
+	}
 }
 
 static void new_doc(struct tree *t)
@@ -619,6 +763,7 @@ static void new_doc(struct tree *t)
 		json_object_object_add(t->doc, "series", json_object_new_string(t->o.series));
 	if (t->c.flavor[0])
 		json_object_object_add(t->doc, "flavor", json_object_new_string(t->c.flavor));
+	add_resume_keys(t);
 	json_object_object_add(t->doc, "mode", json_object_new_string(t->o.fix ? "fix" : "bug"));
 	json_object_object_add(t->doc, "runs", t->o.runs ? json_object_new_int(t->o.runs) : json_object_new_string("auto"));
 	json_object_object_add(t->doc, "alpha", json_object_new_double(t->o.alpha));
@@ -661,12 +806,41 @@ static int begin(struct tree *t)
 /* A finished bisection resumed: say what it found, build and run nothing. */
 static int already_done(struct tree *t)
 {
-	struct json_object *c, *v;
+	struct json_object *c;
+	char commit[48], subject[256];
 
-	if (!json_object_object_get_ex(t->doc, "culprit", &c) || !json_object_object_get_ex(c, "commit", &v))
+	if (!json_object_object_get_ex(t->doc, "culprit", &c) || !doc_str(c, "commit"))
 		return -1;
-	printf("first bad commit: %s %s (from %s/bisect.json)\n", json_object_get_string(v),
-	       doc_str(c, "subject") ? doc_str(c, "subject") : "", t->dir);
+	/* What the file says goes to a terminal: no escape sequences. */
+	snprintf(commit, sizeof(commit), "%s", doc_str(c, "commit"));
+	snprintf(subject, sizeof(subject), "%s", doc_str(c, "subject") ? doc_str(c, "subject") : "");
+	sanitize_text(commit, false);
+	sanitize_text(subject, false);
+	printf("%s: %s %s (from %s/bisect.json)\n", t->o.fix ? "fixed by (first fixed commit)" : "first bad commit",
+	       commit, subject, t->dir);
+	return 0;
+}
+
+/* The run dir, claimed, as an absolute path: git runs with -C the repo
+ * or the worktree, where a relative one would be read (and the worktree
+ * made inside the user's checkout). */
+static int claim_dir(struct tree *t, const struct bisect_opts *o)
+{
+	char err[1024], abs[PATH_MAX];
+
+	if (!o->resume && o->out)
+		snprintf(t->dir, sizeof(t->dir), "%s", o->out);
+	else if (!o->resume)
+		run_default_out_dir(t->c.name, "bisect", t->dir, sizeof(t->dir));
+	if (run_claim_out_dir(t->dir, o->resume != NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mmrepro: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!realpath(t->dir, abs)) {
+		fprintf(stderr, "mmrepro: bisect: %s: %s\n", t->dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	snprintf(t->dir, sizeof(t->dir), "%s", abs);
 	return 0;
 }
 
@@ -680,18 +854,10 @@ static int setup_tree(struct tree *t, const struct bisect_opts *o)
 		return rc;
 	if (!o->resume)
 		t->c = *o->c;
-	if ((rc = open_repo(t)))
+	if ((rc = open_repo(t)) || (rc = claim_dir(t, o)))
 		return rc;
-	if (!o->resume && o->out)
-		snprintf(t->dir, sizeof(t->dir), "%s", o->out);
-	else if (!o->resume)
-		run_default_out_dir(t->c.name, "bisect", t->dir, sizeof(t->dir));
-	if (run_claim_out_dir(t->dir, o->resume != NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmrepro: %s\n", err);
-		return EXIT_USAGE;
-	}
 	/* The case's own [build] fragments too: the kernel it runs on. */
-	if (!(t->frags = point_fragments(&t->c, o->configs, err, sizeof(err)))) {
+	if (!(t->frags = point_fragments(&t->c, t->o.configs, err, sizeof(err)))) {
 		fprintf(stderr, "mmrepro: bisect: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -728,14 +894,15 @@ int bisect_tree_command(const struct bisect_opts *o)
 	struct json_object *steps, *good_valid;
 	int rc = setup_tree(t, o);
 
-	if (!rc && o->resume && already_done(t) == 0) {
+	/* Refused before it began (a dir another run holds included): DIR
+	 * stays as it was. */
+	if (rc || (o->resume && already_done(t) == 0)) {
 		json_object_put(t->doc);
 		free(t->frags);
 		free(t);
-		return 0;
+		return rc;
 	}
-	if (!rc)
-		rc = begin(t);
+	rc = begin(t);
 	if (t->doc && !rc) {
 		json_object_object_get_ex(t->doc, "steps", &steps);
 		json_object_object_get_ex(t->doc, "good_step_valid_runs", &good_valid);

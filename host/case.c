@@ -168,6 +168,18 @@ static bool is_plain_word(const char *s)
 	return is_word_of(s, "-_");
 }
 
+bool cmdline_has_end_of_params(const char *cmdline)
+{
+	for (const char *w = cmdline; *w;) {
+		size_t len = strcspn(w, " \t");
+		if (len == 2 && !strncmp(w, "--", 2))
+			return true;
+		w += len;
+		w += strspn(w, " \t");
+	}
+	return false;
+}
+
 static int copy_value(struct parse_ctx *p, char *dst, size_t len, const char *key, const char *v)
 {
 	if (strlen(v) >= len)
@@ -498,6 +510,8 @@ static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_bool(p, &c->iommu, k, v);
 	if (!strcmp(k, "device"))
 		return parse_device(p, v);
+	if (!strcmp(k, "cmdline") && cmdline_has_end_of_params(v))
+		return fail(p, "'cmdline' " CMDLINE_END_OF_PARAMS_WHY);
 	if (!strcmp(k, "cmdline"))
 		return copy_value(p, c->cmdline, sizeof(c->cmdline), k, v);
 	if (!strcmp(k, "panic_on_warn"))
@@ -897,6 +911,8 @@ static int variant_override_key(struct parse_ctx *p, struct variant *var, const 
 		o->has_args = true;
 		return copy_value(p, o->args, sizeof(o->args), k, v);
 	}
+	if (!strcmp(k, "cmdline") && cmdline_has_end_of_params(v))
+		return fail(p, "'cmdline' " CMDLINE_END_OF_PARAMS_WHY);
 	if (!strcmp(k, "cmdline")) {
 		o->has_cmdline = true;
 		return copy_value(p, o->cmdline, sizeof(o->cmdline), k, v);
@@ -1157,6 +1173,11 @@ int case_check_topology(const struct case_def *c, const char *where, char *err, 
 	if (c->nnuma && total != c->mem_mb) {
 		snprintf(err, errlen, "%s: %s numa node sizes add up to %uM but memory is %uM", c->path, where, total,
 			 c->mem_mb);
+		return -1;
+	}
+	/* A matrix's numa= sets the memory to the nodes' sum. */
+	if (c->mem_mb < 64 || c->mem_mb > MAX_MEMORY_MB) {
+		snprintf(err, errlen, "%s: %s the memory is %uM, not a size from 64M to 1T", c->path, where, c->mem_mb);
 		return -1;
 	}
 	if (c->nnuma > c->cpus) {

@@ -198,6 +198,12 @@ int case_path(const char *name_or_path, char *out, size_t len);
  * MiB), M or MiB, G or GiB, T or TiB; a bare number is MiB. Returns -1 on
  * error, including a result that does not fit in a long. */
 long parse_size_mb(const char *s);
+/* Whether a kernel command line holds the word "--": the kernel hands
+ * every word after it to init, so a knob's word or the debug flavour's
+ * panic_on_warn=1 appended later would be silently lost. */
+bool cmdline_has_end_of_params(const char *cmdline);
+#define CMDLINE_END_OF_PARAMS_WHY "holds '--', after which the kernel hands every word to init (a later " \
+	"cmdline+= knob, the debug flavour's panic_on_warn=1 would be lost)"
 const char *expect_name(enum expect e);
 /* "pass", "fail", "fail >= 8/10": the variant's expectation as written. */
 void variant_expect_text(const struct variant *v, char *buf, size_t len);

@@ -390,7 +390,8 @@ static void finish(struct pump *p, struct console_result *r)
 
 static int open_file(const char *path, int *err)
 {
-	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+	/* Not through a link a resumed dir may hold in a run dir's place. */
+	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666) : -1;
 
 	if (path && fd < 0)
 		*err = errno;

@@ -106,6 +106,11 @@ static void load_cases(struct gate *g)
 	g->cases = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*g->cases));
 	for (int i = 0; i < n; i++) {
 		load_one(g, g->o->cases ? g->o->cases[i] : paths[i], &g->cases[i]);
+		/* Each case's runs go under DIR/NAME: one name twice would mix them. */
+		for (int j = 0; j < i; j++)
+			if (!strcmp(g->cases[j].c.name, g->cases[i].c.name))
+				die(EXIT_USAGE, "--cases: case '%s' is named twice (%s and %s)", g->cases[i].c.name,
+				    g->cases[j].c.path, g->cases[i].c.path);
 		/* Until its runs decide it: a gate stopped early must not call it clean. */
 		g->cases[i].outcome = O_UNTESTED;
 		snprintf(g->cases[i].note, sizeof(g->cases[i].note), "not run: the gate stopped before this case");
@@ -463,6 +468,10 @@ static int write_gate_json(const struct gate *g)
 	json_object_object_add(o, "series", json_object_new_string(g->o->series));
 	json_object_object_add(o, "patches", patches_json(&g->series));
 	json_object_object_add(o, "runs", json_object_new_int(g->o->runs));
+	if (g->o->title)
+		json_object_object_add(o, "title", json_object_new_string(g->o->title));
+	if (g->o->fail_on_counters)
+		json_object_object_add(o, "fail_on_counters", json_object_new_boolean(true));
 	json_object_object_add(o, "accel", json_object_new_string(g->accel.choice.reason));
 	json_object_object_add(o, "head_status", json_object_new_string(head_names[g->head]));
 	if (g->head_error[0])

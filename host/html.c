@@ -472,12 +472,41 @@ static void rel_join(const char *rel, const char *name, char *out, size_t len)
 		snprintf(out, len, "%s/%s", rel, name);
 }
 
+/* Whether dir/rel stays under dir: rel comes from the JSON files (a row's
+ * label, a variant's or a case's name), so it may say "../../etc" or
+ * "/etc" (a link's href), or cross a symbolic link the results dir holds. */
+static bool stays_inside(const char *dir, const char *rel)
+{
+	char path[PATH_MAX * 3];
+	size_t n = (size_t)snprintf(path, sizeof(path), "%s", dir);
+	struct stat st;
+
+	if (*rel == '/')
+		return false;
+	for (const char *c = rel; *c && n < sizeof(path);) {
+		size_t len = strcspn(c, "/");
+		if (len == 2 && !strncmp(c, "..", 2))
+			return false;
+		if (len && !(len == 1 && *c == '.')) {
+			n += (size_t)snprintf(path + n, sizeof(path) - n, "/%.*s", (int)len, c);
+			if (n < sizeof(path) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+				return false;
+		}
+		c += len + (c[len] == '/');
+	}
+	return n < sizeof(path);
+}
+
+/* dir/rel/name, or "" (no file) where it would leave dir. */
 void path_in(const struct page *p, const char *rel, const char *name, char *out, size_t len)
 {
 	char r[PATH_MAX * 2];
 
 	rel_join(rel, name, r, sizeof(r));
-	snprintf(out, len, "%s/%s", p->dir, r);
+	if (stays_inside(p->dir, r))
+		snprintf(out, len, "%s/%s", p->dir, r);
+	else if (len)
+		out[0] = '\0';
 }
 
 struct json_object *point_runs(const struct point *pt)
@@ -641,6 +670,17 @@ void page_close(struct page *p)
 	      "mailed as it is; its links lead to the files beside it.</footer>\n</main></body></html>\n", p->f);
 }
 
+size_t rows_shown(size_t n)
+{
+	return n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
+}
+
+void note_more_rows(FILE *f, size_t n, const char *json_name)
+{
+	if (n > HTML_MAX_ROWS)
+		fprintf(f, "<p class=\"note\">%zu more rows in %s.</p>\n", n - HTML_MAX_ROWS, json_name);
+}
+
 void banner(struct page *p, const char *cls, const char *text)
 {
 	fprintf(p->f, "<div class=\"banner %s\">", cls);
@@ -677,11 +717,16 @@ void verdict_span(FILE *f, const char *v)
 	fputs("</span>", f);
 }
 
-static void file_link(FILE *f, const char *rel, const char *name, const char *text)
+static void file_link(const struct page *p, const char *rel, const char *name, const char *text)
 {
 	char target[PATH_MAX * 2];
+	FILE *f = p->f;
 
 	rel_join(rel, name, target, sizeof(target));
+	if (!stays_inside(p->dir, target)) {
+		html_escape(f, text);
+		return;
+	}
 	fputs("<a href=\"", f);
 	html_url(f, target);
 	fputs("\">", f);
@@ -1056,9 +1101,9 @@ static void section_run_report(struct page *p, const struct point *pt, struct js
 	workload_checks(p->f, run);
 	other_reports(p->f, run);
 	fputs("<p>", p->f);
-	file_link(p->f, rel, "console.log", "the full console.log");
+	file_link(p, rel, "console.log", "the full console.log");
 	fputs(" · ", p->f);
-	file_link(p->f, rel, "result.json", "result.json");
+	file_link(p, rel, "result.json", "result.json");
 	fputs("</p>\n</section>\n", p->f);
 }
 
@@ -1482,7 +1527,7 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 
 	fprintf(p->f, "<h2>Runs</h2>\n<table>\n<tr>%s<th>run</th><th>verdict</th><th>title or reason</th>"
 		"<th>seconds</th><th>ran on</th><th>files</th></tr>\n", mixed ? "<th>case</th><th>kernel</th>" : "");
-	for (size_t i = 0; i < jlen(runs); i++) {
+	for (size_t i = 0; i < rows_shown(jlen(runs)); i++) {
 		struct json_object *run = jat(runs, i);
 		snprintf(num, sizeof(num), "%d", jint(run, "run", (int)i + 1));
 		run_rel(p, pt, run, rel, sizeof(rel));
@@ -1497,10 +1542,11 @@ static void run_table(struct page *p, const struct point *pt, bool mixed)
 		cell_seconds(p->f, jget(run, "seconds"), "total");
 		cell(p->f, "nowrap", jstr(run, "host"));
 		fputs("<td>", p->f);
-		file_link(p->f, rel, "console.log", "console.log");
+		file_link(p, rel, "console.log", "console.log");
 		fputs("</td></tr>\n", p->f);
 	}
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(runs), "result.json");
 }
 
 static int page_run(struct page *p)
@@ -1680,7 +1726,7 @@ static int page_verify(struct page *p)
 	if (!(doc = load_json(path, true, p->err, p->errlen)))
 		return -1;
 	variants = jarr(doc, "variants");
-	n = jlen(variants);
+	n = rows_shown(jlen(variants));
 	pts = xcalloc(n + 1, sizeof(*pts));
 	for (size_t i = 0; i < n; i++) {
 		const char *name = jstr(jat(variants, i), "variant");
@@ -1696,6 +1742,7 @@ static int page_verify(struct page *p)
 	for (size_t i = 0; i < n; i++)
 		verify_row(p->f, jat(variants, i), &pts[i]);
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(variants), "verify.json");
 	section_rates(p, pts, n);
 	const struct point **all = xcalloc(n + 1, sizeof(*all));
 	for (size_t i = 0; i < n; i++)

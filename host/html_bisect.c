@@ -15,10 +15,30 @@ static const char *point_case(const struct point *pts, size_t n)
 	return NULL;
 }
 
+static bool fix_mode(struct json_object *doc)
+{
+	return jstr(doc, "mode") && !strcmp(jstr(doc, "mode"), "fix");
+}
+
+/* --runs as the bisection was given it: "auto" or a number (a file from
+ * before bisect.json kept it: what its first end ran, or nothing). */
+static const char *runs_word(struct json_object *doc, int fallback, char *buf, size_t len)
+{
+	double d;
+
+	if (jstr(doc, "runs"))
+		snprintf(buf, len, "%.10s", jstr(doc, "runs"));
+	else if (jnum(doc, "runs", &d) || fallback > 0)
+		snprintf(buf, len, "%d", jint(doc, "runs", fallback));
+	else
+		return NULL;
+	return buf;
+}
+
 static void blame_banner(struct page *p, struct json_object *doc)
 {
 	char text[700];
-	bool fix = jget(doc, "first_fixed_patch") != NULL;
+	bool fix = jget(doc, "first_fixed_patch") || fix_mode(doc);
 	int k = jint(doc, fix ? "first_fixed_patch" : "first_bad_patch", 0);
 
 	if (k > 0) {
@@ -28,7 +48,8 @@ static void blame_banner(struct page *p, struct json_object *doc)
 	} else if (jint(doc, "exit_code", 0) == EXIT_INTERRUPTED) {
 		banner(p, "warn", "interrupted");
 	} else {
-		banner(p, "warn", jstr(doc, "note") ? jstr(doc, "note") :
+		banner(p, "warn", jstr(doc, "note") ? jstr(doc, "note") : fix ?
+		       "no culprit: the base must be bad and base + series good" :
 		       "no culprit: the base must be good and base + series bad");
 	}
 }
@@ -40,25 +61,23 @@ static void blame_facts(struct page *p, struct json_object *doc, const char *nam
 	char runs[16], builds[16];
 	struct json_object *first = jat(point_runs(&pts[0]), 0);
 
-	if (jstr(doc, "runs"))
-		snprintf(runs, sizeof(runs), "%.10s", jstr(doc, "runs"));
-	else
-		snprintf(runs, sizeof(runs), "%d", jint(jget(jat(jarr(doc, "ends"), 0), "tally"), "runs", 1));
+	bool fix = jget(doc, "first_fixed_patch") || fix_mode(doc);
+	const char *runs_w = runs_word(doc, jint(jget(jat(jarr(doc, "ends"), 0), "tally"), "runs", 1), runs, sizeof(runs));
+
 	snprintf(builds, sizeof(builds), "%d", jint(doc, "builds", 0) + 2);
 	fputs("<dl class=\"facts\">\n", f);
 	fact(f, "case", name);
 	fact(f, "base", jstr(doc, "base"));
 	fact_series(f, "series", jstr(doc, "series"));
 	fact(f, "kernel release", jstr(first, "kernel_release"));
-	fact(f, "runs per kernel", runs);
+	fact(f, "runs per kernel", runs_w);
 	fact(f, "kernels built", builds);
 	for (size_t i = 0; i < n && !jstr(first, "accel_reason"); i++)
 		first = jat(point_runs(&pts[i]), 0);
 	fact(f, "accelerator", jstr(first, "accel_reason"));
 	facts_host_date(f, json_path);
-	bool fix = same_or_both_null(jstr(doc, "mode"), "fix");
-	const char *words[] = { "bisect", name, "--kernel", jstr(doc, "base"), "--series", jstr(doc, "series"),
-				fix ? "--fix" : NULL, "--runs", runs };
+	const char *words[] = { "bisect", name, fix ? "--fix" : NULL, "--kernel", jstr(doc, "base"), "--series",
+				jstr(doc, "series"), "--runs", runs_w };
 	fact_command(f, words, sizeof(words) / sizeof(words[0]));
 	fputs("</dl>\n", f);
 }
@@ -139,17 +158,18 @@ struct tree_entry {
 static size_t tree_entries(struct json_object *doc, struct tree_entry **out, char (**labels)[32])
 {
 	struct json_object *ends = jget(doc, "ends"), *checks = jget(doc, "checks"), *steps = jarr(doc, "steps");
+	size_t nsteps = rows_shown(jlen(steps));
 	/* A fix bisection's ends are the broken and the fixed one. */
 	static const char *const fixed[] = { "bad-end", "good-end", "broken-end", "fixed-end" };
 	static const char *const check_names[] = { "culprit", "parent" };
 	size_t n = 0;
 
-	*out = xcalloc(jlen(steps) + 7, sizeof(**out));
-	*labels = xcalloc(jlen(steps) + 1, sizeof(**labels));
+	*out = xcalloc(nsteps + 7, sizeof(**out));
+	*labels = xcalloc(nsteps + 1, sizeof(**labels));
 	for (int i = 0; i < 4; i++)
 		if (jget(ends, fixed[i]))
 			(*out)[n++] = (struct tree_entry){ fixed[i], jget(ends, fixed[i]) };
-	for (size_t i = 0; i < jlen(steps); i++) {
+	for (size_t i = 0; i < nsteps; i++) {
 		snprintf((*labels)[i], sizeof((*labels)[i]), "step-%zu", i + 1);
 		(*out)[n++] = (struct tree_entry){ (*labels)[i], jat(steps, i) };
 	}
@@ -167,11 +187,6 @@ static void tree_points(struct page *p, const struct tree_entry *e, size_t n, st
 		snprintf(pts[i].rel, sizeof(pts[i].rel), "%s-%.12s", e[i].label, sha);
 		point_load(p, &pts[i], jget(e[i].o, "tally"));
 	}
-}
-
-static bool fix_mode(struct json_object *doc)
-{
-	return jstr(doc, "mode") && !strcmp(jstr(doc, "mode"), "fix");
 }
 
 static void tree_banner(struct page *p, struct json_object *doc)
@@ -204,7 +219,8 @@ static void tree_facts(struct page *p, struct json_object *doc, const struct poi
 
 	bool fix = fix_mode(doc);
 
-	snprintf(runs, sizeof(runs), "%.10s", jstr(doc, "runs") ? jstr(doc, "runs") : "1");
+	const char *runs_w = runs_word(doc, 0, runs, sizeof(runs));
+
 	fputs("<dl class=\"facts\">\n", f);
 	fact(f, "case", jstr(doc, "case"));
 	fact(f, "kernel", jstr(doc, "kernel"));
@@ -212,7 +228,7 @@ static void tree_facts(struct page *p, struct json_object *doc, const struct poi
 	fact(f, fix ? "fixed" : "good", jstr(doc, "good"));
 	fact(f, fix ? "broken" : "bad", jstr(doc, "bad"));
 	fact_series(f, "series on every commit", jstr(doc, "series"));
-	fact(f, "runs per step", jget(doc, "runs_per_step") ? json_object_get_string(jget(doc, "runs_per_step")) : runs);
+	fact(f, "runs per step", jget(doc, "runs_per_step") ? json_object_get_string(jget(doc, "runs_per_step")) : runs_w);
 	snprintf(text, sizeof(text), "%.2f", jnum(doc, "p_bad", &d) ? d : 0);
 	fact(f, "bad end hit rate", jget(doc, "p_bad") ? text : NULL);
 	snprintf(text, sizeof(text), "%.3f", jnum(doc, "confidence", &d) ? d : 0);
@@ -223,7 +239,7 @@ static void tree_facts(struct page *p, struct json_object *doc, const struct poi
 	facts_host_date(f, json_path);
 	const char *words[] = { "bisect", jstr(doc, "case"), "--kernel", jstr(doc, "kernel"), fix ? "--fix" : NULL,
 				fix ? "--fixed" : "--good", jstr(doc, "good"), fix ? "--broken" : "--bad", jstr(doc, "bad"),
-				"--series", jstr(doc, "series"), "--runs", runs };
+				"--series", jstr(doc, "series"), "--runs", runs_w };
 	fact_command(f, words, sizeof(words) / sizeof(words[0]));
 	fputs("</dl>\n", f);
 }
@@ -322,6 +338,7 @@ static int page_bisect_tree(struct page *p, struct json_object *doc, const char 
 	for (size_t i = 0; i < n; i++)
 		tree_row(p->f, &e[i], &pts[i]);
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(jarr(doc, "steps")), "bisect.json");
 	tree_culprit(p->f, doc);
 	section_rates(p, pts, n + (pts[n].t.runs > 0));
 	if (n)

@@ -104,7 +104,8 @@ static void gate_facts(struct page *p, struct json_object *doc, const char *json
 	fact(f, "duration", timed ? seconds : NULL);
 	facts_host_date(f, json_path);
 	const char *words[] = { "gate", "--kernel", jstr(doc, "base"), "--series", jstr(doc, "series"), "--runs", runs,
-				"--cases", *list ? list : NULL };
+				"--cases", *list ? list : NULL, "--title", jstr(doc, "title"),
+				jbool(doc, "fail_on_counters") ? "--fail-on-counters" : NULL };
 	fact_command(f, words, sizeof(words) / sizeof(words[0]));
 	fputs("</dl>\n", f);
 	free(list);
@@ -136,9 +137,9 @@ static void gate_row(FILE *f, struct json_object *c, const struct point *base, c
 	fputs("</tr>\n", f);
 }
 
-static void gate_load_points(struct page *p, struct json_object *cases, struct point *pts)
+static void gate_load_points(struct page *p, struct json_object *cases, size_t n, struct point *pts)
 {
-	for (size_t i = 0; i < jlen(cases); i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = jat(cases, i);
 		const char *name = jstr(c, "case") ? jstr(c, "case") : "?";
 		for (int side = 0; side < 2; side++) {
@@ -237,11 +238,11 @@ static void gate_counters(struct page *p, struct json_object *c, const char *nam
 		fputs("</details>\n", p->f);
 }
 
-static void gate_details(struct page *p, struct json_object *cases, const struct point *pts)
+static void gate_details(struct page *p, struct json_object *cases, size_t ncases, const struct point *pts)
 {
 	char heading[400];
 
-	for (size_t i = 0; i < jlen(cases); i++) {
+	for (size_t i = 0; i < ncases; i++) {
 		const char *name = jstr(jat(cases, i), "case") ? jstr(jat(cases, i), "case") : "?";
 		gate_counters(p, jat(cases, i), name);
 		snprintf(heading, sizeof(heading), "%s: key counters, head against base", name);
@@ -275,9 +276,9 @@ int page_gate(struct page *p)
 	if (!(doc = load_json(path, true, p->err, p->errlen)))
 		return -1;
 	cases = jarr(doc, "cases");
-	n = jlen(cases);
+	n = rows_shown(jlen(cases));
 	pts = xcalloc(2 * n + 1, sizeof(*pts));
-	gate_load_points(p, cases, pts);
+	gate_load_points(p, cases, n, pts);
 	snprintf(what, sizeof(what), "%.300s + %.300s", jstr(doc, "base") ? jstr(doc, "base") : "?",
 		 jstr(doc, "series") ? jstr(doc, "series") : "?");
 	page_open(p, "gate", what);
@@ -288,9 +289,10 @@ int page_gate(struct page *p)
 	for (size_t i = 0; i < n; i++)
 		gate_row(p->f, jat(cases, i), &pts[2 * i], &pts[2 * i + 1]);
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(cases), "gate.json");
 	section_rates(p, pts, 2 * n);
 	section_timeline(p, pts, 2 * n);
-	gate_details(p, cases, pts);
+	gate_details(p, cases, n, pts);
 	page_close(p);
 	points_free(pts, 2 * n);
 	json_object_put(doc);

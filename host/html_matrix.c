@@ -71,7 +71,7 @@ static void matrix_facts(struct page *p, struct json_object *doc, const char *js
 		size_t used = (size_t)snprintf(line, sizeof(line), "%.60s =", jstr(k, "name") ? jstr(k, "name") : "?");
 		for (size_t j = 0; j < jlen(v) && used < sizeof(line); j++)
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%.60s", j ? "," : " ",
-						 json_object_get_string(jat(v, j)));
+						 jat(v, j) ? json_object_get_string(jat(v, j)) : "?");
 		fact(f, "knob", line);
 	}
 	facts_host_date(f, json_path);
@@ -104,7 +104,7 @@ int page_matrix(struct page *p)
 	if (!(doc = load_json(path, true, p->err, p->errlen)))
 		return -1;
 	rows = matrix_rows(doc);
-	n = jlen(rows);
+	n = rows_shown(jlen(rows));
 	pts = xcalloc(n + 1, sizeof(*pts));
 	snprintf(what, sizeof(what), "%.100s under %s", jstr(doc, "case") ? jstr(doc, "case") : "?",
 		 minimize_mode(doc) ? "fewer and fewer settings" : "every combination of its knobs");
@@ -122,6 +122,7 @@ int page_matrix(struct page *p)
 		matrix_row(p->f, row, &pts[i]);
 	}
 	fputs("</table>\n", p->f);
+	note_more_rows(p->f, jlen(rows), "matrix.json");
 	section_rates(p, pts, n);
 	page_close(p);
 	points_free(pts, n);

@@ -26,6 +26,10 @@ struct point {
 };
 
 void banner(struct page *p, const char *cls, const char *text);
+/* The rows of n a page draws (HTML_MAX_ROWS at most: each is a test point
+ * with its runs loaded), and the note that names the rest. */
+size_t rows_shown(size_t n);
+void note_more_rows(FILE *f, size_t n, const char *json_name);
 void cell(FILE *f, const char *cls, const char *text);
 void cell_seconds(FILE *f, struct json_object *o, const char *key);
 void cell_verdict(FILE *f, const char *v);

@@ -198,6 +198,8 @@ static int check_value(struct knob *k, const char *v, char *err, size_t errlen)
 		problem = "a sysctl value here is one word of letters, digits and _.:+-";
 	else if (k->kind == KNOB_CMDLINE && (!all_chars_in(v, "_.:=+/@-") || *v == '='))
 		problem = "a command line word is PARAM or PARAM=VALUE of letters, digits and _.:=+/@-";
+	else if (k->kind == KNOB_CMDLINE && cmdline_has_end_of_params(v))
+		problem = CMDLINE_END_OF_PARAMS_WHY;
 	else if (!(problem = shape_value_problem(k->kind, v)) && k->kind == KNOB_CMDLINE) {
 		cmdline_param(v, param, sizeof(param));
 		if (k->param[0] && strcmp(k->param, param))

@@ -107,6 +107,7 @@ struct cli {
 	const char *broken, *fixed;
 	double alpha;
 	int max_runs;
+	bool alpha_given, max_runs_given;
 	/* gate --fail-on-counters; matrix --knob NAME=V1,V2 (repeatable) and
 	 * --minimize. */
 	bool fail_on_counters, minimize;
@@ -197,8 +198,14 @@ static void parse_search_opt(int ch, const char *v, struct cli *o)
 	case 'W': o->fix = true; break;
 	case 'O': o->broken = v; break;
 	case 'E': o->fixed = v; break;
-	case 'p': o->alpha = parse_double_opt("--alpha", v, 1e-6, 0.5); break;
-	case 'm': o->max_runs = parse_int_opt("--max-runs", v, 1, BISECT_MAX_RUNS); break;
+	case 'p':
+		o->alpha = parse_double_opt("--alpha", v, 1e-6, 0.5);
+		o->alpha_given = true;
+		break;
+	case 'm':
+		o->max_runs = parse_int_opt("--max-runs", v, 1, BISECT_MAX_RUNS);
+		o->max_runs_given = true;
+		break;
 	case 'e': o->fail_on_counters = true; break;
 	case 'q':
 		o->knobs = xrealloc(o->knobs, (size_t)(o->nknobs + 2) * sizeof(*o->knobs));
@@ -831,6 +838,21 @@ static void bisect_ends(struct cli *o)
 				   : "bisect: a tree bisection needs both --good and --bad%s", "");
 }
 
+/* bisect --resume DIR goes on as it began: what it tests, and how, come
+ * from DIR/bisect.json; an option that would change them is refused
+ * rather than silently dropped. */
+static void refuse_on_resume(const struct cli *o)
+{
+	if (o->flavor)
+		usage_error("bisect --resume DIR goes on in the flavour it began in (DIR/bisect.json), "
+			    "not --flavor %s", o->flavor);
+	if (o->fix || o->runs_given || o->broken || o->fixed || o->good || o->bad || o->alpha_given ||
+	    o->max_runs_given || o->kernel || o->series || o->nconfigs || o->out || o->adhoc.title ||
+	    adhoc_given(&o->adhoc) || vm_opts_given(&o->adhoc))
+		usage_error("bisect --resume DIR goes on as it began (DIR/bisect.json): no --fix, --runs, --alpha, "
+			    "--max-runs, ends, --kernel, --series, --config, --title, --out or workload options%s", "");
+}
+
 static int cmd_bisect(int argc, char **argv)
 {
 	struct cli o;
@@ -843,15 +865,18 @@ static int cmd_bisect(int argc, char **argv)
 	if (o.resume) {
 		if (i < argc)
 			usage_error("bisect --resume DIR takes no case (it is in DIR/bisect.json), got '%s'", argv[i]);
-		if (o.flavor)
-			usage_error("bisect --resume DIR goes on in the flavour it began in (DIR/bisect.json), "
-				    "not --flavor %s", o.flavor);
-		if (o.fix || o.runs_given || o.broken || o.fixed || o.good || o.bad)
-			usage_error("bisect --resume DIR goes on as it began (DIR/bisect.json): no --fix, --runs or ends%s", "");
+		refuse_on_resume(&o);
 		b.resume = o.resume;
 		b.out = NULL;
 		b.pool = command_pool(&o);
 		return bisect_tree_command(&b);
+	}
+	if (o.runs_given && !o.runs_auto && (o.alpha_given || o.max_runs_given)) {
+		const char *opt = o.alpha_given ? "--alpha" : "--max-runs";
+		char what[200];
+		snprintf(what, sizeof(what), "bisect --runs %d runs every point %d times: %s goes with --runs auto",
+			 o.runs, o.runs, opt);
+		usage_error("%s", what);
 	}
 	bisect_ends(&o);
 	i = command_case(&o, argc, argv, i, "bisect", &c);

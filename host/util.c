@@ -78,7 +78,12 @@ int write_file_atomic(const char *path, const char *data, size_t len)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A fresh file: a results dir may hold a link by that name (to a
+	 * file of the user's, written through otherwise); a stale temp file
+	 * or such a link goes first. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	while (len > 0) {
@@ -226,9 +231,10 @@ static int wait_exit_status(pid_t pid)
 	return 128 + WTERMSIG(status);
 }
 
+/* Not through a link: the dir may be a results dir that is not ours. */
 static int open_for_output(const char *path, bool append)
 {
-	return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
+	return open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
 }
 
 int run_cmd(char *const argv[], const char *log_path, const char *cwd)

@@ -249,6 +249,10 @@ row "--numa with a node size that is not a size" 2 "--numa 512M,abc: 'abc' is no
 	$mm run --repro "$repro/exits-at-once.c" --numa 512M,abc
 row "--cmdline with a newline" 2 "--cmdline: the value may not hold control bytes" \
 	$mm run --repro "$repro/exits-at-once.c" --cmdline $'quiet\ninit=/bin/sh'
+row "--cmdline with the word --" 2 "--cmdline holds '--', after which the kernel hands every word to init" \
+	$mm run --repro "$repro/exits-at-once.c" --cmdline 'quiet -- x'
+f=$(case_file cmdline-dashes "${good/memory = 512M/memory = 512M\\ncmdline = quiet --}")
+row "a case's cmdline with the word --" 2 "$f:6: 'cmdline' holds '--'" $mm run "$f" --kernel deb:6.12
 row "VM options with a case name" 2 "--cpus, .* shape a --repro, --syzbot or --kselftest run, not case smoke" \
 	$mm run smoke --cpus 2
 row "a case name and --repro together" 2 "run takes a case or --repro/--syzbot/--kselftest, not both \(got 'smoke'\)" \
@@ -274,6 +278,10 @@ row "new-case --repro that does not compile" 2 "does-not-compile.c:7:.*error" \
 check "new-case that failed leaves no cases/$nc.case" test ! -e "$MMREPRO_ROOT/cases/$nc.case"
 check "new-case that failed leaves no guest/repros/$nc.c" test ! -e "$MMREPRO_ROOT/guest/repros/$nc.c"
 rm -f "$MMREPRO_ROOT/cases/$nc.case" "$MMREPRO_ROOT/guest/repros/$nc.c" "$MMREPRO_ROOT/guest/repros/$nc.config"
+row "gate --cases naming one case twice" 2 "--cases: case 'smoke' is named twice" \
+	$mm gate --kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --cases "smoke,$MMREPRO_ROOT/cases/smoke.case" \
+	--out "$tmp/o-gate-twice"
+check "... before anything is built or claimed" test ! -e "$tmp/o-gate-twice"
 row "gate --cases with --repro" 2 "gate --cases x: --repro, --syzbot and --kselftest make the one case to gate" \
 	$mm gate --kernel src:deb-6.12 --series "$MMREPRO_ROOT/patches/test-one-line" --cases x --repro "$repro/exits-at-once.c"
 
@@ -345,6 +353,76 @@ for bad_number in '"runs":0' '"runs":"x"' '"p_bad":7' '"alpha":0' '"max_runs":10
 		$mm bisect --resume "$tmp/resume-num"
 done
 check "bisect --resume that ended leaves no .running" test ! -e "$tmp/resume-done/.running"
+# Keys of another type, a NUL in a string or an unknown mode are refused,
+# naming the key, and the dir is left as it was.
+resume_json() {
+	mkdir -p "$tmp/resume-types"
+	printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD","bad":"HEAD",%s}\n' "$tmp/repo" "$1" \
+		>"$tmp/resume-types/bisect.json"
+}
+for bad_key in 'case|"case":["smoke"]' 'good|"good":"HEAD\u0000x"' 'mode|"mode":"banana"' 'mode|"mode":["fix"]' \
+	'steps|"steps":5' 'good_step_valid_runs|"good_step_valid_runs":[1,-5]'; do
+	resume_json "${bad_key#*|}"
+	row "bisect --resume whose bisect.json has ${bad_key#*|}" 2 "bisect.json's ${bad_key%%|*}" \
+		$mm bisect --resume "$tmp/resume-types"
+done
+check "a refused --resume leaves bisect.json as it was" grep -q good_step_valid_runs "$tmp/resume-types/bisect.json"
+resume_json '"mode":"fix","culprit":{"commit":"0123456789ab","subject":"s\u001b]0;pwned\u0007"}'
+row "bisect --resume of a finished fix bisection says fixed by" 0 "fixed by \(first fixed commit\): 0123456789ab s\?\]0;pwned\?" \
+	$mm bisect --resume "$tmp/resume-types"
+check "... and prints no escape sequence from bisect.json" \
+	test -z "$($mm bisect --resume "$tmp/resume-types" 2>&1 | tr -d '\n' | tr -d '[:print:]')"
+# A resume refused because another run holds the dir writes nothing there.
+resume_json '"steps":[]'
+cp "$tmp/resume-types/bisect.json" "$tmp/resume-types.json"
+flock "$tmp/resume-types/.lock" sleep 30 &
+lock_pid=$!
+sleep 0.5
+row "bisect --resume of a dir another run holds" 2 "another mmrepro run" $mm bisect --resume "$tmp/resume-types"
+kill "$lock_pid" 2>/dev/null; wait "$lock_pid" 2>/dev/null
+check "... leaves its bisect.json untouched" cmp -s "$tmp/resume-types.json" "$tmp/resume-types/bisect.json"
+check "... and writes no report.html" test ! -e "$tmp/resume-types/report.html"
+row "bisect --good longer than a revision can be" 2 "--good HEAD~0.*longer than 290 characters" \
+	$mm bisect smoke --kernel "git:$tmp/repo@HEAD" --good "HEAD$(printf '~0%.0s' $(seq 200))" --bad HEAD
+# git runs with -C the repo: a relative DIR must not be read there, nor the
+# worktree made inside the user's checkout. Commits without a kernel are
+# skipped at once, so this builds and boots nothing.
+git init -q "$tmp/repo5"
+for i in 1 2 3 4 5; do git -C "$tmp/repo5" -c user.name=t -c user.email=t@t commit -q --allow-empty -m "c$i"; done
+mkdir -p "$tmp/cwd/rel-resume"
+printf "git bisect start '--no-checkout' '%s' '%s'\n" "$(git -C "$tmp/repo5" rev-parse HEAD)" \
+	"$(git -C "$tmp/repo5" rev-parse HEAD~4)" >"$tmp/cwd/rel-resume/bisect.log"
+printf '{"case":"smoke","kernel":"git:%s@HEAD","good":"HEAD~4","bad":"HEAD","runs":1,"steps":[]}\n' "$tmp/repo5" \
+	>"$tmp/cwd/rel-resume/bisect.json"
+row "bisect --resume of a relative DIR" 125 "inconclusive" $mm bisect --resume rel-resume
+check "... makes nothing inside the repository" test -z "$(git -C "$tmp/repo5" status --porcelain --ignored)"
+# --resume tests what the bisection began with: an option that would
+# change it is refused, not dropped; the case's file, --title and --config
+# come back from bisect.json.
+for opt in "--alpha 0.01" "--max-runs 5" "--title x" "--kernel deb:6.12" "--series /x" "--config /dev/null" \
+	"--out $tmp/o-res" "--repro $tmp/beside10.c"; do
+	row "bisect --resume with $opt" 2 "goes on as it began" $mm bisect --resume "$tmp/resume-done" $opt
+done
+row "bisect --runs 3 with --alpha" 2 "bisect --runs 3 runs every point 3 times: --alpha goes with --runs auto" \
+	$mm bisect smoke --runs 3 --alpha 0.01 --kernel "git:$tmp/repo5@HEAD" --good HEAD~4 --bad HEAD
+row "bisect --runs 3 with --max-runs" 2 "--max-runs goes with --runs auto" \
+	$mm bisect smoke --runs 3 --max-runs 5 --kernel "git:$tmp/repo5@HEAD" --good HEAD~4 --bad HEAD
+printf '[case]\nname = bad-input-beside\ndescription = d\n[guest]\nworkload = smoke\n' >"$tmp/beside.case"
+for bad_key in 'title|"title":"/[/"' 'configs|"configs":["relative.config"]' 'configs|"configs":"x"'; do
+	resume_json "${bad_key#*|}"
+	row "bisect --resume whose bisect.json has ${bad_key#*|}" 2 "bisect.json's ${bad_key%%|*}" \
+		$mm bisect --resume "$tmp/resume-types"
+done
+git -C "$tmp/repo5" worktree prune
+sed -i "s|\"case\":\"smoke\"|\"case\":\"bad-input-beside\",\"case_file\":\"$tmp/beside.case\",\"title\":\"/BUG/\"|" \
+	"$tmp/cwd/rel-resume/bisect.json"
+rm -f "$tmp/cwd/rel-resume/.lock" "$tmp/cwd/rel-resume/report.html"
+printf "git bisect start '--no-checkout' '%s' '%s'\n" "$(git -C "$tmp/repo5" rev-parse HEAD)" \
+	"$(git -C "$tmp/repo5" rev-parse HEAD~4)" >"$tmp/cwd/rel-resume/bisect.log"
+row "bisect --resume of a case given by its file (not in cases/)" 125 "inconclusive" \
+	$mm bisect --resume rel-resume
+check "... keeps its case file and title in bisect.json" \
+	grep -q "\"title\":\"/BUG/\"" "$tmp/cwd/rel-resume/bisect.json"
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	row "gate that fails after claiming its dir" 125 "--accel kvm: KVM cannot run" $mm gate --kernel src:deb-6.12 \
 		--series "$MMREPRO_ROOT/patches/test-one-line" --cases smoke --accel kvm --out "$tmp/o-g9"
@@ -442,6 +520,8 @@ row "matrix of more than 64 rows" 2 "more than 64 combinations" \
 	$mm matrix smoke --knob cpus=1,2,3,4,5,6,7,8 --knob vm.swappiness=1,2,3,4,5,6,7,8,9
 row "matrix with a command in a cmdline word" 2 "a command line word is PARAM or PARAM=VALUE" \
 	$mm matrix smoke --knob "cmdline+=x\$(touch $tmp/PWNED7)"
+row "matrix with cmdline+=-- (the rest of the command line to init)" 2 "--knob cmdline\\+: '--': holds '--'" \
+	$mm matrix smoke --knob "cmdline+=--"
 row "matrix varying a knob the workload sets itself" 2 \
 	"--knob kernel.numa_balancing: workload numa_thp_migrate sets /proc/sys/kernel/numa_balancing=1 itself" \
 	$mm matrix numa-thp-migrate --knob kernel.numa_balancing=0,1 --kernel deb:6.12 --runs 1
@@ -450,6 +530,8 @@ row "matrix with a boot parameter the workload overrides" 2 \
 	$mm matrix numa-thp-migrate --knob cmdline+=transparent_hugepage=never
 row "matrix row QEMU could not run" 2 "with the knobs numa=1G\\+1G\\+1G: 3 NUMA nodes need at least 3 cpus" \
 	$mm matrix numa-thp-migrate --knob numa=1G+1G,1G+1G+1G
+row "matrix with NUMA nodes adding up to over 1T" 2 "with the knobs numa=1T\\+1T cpus=2: the memory is 2097152M, not a size from 64M to 1T" \
+	$mm matrix smoke --knob numa=1T+1T --knob cpus=2
 row "matrix --variant with --kernel" 2 "matrix --variant v5-buggy runs on the variant's kernel and series" \
 	$mm matrix numa-deferred-split-migrate --variant v5-buggy --kernel deb:6.12 --knob cpus=2
 row "matrix with an unknown --variant" 2 "--variant nope: .*has no such variant" \

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What a writer printed, as a string (malloc'd). */
 #define CAPTURE(buf, call)                                            \
@@ -662,12 +663,17 @@ START_TEST(gate_page_shows_changed_counters)
 	assert_well_formed(page, "a gate page with changed counters");
 	free(page);
 
-	/* With --fail-on-counters the gate exited 1: a bad banner. */
+	/* With --fail-on-counters the gate exited 1: a bad banner, and the
+	 * command that reproduces it says so (and the --title it ran with). */
 	ck_assert_int_gt(asprintf(&doc, fmt, 1), 0);
-	write_text(dir, "gate.json", doc);
+	char *with = NULL;
+	ck_assert_int_gt(asprintf(&with, "{\"fail_on_counters\":true,\"title\":\"/BUG/\",%s", doc + 1), 0);
+	write_text(dir, "gate.json", with);
+	free(with);
 	free(doc);
 	page = render(dir);
 	ck_assert_ptr_nonnull(strstr(page, "<div class=\"banner bad\">COUNTERS CHANGED in numa</div>"));
+	ck_assert_ptr_nonnull(strstr(page, "--title /BUG/ --fail-on-counters</code>"));
 	free(page);
 }
 END_TEST
@@ -771,12 +777,124 @@ START_TEST(fix_bisect_and_matrix_pages)
 	assert_no_raw_bytes(page);
 	assert_well_formed(page, "the matrix page");
 	free(page);
+	/* A null among a knob's values is no C NULL for printf. */
+	write_text(mx, "matrix.json", "{\"case\":\"c\",\"knobs\":[{\"name\":\"k\",\"values\":[null,\"v\"]}]}");
+	page = render(mx);
+	ck_assert_ptr_nonnull(strstr(page, "<dt>knob</dt><dd>k = ?,v</dd>"));
+	free(page);
 	write_text(mn, "matrix.json", "{\"case\":\"c\",\"mode\":\"minimize\",\"tried\":[{\"label\":\"try-01\","
 		   "\"verdict\":\"bad\",\"decision\":\"start: hits\"}],\"minimal\":[{\"knob\":\"numa\",\"value\":\"1G+1G\"}]}");
 	page = render(mn);
 	ck_assert_ptr_nonnull(strstr(page, "smallest set that still hits: numa=1G+1G"));
 	ck_assert_ptr_nonnull(strstr(page, "start: hits"));
 	assert_well_formed(page, "the minimisation page");
+	free(page);
+}
+END_TEST
+
+/* Names in the JSON are dir names the page reads runs from: a label, a
+ * variant or a case name that says "../x" or "/x", or a row dir that is a
+ * link, must not make it read (or link to) anything outside the dir. */
+START_TEST(names_cannot_lead_the_page_outside_its_dir)
+{
+	char dir[256], outside[256], link[600], doc[1024], *page;
+	struct run_result r;
+	const char *name;
+
+	snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+	snprintf(outside, sizeof(outside), "%s", test_temp_dir());
+	r = make_run(outside, V_FAIL, "kernel BUG in outside_the_dir", NULL);
+	json_object_put(r.workload);
+	name = strrchr(outside, '/') + 1;
+	snprintf(link, sizeof(link), "%s/row-02", dir);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	snprintf(doc, sizeof(doc), "{\"case\":\"c\",\"mode\":\"matrix\",\"rows\":[{\"label\":\"../%s\",\"verdict\":\"bad\"},"
+		 "{\"label\":\"row-02\"},{\"label\":\"%s\"}]}", name, outside);
+	write_text(dir, "matrix.json", doc);
+	page = render(dir);
+	ck_assert_ptr_null(strstr(page, "outside_the_dir"));
+	ck_assert_ptr_null(strstr(page, "1/1"));
+	assert_well_formed(page, "a matrix page with hostile labels");
+	free(page);
+	unlink(link);
+	unlink(strcat(strcpy(link, dir), "/matrix.json"));
+	snprintf(doc, sizeof(doc), "{\"case\":\"c\",\"variants\":[{\"variant\":\"../%s\",\"matches\":false}]}", name);
+	write_text(dir, "verify.json", doc);
+	page = render(dir);
+	ck_assert_ptr_null(strstr(page, "outside_the_dir"));
+	ck_assert_ptr_null(strstr(page, "cut here"));
+	free(page);
+	unlink(strcat(strcpy(link, dir), "/verify.json"));
+	/* A quick suite's runs are found under CASE-KERNEL. */
+	snprintf(link, sizeof(link), "%s/c-x", outside);
+	r = make_run(link, V_FAIL, "kernel BUG in outside_the_dir", NULL);
+	json_object_put(r.workload);
+	snprintf(doc, sizeof(doc), "{\"runs\":[{\"run\":1,\"verdict\":\"FAIL\",\"case\":\"../%s/c\",\"kernel\":\"x\","
+		 "\"report_start_line\":4,\"report_end_line\":7}]}", name);
+	write_text(dir, "result.json", doc);
+	page = render(dir);
+	ck_assert_ptr_null(strstr(page, "cut here"));
+	ck_assert_ptr_null(strstr(page, "href=\"../"));
+	free(page);
+}
+END_TEST
+
+/* A JSON file with a huge list (1000 steps, cases, rows, variants, runs)
+ * draws HTML_MAX_ROWS of them and names the rest: each row is a test point
+ * with its runs loaded, so the page's memory must not grow with the list. */
+START_TEST(huge_lists_are_cut_to_the_row_limit)
+{
+	static const char *const kinds[][3] = {
+		{ "bisect.json", "{\"good\":\"a\",\"steps\":[", "{\"commit\":\"c\"}" },
+		{ "gate.json", "{\"base\":\"b\",\"cases\":[", "{\"case\":\"c\"}" },
+		{ "matrix.json", "{\"mode\":\"matrix\",\"rows\":[", "{\"label\":\"row\"}" },
+		{ "verify.json", "{\"case\":\"c\",\"variants\":[", "{\"variant\":\"v\"}" },
+		{ "result.json", "{\"runs\":[", "{\"verdict\":\"PASS\"}" },
+	};
+	char more[64];
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char *doc = NULL, *page;
+		size_t len;
+		FILE *f = open_memstream(&doc, &len);
+		char dir[256];
+		fputs(kinds[k][1], f);
+		for (int i = 0; i < 1000; i++)
+			fprintf(f, "%s%s", i ? "," : "", kinds[k][2]);
+		fputs("]}", f);
+		fclose(f);
+		snprintf(dir, sizeof(dir), "%s", test_temp_dir());
+		write_text(dir, kinds[k][0], doc);
+		free(doc);
+		page = render(dir);
+		snprintf(more, sizeof(more), "%d more rows in %s", 1000 - HTML_MAX_ROWS, kinds[k][0]);
+		ck_assert_msg(strstr(page, more), "%s: no '%s'", kinds[k][0], more);
+		ck_assert_msg(strlen(page) < 2000000, "%s: a page of %zu bytes", kinds[k][0], strlen(page));
+		assert_well_formed(page, kinds[k][0]);
+		free(page);
+	}
+}
+END_TEST
+
+/* The command a bisect page gives to reproduce it is the one that ran:
+ * --runs as given (a number, or auto), and --fix for a fixing patch. */
+START_TEST(bisect_pages_reproduce_with_the_runs_and_mode_given)
+{
+	char tree[256], blame[256], *page;
+
+	snprintf(tree, sizeof(tree), "%s", test_temp_dir());
+	snprintf(blame, sizeof(blame), "%s", test_temp_dir());
+	write_text(tree, "bisect.json", "{\"case\":\"c\",\"kernel\":\"git:/x\",\"good\":\"a\",\"bad\":\"b\",\"runs\":3,"
+		   "\"steps\":[]}");
+	page = render(tree);
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh bisect c --kernel git:/x --good a --bad b --runs 3</code>"));
+	ck_assert_ptr_nonnull(strstr(page, "<dt>runs per step</dt><dd>3</dd>"));
+	free(page);
+	write_text(blame, "bisect.json", "{\"base\":\"src:deb-6.12\",\"series\":\"/s\",\"mode\":\"fix\",\"runs\":\"auto\","
+		   "\"first_fixed_patch\":0,\"ends\":[{\"kernel\":\"base\",\"tally\":{\"runs\":7,\"hits\":7}}]}");
+	page = render(blame);
+	ck_assert_ptr_nonnull(strstr(page, "./run.sh bisect --fix --kernel src:deb-6.12 --series /s --runs auto</code>"));
+	ck_assert_ptr_nonnull(strstr(page, "no culprit: the base must be bad and base + series good"));
 	free(page);
 }
 END_TEST
@@ -811,6 +929,9 @@ Suite *html_suite(void)
 	tcase_add_test(tc, gate_page_shows_changed_counters);
 	tcase_add_test(tc, tree_bisect_page_names_the_culprit);
 	tcase_add_test(tc, fix_bisect_and_matrix_pages);
+	tcase_add_test(tc, names_cannot_lead_the_page_outside_its_dir);
+	tcase_add_test(tc, huge_lists_are_cut_to_the_row_limit);
+	tcase_add_test(tc, bisect_pages_reproduce_with_the_runs_and_mode_given);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -72,6 +72,7 @@ START_TEST(bad_knobs_are_refused_by_name)
 	assert_refused("cmdline+=a=1,b=2", "sets the same parameter");
 	assert_refused("cmdline+=default", "besides default");
 	assert_refused("cmdline+=a\"b", "PARAM=VALUE");
+	assert_refused("cmdline+=--", "holds '--'");
 	assert_refused("kernel.numa_balancing=4", "not one of 0, 1, 2, 3");
 	assert_refused("thp.shrink_underused=yes", "not one of 0, 1");
 	/* A terminal escape in a value reaches the message as '?'. */
@@ -168,6 +169,13 @@ START_TEST(shape_knobs_set_the_case_fields)
 	numa_case(&c);
 	apply(&c, "memory=2047M", "thp.enabled=never", -1, err, sizeof(err));
 	ck_assert_msg(strstr(err, "does not split evenly over the case's 2 NUMA nodes"), "%s", err);
+	/* numa= sets the memory to its nodes' sum, which must be a VM's size. */
+	numa_case(&c);
+	apply(&c, "numa=1T+1T", "cpus=2", -1, err, sizeof(err));
+	ck_assert_msg(strstr(err, "the memory is 2097152M, not a size from 64M to 1T"), "%s", err);
+	numa_case(&c);
+	apply(&c, "numa=1M+1M", "cpus=2", -1, err, sizeof(err));
+	ck_assert_msg(strstr(err, "the memory is 2M, not a size from 64M to 1T"), "%s", err);
 }
 END_TEST
 

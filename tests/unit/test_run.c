@@ -46,6 +46,36 @@ START_TEST(untrusted_reads_refuse_links_devices_and_big_files)
 }
 END_TEST
 
+/* A dir that is not ours (report DIR, --resume DIR) may hold a link where
+ * the temp file or a log goes: the write must not follow it. */
+START_TEST(atomic_write_does_not_follow_a_planted_temp_link)
+{
+	const char *dir = test_temp_dir();
+	char victim[256], path[256], tmp[300];
+	char *text;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	put(dir, "victim", "precious");
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_eq(write_file_atomic(path, "page", 4), 0);
+	text = read_file_limited(victim, 100, NULL);
+	ck_assert_str_eq(text, "precious");
+	free(text);
+	text = read_file_limited(path, 100, NULL);
+	ck_assert_str_eq(text, "page");
+	free(text);
+	/* A command's log is not written through a link either. */
+	snprintf(tmp, sizeof(tmp), "%s/git-output", dir);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_ne(run_cmd((char *[]){ "echo", "overwritten", NULL }, tmp, NULL), 0);
+	text = read_file_limited(victim, 100, NULL);
+	ck_assert_str_eq(text, "precious");
+	free(text);
+}
+END_TEST
+
 START_TEST(sanitising_keeps_text_and_drops_control_bytes)
 {
 	char s[] = "a\033[2Jb\tc\nd\re\x7f";
@@ -148,6 +178,7 @@ Suite *run_suite(void)
 
 	tcase_add_test(t, untrusted_reads_refuse_links_devices_and_big_files);
 	tcase_add_test(t, sanitising_keeps_text_and_drops_control_bytes);
+	tcase_add_test(t, atomic_write_does_not_follow_a_planted_temp_link);
 	tcase_add_test(t, out_dir_with_results_needs_force_and_keeps_them);
 	tcase_add_test(t, force_numbers_new_runs_after_old_ones);
 	tcase_add_test(t, unusable_out_dir_is_refused);
