@@ -52,6 +52,17 @@ bool test_dir_has_entry_starting(const char *dir, const char *prefix)
 	return found;
 }
 
+struct json_object *test_row_named(struct json_object *rows, const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *r = json_object_array_get_idx(rows, i);
+		const char *n = json_object_get_string(json_object_object_get(r, "name"));
+		if (n && !strcmp(n, name))
+			return r;
+	}
+	return NULL;
+}
+
 const char *test_git_repo(void)
 {
 	static char repo[128];

@@ -3,6 +3,7 @@
 #define MMREPRO_TEST_SUITES_H
 
 #include <check.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 
 Suite *case_suite(void);
@@ -33,6 +34,8 @@ Suite *knob_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
+/* The object of a JSON array whose "name" is name, or NULL. */
+struct json_object *test_row_named(struct json_object *rows, const char *name);
 /* A fresh temp directory. */
 const char *test_temp_dir(void);
 /* Whether any entry of dir starts with prefix (a file an injected command

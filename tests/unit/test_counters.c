@@ -230,16 +230,6 @@ static void write_side(const char *dir, const char *const *deltas, size_t n)
 	}
 }
 
-static struct json_object *row_named(struct json_object *cmp, const char *name)
-{
-	for (size_t i = 0; i < json_object_array_length(cmp); i++) {
-		struct json_object *r = json_object_array_get_idx(cmp, i);
-		if (!strcmp(json_object_get_string(json_object_object_get(r, "name")), name))
-			return r;
-	}
-	return NULL;
-}
-
 START_TEST(compare_declared_counters)
 {
 	char base[256], head[256], text[300];
@@ -271,8 +261,8 @@ START_TEST(compare_declared_counters)
 	ck_assert(json_object_is_type(json_object_object_get(r, "ratio"), json_type_null));
 	ck_assert_uint_eq(json_object_array_length(json_object_object_get(r, "head_values")), 3);
 	/* Noise and a counter neither side moved do not flag. */
-	ck_assert(!json_object_get_boolean(json_object_object_get(row_named(cmp, "numa_hint_faults"), "flagged")));
-	r = row_named(cmp, "pgmigrate_fail");
+	ck_assert(!json_object_get_boolean(json_object_object_get(test_row_named(cmp, "numa_hint_faults"), "flagged")));
+	r = test_row_named(cmp, "pgmigrate_fail");
 	ck_assert(!json_object_get_boolean(json_object_object_get(r, "flagged")));
 	ck_assert(json_object_get_double(json_object_object_get(r, "p")) == 1);
 	counters_flagged_text(cmp, text, sizeof(text));
@@ -301,8 +291,8 @@ START_TEST(compare_default_mm_counters)
 	write_side(head, h, 2);
 	cmp = counters_compare(base, head, NULL, 0, &dropped);
 	ck_assert_uint_eq(json_object_array_length(cmp), 2);
-	ck_assert_ptr_nonnull(row_named(cmp, "pgmigrate_success"));
-	ck_assert_ptr_nonnull(row_named(cmp, "thp_split_pmd"));
+	ck_assert_ptr_nonnull(test_row_named(cmp, "pgmigrate_success"));
+	ck_assert_ptr_nonnull(test_row_named(cmp, "thp_split_pmd"));
 	ck_assert_int_eq(counters_flagged(cmp), 0);
 	json_object_put(cmp);
 

@@ -26,19 +26,9 @@ static void write_run(const char *dir, int n, const char *const (*subs)[3], int 
 	fclose(f);
 }
 
-static struct json_object *row_named(struct json_object *cmp, const char *name)
-{
-	for (size_t i = 0; i < json_object_array_length(cmp); i++) {
-		struct json_object *r = json_object_array_get_idx(cmp, i);
-		if (!strcmp(json_object_get_string(json_object_object_get(r, "name")), name))
-			return r;
-	}
-	return NULL;
-}
-
 static const char *outcome_of(struct json_object *cmp, const char *name)
 {
-	struct json_object *r = row_named(cmp, name);
+	struct json_object *r = test_row_named(cmp, name);
 	return r ? json_object_get_string(json_object_object_get(r, "outcome")) : "(missing)";
 }
 
@@ -67,12 +57,12 @@ START_TEST(compare_names_the_regressed_subtest)
 	ck_assert_str_eq(outcome_of(cmp, "WRITE with PROT_READ"), "regression");
 	ck_assert_str_eq(outcome_of(cmp, "always fails here"), "still failing");
 	ck_assert_str_eq(outcome_of(cmp, "hugetlb"), "clean");
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(row_named(cmp, "WRITE with PROT_READ"), "path")),
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(test_row_named(cmp, "WRITE with PROT_READ"), "path")),
 			 "mm.madv_populate.WRITE with PROT_READ");
 	ck_assert_int_eq(subtests_count(cmp, "regression"), 2);
-	ck_assert_str_eq(subtests_side_status(row_named(cmp, "hugetlb"), "head"), "SKIP");
-	ck_assert_str_eq(subtests_side_status(row_named(cmp, "WRITE with PROT_READ"), "base"), "PASS");
-	ck_assert_str_eq(subtests_side_status(row_named(cmp, "WRITE with PROT_READ"), "head"), "FAIL");
+	ck_assert_str_eq(subtests_side_status(test_row_named(cmp, "hugetlb"), "head"), "SKIP");
+	ck_assert_str_eq(subtests_side_status(test_row_named(cmp, "WRITE with PROT_READ"), "base"), "PASS");
+	ck_assert_str_eq(subtests_side_status(test_row_named(cmp, "WRITE with PROT_READ"), "head"), "FAIL");
 	json_object_put(cmp);
 }
 END_TEST
