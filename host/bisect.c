@@ -406,6 +406,8 @@ static enum point_verdict check_revert(struct tree *t, struct json_object *check
 	if (rv.verdict == POINT_SKIP)
 		json_object_object_add(o, "reason", json_object_new_string(rv.why));
 	json_object_object_add(o, "tally", stats_tally_json(&rv.t));
+	json_object_object_add(o, "build_seconds", json_object_new_double(rv.build_s));
+	json_object_object_add(o, "run_seconds", json_object_new_double(rv.run_s));
 	json_object_object_add(checks, "revert", o);
 	return rc == EXIT_INTERRUPTED ? (enum point_verdict)-1 : rv.verdict;
 }

@@ -84,20 +84,22 @@ git -C "$REPO" worktree remove --force "$tmp/replay" >/dev/null 2>&1
 
 # --- History a again with --runs auto: the same culprit, and the runs
 # each way (BENCHMARKS.md). The kernels are cached, so only runs differ.
-used_runs() { field "$1" "sum(p['tally']['runs'] for p in list(g['ends'].values()) + g['steps'] + [c for k, c in g.get('checks', {}).items() if 'tally' in c])"; }
-t_fixed=$(field "$tmp/a/bisect.json" "round(sum(p['run_seconds'] for p in list(g['ends'].values()) + g['steps']))")
+# points: the ends and steps, then the culprit checks; "runs/seconds" of each.
+points='[list(g["ends"].values()) + g["steps"], [c for c in g.get("checks", {}).values() if "tally" in c]]'
+used() { field "$1" "' + '.join('%d runs/%d s' % (sum(p['tally']['runs'] for p in ps), round(sum(p.get('run_seconds', 0) for p in ps))) for ps in $points)"; }
+used_runs() { field "$1" "sum(p['tally']['runs'] for ps in $points for p in ps)"; }
 t0=$SECONDS
 $mm bisect "$case_" --kernel "git:$REPO" --good hist-base --bad hist-a-tip --runs auto --out "$tmp/auto" \
 	>"$tmp/auto.out" 2>&1; rc=$?
 echo "# bisect of hist-a with --runs auto: exit $rc in $((SECONDS - t0)) s"
 check "--runs auto names hist-a-culprit too" test "$(field "$tmp/auto/bisect.json" "g['culprit']['commit']")" = "$a_culprit"
 check "its bisect.json says runs auto" test "$(field "$tmp/auto/bisect.json" "g['runs']")" = auto
+check "fewer runs in all than --runs $runs" test "$(used_runs "$tmp/auto/bisect.json")" -lt "$(used_runs "$a")"
 check "every good step took at most 2 runs (a bug that always hits)" test "$(field "$tmp/auto/bisect.json" \
 	"all(s['tally']['runs'] <= 2 for s in g['steps'] if s['verdict'] == 'good')")" = True
 check "it states its confidence and how it is computed" test "$(field "$tmp/auto/bisect.json" \
 	"0 < g['confidence'] <= 1 and 'product' in g['confidence_method']")" = True
-t_auto=$(field "$tmp/auto/bisect.json" "round(sum(p['run_seconds'] for p in list(g['ends'].values()) + g['steps']))")
-echo "# runs used on hist-a: --runs $runs $(used_runs "$a") runs, ${t_fixed} s of runs; --runs auto $(used_runs "$tmp/auto/bisect.json") runs, ${t_auto} s of runs"
+echo "# runs used on hist-a (ends and steps + culprit checks): --runs $runs $(used "$a"); --runs auto $(used "$tmp/auto/bisect.json")"
 
 # --- A fix bisection: hist-c carries the bug from hist-a and drops it at
 # hist-c-fix. The first fixed commit, its checks, and a Fixed-by line.
