@@ -128,8 +128,8 @@ static int check_direction(struct tree *t)
 	}
 	free(GIT(t, t->repo, &status, "merge-base", "--is-ancestor", new, old));
 	if (status == 0) {
-		fprintf(stderr, "mmrepro: bisect: %s %s is an ancestor of %s %s: the %s end must come first%s\n", new_opt,
-			new_rev, old_opt, old_rev, old_opt, t->o.fix ? " (--broken is the older)" : " (--good is the older)");
+		fprintf(stderr, "mmrepro: bisect: %s %s is an ancestor of %s %s: %s must name the older end\n", new_opt,
+			new_rev, old_opt, old_rev, old_opt);
 		return EXIT_USAGE;
 	}
 	return 0;
