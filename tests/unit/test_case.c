@@ -880,7 +880,7 @@ START_TEST(case_paths_in_the_checkout_load)
 	char extra[1024];
 
 	unsetenv("MMREPRO_ALLOW_HOST_PATHS");
-	snprintf(extra, sizeof(extra), "[build]\nconfig = config/soft-dirty.config %s/config/base.config\n"
+	snprintf(extra, sizeof(extra), "[build]\nconfig = config/guest-6.12.config %s/config/base.config\n"
 		 "base_config = tests/syzbot/good/config\n[variant v]\nkernel = src:deb-6.12\nexpect = pass\n"
 		 "series = %s/patches/test-one-line\nconfig = config/guest.config\n", repo_root(), repo_root());
 	assert_case_file_loads(extra);
