@@ -915,6 +915,33 @@ static int parse_page_words(struct parse_ctx *p, struct variant *var, const char
 	return 1;
 }
 
+/* "do_numa_page, !do_huge_pmd_numa_page": function names, commas or blanks
+ * between. */
+static int parse_stack_words(struct parse_ctx *p, struct variant *var, const char *key, const char *v)
+{
+	const char *s = v;
+
+	var->nexpect_stack = 0;
+	for (;;) {
+		s += strspn(s, ", \t");
+		size_t len = strcspn(s, ", \t");
+		if (!len)
+			break;
+		if (var->nexpect_stack >= STACK_MAX_WORDS)
+			return fail(p, "too many functions in '%s' (at most %d)", key, STACK_MAX_WORDS);
+		char *w = var->expect_stack[var->nexpect_stack];
+		snprintf(w, STACK_WORD_LEN, "%.*s", (int)len, s);
+		if (len >= STACK_WORD_LEN || !stack_word_valid(w))
+			return fail(p, "'%s': '%.*s' is not a function name (letters, digits, '_' and '.'; "
+				    "'!' in front for one the stack must not have)", key, (int)len, s);
+		var->nexpect_stack++;
+		s += len;
+	}
+	if (!var->nexpect_stack)
+		return fail(p, "'%s' is empty", key);
+	return 1;
+}
+
 /* What a variant may set in place of the case's [vm], [guest] and [build]. */
 static int variant_override_key(struct parse_ctx *p, struct variant *var, const char *k, const char *v)
 {
@@ -969,6 +996,8 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_titles(p, var->forbid_titles, &var->nforbid_titles, k, v);
 	if (!strcmp(k, "expect_page"))
 		return parse_page_words(p, var, k, v);
+	if (!strcmp(k, "expect_stack"))
+		return parse_stack_words(p, var, k, v);
 	if (!strcmp(k, "fixes"))
 		return parse_fixes(p, &var->fixes, v);
 	if (!strcmp(k, "fixed_by"))
@@ -1375,6 +1404,10 @@ static int validate_expectations(const struct case_def *c, const struct variant 
 	}
 	if (v->nexpect_page && v->expect != EXPECT_FAIL) {
 		snprintf(err, errlen, "%s: [variant %s] has expect_page but does not expect fail", c->path, v->name);
+		return -1;
+	}
+	if (v->nexpect_stack && v->expect != EXPECT_FAIL) {
+		snprintf(err, errlen, "%s: [variant %s] has expect_stack but does not expect fail", c->path, v->name);
 		return -1;
 	}
 	if (v->nexpect_titles && v->expect != EXPECT_FAIL) {

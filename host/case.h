@@ -2,11 +2,12 @@
 #ifndef MMREPRO_CASE_H
 #define MMREPRO_CASE_H
 
+#include "stack.h"
 #include <stdbool.h>
 #include <stddef.h>
 
 #define CASE_MAX_LIST 16
-#define CASE_MAX_VARIANTS 8
+#define CASE_MAX_VARIANTS 16
 #define CASE_MAX_NUMA 8
 #define CASE_MAX_FIXES 4
 #define CASE_MAX_TITLES 8
@@ -77,6 +78,11 @@ struct variant {
 	 * report_page_is ("anon", "large", "!lru"). */
 	char expect_page[CASE_MAX_PAGE_WORDS][CASE_PAGE_WORD_LEN];
 	int nexpect_page;
+	/* Functions the first run report's stack must show (inlined ones
+	 * where the kernel was decoded), "!name" for one it must not
+	 * (host/stack.h). */
+	char expect_stack[STACK_MAX_WORDS][STACK_WORD_LEN];
+	int nexpect_stack;
 	struct fix_list fixes;      /* the variant's own; empty: the case's */
 	/* baseline = TEXT: the code from before the change the case is about
 	 * (a reference, not a fix): it names no fix, and results say so. */

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "point.h"
 #include "run.h"
+#include "stack.h"
 #include "stats.h"
 #include "util.h"
 
@@ -24,6 +25,7 @@ struct outcome {
 	double seconds;
 	char title[256];           /* the first FAIL's report titles (or reason) */
 	char forbidden_title[256]; /* the first forbidden report's title */
+	char stack_miss[320];      /* the first failing run's expect_stack miss */
 	char reason[512];
 	bool interrupted;
 	struct json_object *run_rows; /* per run: verdict, kind, titles */
@@ -75,10 +77,17 @@ enum run_kind verify_classify(const struct variant *v, const struct run_result *
 {
 	enum run_kind k = stats_classify(r, v->expect == EXPECT_FAIL ? v->expect_title : "");
 
+	struct stack_check stack;
+
 	*forbidden = verify_forbidden_report(r, v->forbid_titles, v->nforbid_titles) != NULL;
 	if (k == RUN_HIT && (*forbidden || !verify_titles_in_order(r, v->expect_titles, v->nexpect_titles) ||
 			     !verify_page_matches(r, v->expect_page, v->nexpect_page)))
 		return RUN_OTHER_CRASH;
+	if (k == RUN_HIT && v->nexpect_stack) {
+		stack_check_run(r, v->expect_stack, v->nexpect_stack, &stack);
+		if (!stack.ok)
+			return RUN_OTHER_CRASH;
+	}
 	return k;
 }
 
@@ -114,6 +123,24 @@ static void run_titles(const struct run_result *r, char *buf, size_t len, struct
 		snprintf(buf, len, "%s", r->report.title[0] ? r->report.title : r->reason);
 }
 
+/* What expect_stack found in a failing run; the first miss is the row's
+ * reason, so that a wrong path reads as such, not as a bare mismatch. */
+static struct json_object *stack_row(const struct variant *v, const struct run_result *r, struct outcome *oc)
+{
+	struct json_object *o = json_object_new_object();
+	struct stack_check s;
+
+	stack_check_run(r, v->expect_stack, v->nexpect_stack, &s);
+	json_object_object_add(o, "matches", json_object_new_boolean(s.ok));
+	json_object_object_add(o, "decoded", json_object_new_boolean(s.decoded));
+	if (!s.ok) {
+		json_object_object_add(o, "why", json_object_new_string(s.why));
+		if (!oc->stack_miss[0])
+			snprintf(oc->stack_miss, sizeof(oc->stack_miss), "%s", s.why);
+	}
+	return o;
+}
+
 static void tally_run(struct outcome *oc, const struct variant *v, const struct run_result *r)
 {
 	bool forbidden;
@@ -131,6 +158,8 @@ static void tally_run(struct outcome *oc, const struct variant *v, const struct 
 	json_object_object_add(row, "kind", json_object_new_string(stats_run_kind_name(k)));
 	json_object_object_add(row, "forbidden", json_object_new_boolean(forbidden));
 	json_object_object_add(row, "titles", titles);
+	if (v->nexpect_stack && r->verdict == V_FAIL)
+		json_object_object_add(row, "stack", stack_row(v, r, oc));
 	json_object_array_add(oc->run_rows, row);
 	if (r->verdict == V_FAIL && !oc->title[0])
 		snprintf(oc->title, sizeof(oc->title), "%s", text);
@@ -187,6 +216,8 @@ static void print_row(const struct variant *v, const struct outcome *oc, bool ok
 	snprintf(hits, sizeof(hits), "%d/%d %.0f-%.0f%%", oc->t.hits, stats_valid(&oc->t), ci.lo * 100, ci.hi * 100);
 	if (oc->forbidden)
 		snprintf(forbidden, sizeof(forbidden), "   FORBIDDEN in %d: %s", oc->forbidden, oc->forbidden_title);
+	else if (oc->stack_miss[0])
+		snprintf(forbidden, sizeof(forbidden), "   STACK: %.280s", oc->stack_miss);
 	printf("%-22s %-13s %-22s %-17s %6.1f  %s%s%s%s\n", v->name, expect, got_text(v, oc, got, sizeof(got)), hits,
 	       oc->runs ? oc->seconds / oc->runs : 0, oc->fail ? oc->title : oc->reason, forbidden,
 	       stats_flaky(&oc->t) ? "   FLAKY" : "", ok ? "" : "   <-- MISMATCH");
@@ -198,6 +229,15 @@ static struct json_object *page_words_array(const struct variant *v)
 
 	for (int i = 0; i < v->nexpect_page; i++)
 		json_object_array_add(a, json_object_new_string(v->expect_page[i]));
+	return a;
+}
+
+static struct json_object *stack_words_array(const struct variant *v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < v->nexpect_stack; i++)
+		json_object_array_add(a, json_object_new_string(v->expect_stack[i]));
 	return a;
 }
 
@@ -260,6 +300,9 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 	json_object_object_add(o, "expect_title", json_object_new_string(v->expect_title));
 	json_object_object_add(o, "expect_titles", string_array(v->expect_titles, v->nexpect_titles));
 	json_object_object_add(o, "expect_page", page_words_array(v));
+	json_object_object_add(o, "expect_stack", stack_words_array(v));
+	if (oc->stack_miss[0])
+		json_object_object_add(o, "stack_miss", json_object_new_string(oc->stack_miss));
 	json_object_object_add(o, "forbid_titles", string_array(v->forbid_titles, v->nforbid_titles));
 	json_object_object_add(o, "fixes", fixes_json(fixes));
 	if (v->baseline[0])

@@ -20,6 +20,12 @@
  *                   can);
  *   compaction      (on request) /proc/sys/vm/compact_memory: compaction
  *                   skips THPs, so it must not reach the split at all.
+ * With --fail-target-allocs, numa_balancing runs with every non-sleeping
+ * page allocation of the faulting task failing (fail_page_alloc), as when
+ * node 1 is short of free pages: the pieces of a split THP then fail the
+ * one asynchronous retry migrate_pages() gives them, and nothing migrates.
+ * Such a run asserts that the split and the failures happened, and that
+ * no BUG followed and nothing stayed isolated.
  * Each prints its phase first, so a kernel report on the console shows
  * which caller reached the bug, and each checks that nr_isolated_anon comes
  * back to where it was: pages left on a list that migrate_pages() reported
@@ -44,6 +50,9 @@ static int balance_seconds = 30;
  * the FAIL of folios left behind on the list (v5); -1 only records it. */
 static int mbind_min_moved = -1;
 static char *explicit_region, *balance_region;
+static bool fail_target_allocs;
+
+#define FAIL_PAGE_ALLOC_DIR "/sys/kernel/debug/fail_page_alloc"
 
 static const struct tst_knob knobs[] = {
 	{ "/sys/kernel/mm/transparent_hugepage/enabled", "always", false },
@@ -156,12 +165,51 @@ static void touch_all(char *p)
 		p[off]++;
 }
 
+/* Only this task, only allocations that cannot sleep (the migration
+ * target's: alloc_misplaced_dst_folio() drops __GFP_RECLAIM), highmem
+ * ones included (GFP_HIGHUSER_MOVABLE has __GFP_HIGHMEM). */
+static void fail_allocations(bool on)
+{
+	static const char *const settings[][2] = {
+		{ "probability", "100" }, { "interval", "1" }, { "times", "-1" }, { "space", "0" },
+		{ "verbose", "0" }, { "task-filter", "Y" }, { "ignore-gfp-wait", "Y" },
+		{ "ignore-gfp-highmem", "N" }, { "min-order", "0" },
+	};
+	char path[128];
+
+	if (on && access(FAIL_PAGE_ALLOC_DIR, F_OK) < 0)
+		tst_brk(TCONF, FAIL_PAGE_ALLOC_DIR " is missing: CONFIG_FAIL_PAGE_ALLOC and "
+			"CONFIG_FAULT_INJECTION_DEBUG_FS are off (config/fault-injection.config)");
+	for (size_t i = 0; on && i < sizeof(settings) / sizeof(settings[0]); i++) {
+		snprintf(path, sizeof(path), FAIL_PAGE_ALLOC_DIR "/%s", settings[i][0]);
+		tst_write_file(path, "%s", settings[i][1]);
+	}
+	tst_write_file("/proc/thread-self/make-it-fail", "%d", on);
+}
+
+/* What a run whose target allocations all fail must show: the split was
+ * reached, its pieces failed to migrate, and the kernel survived it. */
+static void check_unlucky_retry(void)
+{
+	long split = tst_vmstat_delta("thp_migration_split"), failed = tst_vmstat_delta("pgmigrate_fail");
+
+	if (split <= 0)
+		tst_brk(TBROK, "no THP was split for migration (thp_migration_split 0): the retry of the pieces "
+			"was never reached");
+	if (failed <= 0)
+		tst_brk(TBROK, "pgmigrate_fail is 0: the failing target allocations did not fail a migration");
+	tst_res(TPASS, "NUMA balancing with the target's allocations failing: %ld THPs split, %ld pages failed "
+		"to migrate, and no BUG", split, failed);
+}
+
 static void numa_balancing(void)
 {
 	struct tst_deadline end;
 	int on1 = 0, rounds = 0;
 
 	tst_pin_cpu(tst_cpu_of_node(1));
+	if (fail_target_allocs)
+		fail_allocations(true);
 	tst_deadline_start(&end, balance_seconds);
 	while (!tst_deadline_passed(&end)) {
 		touch_all(balance_region);
@@ -177,7 +225,10 @@ static void numa_balancing(void)
 	tst_value_long("numa_pages_migrated", tst_vmstat_delta("numa_pages_migrated"));
 	tst_value_long("thp_migration_split", tst_vmstat_delta("thp_migration_split"));
 	tst_value_long("pgmigrate_fail", tst_vmstat_delta("pgmigrate_fail"));
-	if (tst_vmstat_delta("numa_pages_migrated") <= 0)
+	if (fail_target_allocs) {
+		fail_allocations(false);
+		check_unlucky_retry();
+	} else if (tst_vmstat_delta("numa_pages_migrated") <= 0)
 		tst_res(TFAIL, "NUMA balancing migrated nothing in %.0f s (%ld hinting faults)", end.budget,
 			tst_vmstat_delta("numa_hint_faults"));
 	else if (on1 * 2 < nr_thps)
@@ -304,6 +355,8 @@ static const struct tst_option options[] = {
 	  "how long NUMA balancing may take (30), within the runtime" },
 	{ "mbind-min-moved", TST_OPT_INT, &mbind_min_moved, 0, 512, NULL,
 	  "FAIL when mbind leaves fewer THP heads on node 1 (unset: a value only)" },
+	{ "fail-target-allocs", TST_OPT_FLAG, &fail_target_allocs, 0, 0, NULL,
+	  "numa_balancing with this task's non-sleeping page allocations failing (fail_page_alloc)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 

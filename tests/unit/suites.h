@@ -31,6 +31,7 @@ Suite *subtests_suite(void);
 Suite *point_suite(void);
 Suite *counters_suite(void);
 Suite *knob_suite(void);
+Suite *stack_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);

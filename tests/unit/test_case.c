@@ -176,7 +176,9 @@ static const struct bad_case bad_cases[] = {
 	  "workload 'nosuch' does not exist (no guest/workloads/nosuch.c)" },
 	{ "[case]\nname = x\nboot_failure = maybe\n", 3, "'boot_failure' must be untestable or bug, got 'maybe'" },
 	{ HEAD "[variant v1]\n[variant v2]\n[variant v3]\n[variant v4]\n[variant v5]\n[variant v6]\n"
-	       "[variant v7]\n[variant v8]\n[variant v9]\n", 14, "too many variants (at most 8)" },
+	       "[variant v7]\n[variant v8]\n[variant v9]\n[variant v10]\n[variant v11]\n[variant v12]\n"
+	       "[variant v13]\n[variant v14]\n[variant v15]\n[variant v16]\n[variant v17]\n", 22,
+	  "too many variants (at most 16)" },
 	{ HEAD "[variant a123456789b123456789c123456789d123456789e123456789f123456789g1234]\n", 6,
 	  "variant name 'a123456789b123456789c123456789d123456789e123456789f123456789g1234' is too long (at most 63 characters)" },
 	/* fixes and fixed_by. */
@@ -241,6 +243,14 @@ static const struct bad_case bad_cases[] = {
 	  "too many words in 'expect_page' (at most 8)" },
 	{ HEAD "[variant v]\nkernel = k\nexpect = pass\nexpect_page = anon\n", 0,
 	  "[variant v] has expect_page but does not expect fail" },
+	/* Stack frames. */
+	{ HEAD FAILVF "expect_stack = do_numa_page+0x205\n", 10,
+	  "'expect_stack': 'do_numa_page+0x205' is not a function name (letters, digits, '_' and '.'; '!' in front "
+	  "for one the stack must not have)" },
+	{ HEAD FAILVF "expect_stack = ,\n", 10, "'expect_stack' is empty" },
+	{ HEAD FAILVF "expect_stack = a b c d e f g h i\n", 10, "too many functions in 'expect_stack' (at most 8)" },
+	{ HEAD "[variant v]\nkernel = k\nexpect = pass\nexpect_stack = do_numa_page\n", 0,
+	  "[variant v] has expect_stack but does not expect fail" },
 	/* What a variant may set for itself. */
 	{ HEAD FAILVF "memory = 10M\n", 10, "'memory' must be a size from 64M to 1T (" UNITS "), got '10M'" },
 	{ HEAD FAILVF "cpus = 0\n", 10, "'cpus' must be an integer from 1 to 64, got '0'" },
