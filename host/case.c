@@ -399,6 +399,8 @@ static int case_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_int(p, &c->idle_timeout_s, k, v, 1, 86400);
 	if (!strcmp(k, "boot_failure"))
 		return parse_boot_failure(p, v);
+	if (!strcmp(k, "quiet_host"))
+		return parse_bool(p, &c->quiet_host, k, v);
 	if (!strcmp(k, "title"))
 		return parse_title_key(p, v);
 	if (!strcmp(k, "expect"))
@@ -1004,6 +1006,8 @@ static int variant_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_fixed_by(p, &var->fixes, v);
 	if (!strcmp(k, "baseline"))
 		return copy_value(p, var->baseline, sizeof(var->baseline), k, v);
+	if (!strcmp(k, "quiet_host"))
+		return parse_tristate(p, &var->quiet_host, k, v);
 	return variant_override_key(p, var, k, v);
 }
 

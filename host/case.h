@@ -87,6 +87,7 @@ struct variant {
 	/* baseline = TEXT: the code from before the change the case is about
 	 * (a reference, not a fix): it names no fix, and results say so. */
 	char baseline[160];
+	int quiet_host;             /* 1 yes, -1 no, 0: the case's */
 	struct variant_overrides set;
 };
 
@@ -115,6 +116,9 @@ struct case_def {
 	 * sets `boot_failure = bug` in [case] so that it counts as the bug;
 	 * the default is `boot_failure = untestable`. */
 	bool boot_failure_is_bug;
+	/* quiet_host = yes: the expectation (a race's rate) holds only on a
+	 * quiet host; verify warns when it ran beside other work or --jobs. */
+	bool quiet_host;
 
 	/* [vm] */
 	unsigned mem_mb;

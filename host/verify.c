@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "point.h"
 #include "run.h"
+#include "load.h"
 #include "stack.h"
 #include "stats.h"
 #include "util.h"
@@ -26,10 +27,17 @@ struct outcome {
 	char title[256];           /* the first FAIL's report titles (or reason) */
 	char forbidden_title[256]; /* the first forbidden report's title */
 	char stack_miss[320];      /* the first failing run's expect_stack miss */
+	double others_share;       /* of the CPU, while its point ran (load.h); -1 unknown */
+	char load_warning[200];    /* a quiet-host variant ran under load */
 	char reason[512];
 	bool interrupted;
 	struct json_object *run_rows; /* per run: verdict, kind, titles */
 };
+
+static bool variant_quiet_host(const struct case_def *c, const struct variant *v)
+{
+	return v->quiet_host ? v->quiet_host > 0 : c->quiet_host;
+}
 
 bool verify_titles_in_order(const struct run_result *r, const char titles[][CASE_TITLE_LEN], int n)
 {
@@ -218,6 +226,8 @@ static void print_row(const struct variant *v, const struct outcome *oc, bool ok
 		snprintf(forbidden, sizeof(forbidden), "   FORBIDDEN in %d: %s", oc->forbidden, oc->forbidden_title);
 	else if (oc->stack_miss[0])
 		snprintf(forbidden, sizeof(forbidden), "   STACK: %.280s", oc->stack_miss);
+	if (oc->load_warning[0])
+		snprintf(forbidden + strlen(forbidden), sizeof(forbidden) - strlen(forbidden), "   LOADED");
 	printf("%-22s %-13s %-22s %-17s %6.1f  %s%s%s%s\n", v->name, expect, got_text(v, oc, got, sizeof(got)), hits,
 	       oc->runs ? oc->seconds / oc->runs : 0, oc->fail ? oc->title : oc->reason, forbidden,
 	       stats_flaky(&oc->t) ? "   FLAKY" : "", ok ? "" : "   <-- MISMATCH");
@@ -311,6 +321,11 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 	json_object_object_add(o, "forbidden_runs", json_object_new_int(oc->forbidden));
 	json_object_object_add(o, "forbidden_title", oc->forbidden ? json_object_new_string(oc->forbidden_title) : NULL);
 	json_object_object_add(o, "flaky", json_object_new_boolean(stats_flaky(&oc->t)));
+	json_object_object_add(o, "quiet_host", json_object_new_boolean(variant_quiet_host(c, v)));
+	json_object_object_add(o, "others_cpu_share",
+			       oc->others_share >= 0 ? json_object_new_double(oc->others_share) : NULL);
+	json_object_object_add(o, "load_warning",
+			       oc->load_warning[0] ? json_object_new_string(oc->load_warning) : NULL);
 	json_object_object_add(o, "matches", json_object_new_boolean(ok));
 	json_object_object_add(o, "reason", json_object_new_string(oc->reason));
 	json_object_object_add(o, "seconds_per_run", json_object_new_double(oc->runs ? oc->seconds / oc->runs : 0));
@@ -354,6 +369,30 @@ static void count_run(void *arg, const struct run_result *r)
 	tally(vr->oc, vr->v, r, 1);
 }
 
+static int local_jobs(const struct pool *pool)
+{
+	int n = 0;
+
+	for (int i = 0; pool && i < pool->nslots; i++)
+		n += pool->slots[i].backend == BACKEND_QEMU;
+	return n ? n : 1;
+}
+
+/* A race whose rate was measured on a quiet host is not judged the same
+ * way beside other work: say so where the verdict is read. */
+static void note_load(const struct case_def *c, const struct variant *v, const struct verify_ctx *x,
+		      struct outcome *oc, double others_share)
+{
+	char why[160];
+
+	oc->others_share = others_share;
+	if (!variant_quiet_host(c, v) || !load_too_busy(others_share, local_jobs(x->pool), why, sizeof(why)))
+		return;
+	snprintf(oc->load_warning, sizeof(oc->load_warning), "expects a quiet host, but %s", why);
+	fprintf(stderr, "mmrepro: warning: %s [variant %s] %s: its rate may be the load's, not the kernel's\n",
+		c->path, v->name, oc->load_warning);
+}
+
 static void verify_variant(const struct case_def *c, const struct variant *v, struct verify_ctx *x,
 			   struct outcome *oc)
 {
@@ -361,6 +400,7 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	struct case_def *vc = xcalloc(1, sizeof(*vc));
 	struct variant_runs vr = { .oc = oc, .v = v };
 	struct point_result pr;
+	struct load_sample before, after;
 	const char **frags;
 	int rc;
 
@@ -379,7 +419,10 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	struct point_ctx px = { .c = vc, .configs = frags, .runs = x->runs, .timeout_s = x->timeout_s,
 				.signal_fd = x->sfd, .verbose = x->verbose, .accel = &x->accel, .pool = x->pool,
 				.variant = v->name, .print_runs = true, .each_run = count_run, .each_arg = &vr };
+	load_sample_take(&before);
 	rc = point_test(&px, v->kernel, v->series[0] ? series : NULL, out, &pr, err, sizeof(err));
+	load_sample_take(&after);
+	note_load(c, v, x, oc, load_others_share(&before, &after));
 	if (rc && !pr.t.runs) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;

@@ -79,6 +79,7 @@ START_TEST(full_case_parses)
 	ck_assert_str_eq(c.kernels[1], "deb:6.1");
 	ck_assert_int_eq(c.ncounters, 3);
 	ck_assert_int_eq(c.disk_mb, 1024);
+	ck_assert(!c.quiet_host);
 	ck_assert_str_eq(c.counters[2], "pglazyfree");
 	ck_assert_int_eq(c.timeout_s, 99);
 	ck_assert_uint_eq(c.mem_mb, 2048);
@@ -248,6 +249,7 @@ static const struct bad_case bad_cases[] = {
 	  "'expect_stack': 'do_numa_page+0x205' is not a function name (letters, digits, '_' and '.'; '!' in front "
 	  "for one the stack must not have)" },
 	{ HEAD FAILVF "expect_stack = ,\n", 10, "'expect_stack' is empty" },
+	{ HEAD FAILVF "quiet_host = mostly\n", 10, "'quiet_host' must be yes or no, got 'mostly'" },
 	{ HEAD FAILVF "expect_stack = a b c d e f g h i\n", 10, "too many functions in 'expect_stack' (at most 8)" },
 	{ HEAD "[variant v]\nkernel = k\nexpect = pass\nexpect_stack = do_numa_page\n", 0,
 	  "[variant v] has expect_stack but does not expect fail" },
