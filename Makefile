@@ -21,7 +21,7 @@ GUEST_LIB_FLAGS = -Iguest/lib $(shell pkg-config --cflags json-c check)
 GUEST_LIB_LIBS  = $(shell pkg-config --libs json-c) $(CHECK_LIBS) -lpthread
 ASAN_FLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: check-series bench-peers bench-boot bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: check-series bench-peers bench-boot bench-load bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS)
 
 $(B)/host/%.o: host/%.c host/*.h guest/protocol.h
@@ -118,6 +118,8 @@ bench-peers: all
 # The bare-boot limit against a whole smoke run, paired (BENCH_KERNEL, BENCH_RUNS).
 bench-boot: all
 	bash tests/bench-boot.sh
+bench-load: all
+	bash tests/bench-load.sh
 
 # Classifier throughput in process (clean and report-dense logs built from
 # the corpus) and decoding cost: against build/mmrepro (built -g, so it has
