@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "stats.h"
 
 struct page {
@@ -39,14 +40,6 @@ void fact_open(FILE *f, const char *name);
 void fact_series(FILE *f, const char *name, const char *path);
 void facts_host_date(FILE *f, const char *json_path);
 struct json_object *first_hit(const struct point *pt);
-struct json_object *jarr(struct json_object *o, const char *key);
-struct json_object *jat(struct json_object *a, size_t i);
-struct json_object *jget(struct json_object *o, const char *key);
-int jint(struct json_object *o, const char *key, int dflt);
-size_t jlen(struct json_object *a);
-bool jnum(struct json_object *o, const char *key, double *out);
-const char *jstr(struct json_object *o, const char *key);
-struct json_object *load_json(const char *path, bool required, char *err, size_t errlen);
 size_t load_prefixes(struct page *p, const char *rel, struct point **out);
 void page_close(struct page *p);
 void page_open(struct page *p, const char *kind, const char *what);
@@ -64,7 +57,6 @@ void step_row(FILE *f, const struct point *pt, const char *subject, const char *
 void tally_text(const struct tally *t, char *buf, size_t len);
 void verdict_span(FILE *f, const char *v);
 
-bool jbool(struct json_object *o, const char *key);
 void patch_item(FILE *f, const char *subject, const char *file);
 void prefix_table(struct page *p, const struct point *pts, size_t n);
 bool same_or_both_null(const char *a, const char *b);

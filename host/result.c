@@ -1,5 +1,6 @@
 /* Verdicts of runs, every report of a run, and the files that record them. */
 #include "result.h"
+#include "json.h"
 #include "title.h"
 #include "util.h"
 #include "../guest/protocol.h"
@@ -219,7 +220,7 @@ void result_decide(struct run_result *r, const struct console_result *con, const
 	set(r, wv, reason);
 }
 
-static struct json_object *jstr(const char *s)
+static struct json_object *new_nonempty_string(const char *s)
 {
 	return s && *s ? json_object_new_string(s) : NULL;
 }
@@ -284,7 +285,7 @@ static struct json_object *reports_json(const struct run_result *r)
 		const struct report *rep = &r->reports[i];
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "title", json_object_new_string(rep->title));
-		json_object_object_add(o, "guilty_frame", jstr(rep->guilty_frame));
+		json_object_object_add(o, "guilty_frame", new_nonempty_string(rep->guilty_frame));
 		json_object_object_add(o, "start_line", json_object_new_int(rep->start_line));
 		json_object_object_add(o, "end_line", json_object_new_int(rep->end_line));
 		json_object_object_add(o, "corrupted", json_object_new_boolean(rep->corrupted));
@@ -316,15 +317,15 @@ static void add_source_fields(struct json_object *o, const struct run_result *r)
 	if (r->subtests)
 		json_object_object_add(o, "subtests", json_object_get(r->subtests));
 	if (r->report_test[0])
-		json_object_object_add(o, "report_test", jstr(r->report_test));
+		json_object_object_add(o, "report_test", new_nonempty_string(r->report_test));
 	if (r->workload_source[0])
-		json_object_object_add(o, "workload_source", jstr(r->workload_source));
+		json_object_object_add(o, "workload_source", new_nonempty_string(r->workload_source));
 	if (r->vm_shape)
 		json_object_object_add(o, "vm", json_object_get(r->vm_shape));
 	if (r->config_changes)
 		json_object_object_add(o, "config_changes", json_object_get(r->config_changes));
 	if (r->title_pattern[0]) {
-		json_object_object_add(o, "title_pattern", jstr(r->title_pattern));
+		json_object_object_add(o, "title_pattern", new_nonempty_string(r->title_pattern));
 		json_object_object_add(o, "other_crash", json_object_new_boolean(r->other_crash));
 	}
 }
@@ -334,40 +335,40 @@ struct json_object *result_to_json(const struct run_result *r)
 	struct json_object *o = json_object_new_object(), *t = json_object_new_object();
 
 	json_object_object_add(o, "case", json_object_new_string(r->case_name));
-	json_object_object_add(o, "variant", jstr(r->variant));
+	json_object_object_add(o, "variant", new_nonempty_string(r->variant));
 	json_object_object_add(o, "run", json_object_new_int(r->index));
 	json_object_object_add(o, "kernel", json_object_new_string(r->kernel_spec));
-	json_object_object_add(o, "kernel_release", jstr(r->kernel_release));
+	json_object_object_add(o, "kernel_release", new_nonempty_string(r->kernel_release));
 	if (r->kernel_source[0])
-		json_object_object_add(o, "kernel_source", jstr(r->kernel_source));
-	json_object_object_add(o, "series", jstr(r->series));
-	json_object_object_add(o, "flavor", jstr(r->flavor));
-	json_object_object_add(o, "fix", jstr(r->fix));
+		json_object_object_add(o, "kernel_source", new_nonempty_string(r->kernel_source));
+	json_object_object_add(o, "series", new_nonempty_string(r->series));
+	json_object_object_add(o, "flavor", new_nonempty_string(r->flavor));
+	json_object_object_add(o, "fix", new_nonempty_string(r->fix));
 	if (r->counters[0])
 		json_object_object_add(o, "counters", words_json(r->counters));
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(r->verdict)));
 	json_object_object_add(o, "interrupted", json_object_new_boolean(r->verdict == V_INTERRUPTED));
 	json_object_object_add(o, "reason", json_object_new_string(r->reason));
 	json_object_object_add(o, "crash", json_object_new_boolean(r->report.crash));
-	json_object_object_add(o, "title", jstr(r->report.title));
-	json_object_object_add(o, "guilty_frame", jstr(r->report.guilty_frame));
+	json_object_object_add(o, "title", new_nonempty_string(r->report.title));
+	json_object_object_add(o, "guilty_frame", new_nonempty_string(r->report.guilty_frame));
 	if (r->report.start_line) {
 		json_object_object_add(o, "report_start_line", json_object_new_int(r->report.start_line));
 		json_object_object_add(o, "report_end_line", json_object_new_int(r->report.end_line));
 	}
 	if (r->boot_report.crash) {
-		json_object_object_add(o, "boot_report_title", jstr(r->boot_report.title));
+		json_object_object_add(o, "boot_report_title", new_nonempty_string(r->boot_report.title));
 		json_object_object_add(o, "boot_report_start_line", json_object_new_int(r->boot_report.start_line));
 	}
 	json_object_object_add(o, "reports", reports_json(r));
 	json_object_object_add(o, "reports_truncated", json_object_new_boolean(r->reports_truncated));
 	json_object_object_add(o, "boot_failure_is_bug", json_object_new_boolean(r->boot_failure_is_bug));
-	json_object_object_add(o, "accel", jstr(r->accel));
-	json_object_object_add(o, "accel_reason", jstr(r->accel_reason));
-	json_object_object_add(o, "qemu_error", jstr(r->qemu_error));
+	json_object_object_add(o, "accel", new_nonempty_string(r->accel));
+	json_object_object_add(o, "accel_reason", new_nonempty_string(r->accel_reason));
+	json_object_object_add(o, "qemu_error", new_nonempty_string(r->qemu_error));
 	json_object_object_add(o, "console_end", json_object_new_string(console_end_name(r->console_end)));
-	json_object_object_add(o, "host", jstr(r->host));
-	json_object_object_add(o, "backend", jstr(r->backend));
+	json_object_object_add(o, "host", new_nonempty_string(r->host));
+	json_object_object_add(o, "backend", new_nonempty_string(r->backend));
 	json_object_object_add(o, "slot", json_object_new_int(r->slot));
 	json_object_object_add(o, "infra", json_object_new_boolean(r->infra));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
@@ -418,13 +419,6 @@ void result_xml_escape(FILE *f, const char *s)
 	}
 }
 
-static const char *subtest_field(struct json_object *t, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(t, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
-}
-
 /* One testcase per kselftest subtest: classname CASE.TEST, name SUBTEST. */
 static void junit_subtests(FILE *f, const struct run_result *r)
 {
@@ -432,19 +426,19 @@ static void junit_subtests(FILE *f, const struct run_result *r)
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *t = json_object_array_get_idx(r->subtests, i);
-		const char *st = subtest_field(t, "status");
+		const char *st = jtext(t, "status");
 		const char *tag = !strcmp(st, "FAIL") ? "failure" : !strcmp(st, "ERROR") ? "error" :
 				  !strcmp(st, "SKIP") ? "skipped" : NULL;
 		fprintf(f, "  <testcase classname=\"");
 		result_xml_escape(f, r->case_name);
 		fputc('.', f);
-		result_xml_escape(f, subtest_field(t, "test"));
+		result_xml_escape(f, jtext(t, "test"));
 		fprintf(f, "\" name=\"");
-		result_xml_escape(f, subtest_field(t, "name"));
+		result_xml_escape(f, jtext(t, "name"));
 		fprintf(f, " run %d\">\n", r->index);
 		if (tag) {
 			fprintf(f, "    <%s message=\"", tag);
-			result_xml_escape(f, subtest_field(t, "reason"));
+			result_xml_escape(f, jtext(t, "reason"));
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "  </testcase>\n");
@@ -460,7 +454,7 @@ static void junit_count(const struct run_result *runs, int n, int c[4])
 		c[2] += runs[i].verdict == V_CONF;
 		c[3] += runs[i].verdict == V_BROK || runs[i].verdict == V_INTERRUPTED;
 		for (size_t j = 0; j < m; j++) {
-			const char *st = subtest_field(json_object_array_get_idx(runs[i].subtests, j), "status");
+			const char *st = jtext(json_object_array_get_idx(runs[i].subtests, j), "status");
 			c[1] += !strcmp(st, "FAIL");
 			c[2] += !strcmp(st, "SKIP");
 			c[3] += !strcmp(st, "ERROR");
@@ -686,19 +680,13 @@ void result_free_channel(struct guest_results *g)
 
 /* ---- reading a result back --------------------------------------------- */
 
+/* The string at key into out; out stays as it was for anything else. */
 static void copy_str(struct json_object *o, const char *key, char *out, size_t len)
 {
-	struct json_object *v;
+	const char *s = jstring(o, key);
 
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		snprintf(out, len, "%s", json_object_get_string(v));
-}
-
-static double get_double(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+	if (s)
+		snprintf(out, len, "%s", s);
 }
 
 static int enum_from_name(const char *name, const char *(*name_of)(int), int count)
@@ -714,16 +702,14 @@ static const char *console_end_name_i(int i) { return console_end_name((enum con
 
 static void read_report(struct json_object *o, struct run_result *r)
 {
-	struct json_object *v;
-
-	r->report.crash = json_object_object_get_ex(o, "crash", &v) && json_object_get_boolean(v);
+	r->report.crash = jbool_loose(o, "crash");
 	copy_str(o, "title", r->report.title, sizeof(r->report.title));
 	copy_str(o, "guilty_frame", r->report.guilty_frame, sizeof(r->report.guilty_frame));
-	r->report.start_line = (int)get_double(o, "report_start_line");
-	r->report.end_line = (int)get_double(o, "report_end_line");
+	r->report.start_line = (int)jdouble_loose(o, "report_start_line");
+	r->report.end_line = (int)jdouble_loose(o, "report_end_line");
 	copy_str(o, "boot_report_title", r->boot_report.title, sizeof(r->boot_report.title));
 	r->boot_report.crash = r->boot_report.title[0] != '\0';
-	r->boot_report.start_line = (int)get_double(o, "boot_report_start_line");
+	r->boot_report.start_line = (int)jdouble_loose(o, "boot_report_start_line");
 }
 
 /* A JSON array of strings back into "a b c". */
@@ -732,7 +718,7 @@ static void read_words(struct json_object *o, const char *key, char *out, size_t
 	struct json_object *a;
 
 	out[0] = '\0';
-	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+	if (!(a = jarr(o, key)))
 		return;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		const char *w = json_object_get_string(json_object_array_get_idx(a, i));
@@ -740,14 +726,6 @@ static void read_words(struct json_object *o, const char *key, char *out, size_t
 		if (w && !strchr(w, ' '))
 			snprintf(out + used, len - used, "%s%s", used ? " " : "", w);
 	}
-}
-
-static bool get_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
-	       json_object_get_boolean(v);
 }
 
 /* A "0x.." string; false when absent, null or not hex. */
@@ -769,7 +747,7 @@ static void read_page_flags(struct json_object *o, struct report_page *p)
 	struct json_object *a;
 	size_t off = 0, n;
 
-	if (!json_object_object_get_ex(o, "flags", &a) || !json_object_is_type(a, json_type_array))
+	if (!(a = jarr(o, "flags")))
 		return;
 	n = json_object_array_length(a);
 	for (size_t i = 0; i < n; i++) {
@@ -789,18 +767,18 @@ static void read_page(struct json_object *e, struct report_page *p)
 	struct json_object *o, *v;
 	char kind[8] = "";
 
-	if (!json_object_object_get_ex(e, "page", &o) || !json_object_is_type(o, json_type_object))
+	if (!(o = jobj(e, "page")))
 		return;
 	p->present = true;
-	p->line = (int)get_double(o, "line");
-	p->refcount = (long)get_double(o, "refcount");
-	p->mapcount = (long)get_double(o, "mapcount");
+	p->line = (int)jdouble_loose(o, "line");
+	p->refcount = (long)jdouble_loose(o, "refcount");
+	p->mapcount = (long)jdouble_loose(o, "mapcount");
 	p->have_pfn = get_hex(o, "pfn", &p->pfn);
 	p->have_mapping = get_hex(o, "mapping", &p->mapping);
 	get_hex(o, "index", &p->index);
 	p->have_flags = get_hex(o, "flags_raw", &p->flags_raw);
 	p->have_memcg = get_hex(o, "memcg", &p->memcg);
-	p->large = get_bool(o, "large");
+	p->large = jbool(o, "large");
 	p->order = json_object_object_get_ex(o, "order", &v) && json_object_is_type(v, json_type_int) ?
 		   json_object_get_int(v) : -1;
 	copy_str(o, "kind", kind, sizeof(kind));
@@ -810,18 +788,18 @@ static void read_page(struct json_object *e, struct report_page *p)
 	copy_str(o, "page_type", p->page_type, sizeof(p->page_type));
 	copy_str(o, "reason", p->reason, sizeof(p->reason));
 	sanitize_text(p->reason, false);
-	p->poisoned = get_bool(o, "poisoned");
-	p->malformed = get_bool(o, "malformed");
+	p->poisoned = jbool(o, "poisoned");
+	p->malformed = jbool(o, "malformed");
 	read_page_flags(o, p);
 }
 
 /* The reports array, in order (a run done in another process). */
 static void read_reports(struct json_object *o, struct run_result *r)
 {
-	struct json_object *a, *v;
+	struct json_object *a;
 	size_t n, cap = 0;
 
-	if (!json_object_object_get_ex(o, "reports", &a) || !json_object_is_type(a, json_type_array))
+	if (!(a = jarr(o, "reports")))
 		return;
 	n = json_object_array_length(a);
 	for (size_t i = 0; i < n && i < RESULT_MAX_REPORTS; i++) {
@@ -829,15 +807,15 @@ static void read_reports(struct json_object *o, struct run_result *r)
 		struct report rep = { .crash = true };
 		copy_str(e, "title", rep.title, sizeof(rep.title));
 		copy_str(e, "guilty_frame", rep.guilty_frame, sizeof(rep.guilty_frame));
-		rep.start_line = (int)get_double(e, "start_line");
-		rep.end_line = (int)get_double(e, "end_line");
-		rep.corrupted = get_bool(e, "corrupted");
+		rep.start_line = (int)jdouble_loose(e, "start_line");
+		rep.end_line = (int)jdouble_loose(e, "end_line");
+		rep.corrupted = jbool(e, "corrupted");
 		read_page(e, &rep.page);
 		add_report(r, &rep, &cap);
-		if (json_object_object_get_ex(e, "before_workload", &v) && json_object_get_boolean(v))
+		if (jbool_loose(e, "before_workload"))
 			r->nboot_reports = r->nreports;
 	}
-	r->reports_truncated = json_object_object_get_ex(o, "reports_truncated", &v) && json_object_get_boolean(v);
+	r->reports_truncated = jbool_loose(o, "reports_truncated");
 }
 
 static void read_times(struct json_object *o, struct run_result *r)
@@ -846,11 +824,11 @@ static void read_times(struct json_object *o, struct run_result *r)
 
 	if (!json_object_object_get_ex(o, "seconds", &t))
 		return;
-	r->prepare_s = get_double(t, "prepare");
-	r->init_s = get_double(t, "to_init");
-	r->boot_s = get_double(t, "boot");
-	r->workload_s = get_double(t, "workload");
-	r->total_s = get_double(t, "total");
+	r->prepare_s = jdouble_loose(t, "prepare");
+	r->init_s = jdouble_loose(t, "to_init");
+	r->boot_s = jdouble_loose(t, "boot");
+	r->workload_s = jdouble_loose(t, "workload");
+	r->total_s = jdouble_loose(t, "total");
 }
 
 int result_read(const char *dir, struct run_result *r)
@@ -881,21 +859,21 @@ int result_read(const char *dir, struct run_result *r)
 	copy_str(o, "qemu_error", r->qemu_error, sizeof(r->qemu_error));
 	copy_str(o, "host", r->host, sizeof(r->host));
 	copy_str(o, "backend", r->backend, sizeof(r->backend));
-	r->slot = (int)get_double(o, "slot");
-	r->infra = json_object_object_get_ex(o, "infra", &v) && json_object_get_boolean(v);
+	r->slot = (int)jdouble_loose(o, "slot");
+	r->infra = jbool_loose(o, "infra");
 	read_report(o, r);
 	read_reports(o, r);
 	read_words(o, "counters", r->counters, sizeof(r->counters));
 	read_times(o, r);
-	if (json_object_object_get_ex(o, "workload", &v) && json_object_is_type(v, json_type_object))
+	if ((v = jobj(o, "workload")))
 		r->workload = json_object_get(v);
-	if (json_object_object_get_ex(o, "subtests", &v) && json_object_is_type(v, json_type_array)) {
+	if ((v = jarr(o, "subtests"))) {
 		json_object_put(r->subtests);
 		r->subtests = json_object_get(v);
 	}
 	copy_str(o, "report_test", r->report_test, sizeof(r->report_test));
 	copy_str(o, "title_pattern", r->title_pattern, sizeof(r->title_pattern));
-	r->other_crash = json_object_object_get_ex(o, "other_crash", &v) && json_object_get_boolean(v);
+	r->other_crash = jbool_loose(o, "other_crash");
 	json_object_put(o);
 	return 0;
 }
