@@ -1,5 +1,6 @@
 /* Tree bisection: `git bisect` picks the commits, each a test point. */
 #include "bisect.h"
+#include "json.h"
 #include "build.h"
 #include "console.h"
 #include "flavor.h"
@@ -524,13 +525,9 @@ static int finish_tree(struct tree *t, struct json_object *good_valid)
  * type, or a string with a NUL in it that C would cut short). */
 static const char *doc_str(struct json_object *doc, const char *key)
 {
-	struct json_object *v;
-	const char *s;
+	const char *s = jstring(doc, key);
 
-	if (!json_object_object_get_ex(doc, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+	return s && strlen(s) == (size_t)json_object_get_string_len(jget(doc, key)) ? s : NULL;
 }
 
 /* Every key --resume reads as text is absent or such a string: a number
@@ -636,17 +633,10 @@ static const char *shown(const char *s, char *buf, size_t len)
 static int read_resume_doc(struct tree *t)
 {
 	char path[PATH_MAX + 32];
-	char *text;
 
 	snprintf(t->dir, sizeof(t->dir), "%s", t->o.resume);
 	xsnprintf(path, sizeof(path), "%s/bisect.json", t->dir);
-	text = read_file_limited(path, 64u << 20, NULL);
-	t->doc = text ? json_tokener_parse(text) : NULL;
-	free(text);
-	if (t->doc && !json_object_is_type(t->doc, json_type_object)) {
-		json_object_put(t->doc);
-		t->doc = NULL;
-	}
+	t->doc = jread_object(path, 64u << 20);
 	if (t->doc && check_doc_strings(t))
 		return EXIT_USAGE;
 	if (!t->doc || !doc_str(t->doc, "case") || !doc_str(t->doc, "kernel") || !doc_str(t->doc, "good") ||

@@ -1,4 +1,5 @@
 #include "build.h"
+#include "json.h"
 #include "flavor.h"
 #include "series.h"
 #include "util.h"
@@ -1439,20 +1440,10 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
  * unreadable or no JSON object. */
 static struct json_object *read_meta(const char *dir)
 {
-	char path[PATH_MAX + 16], *text;
-	struct json_object *o;
+	char path[PATH_MAX + 16];
 
 	xsnprintf(path, sizeof(path), "%s/meta.json", dir);
-	if (!(text = read_file_limited(path, 1 << 20, NULL)))
-		return NULL;
-	o = json_tokener_parse(text);
-	free(text);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		errno = EINVAL;
-		return NULL;
-	}
-	return o;
+	return jread_object(path, 1 << 20);
 }
 
 /* An output is a regular file (never a link to something else). */

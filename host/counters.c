@@ -1,5 +1,6 @@
 /* Counter comparison: /proc/vmstat deltas of two test points, Mann-Whitney U or Welch's t per counter, the flag rule. */
 #include "counters.h"
+#include "json.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -50,16 +51,11 @@ static int by_run(const void *a, const void *b)
 static struct json_object *run_delta(const char *dir, const char *name)
 {
 	char path[PATH_MAX + 300];
-	char *text;
 	struct json_object *o, *d, *out = NULL;
 
 	xsnprintf(path, sizeof(path), "%s/%s/guest/workload.json", dir, name);
-	if (!(text = read_file_limited(path, 4u << 20, NULL)))
-		return NULL;
-	o = json_tokener_parse(text);
-	free(text);
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "vmstat_delta", &d) &&
-	    json_object_is_type(d, json_type_object))
+	o = jread_file(path, 4u << 20);
+	if ((d = jobj(o, "vmstat_delta")))
 		out = json_object_get(d);
 	json_object_put(o);
 	return out;
@@ -404,8 +400,8 @@ static size_t mm_names(struct json_object *set, struct json_object **runs, size_
 static int by_p(const void *x, const void *y)
 {
 	struct json_object *a = *(struct json_object *const *)x, *b = *(struct json_object *const *)y;
-	double pa = json_object_get_double(json_object_object_get(a, "p"));
-	double pb = json_object_get_double(json_object_object_get(b, "p"));
+	double pa = jdouble_loose(a, "p");
+	double pb = jdouble_loose(b, "p");
 
 	if (pa != pb)
 		return (pa > pb) - (pa < pb);
@@ -444,11 +440,9 @@ int counters_flagged(struct json_object *cmp)
 	int n = 0;
 
 	for (size_t i = 0; cmp && json_object_is_type(cmp, json_type_array) && i < json_object_array_length(cmp); i++)
-		n += json_object_get_boolean(json_object_object_get(json_object_array_get_idx(cmp, i), "flagged"));
+		n += jbool_loose(json_object_array_get_idx(cmp, i), "flagged");
 	return n;
 }
-
-static double row_num(struct json_object *row, const char *key);
 
 /* A mean as people read it: whole numbers without decimals. */
 static void mean_text(double v, char *buf, size_t len)
@@ -464,25 +458,14 @@ void counters_flagged_text(struct json_object *cmp, char *buf, size_t len)
 	for (size_t i = 0; cmp && json_object_is_type(cmp, json_type_array) && i < json_object_array_length(cmp); i++) {
 		struct json_object *row = json_object_array_get_idx(cmp, i);
 		char b[32], h[32];
-		if (!json_object_get_boolean(json_object_object_get(row, "flagged")) || used >= len)
+		if (!jbool_loose(row, "flagged") || used >= len)
 			continue;
-		mean_text(row_num(row, "base_mean"), b, sizeof(b));
-		mean_text(row_num(row, "head_mean"), h, sizeof(h));
+		mean_text(jdouble_loose(row, "base_mean"), b, sizeof(b));
+		mean_text(jdouble_loose(row, "head_mean"), h, sizeof(h));
 		used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s (p %.2g)", used ? ", " : "",
 					 json_object_get_string(json_object_object_get(row, "name")), b, h,
-					 row_num(row, "p"));
+					 jdouble_loose(row, "p"));
 	}
-}
-
-static double row_num(struct json_object *row, const char *key)
-{
-	return json_object_get_double(json_object_object_get(row, key));
-}
-
-static size_t row_len(struct json_object *row, const char *key)
-{
-	struct json_object *a = json_object_object_get(row, key);
-	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
 void counters_row_text(struct json_object *row, char *buf, size_t len)
@@ -491,8 +474,9 @@ void counters_row_text(struct json_object *row, char *buf, size_t len)
 	const char *name = json_object_get_string(json_object_object_get(row, "name"));
 	const char *test = json_object_get_string(json_object_object_get(row, "test"));
 
-	mean_text(row_num(row, "base_mean"), b, sizeof(b));
-	mean_text(row_num(row, "head_mean"), h, sizeof(h));
+	mean_text(jdouble_loose(row, "base_mean"), b, sizeof(b));
+	mean_text(jdouble_loose(row, "head_mean"), h, sizeof(h));
 	snprintf(buf, len, "%s: base %s, head %s per run (%zu and %zu runs, %s p = %.2g)", name ? name : "?", b, h,
-		 row_len(row, "base_values"), row_len(row, "head_values"), test ? test : "?", row_num(row, "p"));
+		 jlen(jget(row, "base_values")), jlen(jget(row, "head_values")), test ? test : "?",
+		 jdouble_loose(row, "p"));
 }

@@ -5,6 +5,7 @@
  * between static functions of the same name), and addr2line turns
  * addresses into locations in one run per batch, argv only. */
 #include "decode.h"
+#include "json.h"
 #include "util.h"
 
 #include <elf.h>
@@ -440,13 +441,6 @@ static struct json_object *job_json(const struct job *j)
 	return o;
 }
 
-static const char *field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 /* One report line, and after a frame its location: "(mm/swap.c:836)" for
  * the function the line names, then one line per function inlined into it. */
 static void write_line(FILE *f, const char *line, size_t n, const struct job *j)
@@ -465,13 +459,11 @@ static void write_line(FILE *f, const char *line, size_t n, const struct job *j)
 	k = json_object_array_length(j->locations);
 	for (size_t i = k; i-- > 0;) {
 		struct json_object *loc = json_object_array_get_idx(j->locations, i);
-		struct json_object *ln;
-		json_object_object_get_ex(loc, "line", &ln);
 		if (i == k - 1)
-			fprintf(f, " (%s:%d)\n", field(loc, "file"), json_object_get_int(ln));
+			fprintf(f, " (%s:%d)\n", jtext(loc, "file"), jint_loose(loc, "line"));
 		else
-			fprintf(f, "    inlined: %s (%s:%d)\n", field(loc, "function"), field(loc, "file"),
-				json_object_get_int(ln));
+			fprintf(f, "    inlined: %s (%s:%d)\n", jtext(loc, "function"), jtext(loc, "file"),
+				jint_loose(loc, "line"));
 	}
 }
 

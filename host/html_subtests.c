@@ -1,6 +1,7 @@
 /* report.html's table of kselftest subtests: counts, then the ones that
  * did not pass, then the rest folded. */
 #include "html.h"
+#include "json.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -8,25 +9,18 @@
 
 #define SHOWN_ROWS 300
 
-static const char *field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
-}
-
 static void row(FILE *f, struct json_object *t)
 {
-	const char *st = field(t, "status");
+	const char *st = jtext(t, "status");
 
 	fprintf(f, "<tr><td class=\"%s\">", !strcmp(st, "FAIL") || !strcmp(st, "ERROR") ? "bad" : "");
 	html_escape(f, st);
 	fputs("</td><td>", f);
-	html_escape(f, field(t, "test"));
+	html_escape(f, jtext(t, "test"));
 	fputs("</td><td>", f);
-	html_escape(f, field(t, "name"));
+	html_escape(f, jtext(t, "name"));
 	fputs("</td><td>", f);
-	html_escape(f, field(t, "reason"));
+	html_escape(f, jtext(t, "reason"));
 	fputs("</td></tr>\n", f);
 }
 
@@ -35,7 +29,7 @@ static size_t rows(FILE *f, struct json_object *subtests, bool failing, size_t s
 {
 	for (size_t i = 0; i < json_object_array_length(subtests) && shown < SHOWN_ROWS; i++) {
 		struct json_object *t = json_object_array_get_idx(subtests, i);
-		const char *st = field(t, "status");
+		const char *st = jtext(t, "status");
 		if ((!strcmp(st, "FAIL") || !strcmp(st, "ERROR")) == failing) {
 			row(f, t);
 			shown++;
@@ -50,12 +44,12 @@ void html_subtests(FILE *f, struct json_object *run)
 	struct json_object *subtests;
 	size_t n, counts[5] = { 0 }, shown;
 
-	if (!json_object_object_get_ex(run, "subtests", &subtests) || !json_object_is_type(subtests, json_type_array))
+	if (!(subtests = jarr(run, "subtests")))
 		return;
 	n = json_object_array_length(subtests);
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < 5; k++)
-			counts[k] += !strcmp(field(json_object_array_get_idx(subtests, i), "status"), names[k]);
+			counts[k] += !strcmp(jtext(json_object_array_get_idx(subtests, i), "status"), names[k]);
 	fprintf(f, "<section>\n<h2>Selftest subtests</h2>\n<p>%zu subtests: %zu pass, %zu fail, %zu skip, "
 		"%zu xfail, %zu error</p>\n", n, counts[0], counts[1], counts[2], counts[3], counts[4]);
 	fputs("<table>\n<tr><th>status</th><th>test</th><th>subtest</th><th>reason</th></tr>\n", f);

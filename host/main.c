@@ -1,5 +1,6 @@
 /* mmrepro: reproduce Linux mm bugs end to end in QEMU. See README.md. */
 #include "adhoc.h"
+#include "json.h"
 #include "bisect.h"
 #include "build.h"
 #include "flavor.h"
@@ -930,32 +931,25 @@ static int cmd_matrix(int argc, char **argv)
 	return matrix_command(&mo);
 }
 
-static const char *json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
-}
-
 /* One line per variant: did the buggy kernels hit, did the fixed stay clean. */
 static void print_reproduce_summary(struct json_object *rows)
 {
 	printf("\n%-28s %-22s %-8s %-6s %s\n", "seed case", "variant", "expected", "ok", "hits (95% CI), title or reason");
 	for (size_t i = 0; i < json_object_array_length(rows); i++) {
-		struct json_object *r = json_object_array_get_idx(rows, i), *t, *m, *h, *ci;
-		bool ok = json_object_object_get_ex(r, "matches", &m) && json_object_get_boolean(m);
+		struct json_object *r = json_object_array_get_idx(rows, i), *t, *ci;
+		bool ok = jbool_loose(r, "matches");
 		int hits = 0, valid = 0;
 		double lo = 0, hi = 1;
 		if (json_object_object_get_ex(r, "tally", &t)) {
-			hits = json_object_object_get_ex(t, "hits", &h) ? json_object_get_int(h) : 0;
-			valid = json_object_object_get_ex(t, "valid", &h) ? json_object_get_int(h) : 0;
+			hits = jint_loose(t, "hits");
+			valid = jint_loose(t, "valid");
 			if (json_object_object_get_ex(t, "ci95", &ci)) {
 				lo = json_object_get_double(json_object_array_get_idx(ci, 0));
 				hi = json_object_get_double(json_object_array_get_idx(ci, 1));
 			}
 		}
-		printf("%-28s %-22s %-8s %-6s %d/%d (%.0f-%.0f%%) %s\n", json_str(r, "case"), json_str(r, "variant"),
-		       json_str(r, "expect"), ok ? "yes" : "NO", hits, valid, lo * 100, hi * 100, json_str(r, "reason"));
+		printf("%-28s %-22s %-8s %-6s %d/%d (%.0f-%.0f%%) %s\n", jtext(r, "case"), jtext(r, "variant"),
+		       jtext(r, "expect"), ok ? "yes" : "NO", hits, valid, lo * 100, hi * 100, jtext(r, "reason"));
 	}
 }
 

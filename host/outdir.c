@@ -1,6 +1,7 @@
 /* Results dirs: claiming one (its lock and .running marker), numbering
  * its runs, and marking runs a dead runner left RUNNING as ABANDONED. */
 #include "outdir.h"
+#include "json.h"
 #include "result.h"
 #include "util.h"
 
@@ -38,10 +39,9 @@ static int highest_run(const char *dir, bool *has_summary)
 
 static void mark_one_abandoned(const char *result_path)
 {
-	char *text = read_file_limited(result_path, 4u << 20, NULL);
-	struct json_object *o = text ? json_tokener_parse(text) : NULL, *v;
+	struct json_object *o = jread_file(result_path, 4u << 20);
 
-	if (o && json_object_object_get_ex(o, "verdict", &v) && !strcmp(json_object_get_string(v), "RUNNING")) {
+	if (!strcmp(jtext(o, "verdict"), "RUNNING")) {
 		json_object_object_add(o, "verdict", json_object_new_string("ABANDONED"));
 		json_object_object_add(o, "reason", json_object_new_string(
 			"the runner died before this run finished (killed?); the console up to then is kept"));
@@ -50,7 +50,6 @@ static void mark_one_abandoned(const char *result_path)
 		fprintf(stderr, "mmrepro: marked %s ABANDONED\n", result_path);
 	}
 	json_object_put(o);
-	free(text);
 }
 
 static int mark_abandoned_locked(const char *dir)
@@ -145,13 +144,10 @@ static size_t nclaimed;
 
 static bool result_is_running(const char *path)
 {
-	char *text = read_file_limited(path, 4u << 20, NULL);
-	struct json_object *o = text ? json_tokener_parse(text) : NULL, *v;
-	bool running = o && json_object_object_get_ex(o, "verdict", &v) &&
-		       !strcmp(json_object_get_string(v), "RUNNING");
+	struct json_object *o = jread_file(path, 4u << 20);
+	bool running = !strcmp(jtext(o, "verdict"), "RUNNING");
 
 	json_object_put(o);
-	free(text);
 	return running;
 }
 

@@ -1,5 +1,6 @@
 /* A run report's call stack as function names, for a case's expect_stack. */
 #include "stack.h"
+#include "json.h"
 #include "report.h"
 #include "result.h"
 #include "util.h"
@@ -71,14 +72,6 @@ static void console_names(const struct run_result *r, const struct report *rep, 
 	free(log);
 }
 
-static const char *string_field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
-}
-
 /* One decoded frame: its function and every function inlined at it. */
 static void frame_names(struct json_object *frame, struct names *out)
 {
@@ -86,11 +79,11 @@ static void frame_names(struct json_object *frame, struct names *out)
 
 	if (json_object_object_get_ex(frame, "reliable", &reliable) && !json_object_get_boolean(reliable))
 		return;
-	add_name(out, string_field(frame, "function"));
-	if (!json_object_object_get_ex(frame, "locations", &locs) || !json_object_is_type(locs, json_type_array))
+	add_name(out, jstring(frame, "function"));
+	if (!(locs = jarr(frame, "locations")))
 		return;
 	for (size_t i = 0; i < json_object_array_length(locs); i++)
-		add_name(out, string_field(json_object_array_get_idx(locs, i), "function"));
+		add_name(out, jstring(json_object_array_get_idx(locs, i), "function"));
 }
 
 /* The decoded report that starts where rep does; sets why_not when it was
@@ -98,16 +91,15 @@ static void frame_names(struct json_object *frame, struct names *out)
 static bool decoded_names(const struct run_result *r, const struct report *rep, struct names *out,
 			  char *why_not, size_t len)
 {
-	size_t n = r->decoded && json_object_is_type(r->decoded, json_type_array) ?
-			   json_object_array_length(r->decoded) : 0;
+	size_t n = jlen(r->decoded);
 
 	snprintf(why_not, len, "not decoded: no decoded frames in the result");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(r->decoded, i), *start, *frames;
 		if (!json_object_object_get_ex(e, "start_line", &start) || json_object_get_int(start) != rep->start_line)
 			continue;
-		if (!json_object_object_get_ex(e, "frames", &frames) || !json_object_is_type(frames, json_type_array)) {
-			snprintf(why_not, len, "%s", string_field(e, "not_decoded") ? string_field(e, "not_decoded") :
+		if (!(frames = jarr(e, "frames"))) {
+			snprintf(why_not, len, "%s", jstring(e, "not_decoded") ? jstring(e, "not_decoded") :
 									       "not decoded");
 			return false;
 		}

@@ -1,5 +1,6 @@
 /* Run statistics: classifying runs, Wilson intervals, Fisher tests, point verdicts. */
 #include "stats.h"
+#include "json.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -288,30 +289,21 @@ struct json_object *stats_tally_json(const struct tally *t)
 	return o;
 }
 
-static int get_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
-}
-
 static void get_str(struct json_object *o, const char *key, char *out, size_t len)
 {
-	struct json_object *v;
-
-	snprintf(out, len, "%s", json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "");
+	snprintf(out, len, "%s", jtext(o, key));
 }
 
 void stats_tally_from_json(struct json_object *o, struct tally *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->runs = get_int(o, "runs");
-	t->hits = get_int(o, "hits");
-	t->clean = get_int(o, "clean");
-	t->other_crash = get_int(o, "other_crash");
-	t->infra = get_int(o, "infra");
-	t->conf = get_int(o, "conf");
-	t->interrupted = get_int(o, "interrupted");
+	t->runs = jint_loose(o, "runs");
+	t->hits = jint_loose(o, "hits");
+	t->clean = jint_loose(o, "clean");
+	t->other_crash = jint_loose(o, "other_crash");
+	t->infra = jint_loose(o, "infra");
+	t->conf = jint_loose(o, "conf");
+	t->interrupted = jint_loose(o, "interrupted");
 	get_str(o, "hit_title", t->hit_title, sizeof(t->hit_title));
 	get_str(o, "other_title", t->other_title, sizeof(t->other_title));
 	get_str(o, "infra_reason", t->infra_reason, sizeof(t->infra_reason));

@@ -1,5 +1,6 @@
 /* Per-subtest comparison of two sides' kselftest runs. */
 #include "subtests.h"
+#include "json.h"
 #include "stats.h"
 #include "util.h"
 
@@ -10,36 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_string(v) ? json_object_get_string(v) : "";
-}
-
 /* The nth subtest of its name in a run is named "NAME (#n)" from n = 2. */
 static struct json_object *new_row(const char *suite, struct json_object *t, int nth)
 {
 	struct json_object *row = json_object_new_object();
 	char *name = NULL, *path = NULL;
-	int rc = nth > 1 ? asprintf(&name, "%s (#%d)", field(t, "name"), nth) : asprintf(&name, "%s", field(t, "name"));
+	int rc = nth > 1 ? asprintf(&name, "%s (#%d)", jtext(t, "name"), nth) : asprintf(&name, "%s", jtext(t, "name"));
 
 	if (rc < 0)
 		name = NULL;
-	json_object_object_add(row, "test", json_object_new_string(field(t, "test")));
+	json_object_object_add(row, "test", json_object_new_string(jtext(t, "test")));
 	json_object_object_add(row, "name", json_object_new_string(name ? name : ""));
-	if (asprintf(&path, "%s.%s.%s", suite, field(t, "test"), name ? name : "") > 0)
+	if (asprintf(&path, "%s.%s.%s", suite, jtext(t, "test"), name ? name : "") > 0)
 		json_object_object_add(row, "path", json_object_new_string(path));
 	free(name);
 	free(path);
 	return row;
-}
-
-static int get_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
 }
 
 /* One more run of a side for a row: failed, skipped, or passed. */
@@ -48,10 +35,10 @@ static void bump(struct json_object *row, const char *side, const char *status)
 	struct json_object *s, *n = json_object_new_object();
 	bool failed = !strcmp(status, "FAIL") || !strcmp(status, "ERROR");
 
-	s = json_object_object_get_ex(row, side, &s) ? s : NULL;
-	json_object_object_add(n, "fail", json_object_new_int(get_int(s, "fail") + failed));
-	json_object_object_add(n, "skip", json_object_new_int(get_int(s, "skip") + !strcmp(status, "SKIP")));
-	json_object_object_add(n, "runs", json_object_new_int(get_int(s, "runs") + 1));
+	s = jget(row, side);
+	json_object_object_add(n, "fail", json_object_new_int(jint_loose(s, "fail") + failed));
+	json_object_object_add(n, "skip", json_object_new_int(jint_loose(s, "skip") + !strcmp(status, "SKIP")));
+	json_object_object_add(n, "runs", json_object_new_int(jint_loose(s, "runs") + 1));
 	json_object_object_add(row, side, n);
 }
 
@@ -66,7 +53,7 @@ static void count_run(struct json_object *rows, const char *suite, struct json_o
 		struct json_object *t = json_object_array_get_idx(subtests, i), *row;
 		char *name = NULL, *key = NULL;
 		int nth;
-		if (asprintf(&name, "%s\x1f%s", field(t, "test"), field(t, "name")) < 0)
+		if (asprintf(&name, "%s\x1f%s", jtext(t, "test"), jtext(t, "name")) < 0)
 			continue;
 		nth = json_object_object_get_ex(seen, name, &k) ? json_object_get_int(k) + 1 : 1;
 		json_object_object_add(seen, name, json_object_new_int(nth));
@@ -75,7 +62,7 @@ static void count_run(struct json_object *rows, const char *suite, struct json_o
 			json_object_object_add(rows, key, row);
 		}
 		if (key)
-			bump(row, side, field(t, "status"));
+			bump(row, side, jtext(t, "status"));
 		free(key);
 		free(name);
 	}
@@ -90,18 +77,14 @@ static int count_side(struct json_object *rows, const char *suite, const char *d
 
 	while (d && (e = readdir(d))) {
 		char path[PATH_MAX + 300];
-		char *text;
 		struct json_object *o, *subtests;
 		int n;
 		char tail;
 		if (sscanf(e->d_name, "run-%d%c", &n, &tail) != 1)
 			continue;
 		xsnprintf(path, sizeof(path), "%s/%s/result.json", dir, e->d_name);
-		text = read_file_limited(path, 64u << 20, NULL);
-		o = text ? json_tokener_parse(text) : NULL;
-		free(text);
-		if (o && json_object_object_get_ex(o, "subtests", &subtests) &&
-		    json_object_is_type(subtests, json_type_array)) {
+		o = jread_file(path, 64u << 20);
+		if ((subtests = jarr(o, "subtests"))) {
 			count_run(rows, suite, subtests, side);
 			runs++;
 		}
@@ -138,7 +121,7 @@ struct json_object *subtests_compare(const char *suite, const char *base_dir, co
 		struct json_object *b = json_object_object_get(row, "base"), *h = json_object_object_get(row, "head");
 		(void)key;
 		json_object_object_add(row, "outcome", json_object_new_string(subtests_outcome(
-			get_int(b, "fail"), get_int(b, "runs"), get_int(h, "fail"), get_int(h, "runs"))));
+			jint_loose(b, "fail"), jint_loose(b, "runs"), jint_loose(h, "fail"), jint_loose(h, "runs"))));
 		json_object_array_add(out, json_object_get(row));
 	}
 	json_object_put(rows);
@@ -154,7 +137,7 @@ int subtests_count(struct json_object *cmp, const char *outcome)
 	int n = 0;
 
 	for (size_t i = 0; cmp && i < json_object_array_length(cmp); i++)
-		n += !strcmp(field(json_object_array_get_idx(cmp, i), "outcome"), outcome);
+		n += !strcmp(jtext(json_object_array_get_idx(cmp, i), "outcome"), outcome);
 	return n;
 }
 
@@ -162,9 +145,9 @@ const char *subtests_side_status(struct json_object *row, const char *side)
 {
 	struct json_object *s = json_object_object_get(row, side);
 
-	if (!s || !get_int(s, "runs"))
+	if (!s || !jint_loose(s, "runs"))
 		return "MISS";
-	if (get_int(s, "fail"))
+	if (jint_loose(s, "fail"))
 		return "FAIL";
-	return get_int(s, "skip") == get_int(s, "runs") ? "SKIP" : "PASS";
+	return jint_loose(s, "skip") == jint_loose(s, "runs") ? "SKIP" : "PASS";
 }

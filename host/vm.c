@@ -1,5 +1,6 @@
 /* The QEMU command line and the accelerator decision. */
 #include "vm.h"
+#include "json.h"
 #include "case.h"
 #include "util.h"
 
@@ -370,36 +371,11 @@ struct json_object *vm_config_to_json(const struct vm_config *c)
 	return o;
 }
 
-static const char *json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
-}
-
-static int json_num(struct json_object *o, const char *key, long long min, long long max, long long *out)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return -1;
-	*out = json_object_get_int64(v);
-	return *out < min || *out > max ? -1 : 0;
-}
-
-static struct json_object *json_array(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v : NULL;
-}
-
 /* The lists: NUMA node sizes and extra devices. */
 static int lists_from_json(struct json_object *o, struct vm_config *c, unsigned **numa, const char ***devices)
 {
-	struct json_object *na = json_array(o, "numa_mb"), *da = json_array(o, "devices");
-	size_t nn = na ? json_object_array_length(na) : 0, nd = da ? json_object_array_length(da) : 0;
+	struct json_object *na = jarr(o, "numa_mb"), *da = jarr(o, "devices");
+	size_t nn = jlen(na), nd = jlen(da);
 
 	if (!na || !da || nn > 64 || nd > 64)
 		return -1;
@@ -430,20 +406,20 @@ int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **n
 	memset(c, 0, sizeof(*c));
 	*numa = NULL;
 	*devices = NULL;
-	c->machine = json_str(o, "machine");
-	c->kernel = json_str(o, "kernel");
-	c->initrd = json_str(o, "initrd");
-	c->cmdline = json_str(o, "cmdline");
-	c->root_share = json_str(o, "root_share");
+	c->machine = jstring(o, "machine");
+	c->kernel = jstring(o, "kernel");
+	c->initrd = jstring(o, "initrd");
+	c->cmdline = jstring(o, "cmdline");
+	c->root_share = jstring(o, "root_share");
 	if (!c->machine || !c->kernel || !c->initrd || !c->cmdline || !c->root_share ||
-	    json_num(o, "mem_mb", 16, 1LL << 20, &mem) || json_num(o, "cpus", 1, 64, &cpus) ||
-	    (json_object_object_get(o, "disk_mb") && json_num(o, "disk_mb", 0, 64 * 1024, &disk)) ||
+	    !jint_in(o, "mem_mb", 16, 1LL << 20, &mem) || !jint_in(o, "cpus", 1, 64, &cpus) ||
+	    (jget(o, "disk_mb") && !jint_in(o, "disk_mb", 0, 64 * 1024, &disk)) ||
 	    !json_object_object_get_ex(o, "kvm", &kvm) || lists_from_json(o, c, numa, devices)) {
 		snprintf(err, len, "a field is missing or out of range");
 		return -1;
 	}
 	c->kvm = json_object_get_boolean(kvm);
-	c->iommu = json_object_get_boolean(json_object_object_get(o, "iommu"));
+	c->iommu = jbool_loose(o, "iommu");
 	c->mem_mb = (unsigned)mem;
 	c->cpus = (int)cpus;
 	c->disk_mb = (unsigned)disk;
