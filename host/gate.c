@@ -2,6 +2,8 @@
  * Fisher test, counters that moved, the guilty patch for each regression,
  * and the reports. */
 #include "gate.h"
+#include "text.h"
+#include "json.h"
 #include "blame.h"
 #include "build.h"
 #include "console.h"
@@ -358,11 +360,11 @@ static char *first_hit_excerpt(const char *dir)
 	for (int i = 1; i < 1000; i++) {
 		xsnprintf(path, sizeof(path), "%s/run-%d/result.json", dir, i);
 		char *text = read_file_limited(path, 4u << 20, NULL);
-		struct json_object *o = text ? json_tokener_parse(text) : NULL, *v, *s, *e;
+		struct json_object *o = text ? json_tokener_parse(text) : NULL, *s, *e;
 		free(text);
 		if (!text)
 			return NULL;
-		if (o && json_object_object_get_ex(o, "verdict", &v) && !strcmp(json_object_get_string(v), "FAIL") &&
+		if (!strcmp(jtext(o, "verdict"), "FAIL") &&
 		    json_object_object_get_ex(o, "report_start_line", &s) &&
 		    json_object_object_get_ex(o, "report_end_line", &e)) {
 			int from = json_object_get_int(s), to = json_object_get_int(e);
@@ -515,15 +517,15 @@ static void write_junit(const struct gate *g)
 			 stats_valid(&gc->base), gc->head.hits, stats_valid(&gc->head), outcome_names[gc->outcome],
 			 gc->note[0] ? "; " : "", gc->note);
 		fprintf(f, "  <testcase classname=\"mmrepro.gate\" name=\"");
-		result_xml_escape(f, gc->c.name);
+		xml_escape(f, gc->c.name);
 		fprintf(f, "\">\n");
 		if (junit_failure(g, gc) || gc->outcome == O_UNTESTED) {
 			fprintf(f, "    <%s message=\"", junit_failure(g, gc) ? "failure" : "skipped");
-			result_xml_escape(f, counts);
+			xml_escape(f, counts);
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "    <system-out>");
-		result_xml_escape(f, counts);
+		xml_escape(f, counts);
 		fprintf(f, "</system-out>\n  </testcase>\n");
 	}
 	fprintf(f, "</testsuite>\n");
@@ -769,17 +771,13 @@ static void save_case(const struct gate *g, const struct gate_case *gc)
 static void load_case(const struct gate *g, struct gate_case *gc)
 {
 	char path[PATH_MAX + 300];
-	char *text;
 	struct json_object *o, *v;
 
 	case_file(g, gc, path, sizeof(path));
-	text = read_file_limited(path, 16u << 20, NULL);
-	o = text ? json_tokener_parse(text) : NULL;
-	free(text);
-	if (!o)
+	if (!(o = jread_file(path, 16u << 20)))
 		return;
 	for (size_t i = 0; i < NOUTCOMES; i++)
-		if (json_object_object_get_ex(o, "outcome", &v) && !strcmp(json_object_get_string(v), outcome_names[i]))
+		if (!strcmp(jtext(o, "outcome"), outcome_names[i]))
 			gc->outcome = (enum outcome)i;
 	if (json_object_object_get_ex(o, "base", &v))
 		stats_tally_from_json(v, &gc->base);
@@ -787,7 +785,7 @@ static void load_case(const struct gate *g, struct gate_case *gc)
 		stats_tally_from_json(v, &gc->head);
 	gc->p_regression = json_object_object_get_ex(o, "p_regression", &v) ? json_object_get_double(v) : 1;
 	gc->p_fixed = json_object_object_get_ex(o, "p_fixed", &v) ? json_object_get_double(v) : 1;
-	snprintf(gc->note, sizeof(gc->note), "%s", json_object_object_get_ex(o, "note", &v) ? json_object_get_string(v) : "");
+	snprintf(gc->note, sizeof(gc->note), "%s", jtext(o, "note"));
 	if (json_object_object_get_ex(o, "subtests", &v) && json_object_is_type(v, json_type_array)) {
 		json_object_put(gc->subtests);
 		gc->subtests = json_object_get(v);

@@ -4,6 +4,7 @@
 #include "counters.h"
 #include "series.h"
 #include "stats.h"
+#include "text.h"
 #include "util.h"
 
 #include <errno.h>
@@ -24,32 +25,6 @@ static bool is_bidi_control(unsigned cp)
 {
 	return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
 	       cp == 0x200F || cp == 0x061C;
-}
-
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-	size_t len;
-	unsigned min;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, *cp = s[0] & 0x1Fu, min = 0x80;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3, *cp = s[0] & 0x0Fu, min = 0x800;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, *cp = s[0] & 0x07u, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3Fu);
-	}
-	if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-		return 0;
-	return len;
 }
 
 static void escape_ascii(FILE *f, unsigned char c)
@@ -76,7 +51,7 @@ void html_escape_n(FILE *f, const char *s, size_t n)
 			escape_ascii(f, u[i++]);
 			continue;
 		}
-		len = utf8_seq(u + i, n - i, &cp);
+		len = utf8_sequence_len(u + i, n - i, &cp);
 		if (!len) {
 			fputs("\xEF\xBF\xBD", f);
 			i++;

@@ -1,5 +1,6 @@
 /* KCIDB v5.3 writer: ids, statuses, times and patchset hashes for gate. */
 #include "kcidb.h"
+#include "text.h"
 #include "util.h"
 
 #include <errno.h>
@@ -133,39 +134,13 @@ static char *test_path(const struct kcidb_test *t)
 	return path;
 }
 
-/* Whether the bytes after a lead byte may start its sequence: no overlong
- * forms, surrogates or code points past U+10FFFF, which JSON readers refuse. */
-static bool second_byte_ok(unsigned char lead, unsigned char b)
-{
-	unsigned char lo = lead == 0xe0 ? 0xa0 : lead == 0xf0 ? 0x90 : 0x80;
-	unsigned char hi = lead == 0xed ? 0x9f : lead == 0xf4 ? 0x8f : 0xbf;
-
-	return b >= lo && b <= hi;
-}
-
-static bool valid_utf8(const unsigned char *s)
-{
-	while (*s) {
-		int more = *s < 0x80 ? 0 : *s >= 0xc2 && *s <= 0xdf ? 1 : *s >= 0xe0 && *s <= 0xef ? 2
-			   : *s >= 0xf0 && *s <= 0xf4 ? 3 : -1;
-		unsigned char lead = *s++;
-
-		if (more < 0 || (more > 0 && !second_byte_ok(lead, *s)))
-			return false;
-		for (; more > 0; more--, s++)
-			if ((*s & 0xc0) != 0x80)
-				return false;
-	}
-	return true;
-}
-
 /* s as valid UTF-8 (malloc'd): invalid text (from a guest, say) would make
  * the whole file unreadable, so then every non-ASCII byte becomes '?'. */
 static char *clean_text(const char *s)
 {
 	char *copy = xstrdup(s);
 
-	if (!valid_utf8((const unsigned char *)copy))
+	if (utf8_valid_prefix(copy, strlen(copy)) < strlen(copy))
 		for (char *p = copy; *p; p++)
 			if ((unsigned char)*p >= 0x80)
 				*p = '?';

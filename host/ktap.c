@@ -1,5 +1,6 @@
 /* Parses one kselftest's (K)TAP output into leaf subtests (see ktap.h). */
 #include "ktap.h"
+#include "text.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -131,31 +132,10 @@ static char *fmt(const char *f, ...)
  * count as invalid: some terminals obey U+009B as CSI. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned cp, c = s[0];
-	size_t need;
+	unsigned cp = 0;
+	size_t len = utf8_sequence_len(s, n, &cp);
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3, cp = c & 0x07;
-	else
-		return 0;
-	if (n <= need)
-		return 0;
-	for (size_t i = 1; i <= need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return need + 1;
+	return cp >= 0x80 && cp <= 0x9f ? 0 : len;
 }
 
 /* In place: invalid UTF-8 bytes and control bytes (NUL included) become

@@ -1,5 +1,7 @@
 /* The libvirt backend: domain XML, volumes, and one domain's serial relay. */
 #include "libvirt.h"
+#include "text.h"
+#include "json.h"
 #include "result.h"
 #include "util.h"
 #include "vm.h"
@@ -23,14 +25,14 @@
 static void xml_elem(FILE *f, const char *indent, const char *tag, const char *text)
 {
 	fprintf(f, "%s<%s>", indent, tag);
-	result_xml_escape(f, text);
+	xml_escape(f, text);
 	fprintf(f, "</%s>\n", tag);
 }
 
 static void os_xml(FILE *f, const struct vm_config *c, const char *kernel, const char *initrd)
 {
 	fputs("  <os>\n    <type arch='x86_64' machine='", f);
-	result_xml_escape(f, c->machine);
+	xml_escape(f, c->machine);
 	fputs("'>hvm</type>\n", f);
 	xml_elem(f, "    ", "kernel", kernel);
 	xml_elem(f, "    ", "initrd", initrd);
@@ -66,14 +68,14 @@ static void devices_xml(FILE *f, const struct vm_config *c)
 {
 	fputs("  <devices>\n    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n", f);
 	fputs("    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>\n      <source dir='", f);
-	result_xml_escape(f, c->root_share);
+	xml_escape(f, c->root_share);
 	fputs("'/>\n      <target dir='hostroot'/>\n      <readonly/>\n    </filesystem>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='1'/>\n    </serial>\n", f);
 	if (c->disk_mb && c->disk) {
 		fputs("    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' cache='unsafe'/>\n"
 		      "      <source file='", f);
-		result_xml_escape(f, c->disk);
+		xml_escape(f, c->disk);
 		fputs("'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n", f);
 	}
 	if (c->iommu)
@@ -90,7 +92,7 @@ static void commandline_xml(FILE *f, const struct vm_config *c)
 	fputs("  <qemu:commandline>\n", f);
 	for (int i = 0; i < c->ndevices; i++) {
 		fputs("    <qemu:arg value='-device'/>\n    <qemu:arg value='", f);
-		result_xml_escape(f, c->devices[i]);
+		xml_escape(f, c->devices[i]);
 		fputs("'/>\n", f);
 	}
 	fputs("  </qemu:commandline>\n", f);
@@ -345,7 +347,7 @@ static virStorageVolPtr create_volume(struct domain_run *d, const char *name, lo
 	virStorageVolPtr vol;
 
 	fputs("<volume><name>", f);
-	result_xml_escape(f, name);
+	xml_escape(f, name);
 	fprintf(f, "</name><capacity unit='bytes'>%lld</capacity><target><format type='raw'/></target></volume>",
 		size);
 	fclose(f);
@@ -574,11 +576,9 @@ static void domain_name(const char *tag, char *out, size_t len)
 static int load_vm(const char *path, struct json_object **o, struct vm_config *vm, unsigned **numa,
 		   const char ***devices, char *err, size_t len)
 {
-	char *text = read_file_limited(path, 1u << 20, NULL), why[128];
+	char why[128];
 
-	*o = text ? json_tokener_parse(text) : NULL;
-	free(text);
-	if (!*o) {
+	if (!(*o = jread_file(path, 1u << 20))) {
 		snprintf(err, len, "%s: cannot read the VM description", path);
 		return -1;
 	}

@@ -14,6 +14,7 @@
  * No global state and no allocation but report_parse_all's array, so
  * threads may classify at once. Self-contained on purpose: libc only. */
 #include "report.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -2321,65 +2322,7 @@ bool report_line_symbol(const char *line, size_t n, struct report_symbol *sym)
 	return true;
 }
 
-/* Appends s as a JSON string (quotes included); invalid UTF-8 becomes
- * U+FFFD so that the output is always valid JSON. */
-static int utf8_len(const unsigned char *u)
-{
-	unsigned char c = u[0];
-	int len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-	uint32_t cp;
-
-	for (int k = 1; k < len; k++)
-		if ((u[k] & 0xc0) != 0x80)
-			return 0;
-	if (len == 3) {
-		cp = ((c & 0x0fu) << 12) | ((u[1] & 0x3fu) << 6) | (u[2] & 0x3fu);
-		if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0; /* overlong or surrogate */
-	} else if (len == 4) {
-		cp = ((c & 0x07u) << 18) | ((u[1] & 0x3fu) << 12) | ((u[2] & 0x3fu) << 6) | (u[3] & 0x3fu);
-		if (cp < 0x10000 || cp > 0x10ffff)
-			return 0;
-	}
-	return len;
-}
-
 #define PUT(ch) do { if (o + 1 < cap) out[o] = (ch); o++; } while (0)
-
-static size_t json_str(char *out, size_t cap, size_t o, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	PUT('"');
-	while (*u) {
-		unsigned char c = *u;
-		char esc[8];
-		int len;
-		if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
-			const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" :
-					c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b" :
-					c == '\f' ? "\\f" : NULL;
-			if (!e)
-				snprintf(esc, sizeof(esc), "\\u%04x", c);
-			for (e = e ? e : esc; *e; e++)
-				PUT(*e);
-			u++;
-		} else if (c < 0x80) {
-			PUT((char)c);
-			u++;
-		} else if ((len = utf8_len(u))) {
-			for (int i = 0; i < len; i++)
-				PUT((char)u[i]);
-			u += len;
-		} else {
-			for (const char *e = "\\ufffd"; *e; e++)
-				PUT(*e);
-			u++;
-		}
-	}
-	PUT('"');
-	return o;
-}
 
 static size_t json_lit(char *out, size_t cap, size_t o, const char *s)
 {
@@ -2415,7 +2358,7 @@ static size_t json_opt_str(char *out, size_t cap, size_t o, const char *key, con
 
 	snprintf(k, sizeof(k), ",\"%s\":", key);
 	o = json_lit(out, cap, o, k);
-	return v[0] ? json_str(out, cap, o, v) : json_lit(out, cap, o, "null");
+	return v[0] ? json_quote(out, cap, o, v) : json_lit(out, cap, o, "null");
 }
 
 static size_t json_flag_list(char *out, size_t cap, size_t o, const char *flags)
@@ -2426,7 +2369,7 @@ static size_t json_flag_list(char *out, size_t cap, size_t o, const char *flags)
 	for (const char *f = flags; *f;) {
 		size_t len = strcspn(f, "|");
 		bounded(name, f, len);
-		o = json_str(out, cap, o, name);
+		o = json_quote(out, cap, o, name);
 		f += len + (f[len] == '|');
 		if (*f)
 			o = json_lit(out, cap, o, ",");
@@ -2501,9 +2444,9 @@ int report_to_json(const struct report *r, char *buf, size_t len)
 	memcpy(frame, r->guilty_frame, sizeof(r->guilty_frame));
 	frame[sizeof(r->guilty_frame)] = 0;
 	o = json_lit(buf, len, o, r->crash ? "{\"crash\":true,\"title\":" : "{\"crash\":false,\"title\":");
-	o = json_str(buf, len, o, title);
+	o = json_quote(buf, len, o, title);
 	o = json_lit(buf, len, o, ",\"guilty_frame\":");
-	o = frame[0] ? json_str(buf, len, o, frame) : json_lit(buf, len, o, "null");
+	o = frame[0] ? json_quote(buf, len, o, frame) : json_lit(buf, len, o, "null");
 	o = json_lit(buf, len, o, r->corrupted ? ",\"corrupted\":true" : ",\"corrupted\":false");
 	snprintf(num, sizeof(num), ",\"start_line\":%d,\"end_line\":%d", r->start_line, r->end_line);
 	o = json_lit(buf, len, o, num);

@@ -1,6 +1,7 @@
 /* Verdicts of runs, every report of a run, and the files that record them. */
 #include "result.h"
 #include "json.h"
+#include "text.h"
 #include "title.h"
 #include "util.h"
 #include "../guest/protocol.h"
@@ -403,22 +404,6 @@ int result_write(const struct run_result *r)
 	return rc;
 }
 
-void result_xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
-
 /* One testcase per kselftest subtest: classname CASE.TEST, name SUBTEST. */
 static void junit_subtests(FILE *f, const struct run_result *r)
 {
@@ -430,15 +415,15 @@ static void junit_subtests(FILE *f, const struct run_result *r)
 		const char *tag = !strcmp(st, "FAIL") ? "failure" : !strcmp(st, "ERROR") ? "error" :
 				  !strcmp(st, "SKIP") ? "skipped" : NULL;
 		fprintf(f, "  <testcase classname=\"");
-		result_xml_escape(f, r->case_name);
+		xml_escape(f, r->case_name);
 		fputc('.', f);
-		result_xml_escape(f, jtext(t, "test"));
+		xml_escape(f, jtext(t, "test"));
 		fprintf(f, "\" name=\"");
-		result_xml_escape(f, jtext(t, "name"));
+		xml_escape(f, jtext(t, "name"));
 		fprintf(f, " run %d\">\n", r->index);
 		if (tag) {
 			fprintf(f, "    <%s message=\"", tag);
-			result_xml_escape(f, jtext(t, "reason"));
+			xml_escape(f, jtext(t, "reason"));
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "  </testcase>\n");
@@ -474,14 +459,14 @@ static char *junit_text(const struct run_result *runs, int n, size_t *len)
 	for (int i = 0; i < n; i++) {
 		const struct run_result *r = &runs[i];
 		fprintf(f, "  <testcase classname=\"");
-		result_xml_escape(f, r->case_name);
+		xml_escape(f, r->case_name);
 		fprintf(f, "\" name=\"");
-		result_xml_escape(f, r->variant[0] ? r->variant : r->kernel_spec);
+		xml_escape(f, r->variant[0] ? r->variant : r->kernel_spec);
 		fprintf(f, " run %d\" time=\"%.1f\">\n", r->index, r->total_s);
 		if (r->verdict != V_PASS) {
 			const char *tag = r->verdict == V_FAIL ? "failure" : r->verdict == V_CONF ? "skipped" : "error";
 			fprintf(f, "    <%s message=\"", tag);
-			result_xml_escape(f, r->reason);
+			xml_escape(f, r->reason);
 			fprintf(f, "\"/>\n");
 		}
 		fprintf(f, "  </testcase>\n");
@@ -834,14 +819,11 @@ static void read_times(struct json_object *o, struct run_result *r)
 int result_read(const char *dir, struct run_result *r)
 {
 	char path[4200], verdict[32] = "", end[32] = "";
-	char *text;
 	struct json_object *o, *v;
 	int vi, ei;
 
 	xsnprintf(path, sizeof(path), "%s/result.json", dir);
-	text = read_file_limited(path, 64u << 20, NULL);
-	o = text ? json_tokener_parse(text) : NULL;
-	free(text);
+	o = jread_file(path, 64u << 20);
 	copy_str(o, "verdict", verdict, sizeof(verdict));
 	copy_str(o, "console_end", end, sizeof(end));
 	if (!o || (vi = enum_from_name(verdict, verdict_name_i, V_ABANDONED + 1)) < 0) {

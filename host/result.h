@@ -133,9 +133,6 @@ int result_read(const char *dir, struct run_result *r);
 int result_write_summary_at(const char *out, const struct run_result *runs, int n, char *failed, size_t failed_len);
 /* The same, saying on stderr which file could not be written. */
 int result_write_summary(const char *out, const struct run_result *runs, int n);
-/* Text for XML attributes and content: markup escaped, and the control
- * bytes XML 1.0 cannot carry dropped. */
-void result_xml_escape(FILE *f, const char *s);
 /* The one-line verdict printed per run. */
 void result_print_line(const struct run_result *r, FILE *f);
 
