@@ -1,10 +1,10 @@
 /* Tree bisection: `git bisect` picks the commits, each a test point. */
 #include "bisect.h"
-#include "json.h"
 #include "build.h"
 #include "console.h"
 #include "flavor.h"
 #include "html.h"
+#include "json.h"
 #include "run.h"
 #include "title.h"
 #include "util.h"

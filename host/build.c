@@ -1,6 +1,6 @@
 #include "build.h"
-#include "json.h"
 #include "flavor.h"
+#include "json.h"
 #include "series.h"
 #include "util.h"
 

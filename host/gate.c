@@ -2,19 +2,19 @@
  * Fisher test, counters that moved, the guilty patch for each regression,
  * and the reports. */
 #include "gate.h"
-#include "text.h"
-#include "json.h"
 #include "blame.h"
 #include "build.h"
 #include "console.h"
 #include "counters.h"
 #include "html.h"
+#include "json.h"
 #include "kcidb.h"
 #include "pool.h"
 #include "run.h"
 #include "series.h"
 #include "stats.h"
 #include "subtests.h"
+#include "text.h"
 #include "util.h"
 #include "workload.h"
 

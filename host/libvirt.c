@@ -1,8 +1,8 @@
 /* The libvirt backend: domain XML, volumes, and one domain's serial relay. */
 #include "libvirt.h"
-#include "text.h"
 #include "json.h"
 #include "result.h"
+#include "text.h"
 #include "util.h"
 #include "vm.h"
 

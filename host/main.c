@@ -1,11 +1,11 @@
 /* mmrepro: reproduce Linux mm bugs end to end in QEMU. See README.md. */
 #include "adhoc.h"
-#include "json.h"
 #include "bisect.h"
 #include "build.h"
 #include "flavor.h"
 #include "gate.h"
 #include "html.h"
+#include "json.h"
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
