@@ -85,6 +85,7 @@ const char *test_git_repo(void)
 int main(void)
 {
 	Suite *suites[] = { case_suite(), report_suite(), decode_suite(), vm_suite(), console_suite(), result_suite(),
+			    json_suite(),
 			    initramfs_suite(), series_suite(), build_suite(), run_suite(), stats_suite(),
 			    kcidb_suite(), bisect_suite(), libvirt_suite(), verify_suite(),
 			    html_suite(), ktap_suite(), syzbot_suite(), repro_suite(), subtests_suite(),

@@ -33,6 +33,7 @@ Suite *counters_suite(void);
 Suite *knob_suite(void);
 Suite *stack_suite(void);
 Suite *load_suite(void);
+Suite *json_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
