@@ -143,13 +143,13 @@ FUZZ_RUN     = MMREPRO_ROOT=$(CURDIR) bash tests/fuzz/run.sh
 $(FB)/host/%.o: host/%.c host/*.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
-$(FB)/fuzz_report: tests/fuzz/fuzz_report.c $(FB)/host/report.o
+$(FB)/fuzz_report: tests/fuzz/fuzz_report.c $(FB)/host/report.o $(FB)/host/text.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
 # case.c checks kernel specs, flavours and page words: every host module.
 $(FB)/fuzz_case: tests/fuzz/fuzz_case.c $(HOST_SRC:host/%.c=$(FB)/host/%.o)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-$(FB)/fuzz_ktap: tests/fuzz/fuzz_ktap.c $(FB)/host/ktap.o $(FB)/host/util.o
+$(FB)/fuzz_ktap: tests/fuzz/fuzz_ktap.c $(FB)/host/ktap.o $(FB)/host/text.o $(FB)/host/util.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 fuzz-build: $(FB)/fuzz_report $(FB)/fuzz_case $(FB)/fuzz_ktap

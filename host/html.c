@@ -57,7 +57,7 @@ void html_escape_n(FILE *f, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if (cp < 0xA0 || is_bidi_control(cp))
+		if (is_c1_control(cp) || is_bidi_control(cp))
 			fputc('?', f);
 		else
 			fwrite(u + i, 1, len, f);

@@ -135,7 +135,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	unsigned cp = 0;
 	size_t len = utf8_sequence_len(s, n, &cp);
 
-	return cp >= 0x80 && cp <= 0x9f ? 0 : len;
+	return is_c1_control(cp) ? 0 : len;
 }
 
 /* In place: invalid UTF-8 bytes and control bytes (NUL included) become

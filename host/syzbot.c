@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "report.h"
+#include "text.h"
 #include "util.h"
 
 /* Why read_file_limited refused path: util's words, with the size in
@@ -119,23 +120,6 @@ static char *load_config(const char *path, size_t *len, char *err, size_t errlen
 	return NULL;
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-		     : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-	/* The second byte's range rules out overlongs, surrogates and > U+10FFFF. */
-	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
-	unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
-
-	if (!len || len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* Copies n bytes of s into out as terminal-safe UTF-8: control bytes, C1
  * controls (which terminals obey like ESC) and each invalid byte become
  * '?'. -1 when it does not fit outlen with its NUL. */
@@ -145,8 +129,9 @@ static int clean_title(const char *s, size_t n, char *out, size_t outlen)
 	size_t o = 0;
 
 	for (size_t i = 0; i < n;) {
-		size_t len = u[i] < 0x80 ? 1 : utf8_len(u + i, n - i);
-		bool bad = !len || (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0);
+		unsigned cp = 0;
+		size_t len = utf8_sequence_len(u + i, n - i, &cp);
+		bool bad = !len || is_c1_control(cp);
 		size_t w = bad ? 1 : len;
 
 		if (o + w >= outlen)

@@ -35,6 +35,11 @@ size_t utf8_sequence_len(const unsigned char *s, size_t n, unsigned *cp)
 	return len;
 }
 
+bool is_c1_control(unsigned cp)
+{
+	return cp >= 0x80 && cp <= 0x9f;
+}
+
 size_t utf8_valid_prefix(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;

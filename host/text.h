@@ -2,6 +2,7 @@
 #ifndef MMREPRO_TEXT_H
 #define MMREPRO_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -11,6 +12,8 @@
  * or invalid lead byte, an overlong form, a surrogate, a code point past
  * U+10FFFF, or a sequence cut short. */
 size_t utf8_sequence_len(const unsigned char *s, size_t n, unsigned *cp);
+/* U+0080 to U+009F: valid UTF-8, but some terminals obey U+009B as CSI. */
+bool is_c1_control(unsigned cp);
 /* How many of s's first n bytes are well-formed UTF-8 from the start. */
 size_t utf8_valid_prefix(const char *s, size_t n);
 

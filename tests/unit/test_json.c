@@ -184,6 +184,8 @@ START_TEST(utf8_accepts_well_formed_sequences)
 	ck_assert_uint_eq(cp, 0x1F600);
 	ck_assert_uint_eq(seq("\xF4\x8F\xBF\xBF", 4, NULL), 4);
 	ck_assert_uint_eq(seq("\xC2\x80", 2, &cp), 2); /* a C1 control is valid UTF-8 */
+	ck_assert(is_c1_control(cp) && is_c1_control(0x9B));
+	ck_assert(!is_c1_control(0x7F) && !is_c1_control(0xA0));
 }
 END_TEST
 
