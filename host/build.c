@@ -1460,16 +1460,16 @@ static int check_digests(const char *dir, struct json_object *sums, char *err, s
 {
 	for (size_t i = 0; i < NOUTPUTS; i++) {
 		char path[PATH_MAX + 16], hex[65];
-		struct json_object *want;
+		const char *want;
 		struct stat st;
 		xsnprintf(path, sizeof(path), "%s/%s", dir, cache_outputs[i]);
 		if (stat_output(path, &st, err, errlen) < 0)
 			return -1;
-		if (!json_object_object_get_ex(sums, cache_outputs[i], &want) || !json_object_is_type(want, json_type_string))
+		if (!(want = jstring(sums, cache_outputs[i])))
 			return refuse(err, errlen, "%s/meta.json: no sha256 of %s", dir, cache_outputs[i]);
 		if (file_sha256(path, hex) < 0)
 			return refuse(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		if (strcmp(hex, json_object_get_string(want)))
+		if (strcmp(hex, want))
 			return refuse(err, errlen, "%s: changed on disk since it was built (its SHA-256 is not the one "
 				      "in meta.json)", path);
 	}
@@ -1799,13 +1799,13 @@ static bool tmp_owner_alive(const char *name)
  * -2 when there is no lock to take (no meta.json, no lock file yet). */
 static int try_lock_kernel_base(const char *cache, const char *dir)
 {
-	struct json_object *meta = read_meta(dir), *base;
+	struct json_object *meta = read_meta(dir);
+	const char *base = jstring(meta, "base");
 	char path[PATH_MAX + 160];
 	int fd = -2;
 
-	if (meta && json_object_object_get_ex(meta, "base", &base) && json_object_is_type(base, json_type_string) &&
-	    !strchr(json_object_get_string(base), '/')) {
-		base_lock_path(cache, json_object_get_string(base), path, sizeof(path));
+	if (base && !strchr(base, '/')) {
+		base_lock_path(cache, base, path, sizeof(path));
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			close(fd);

@@ -555,7 +555,7 @@ static void report_counters(FILE *f, const struct gate_case *gc, const char *ind
 
 	for (size_t i = 0; counters_flagged(gc->counters) && i < json_object_array_length(gc->counters); i++) {
 		struct json_object *row = json_object_array_get_idx(gc->counters, i);
-		if (!json_object_get_boolean(json_object_object_get(row, "flagged")))
+		if (!jbool_loose(row, "flagged"))
 			continue;
 		counters_row_text(row, line, sizeof(line));
 		fprintf(f, "%s%s\n", indent, line);
@@ -786,15 +786,15 @@ static void load_case(const struct gate *g, struct gate_case *gc)
 	gc->p_regression = json_object_object_get_ex(o, "p_regression", &v) ? json_object_get_double(v) : 1;
 	gc->p_fixed = json_object_object_get_ex(o, "p_fixed", &v) ? json_object_get_double(v) : 1;
 	snprintf(gc->note, sizeof(gc->note), "%s", jtext(o, "note"));
-	if (json_object_object_get_ex(o, "subtests", &v) && json_object_is_type(v, json_type_array)) {
+	if ((v = jarr(o, "subtests"))) {
 		json_object_put(gc->subtests);
 		gc->subtests = json_object_get(v);
 	}
-	if (json_object_object_get_ex(o, "counters", &v) && json_object_is_type(v, json_type_array)) {
+	if ((v = jarr(o, "counters"))) {
 		json_object_put(gc->counters);
 		gc->counters = json_object_get(v);
 	}
-	gc->counters_dropped = json_object_object_get_ex(o, "counters_not_compared", &v) ? json_object_get_int(v) : 0;
+	gc->counters_dropped = jint_loose(o, "counters_not_compared");
 	json_object_put(o);
 }
 

@@ -1,5 +1,6 @@
 /* KCIDB v5.3 writer: ids, statuses, times and patchset hashes for gate. */
 #include "kcidb.h"
+#include "json.h"
 #include "text.h"
 #include "util.h"
 
@@ -293,9 +294,9 @@ static bool is_kcidb_status(const char *s)
 static bool array_has_id(struct json_object *array, const char *id)
 {
 	for (size_t i = 0; i < json_object_array_length(array); i++) {
-		struct json_object *o = json_object_array_get_idx(array, i), *have;
+		struct json_object *o = json_object_array_get_idx(array, i);
 
-		if (json_object_object_get_ex(o, "id", &have) && !strcmp(json_object_get_string(have), id))
+		if (jget(o, "id") && !strcmp(jtext(o, "id"), id))
 			return true;
 	}
 	return false;
