@@ -12,7 +12,7 @@
  * "at:" lines, end marker) until the report ends, then the scan goes on.
  *
  * No global state and no allocation but report_parse_all's array, so
- * threads may classify at once. Self-contained on purpose: libc only. */
+ * threads may classify at once. Self-contained on purpose: libc and text.c only. */
 #include "report.h"
 #include "text.h"
 
