@@ -4,7 +4,7 @@
 #include "console.h"
 #include "flavor.h"
 #include "html.h"
-#include "json.h"
+#include "json_read.h"
 #include "run.h"
 #include "title.h"
 #include "util.h"

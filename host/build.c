@@ -1,6 +1,6 @@
 #include "build.h"
 #include "flavor.h"
-#include "json.h"
+#include "json_read.h"
 #include "series.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* Counter comparison: /proc/vmstat deltas of two test points, Mann-Whitney U or Welch's t per counter, the flag rule. */
 #include "counters.h"
-#include "json.h"
+#include "json_read.h"
 #include "util.h"
 
 #include <dirent.h>

@@ -5,7 +5,7 @@
  * between static functions of the same name), and addr2line turns
  * addresses into locations in one run per batch, argv only. */
 #include "decode.h"
-#include "json.h"
+#include "json_read.h"
 #include "util.h"
 
 #include <elf.h>

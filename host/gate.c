@@ -7,7 +7,7 @@
 #include "console.h"
 #include "counters.h"
 #include "html.h"
-#include "json.h"
+#include "json_read.h"
 #include "kcidb.h"
 #include "pool.h"
 #include "run.h"

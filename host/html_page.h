@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "json.h"
+#include "json_read.h"
 #include "stats.h"
 
 struct page {

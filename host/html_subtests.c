@@ -1,7 +1,7 @@
 /* report.html's table of kselftest subtests: counts, then the ones that
  * did not pass, then the rest folded. */
 #include "html.h"
-#include "json.h"
+#include "json_read.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>

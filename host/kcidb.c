@@ -1,6 +1,6 @@
 /* KCIDB v5.3 writer: ids, statuses, times and patchset hashes for gate. */
 #include "kcidb.h"
-#include "json.h"
+#include "json_read.h"
 #include "text.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* The libvirt backend: domain XML, volumes, and one domain's serial relay. */
 #include "libvirt.h"
-#include "json.h"
+#include "json_read.h"
 #include "result.h"
 #include "text.h"
 #include "util.h"

@@ -5,7 +5,7 @@
 #include "flavor.h"
 #include "gate.h"
 #include "html.h"
-#include "json.h"
+#include "json_read.h"
 #include "case.h"
 #include "console.h"
 #include "kernel.h"

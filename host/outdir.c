@@ -1,7 +1,7 @@
 /* Results dirs: claiming one (its lock and .running marker), numbering
  * its runs, and marking runs a dead runner left RUNNING as ABANDONED. */
 #include "outdir.h"
-#include "json.h"
+#include "json_read.h"
 #include "result.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* Verdicts of runs, every report of a run, and the files that record them. */
 #include "result.h"
-#include "json.h"
+#include "json_read.h"
 #include "text.h"
 #include "title.h"
 #include "util.h"

@@ -1,6 +1,6 @@
 /* A run report's call stack as function names, for a case's expect_stack. */
 #include "stack.h"
-#include "json.h"
+#include "json_read.h"
 #include "report.h"
 #include "result.h"
 #include "util.h"

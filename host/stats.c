@@ -1,6 +1,6 @@
 /* Run statistics: classifying runs, Wilson intervals, Fisher tests, point verdicts. */
 #include "stats.h"
-#include "json.h"
+#include "json_read.h"
 
 #include <math.h>
 #include <stdbool.h>

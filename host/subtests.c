@@ -1,6 +1,6 @@
 /* Per-subtest comparison of two sides' kselftest runs. */
 #include "subtests.h"
-#include "json.h"
+#include "json_read.h"
 #include "stats.h"
 #include "util.h"
 

@@ -1,7 +1,7 @@
 /* The QEMU command line and the accelerator decision. */
 #include "vm.h"
 #include "case.h"
-#include "json.h"
+#include "json_read.h"
 #include "util.h"
 
 #include <json-c/json.h>

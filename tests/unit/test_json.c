@@ -1,6 +1,5 @@
-/* json.c's getters and file readers on hostile documents, and text.c's UTF-8 checks and escaping. */
-/* By its path: -I/usr/include/json-c comes before -Ihost, and json-c has a json.h too. */
-#include "../../host/json.h"
+/* json_read.c's getters and file readers on hostile documents, and text.c's UTF-8 checks and escaping. */
+#include "json_read.h"
 #include "suites.h"
 #include "text.h"
 

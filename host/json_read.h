@@ -1,6 +1,6 @@
 /* Reading JSON that may be hostile: typed getters that answer NULL or a default, and parsing with a size limit. */
-#ifndef MMREPRO_JSON_H
-#define MMREPRO_JSON_H
+#ifndef MMREPRO_JSON_READ_H
+#define MMREPRO_JSON_READ_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* Reading JSON that may be hostile: typed getters that answer NULL or a default, and parsing with a size limit. */
-#include "json.h"
+#include "json_read.h"
 #include "util.h"
 
 #include <errno.h>
