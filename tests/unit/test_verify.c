@@ -220,7 +220,14 @@ START_TEST(at_most_k_of_n_allows_clean_runs_and_a_few_hits)
 	ck_assert(verify_matches(&v, &t, 0));
 	t = counts(4, 6, 0, 0);
 	ck_assert(!verify_matches(&v, &t, 0));
+	/* Rounded up to whole runs: 3/10 of 3 runs allows one hit, of 1 run one. */
 	t = counts(1, 2, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(2, 1, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+	t = counts(1, 0, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(7, 13, 0, 0);
 	ck_assert(!verify_matches(&v, &t, 0));
 	/* Another crash or an untestable run is neither a hit nor clean. */
 	t = counts(0, 9, 1, 0);
