@@ -849,11 +849,14 @@ static bool parse_ratio(const char *s, long *k, long *n)
 	return !*end && !errno;
 }
 
-/* pass, fail, conf, or "fail >= K/N" for a race that does not hit every time. */
+/* pass, fail, conf, "fail >= K/N" for a race that does not hit every
+ * time, or "fail <= K/N" for a known residual race that hits now and then
+ * (K < N: at most every run would expect nothing). */
 static int parse_expect(struct parse_ctx *p, struct variant *var, const char *v)
 {
 	static const char *const names[] = { [EXPECT_PASS] = "pass", [EXPECT_FAIL] = "fail", [EXPECT_CONF] = "conf" };
 	const char *rest = skip_blanks(v + strnlen(v, 4));
+	bool at_most = !strncmp(rest, "<=", 2);
 	long k, n;
 
 	for (int e = EXPECT_PASS; e <= EXPECT_CONF; e++)
@@ -861,13 +864,17 @@ static int parse_expect(struct parse_ctx *p, struct variant *var, const char *v)
 			var->expect = (enum expect)e;
 			return 1;
 		}
-	if (strncmp(v, "fail", 4) || strncmp(rest, ">=", 2) || !parse_ratio(skip_blanks(rest + 2), &k, &n))
-		return fail(p, "'expect' must be pass, fail, conf or fail >= K/N, got '%s'", v);
-	if (k < 1 || k > n || n > CASE_MAX_RATE_RUNS)
+	if (strncmp(v, "fail", 4) || (strncmp(rest, ">=", 2) && !at_most) ||
+	    !parse_ratio(skip_blanks(rest + 2), &k, &n))
+		return fail(p, "'expect' must be pass, fail, conf, fail >= K/N or fail <= K/N, got '%s'", v);
+	if (!at_most && (k < 1 || k > n || n > CASE_MAX_RATE_RUNS))
 		return fail(p, "'expect = fail >= K/N' needs 1 <= K <= N <= %d, got '%s'", CASE_MAX_RATE_RUNS, v);
+	if (at_most && (k < 1 || k >= n || n > CASE_MAX_RATE_RUNS))
+		return fail(p, "'expect = fail <= K/N' needs 1 <= K < N <= %d, got '%s'", CASE_MAX_RATE_RUNS, v);
 	var->expect = EXPECT_FAIL;
 	var->rate_hits = (int)k;
 	var->rate_runs = (int)n;
+	var->rate_at_most = at_most;
 	return 1;
 }
 
@@ -1283,7 +1290,7 @@ int fix_list_text(const struct fix_list *l, char *buf, size_t len)
 void variant_expect_text(const struct variant *v, char *buf, size_t len)
 {
 	if (v->expect == EXPECT_FAIL && v->rate_runs)
-		snprintf(buf, len, "fail >= %d/%d", v->rate_hits, v->rate_runs);
+		snprintf(buf, len, "fail %s %d/%d", v->rate_at_most ? "<=" : ">=", v->rate_hits, v->rate_runs);
 	else
 		snprintf(buf, len, "%s", expect_name(v->expect));
 }

@@ -63,8 +63,11 @@ struct variant {
 	char series[256];           /* patch series dir or mbox, "" for none */
 	enum expect expect;
 	/* expect = fail >= rate_hits/rate_runs: at least that share of the
-	 * runs hit, the others pass. 0/0: every run must hit. */
+	 * runs hit, the others pass. 0/0: every run must hit. With
+	 * rate_at_most (expect = fail <= K/N), at most that share may hit: a
+	 * known residual race that a run may or may not meet. */
 	int rate_hits, rate_runs;
+	bool rate_at_most;
 	char expect_title[256];     /* substring the crash title must contain */
 	/* Substrings of report titles that must appear in this order among a
 	 * run's reports (others may come between), and ones no report of a
@@ -218,7 +221,7 @@ bool cmdline_has_end_of_params(const char *cmdline);
 #define CMDLINE_END_OF_PARAMS_WHY "holds '--', after which the kernel hands every word to init (a later " \
 	"cmdline+= knob, the debug flavour's panic_on_warn=1 would be lost)"
 const char *expect_name(enum expect e);
-/* "pass", "fail", "fail >= 8/10": the variant's expectation as written. */
+/* "pass", "fail", "fail >= 8/10", "fail <= 3/10": the variant's expectation as written. */
 void variant_expect_text(const struct variant *v, char *buf, size_t len);
 /* The case as variant v runs it: v's overrides applied and v's fixes (if
  * it names any) in place of the case's. Returns 0, or -1 with err

@@ -107,7 +107,13 @@ bool verify_matches(const struct variant *v, const struct tally *t, int forbidde
 	case EXPECT_FAIL:
 		if (!v->rate_runs)
 			return t->hits == t->runs;
-		return t->hits + t->clean == t->runs && (long)t->hits * v->rate_runs >= (long)v->rate_hits * t->runs;
+		if (t->hits + t->clean != t->runs)
+			return false;
+		/* Rounded up to whole runs: one run that meets a residual race
+		 * is no evidence that it hits more often than K/N. */
+		if (v->rate_at_most)
+			return (long)t->hits * v->rate_runs <= (long)v->rate_hits * t->runs + v->rate_runs - 1;
+		return (long)t->hits * v->rate_runs >= (long)v->rate_hits * t->runs;
 	case EXPECT_PASS: return t->clean == t->runs;
 	case EXPECT_CONF: return t->conf == t->runs;
 	default: return false;
@@ -289,6 +295,7 @@ static struct json_object *expect_rate_json(const struct variant *v)
 	o = json_object_new_object();
 	json_object_object_add(o, "hits", json_object_new_int(v->rate_hits));
 	json_object_object_add(o, "runs", json_object_new_int(v->rate_runs));
+	json_object_object_add(o, "bound", json_object_new_string(v->rate_at_most ? "at_most" : "at_least"));
 	return o;
 }
 

@@ -30,7 +30,9 @@ const struct report *verify_forbidden_report(const struct run_result *r, const c
 enum run_kind verify_classify(const struct variant *v, const struct run_result *r, bool *forbidden);
 /* Whether the runs tallied meet v's expectation: every run as expected
  * (pass, conf, or a hit), or for fail >= K/N at least K/N of the runs hit
- * and the others pass. Any run with a forbidden title is a mismatch. */
+ * and the others pass, for fail <= K/N at most K/N of them (rounded up to
+ * whole runs). Any run with a
+ * forbidden title is a mismatch. */
 bool verify_matches(const struct variant *v, const struct tally *t, int forbidden_runs);
 
 /* Returns 0 when every variant matched, 1 when one did not, 130 when

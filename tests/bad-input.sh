@@ -207,7 +207,7 @@ f=$(case_file no-fix "$good[variant v]\nkernel = src:deb-6.12\nexpect = fail\n")
 row "a failing variant with no fix named" 2 "$f: \[variant v\] expects a failure, so the case must name its fix" $mm verify "$f"
 fv="$good[variant v]\nkernel = src:deb-6.12\nfixed_by = \"s\" (w)\n"
 f=$(case_file k-of-n "${fv}expect = fail >= 8 of 10\n")
-row "expect with a malformed K/N" 2 "$f:11: 'expect' must be pass, fail, conf or fail >= K/N, got 'fail >= 8 of 10'" $mm verify "$f"
+row "expect with a malformed K/N" 2 "$f:11: 'expect' must be pass, fail, conf, fail >= K/N or fail <= K/N, got 'fail >= 8 of 10'" $mm verify "$f"
 f=$(case_file k-over-n "${fv}expect = fail >= 11/10\n")
 row "expect with K over N" 2 "$f:11: 'expect = fail >= K/N' needs 1 <= K <= N <= 1000" $mm verify "$f"
 f=$(case_file empty-title "${fv}expect = fail\nexpect_titles = WARNING in f,,kernel BUG in g\n")

@@ -69,6 +69,24 @@
  * children, and every byte must be intact. 2 vCPUs: the move and the
  * unmaps must run at the same time; both hold spinlocks with preemption
  * (move_account: irqs) off, so one CPU can never interleave them.
+ * A hit names its direction, read after the stats flush against the
+ * parent's total_mapped_file (the true sum of both groups, which memory.stat
+ * does not clamp at 0 as it does a group's own count):
+ *   "drifted to the source"      source +n, destination -n, parent as before:
+ *       the unmap dropped the mapcount before the move's mapped check and
+ *       updated NR_FILE_MAPPED after the folio's memcg was switched (the
+ *       window 6.12 still has between __folio_remove_rmap()'s mapcount
+ *       drop and __lruvec_stat_mod_folio()'s folio_memcg());
+ *   "drifted to the destination" destination +n, source -n, parent as before:
+ *       the move saw the folio mapped and moved NR_FILE_MAPPED, then the
+ *       unmap's update went to the memcg from before the switch (Johannes'
+ *       "inverse", possible only while rmap takes no lock_page_memcg() and
+ *       the move takes folios mapped elsewhere: v2);
+ *   any other shape (the parent's total changed, both groups off) is a FAIL
+ *   of its own words: no lost update between the groups explains it.
+ * --race-spinners N keeps CPUs 2.. busy during the race (the case gives the
+ * VM 2 + N vCPUs): with more busy vCPU threads than the host has cores,
+ * the host preempts the unmapper's vCPU now and then inside its window.
  *
  * Verdict: FAIL when a byte differs, when the kernel accepted the knob but
  * the charges did not move, or when memory.stat rss or mapped_file of
@@ -120,7 +138,7 @@
 enum { SEED_ANON = 1, SEED_SHMEM = 2, SEED_KSM = 3, SEED_THP = 4, SEED_RACE = 5 };
 
 static int anon_mb = 32, shmem_mb = 8, file_mb = 4, ksm_npages = 256, ksm_wait_s = 20;
-static int thp_mb = 8, race_mb = 1, race_seconds = 30, race_moves;
+static int thp_mb = 8, race_mb = 1, race_seconds = 30, race_moves, race_spinners;
 static const char *file_arg;
 
 static const struct tst_cg_group *cg_a, *cg_b;
@@ -801,8 +819,28 @@ static void scenario_thp(void)
 /* MAP_SHARED: the controller, the mover and the unmapper see one copy. */
 struct race_sync {
 	int stop;           /* the move is over: the unmapper stops cycling */
-	int quit;           /* no more moves: the unmapper exits */
+	int quit;           /* no more moves: the unmapper and the spinners exit */
 	long unmapped;      /* last-unmaps the unmapper did while moves ran */
+};
+
+/* What a hit left in the counters, read after the stats flush. A lost
+ * update moves a page's worth of NR_FILE_MAPPED from one group to the
+ * other: the parent's total (the sum of both, negatives included) stays as
+ * it was, and the group that went negative reads 0. */
+enum race_shape {
+	RACE_SHAPE_NONE,
+	/* Source +n, destination -n: the unmap dropped the mapcount before the
+	 * move checked the folio mapped (6.12: get_mctgt_type()'s
+	 * page_mapped(); v2: mem_cgroup_move_account()'s folio_mapped()), and
+	 * its NR_FILE_MAPPED update read the folio's memcg after the move
+	 * switched it. */
+	RACE_SHAPE_TO_SOURCE,
+	/* Destination +n, source -n: mem_cgroup_move_account() saw the folio
+	 * mapped and moved NR_FILE_MAPPED, then the unmap's update read the
+	 * memcg from before the switch (Johannes' "inverse", Nov 29). */
+	RACE_SHAPE_TO_DESTINATION,
+	/* Neither: the parent's total changed, or both groups are off. */
+	RACE_SHAPE_OTHER,
 };
 
 struct race {
@@ -812,10 +850,13 @@ struct race {
 	pid_t mover, unmapper;
 	struct tst_barrier *ready, *start, *done, *finish;
 	struct race_sync *sync;
+	pid_t *spinners;                   /* race_spinners of them, on CPUs 2, 3, ... */
 	long own_mapped;                   /* mapped_file of A + B before the race */
+	long parent_start;                 /* the parent's total_mapped_file before the race */
 	long stale_reads;                  /* sums off until the periodic flush */
 	long moved_bytes;                  /* charges that followed the mover, summed */
-	char finding[320];
+	enum race_shape shape;
+	char finding[400];
 };
 
 static void die_with_parent(void)
@@ -899,6 +940,67 @@ static void race_unmapper(void *arg)
 	}
 }
 
+/* The mover's own mapped pages (own, usually none) moved with it and sit
+ * in the destination; a lost update took n of the destination's or the
+ * source's pages' worth of NR_FILE_MAPPED to the other group, and the
+ * group it took them from reads at least 0. */
+static enum race_shape race_shape_of(long src, long dst, long own, bool parent_unchanged)
+{
+	if (!parent_unchanged)
+		return RACE_SHAPE_OTHER;
+	if (src > 0 && dst == (own > src ? own - src : 0))
+		return RACE_SHAPE_TO_SOURCE;
+	if (src == 0 && dst > own)
+		return RACE_SHAPE_TO_DESTINATION;
+	return RACE_SHAPE_OTHER;
+}
+
+static const char *race_shape_name(enum race_shape shape)
+{
+	switch (shape) {
+	case RACE_SHAPE_TO_SOURCE: return "to-source";
+	case RACE_SHAPE_TO_DESTINATION: return "to-destination";
+	case RACE_SHAPE_OTHER: return "other";
+	case RACE_SHAPE_NONE: break;
+	}
+	return "none";
+}
+
+/* The finding, in the words of the interleaving that leaves that shape. */
+static void race_describe(struct race *r, long move, long src, long dst, long parent)
+{
+	const char *from = move % 2 ? "B" : "A", *to = move % 2 ? "A" : "B";
+
+	if (r->shape == RACE_SHAPE_TO_SOURCE)
+		snprintf(r->finding, sizeof(r->finding), "mapped_file drifted to the source at move %ld (%s to %s): "
+			 "%s holds %ld kB for pages nobody maps and %s lost as much (reads %ld kB; the parent's "
+			 "total_mapped_file is %ld kB, as before the race)", move + 1, from, to, from, src >> 10, to,
+			 dst >> 10, parent >> 10);
+	else if (r->shape == RACE_SHAPE_TO_DESTINATION)
+		snprintf(r->finding, sizeof(r->finding), "mapped_file drifted to the destination at move %ld (%s to "
+			 "%s): %s holds %ld kB more than the mover maps and %s lost as much (reads 0 kB; the parent's "
+			 "total_mapped_file is %ld kB, as before the race)", move + 1, from, to, to,
+			 (dst - r->own_mapped) >> 10, from, parent >> 10);
+	else
+		snprintf(r->finding, sizeof(r->finding), "mapped_file off in a shape no lost update between the two "
+			 "groups leaves, at move %ld (%s to %s): %s reads %ld kB, %s %ld kB, the parent's "
+			 "total_mapped_file %ld kB (%ld kB before the race; the mover maps %ld kB)", move + 1, from, to,
+			 from, src >> 10, to, dst >> 10, parent >> 10, r->parent_start >> 10, r->own_mapped >> 10);
+}
+
+static void race_record_hit(struct race *r, long move, long src, long dst)
+{
+	long parent = tst_cg_memory_stat(r->parent, "total_mapped_file");
+
+	r->shape = race_shape_of(src, dst, r->own_mapped, parent == r->parent_start);
+	race_describe(r, move, src, dst, parent);
+	tst_value_long("race_hit_move", move + 1);
+	tst_value_long("race_hit_source_mapped_file", src);
+	tst_value_long("race_hit_destination_mapped_file", dst);
+	tst_value_long("race_hit_parent_total_mapped_file", parent);
+	tst_value("race_hit_shape", "%s", race_shape_name(r->shape));
+}
+
 /* With the region unmapped everywhere, A and B together must hold the
  * mapped_file they held before the race (the mover's own pages, which it
  * maps and which move with it; usually none). memory.stat shows a group
@@ -924,13 +1026,7 @@ static bool race_counters_wrong(struct race *r, long move, const struct tst_cg_g
 		r->stale_reads++;
 		return false;
 	}
-	snprintf(r->finding, sizeof(r->finding), "move %ld (%s to %s): with the region unmapped everywhere, "
-		 "mapped_file is %ld kB in the source and %ld kB in the destination (%ld kB in all before the "
-		 "race)", move + 1, move % 2 ? "B" : "A", move % 2 ? "A" : "B", mf >> 10, mt >> 10,
-		 r->own_mapped >> 10);
-	tst_value_long("race_hit_move", move + 1);
-	tst_value_long("race_hit_source_mapped_file", mf);
-	tst_value_long("race_hit_destination_mapped_file", mt);
+	race_record_hit(r, move, mf, mt);
 	return true;
 }
 
@@ -1001,6 +1097,34 @@ static void race_check_data(const struct race *r)
 	tst_res(TPASS, "race: all %zu pages of the region intact", r->npages);
 }
 
+/* Keeps a vCPU busy until the race is over. With more busy vCPUs than
+ * the host has cores, the host preempts vCPU threads, the unmapper's among
+ * them: preempted between the mapcount drop and the NR_FILE_MAPPED update,
+ * its window lasts a host time slice instead of a few instructions. The
+ * interleaving is the same one; only its window is wider. */
+static void race_spinner(void *arg)
+{
+	struct race *r = arg;
+	volatile unsigned long spins = 0;
+
+	die_with_parent();
+	while (!__atomic_load_n(&r->sync->quit, __ATOMIC_ACQUIRE))
+		spins++;
+}
+
+static void race_start_spinners(struct race *r)
+{
+	if (!race_spinners)
+		return;
+	if (tst_online_cpus() < 2 + race_spinners)
+		tst_brk(TBROK, "race: --race-spinners %d needs %d CPUs (mover, unmapper, spinners), %d online",
+			race_spinners, 2 + race_spinners, tst_online_cpus());
+	r->spinners = SAFE_MALLOC(sizeof(*r->spinners) * (size_t)race_spinners);
+	for (int i = 0; i < race_spinners; i++)
+		r->spinners[i] = tst_fork_on(2 + i, race_spinner, r);
+	tst_res(TINFO, "race: %d spinners on CPUs 2-%d", race_spinners, 1 + race_spinners);
+}
+
 static void race_start(struct race *r)
 {
 	r->npages = (size_t)race_mb << 8;
@@ -1016,12 +1140,20 @@ static void race_start(struct race *r)
 	 * library pages (charged to the root group) would have moved to A. */
 	set_move_charge(r->a);
 	set_move_charge(r->b);
+	/* The mover's mapping and unmapping of the region may still be
+	 * pending in the per-CPU stats: read the start after the flush. */
+	usleep(RACE_FLUSH_WAIT_US);
 	r->own_mapped = tst_cg_memory_stat(r->a, "mapped_file") + tst_cg_memory_stat(r->b, "mapped_file");
+	r->parent_start = tst_cg_memory_stat(r->parent, "total_mapped_file");
 	tst_value_long("race_own_mapped_file", r->own_mapped);
+	tst_value_long("race_parent_total_mapped_file", r->parent_start);
+	if (r->parent_start < 0)
+		tst_brk(TBROK, "race: memory.stat of %s has no total_mapped_file", r->parent->path);
 	if (r->own_mapped)
 		tst_res(TINFO, "race: the mover maps %ld kB of its own file pages in A: a lost update that leaves "
 			"the sum unchanged is not seen", r->own_mapped >> 10);
 	r->unmapper = tst_fork_on(1, race_unmapper, r);
+	race_start_spinners(r);
 }
 
 static void race_stop(struct race *r)
@@ -1029,8 +1161,30 @@ static void race_stop(struct race *r)
 	__atomic_store_n(&r->sync->quit, 1, __ATOMIC_RELEASE);
 	tst_barrier_wait(r->start);
 	tst_reap(r->unmapper, "the unmapper");
+	for (int i = 0; i < race_spinners; i++)
+		tst_reap(r->spinners[i], "a spinner");
+	free(r->spinners);
 	tst_barrier_wait(r->finish);
 	tst_reap(r->mover, "the mover");
+}
+
+static const char *race_shape_why(enum race_shape shape)
+{
+	switch (shape) {
+	case RACE_SHAPE_TO_SOURCE:
+		return "the other process's last unmap dropped the mapcount before the move checked whether the folio "
+		       "was mapped (so the move left NR_FILE_MAPPED behind), and updated the memcg it read after the "
+		       "move had switched the folio's memcg";
+	case RACE_SHAPE_TO_DESTINATION:
+		return "the move saw the folio mapped and moved NR_FILE_MAPPED, then the other process's last unmap "
+		       "decremented the memcg it had read before the switch (rmap without lock_page_memcg(): "
+		       "Johannes' \"inverse\" case)";
+	case RACE_SHAPE_OTHER:
+		return "not a lost update between the two groups (the parent's total changed, or both groups are off)";
+	case RACE_SHAPE_NONE:
+		break;
+	}
+	return "no shape recorded";
 }
 
 static void race_report(const struct race *r, struct tst_until u)
@@ -1043,8 +1197,7 @@ static void race_report(const struct race *r, struct tst_until u)
 	tst_value_long("race_moved_bytes", r->moved_bytes);
 	tst_value_long("race_stale_reads", r->stale_reads);
 	if (u.hit)
-		tst_res(TFAIL, "race: %s, after %.1f s: NR_FILE_MAPPED moved while page_remove_rmap() on the other CPU "
-			"updated the memcg it read (rmap no longer takes lock_page_memcg())", r->finding, u.seconds);
+		tst_res(TFAIL, "race: %s, after %.1f s: %s", r->finding, u.seconds, race_shape_why(r->shape));
 	else
 		tst_res(TPASS, "race: %ld moves in %.1f s, %ld pages unmapped elsewhere meanwhile: mapped_file of A and "
 			"B back to %ld kB after every move", u.tries, u.seconds, unmapped, r->own_mapped >> 10);
@@ -1070,7 +1223,10 @@ static void race_child(void *arg)
 	u = tst_run_until(race_attempt, r, race_seconds, race_moves);
 	race_stop(r);
 	race_report(r, u);
-	race_check_hierarchy(r);
+	/* After a hit the children's sum is off by design: the hit's shape
+	 * has already been checked against the parent's total. */
+	if (!u.hit)
+		race_check_hierarchy(r);
 	race_check_data(r);
 }
 
@@ -1114,6 +1270,8 @@ static const struct tst_option options[] = {
 	{ "race-mb", TST_OPT_INT, &race_mb, 1, 64, NULL, "shmem the unmapper maps and unmaps (1)" },
 	{ "race-seconds", TST_OPT_INT, &race_seconds, 1, 3600, NULL, "moves until a hit or this deadline (30)" },
 	{ "race-moves", TST_OPT_INT, &race_moves, 0, 1000000, NULL, "at most this many moves (0: no limit)" },
+	{ "race-spinners", TST_OPT_INT, &race_spinners, 0, 6, NULL,
+	  "busy processes on CPUs 2, 3, ... during the race (0): more busy vCPUs than host cores" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 

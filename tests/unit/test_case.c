@@ -22,7 +22,7 @@
 /* The same with a fix named, lines 6 to 9. */
 #define FAILVF FAILV "fixed_by = \"s\" (w)\n"
 #define SHA_FORMAT "'fixes' needs SHA (\"subject\") with a SHA of 12 to 40 lowercase hex digits, got "
-#define EXPECT_FORMAT "'expect' must be pass, fail, conf or fail >= K/N, got "
+#define EXPECT_FORMAT "'expect' must be pass, fail, conf, fail >= K/N or fail <= K/N, got "
 
 static int load_text(const char *text, struct case_def *c, char *err, size_t len)
 {
@@ -220,6 +220,13 @@ static const struct bad_case bad_cases[] = {
 	  "'expect = fail >= K/N' needs 1 <= K <= N <= 1000, got 'fail >= 8/1001'" },
 	{ HEAD "[variant v]\nexpect = fail >= 1/99999999999999999999\n", 7,
 	  EXPECT_FORMAT "'fail >= 1/99999999999999999999'" },
+	{ HEAD "[variant v]\nexpect = fail =< 3/10\n", 7, EXPECT_FORMAT "'fail =< 3/10'" },
+	{ HEAD "[variant v]\nexpect = pass <= 3/10\n", 7, EXPECT_FORMAT "'pass <= 3/10'" },
+	{ HEAD "[variant v]\nexpect = fail <= 0/10\n", 7, "'expect = fail <= K/N' needs 1 <= K < N <= 1000, got 'fail <= 0/10'" },
+	{ HEAD "[variant v]\nexpect = fail <= 10/10\n", 7,
+	  "'expect = fail <= K/N' needs 1 <= K < N <= 1000, got 'fail <= 10/10'" },
+	{ HEAD "[variant v]\nexpect = fail <= 3/1001\n", 7,
+	  "'expect = fail <= K/N' needs 1 <= K < N <= 1000, got 'fail <= 3/1001'" },
 	/* Titles. */
 	{ HEAD FAILVF "expect_titles = A,,B\n", 10, "'expect_titles' has an empty title (titles are separated by commas)" },
 	{ HEAD FAILVF "expect_titles =\n", 10, "'expect_titles' has an empty title (titles are separated by commas)" },
@@ -650,13 +657,21 @@ START_TEST(expect_k_of_n)
 
 	assert_loads("[case]\nname = x\ndescription = d\nfixed_by = \"s\" (w)\n[guest]\nworkload = smoke\n"
 		     FAILV "[variant w]\nkernel = k\nexpect = fail>=3/3\n[variant x]\nkernel = k\nexpect = fail\n"
-		     "[variant y]\nkernel = k\nexpect = fail >=  8/10\n", &c);
+		     "[variant y]\nkernel = k\nexpect = fail >=  8/10\n[variant z]\nkernel = k\nexpect = fail<=3/10\n",
+		     &c);
 	ck_assert_int_eq(c.variants[1].expect, EXPECT_FAIL);
 	ck_assert_int_eq(c.variants[1].rate_hits, 3);
 	ck_assert_int_eq(c.variants[1].rate_runs, 3);
+	ck_assert(!c.variants[1].rate_at_most);
 	ck_assert_int_eq(c.variants[2].rate_runs, 0);
 	variant_expect_text(&c.variants[3], text, sizeof(text));
 	ck_assert_str_eq(text, "fail >= 8/10");
+	ck_assert_int_eq(c.variants[4].expect, EXPECT_FAIL);
+	ck_assert_int_eq(c.variants[4].rate_hits, 3);
+	ck_assert_int_eq(c.variants[4].rate_runs, 10);
+	ck_assert(c.variants[4].rate_at_most);
+	variant_expect_text(&c.variants[4], text, sizeof(text));
+	ck_assert_str_eq(text, "fail <= 3/10");
 	variant_expect_text(&c.variants[2], text, sizeof(text));
 	ck_assert_str_eq(text, "fail");
 }

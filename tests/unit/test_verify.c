@@ -207,6 +207,40 @@ START_TEST(k_of_n_needs_the_share_and_clean_misses)
 }
 END_TEST
 
+/* fail <= K/N: a known residual race; the other runs must be clean. */
+START_TEST(at_most_k_of_n_allows_clean_runs_and_a_few_hits)
+{
+	struct variant v = variant("", "", 3, 10);
+	struct tally t;
+
+	v.rate_at_most = true;
+	t = counts(0, 10, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(3, 7, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(4, 6, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+	/* Rounded up to whole runs: 3/10 of 3 runs allows one hit, of 1 run one. */
+	t = counts(1, 2, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(2, 1, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+	t = counts(1, 0, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(7, 13, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+	/* Another crash or an untestable run is neither a hit nor clean. */
+	t = counts(0, 9, 1, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+	t = counts(1, 8, 0, 1);
+	ck_assert(!verify_matches(&v, &t, 0));
+	t = counts(0, 10, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 1));
+	t = counts(0, 0, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+}
+END_TEST
+
 START_TEST(pass_and_conf_need_every_run)
 {
 	struct variant pass = variant("", "", 0, 0), conf = variant("", "", 0, 0);
@@ -235,6 +269,7 @@ Suite *verify_suite(void)
 	tcase_add_test(t, classify_runs_of_the_memcg_variants);
 	tcase_add_test(t, classify_workload_fails_and_clean_runs);
 	tcase_add_test(t, k_of_n_needs_the_share_and_clean_misses);
+	tcase_add_test(t, at_most_k_of_n_allows_clean_runs_and_a_few_hits);
 	tcase_add_test(t, pass_and_conf_need_every_run);
 	suite_add_tcase(s, t);
 	return s;
