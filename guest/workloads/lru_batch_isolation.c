@@ -10,9 +10,10 @@
  *                     folio_activate()), then MADV_PAGEOUT of the window
  *                     from the other CPU. madvise drains only its own
  *                     CPU's batches, so the batch stays: with the flag kept
- *                     (buggy, fixed) the pages are isolated and their PTEs
- *                     become swap entries (the batch's reference then keeps
- *                     the folio in the swap cache); with the flag cleared
+ *                     (buggy, fixed) the pages are isolated and unmapped
+ *                     into the swap cache, but pageout() does not write
+ *                     them (is_page_cache_freeable() counts the batch's
+ *                     reference) and nothing is freed; with the flag cleared
  *                     (seed-fix) folio_isolate_lru() fails and they stay
  *                     mapped. The assertion is the isolation: every page
  *                     of the window unmapped by the pageout (not present);
