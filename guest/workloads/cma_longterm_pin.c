@@ -46,6 +46,16 @@
  *   lru_add     (on request, the control) pages freshly faulted again: the
  *               lru_add batch holds them without the LRU flag, which every
  *               gup version drains. It must pass everywhere;
+ *   move_tail   (on request; the case's disk, --disk) page-cache pages of a
+ *               file on ext4, mapped shared and written, then MADV_PAGEOUT:
+ *               reclaim does not write file pages outside kswapd, so it
+ *               marks them PG_reclaim and puts them back; when
+ *               sync_file_range() has written them, folio_end_writeback()
+ *               calls folio_rotate_reclaimable(), which queues each on the
+ *               lru_move_tail batch (see batch_move_tail). The setup runs
+ *               the host's mkfs.ext4 (through the 9p root) on the disk.
+ *               Pinned read-only by gup_test only: gup refuses writable
+ *               long-term pins of a dirty-tracked file mapping;
  * then pin:
  *   io_uring       IORING_REGISTER_BUFFERS, one iovec per page;
  *   gup_benchmark  /sys/kernel/debug/gup_test PIN_LONGTERM_BENCHMARK (pins,
@@ -54,14 +64,6 @@
  *                  (6.2 and later).
  * The pin runs on the batch's CPU, or with --pin-cpu other on another CPU
  * (a worker thread pinned there; the case needs 2 vCPUs).
- *
- * No move_tail scenario: folio_rotate_reclaimable() batches a PG_reclaim
- * folio when its writeback ends, after the LRU and the flusher have let it
- * go. That needs asynchronous writeback to a writable file system with a
- * backing device; the guest has a read-only 9p root, tmpfs (no writeback)
- * and zram, whose block-device page cache is GFP_USER (never in CMA) and
- * whose swap writes complete with the folio still locked, so rotation is
- * skipped.
  *
  * A failed pin (ENOMEM/EFAULT, or fewer bytes pinned) is tied to the batch
  * before it counts: every CPU's batches are drained (a local drain on each
@@ -72,8 +74,8 @@
  * The batch and the first pin happen with nothing in between that could
  * drain (no munmap, no madvise, no heap, only pread of pagemap, kpageflags
  * and vmstat). The kind's vmstat counter (pglazyfree, pgdeactivate,
- * pgactivate, unevictable_pgs_culled), which moves when such a batch is
- * drained, is reported around the pin as a diagnostic.
+ * pgactivate, unevictable_pgs_culled, pgrotated), which moves when such a
+ * batch is drained, is reported around the pin as a diagnostic.
  *
  * MGLRU is turned off for the run: with it, folio_mark_accessed() does not
  * batch at all and folio_deactivate() batches every folio.
@@ -93,9 +95,15 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/mount.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
 #endif
@@ -109,6 +117,7 @@
 #define FILE_MIN_BYTES (4 << 20)
 /* Mapped pages fadvised before the window: see batch_deactivate_file(). */
 #define FILE_LEAD_PAGES 31
+#define DISK_FILE_BYTES (64UL << 20)
 
 /* From mm/gup_test.h (not a uapi header), 6.1 and 6.12 alike. */
 struct gup_test {
@@ -134,18 +143,18 @@ struct pin_longterm_test {
 #define PIN_LONGTERM_TEST_FLAG_USE_WRITE 1
 #define GUP_FOLL_WRITE 0x1      /* FOLL_WRITE, passed through by gup_test */
 
-enum batch { LAZYFREE, DEACTIVATE, DEACTIVATE_FILE, ACTIVATE, MLOCK, LRU_ADD, NR_BATCHES };
+enum batch { LAZYFREE, DEACTIVATE, DEACTIVATE_FILE, ACTIVATE, MLOCK, LRU_ADD, MOVE_TAIL, NR_BATCHES };
 enum pin { IO_URING, GUP_BENCHMARK, GUP_LONGTERM, NR_PINS };
 
 static const char *const batch_names[NR_BATCHES] = {
-	"lazyfree", "deactivate", "deactivate_file", "activate", "mlock", "lru_add",
+	"lazyfree", "deactivate", "deactivate_file", "activate", "mlock", "lru_add", "move_tail",
 };
 static const char *const pin_names[NR_PINS + 1] = { "io_uring", "gup_benchmark", "gup_longterm", NULL };
 /* Counted when a batch of that kind is drained, not when it is built. The
  * deactivate_file batch's mapped folios are left where they are when it is
  * drained (lru_deactivate_file_fn() returns for a mapped folio): no counter. */
 static const char *const batch_counters[NR_BATCHES] = {
-	"pglazyfree", "pgdeactivate", NULL, "pgactivate", "unevictable_pgs_culled", NULL,
+	"pglazyfree", "pgdeactivate", NULL, "pgactivate", "unevictable_pgs_culled", NULL, "pgrotated",
 };
 
 #define SHORT_PIN (-1)      /* gup_test's benchmark pinned fewer bytes, no errno */
@@ -194,6 +203,13 @@ static struct window_pool file_pool;
 static char *file_view, *file_copy;
 static int file_fd = -1;
 static const char *file_unusable;  /* why the scenario cannot run, or NULL */
+
+/* move_tail: a file on ext4 made on --disk, mapped shared and writable. */
+static const char *disk_dev = "/dev/vda";
+static struct window_pool disk_pool;
+static char *disk_view;
+static int disk_fd = -1;
+static const char *disk_unusable;
 
 static int uring_fd = -1, uring_errno;
 static int gup_fd = -1, gup_errno, gup_longterm_errno;
@@ -437,6 +453,75 @@ static void fault_file_windows(int cases)
 	memset(file_copy, 0, MAX_PAGES * PAGE_SIZE);  /* faulted now, not between batch and pin */
 }
 
+/* mkfs.ext4 of the host (through the 9p root) on the case's scratch disk. */
+static bool make_ext4(char *why, size_t why_len)
+{
+	int status;
+	pid_t pid = SAFE_FORK();
+
+	if (!pid) {
+		execl("/sbin/mkfs.ext4", "mkfs.ext4", "-q", "-F", disk_dev, (char *)NULL);
+		_exit(127);
+	}
+	SAFE_WAITPID(pid, &status, 0);
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return true;
+	snprintf(why, why_len, "mkfs.ext4 -q -F %s: exit status %d", disk_dev,
+		 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return false;
+}
+
+/* Where the file lives, or NULL with the reason in why: a missing disk or
+ * a kernel without ext4 makes the scenario CONF. */
+static const char *mount_disk(char *why, size_t why_len)
+{
+	static const char dir[] = "/tmp/mmrepro-disk";
+
+	if (access(disk_dev, F_OK) < 0) {
+		snprintf(why, why_len, "--disk %s: %s (the case needs disk = SIZE in [vm])", disk_dev, strerror(errno));
+		return NULL;
+	}
+	if (!make_ext4(why, why_len))
+		return NULL;
+	SAFE_MKDIR(dir, 0700);
+	if (mount(disk_dev, dir, "ext4", 0, NULL) < 0) {
+		snprintf(why, why_len, "mount -t ext4 %s: %s", disk_dev, strerror(errno));
+		return NULL;
+	}
+	return dir;
+}
+
+/* The file's pages are written through the shared mapping (page cache,
+ * movable: CMA serves it), then written back, so that each window starts
+ * clean and on the LRU. */
+static void fault_disk_windows(int cases)
+{
+	static char why[PATH_MAX + 160];
+	char path[PATH_MAX];
+	size_t len = DISK_FILE_BYTES;
+	const char *dir;
+
+	if (!cases)
+		return;
+	if (!(dir = mount_disk(why, sizeof(why)))) {
+		disk_unusable = why;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/pages", dir);
+	disk_fd = SAFE_OPEN(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	SAFE_FTRUNCATE(disk_fd, (off_t)len);
+	pool_init(&disk_pool, cases);
+	disk_view = SAFE_MMAP(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, disk_fd, 0);
+	fault_until_windows(&disk_pool, disk_view, len, "disk", write_pages);
+	if (fsync(disk_fd) < 0)
+		tst_brk(TBROK, "fsync %s: %m", path);
+	tst_value_long("disk_pages_in_cma", disk_pool.in_cma);
+	if (!file_copy) {
+		file_copy = SAFE_MALLOC(MAX_PAGES * PAGE_SIZE);
+		memset(file_copy, 0, MAX_PAGES * PAGE_SIZE);
+	}
+}
+
 /* A window whose pages all still lie in CMA: compaction may have moved some
  * since they were faulted, and a page outside CMA would pin trivially. */
 static char *take_window(struct window_pool *pool)
@@ -583,6 +668,82 @@ static bool batch_lru_add(char *w, const char *label)
 	return true;
 }
 
+/* Pages of the window by pfn whose flags hold every bit of want and none
+ * of unwanted: the window is not mapped while it waits for writeback. */
+static int count_pfns(const uint64_t *pfns, uint64_t want, uint64_t unwanted)
+{
+	int n = 0;
+
+	for (int i = 0; i < nr_pages; i++) {
+		uint64_t f = pfns[i] ? tst_kpageflags(pfns[i]) : 0;
+
+		n += pfns[i] && (f & want) == want && !(f & unwanted);
+	}
+	return n;
+}
+
+#define KPF(bit) (1ULL << (bit))
+
+/* Polls the window's flags until its writeback has ended (10 s at most).
+ * Not SYNC_FILE_RANGE_WAIT_AFTER: __filemap_fdatawait_range() releases its
+ * folio_batch, and the first folio_batch_release() calls lru_add_drain(),
+ * which empties the move_tail batch the writeback has just filled whenever
+ * it had a folio still under writeback to wait for (with it, 13 of the 16
+ * windows of a verify --runs 2 were no longer batched when checked). */
+static void wait_written(const uint64_t *pfns)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 1000; i++) {
+		if (count_pfns(pfns, 0, KPF(KPF_WRITEBACK) | KPF(KPF_DIRTY)) == nr_pages)
+			return;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Dirty file pages written back with PG_reclaim set. MADV_PAGEOUT (the
+ * caller drained this CPU first) isolates them, unmaps them and, as only
+ * kswapd writes file pages from reclaim, marks them PG_reclaim and puts
+ * them back active: through this CPU's lru_add batch, which is drained
+ * here, since folio_rotate_reclaimable() skips a folio without the LRU
+ * flag. sync_file_range() then writes them; folio_end_writeback() sees
+ * PG_reclaim, and folio_rotate_reclaimable() (not locked, not dirty, on
+ * the LRU) queues each on the lru_move_tail batch of the CPU that ends the
+ * writeback: with one vCPU, this one. pgrotated counts them when that
+ * batch is drained. */
+static bool batch_move_tail(struct window *win, const char *label)
+{
+	off_t off = win->addr - disk_view;
+	size_t len = nr_pages * PAGE_SIZE;
+	uint64_t entries[MAX_PAGES], pfns[MAX_PAGES];
+	int marked, queued;
+
+	write_pages(win->addr, nr_pages);
+	memcpy(file_copy, win->addr, len);
+	tst_pagemap_range(win->addr, nr_pages, entries);
+	for (int i = 0; i < nr_pages; i++)
+		pfns[i] = tst_pagemap_pfn(entries[i]);
+	SAFE_MADVISE(win->addr, len, MADV_PAGEOUT);
+	marked = count_pfns(pfns, KPF(KPF_RECLAIM) | KPF(KPF_DIRTY), 0);
+	tst_drain_local_lru();
+	if (sync_file_range(disk_fd, off, (off_t)len, SYNC_FILE_RANGE_WRITE) < 0)
+		tst_brk(TBROK, "sync_file_range: %m");
+	wait_written(pfns);
+	/* Rotated but not yet moved: still active (lru_move_tail() clears it).
+	 * The LRU flag is set on the old kernels, clear with the seed's fix. */
+	queued = count_pfns(pfns, KPF(KPF_ACTIVE), KPF(KPF_RECLAIM) | KPF(KPF_DIRTY) | KPF(KPF_WRITEBACK));
+	tst_value_long("move_tail.on_lru_in_batch", count_pfns(pfns, KPF(KPF_LRU), 0));
+	if (marked < nr_pages || queued < nr_pages) {
+		tst_res(TCONF, "%s: MADV_PAGEOUT marked %d of %d dirty pages for reclaim, and after their writeback "
+			"%d sit active, clean, waiting to be rotated (%d active, %d dirty or under writeback, %d still "
+			"PG_reclaim)", label, marked, nr_pages, queued, count_pfns(pfns, KPF(KPF_ACTIVE), 0),
+			nr_pages - count_pfns(pfns, 0, KPF(KPF_WRITEBACK) | KPF(KPF_DIRTY)),
+			count_pfns(pfns, KPF(KPF_RECLAIM), 0));
+		return false;
+	}
+	return true;
+}
+
 static bool make_batch(enum batch b, struct window *win, const char *label)
 {
 	switch (b) {
@@ -592,6 +753,7 @@ static bool make_batch(enum batch b, struct window *win, const char *label)
 	case ACTIVATE: return batch_activate(win->addr, label);
 	case MLOCK: return batch_mlock(win, label);
 	case LRU_ADD: return batch_lru_add(win->addr, label);
+	case MOVE_TAIL: return batch_move_tail(win, label);
 	default: return false;
 	}
 }
@@ -778,36 +940,98 @@ static void describe_failure(char *buf, size_t len, enum pin p, struct pin_outco
 			 strerrorname_np(o.err), o.in_cma, nr_pages, migrate_fail);
 }
 
+/* One letter per page of the window, for the record of a failed pin:
+ * l on the LRU, a active, r referenced, s swap-backed (anon not lazyfree),
+ * c in CMA; '-' for a page not present. */
+static void record_page_flags(const char *key_prefix, const char *what, char *w)
+{
+	static const struct { int kpf; char c; } bits[] = {
+		{ KPF_LRU, 'l' }, { KPF_ACTIVE, 'a' }, { KPF_REFERENCED, 'r' }, { KPF_SWAPBACKED, 's' },
+	};
+	uint64_t entries[MAX_PAGES];
+	char flags[MAX_PAGES * 8], key[96];
+	size_t n = 0;
+
+	tst_pagemap_range(w, nr_pages, entries);
+	for (int i = 0; i < nr_pages; i++) {
+		uint64_t pfn = tst_pagemap_pfn(entries[i]), f = pfn ? tst_kpageflags(pfn) : 0;
+
+		if (i)
+			flags[n++] = ',';
+		if (!pfn)
+			flags[n++] = '-';
+		for (size_t b = 0; pfn && b < ARRAY_SIZE(bits); b++)
+			if (f >> bits[b].kpf & 1)
+				flags[n++] = bits[b].c;
+		if (pfn && pfn_in_cma(pfn))
+			flags[n++] = 'c';
+	}
+	flags[n] = '\0';
+	snprintf(key, sizeof(key), "%s.%s_flags", key_prefix, what);
+	tst_value(key, "%s", flags);
+}
+
+/* Drains every CPU's batches and pins again; the values go under
+ * key_prefix.tag_*. */
+static struct pin_outcome pin_after_drain(const char *key_prefix, const char *tag, enum pin p, struct window *win)
+{
+	struct pin_outcome o;
+	long fail0, ok0;
+	char key[96];
+
+	tst_drain_all_lru();
+	snprintf(key, sizeof(key), "%s_drained", tag);
+	record_page_flags(key_prefix, key, win->pin_at);
+	fail0 = tst_vmstat("pgmigrate_fail");
+	ok0 = tst_vmstat("pgmigrate_success");
+	o = do_pin(p, win);
+	snprintf(key, sizeof(key), "%s.%s_outcome", key_prefix, tag);
+	tst_value(key, "%s", outcome_word(o));
+	snprintf(key, sizeof(key), "%s.%s_in_cma", key_prefix, tag);
+	tst_value_long(key, o.in_cma);
+	snprintf(key, sizeof(key), "%s.%s_pgmigrate_fail", key_prefix, tag);
+	tst_value_long(key, tst_vmstat("pgmigrate_fail") - fail0);
+	snprintf(key, sizeof(key), "%s.%s_pgmigrate_success", key_prefix, tag);
+	tst_value_long(key, tst_vmstat("pgmigrate_success") - ok0);
+	snprintf(key, sizeof(key), "%s_pinned", tag);
+	record_page_flags(key_prefix, key, win->pin_at);
+	return o;
+}
+
 /* The first pin failed: drain every CPU's batches and pin again. Only a
- * retry that pins and leaves CMA shows the batch's reference was the cause. */
+ * retry that pins and leaves CMA shows the batch's reference was the cause.
+ *
+ * One more drain and retry is allowed, because the retry itself can batch
+ * a page: pin_user_pages_fast() (io_uring) walks with FOLL_TOUCH, and
+ * mark_page_accessed() on a page that is already PG_referenced calls
+ * folio_activate(), which queues it, LRU flag set, on the pinning CPU's
+ * activate batch; the buggy gup does not drain that either. It happens
+ * with the pin on the other CPU after a lazyfree batch: the failed pass
+ * touched the first page (PG_referenced) and put it back through the
+ * pinning CPU's lru_add batch, so when the batch's CPU was drained it had
+ * no LRU flag and lru_lazyfree() skipped it, the one step that would have
+ * cleared PG_referenced. The second retry finds it active and untouched by
+ * folio_activate(). pin_user_pages() (gup_test) does not set FOLL_TOUCH. */
 static void tie_to_batch(const char *key_prefix, const char *label, enum pin p, struct window *win,
 			 struct pin_outcome first, long migrate_fail)
 {
 	struct pin_outcome retry;
-	char key[96], why[256];
-
-	long fail0, ok0;
+	char why[256];
+	bool again = false;
 
 	describe_failure(why, sizeof(why), p, first, migrate_fail);
-	tst_drain_all_lru();
-	snprintf(key, sizeof(key), "%s.after_drain_on_lru", key_prefix);
-	tst_value_long(key, count_flag(win->pin_at, KPF_LRU));
-	fail0 = tst_vmstat("pgmigrate_fail");
-	ok0 = tst_vmstat("pgmigrate_success");
-	retry = do_pin(p, win);
-	snprintf(key, sizeof(key), "%s.retry_outcome", key_prefix);
-	tst_value(key, "%s", outcome_word(retry));
-	snprintf(key, sizeof(key), "%s.retry_in_cma", key_prefix);
-	tst_value_long(key, retry.in_cma);
-	snprintf(key, sizeof(key), "%s.retry_pgmigrate_fail", key_prefix);
-	tst_value_long(key, tst_vmstat("pgmigrate_fail") - fail0);
-	snprintf(key, sizeof(key), "%s.retry_pgmigrate_success", key_prefix);
-	tst_value_long(key, tst_vmstat("pgmigrate_success") - ok0);
+	record_page_flags(key_prefix, "failed", win->pin_at);
+	retry = pin_after_drain(key_prefix, "retry", p, win);
+	if (retry.err || retry.in_cma) {
+		again = true;
+		retry = pin_after_drain(key_prefix, "retry2", p, win);
+	}
 	if (retry.err || retry.in_cma)
-		tst_brk(TBROK, "%s: %s; after draining every CPU's LRU batches the pin still gives %s with %d pages "
-			"in CMA: not the batch's reference", label, why, outcome_word(retry), retry.in_cma);
+		tst_brk(TBROK, "%s: %s; after draining every CPU's LRU batches, twice, the pin still gives %s with %d "
+			"pages in CMA: not the batch's reference", label, why, outcome_word(retry), retry.in_cma);
 	tst_res(TFAIL, "%s: %s; after draining every CPU's LRU batches the same pin moved all %d pages out of "
-		"CMA: the batch's reference made it fail", label, why, nr_pages);
+		"CMA%s: the batch's reference made it fail", label, why, nr_pages,
+		again ? " (at the second retry: the first one's FOLL_TOUCH had batched a page again)" : "");
 }
 
 static void report(const char *key_prefix, const char *label, enum pin p, struct window *win,
@@ -863,11 +1087,30 @@ static long counter_or_zero(const char *name)
 
 static struct window window_for(enum batch b)
 {
-	struct window win = { NULL, NULL, b == DEACTIVATE_FILE };
+	struct window win = { NULL, NULL, b == DEACTIVATE_FILE || b == MOVE_TAIL };
+	struct window_pool *pools[NR_BATCHES] = {
+		[MLOCK] = &shmem_pool, [DEACTIVATE_FILE] = &file_pool, [MOVE_TAIL] = &disk_pool,
+	};
 
-	win.addr = take_window(b == MLOCK ? &shmem_pool : b == DEACTIVATE_FILE ? &file_pool : &anon_pool);
+	win.addr = take_window(pools[b] ? pools[b] : &anon_pool);
 	win.pin_at = win.addr;
 	return win;
+}
+
+/* The move_tail batch held the pages if pgrotated counted them when it
+ * was drained: by the pin (gup's drain), by a retry's drain, or now. */
+static void confirm_rotated(const char *key_prefix, const char *label, long pgrotated_batched)
+{
+	char key[96];
+	long rotated;
+
+	tst_drain_all_lru();
+	rotated = tst_vmstat("pgrotated") - pgrotated_batched;
+	snprintf(key, sizeof(key), "%s.pgrotated_after_batch", key_prefix);
+	tst_value_long(key, rotated);
+	if (rotated < nr_pages)
+		tst_brk(TBROK, "%s: pgrotated counted %ld of the %d pages: they were not in the move_tail batch",
+			label, rotated, nr_pages);
 }
 
 /* Drained, on the LRU, batched, pinned: nothing in between may drain. The
@@ -905,6 +1148,8 @@ static void run_case(enum batch b, enum pin p)
 	report_drains(key_prefix, label, b, drained);
 	report(key_prefix, label, p, &win, o, fail, ok);
 	check_data(label, &win);
+	if (b == MOVE_TAIL)
+		confirm_rotated(key_prefix, label, drained[1]);
 	if (win.pin_at != win.addr)
 		SAFE_MUNMAP(win.pin_at, nr_pages * PAGE_SIZE);
 }
@@ -913,6 +1158,11 @@ static void run_case(enum batch b, enum pin p)
  * refuses that, and 6.1's io_uring refuses file-backed buffers anyway. */
 static bool pin_fits(enum batch b, enum pin p)
 {
+	if (b == MOVE_TAIL && p == IO_URING) {
+		tst_res(TCONF, "move_tail batch, io_uring: gup refuses a writable long-term pin of a shared ext4 "
+			"mapping (dirty tracking); gup_test pins the pages read-only");
+		return false;
+	}
 	if (b != DEACTIVATE_FILE || p != IO_URING)
 		return true;
 	tst_res(TCONF, "deactivate_file batch, io_uring: io_uring pins writable and takes no buffer of a "
@@ -926,6 +1176,10 @@ static void run_batch(enum batch b)
 		tst_res(TCONF, "deactivate_file batch: %s", file_unusable);
 		return;
 	}
+	if (b == MOVE_TAIL && disk_unusable) {
+		tst_res(TCONF, "move_tail batch: %s", disk_unusable);
+		return;
+	}
 	for (int p = 0; p < NR_PINS; p++)
 		if (want_pin[p] && pin_available(p) && pin_fits(b, p))
 			run_case(b, p);
@@ -937,6 +1191,7 @@ static void scenario_deactivate_file(void) { run_batch(DEACTIVATE_FILE); }
 static void scenario_activate(void) { run_batch(ACTIVATE); }
 static void scenario_mlock(void) { run_batch(MLOCK); }
 static void scenario_lru_add(void) { run_batch(LRU_ADD); }
+static void scenario_move_tail(void) { run_batch(MOVE_TAIL); }
 
 /* ---- setup, cleanup ---- */
 
@@ -1003,6 +1258,7 @@ static void setup(void)
 	fault_anon_windows(selected_anon_batches() * pins);
 	fault_shmem_windows(tst_scenario_selected("mlock") ? pins : 0);
 	fault_file_windows(tst_scenario_selected("deactivate_file") ? pins - want_pin[IO_URING] : 0);
+	fault_disk_windows(tst_scenario_selected("move_tail") ? pins - want_pin[IO_URING] : 0);
 	tst_value_long("faulted_mb", faulted >> 20);
 }
 
@@ -1016,6 +1272,8 @@ static void cleanup(void)
 		close(gup_fd);
 	if (file_fd >= 0)
 		close(file_fd);
+	if (disk_fd >= 0)
+		close(disk_fd);
 }
 
 static const struct tst_option options[] = {
@@ -1027,6 +1285,7 @@ static const struct tst_option options[] = {
 	{ "pin-cpu", TST_OPT_STR, &pin_cpu_arg, 0, 0, NULL, "same (the batch's CPU) or other" },
 	{ "file", TST_OPT_STR, &file_path, 0, 0, NULL, "a file of 4 MiB or more on a file system with a backing "
 	  "device, for deactivate_file (/usr/bin/qemu-system-x86_64, on the 9p root)" },
+	{ "disk", TST_OPT_STR, &disk_dev, 0, 0, NULL, "the case's scratch disk, made ext4 for move_tail (/dev/vda)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -1039,6 +1298,8 @@ static const struct tst_scenario scenarios[] = {
 	{ "activate", scenario_activate, "pages in the activate batch are pinned and moved out of CMA", false },
 	{ "mlock", scenario_mlock,
 	  "mlock(MLOCK_ONFAULT) pages in the mlock batch (LRU flag set) are pinned and moved out of CMA", true },
+	{ "move_tail", scenario_move_tail, "dirty ext4 page-cache pages marked for reclaim by MADV_PAGEOUT, in the "
+	  "move_tail batch once written back, are pinned read-only and moved out of CMA", true },
 	{ "lru_add", scenario_lru_add, "control: freshly faulted pages (no LRU flag) are pinned and moved out "
 	  "of CMA on every kernel", true },
 	{ NULL, NULL, NULL, false },
