@@ -1044,16 +1044,48 @@ static void wait_for_cow_shape(const uint8_t *p, const struct folio_span *spans,
 	}
 }
 
-static void record_after_free(const uint8_t *p, size_t len, size_t n, const char *name)
+static void value_with_prefix(const char *prefix, const char *name, long v)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_%s", prefix, name);
+	tst_value_long(key, v);
+}
+
+/* Values under prefix ("pcd", "pcp"): mTHPs before and after MADV_FREE,
+ * pages whose folio is still PG_dirty. */
+static void record_after_free(const char *prefix, const uint8_t *p, size_t len, size_t n, const char *name)
 {
 	size_t whole = find_large_folios(p, len, NULL, 0);
 	size_t dirty = count_pages_with_kpf(p, len, KPF_DIRTY);
 
-	tst_value_long("pcd_mthps_before_free", (long)n);
-	tst_value_long("pcd_mthps_after_free", (long)whole);
-	tst_value_long("pcd_dirty_pages_after_free", (long)dirty);
+	value_with_prefix(prefix, "mthps_before_free", (long)n);
+	value_with_prefix(prefix, "mthps_after_free", (long)whole);
+	value_with_prefix(prefix, "dirty_pages_after_free", (long)dirty);
 	tst_res(TINFO, "%s: after MADV_FREE %zu of %zu mTHPs whole, %zu of %zu pages PG_dirty", name, whole, n,
 		dirty, len / PAGE_SIZE);
+}
+
+/* The fork child copies page 0 of each mTHP in spans, this process frees
+ * the region and reclaims, the child checks that it still holds seed's data. */
+static void cow_page0_free_reclaim_check(const char *prefix, const char *name, uint8_t *p, size_t len,
+					 uint8_t seed, const struct folio_span *spans, size_t n)
+{
+	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
+	long lazyfreed0;
+	struct twin t;
+
+	for (size_t i = 0; i < n; i++)
+		cow[spans[i].first_page] = true;
+	t = twin_spawn_cow(p, len, seed, cow);
+	wait_for_cow_shape(p, spans, n, name);
+	lazyfreed0 = tst_vmstat("pglazyfreed");
+	SAFE_MADVISE(p, len, MADV_FREE);
+	tst_drain_local_lru();
+	record_after_free(prefix, p, len, n, name);
+	free_reclaim_check_twin(name, p, len, &t);
+	value_with_prefix(prefix, "pglazyfreed", tst_vmstat("pglazyfreed") - lazyfreed0);
+	free(cow);
 }
 
 /* Lance Yang's question on v2, without the swap-in path: MADV_FREE, then a
@@ -1068,27 +1100,29 @@ static void scenario_partial_cow_pg_dirty(void)
 	const char *name = "partial-cow-pg-dirty (MADV_FREE of a PG_dirty mTHP the fork child partly copied)";
 	size_t len = region_len / 2, n;
 	uint8_t *p = fault_mthp_region(len, 0x0f, name);
-	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
 	struct folio_span *spans = spans_of(p, len, &n);
-	long lazyfreed0;
-	struct twin t;
 
 	SAFE_MADVISE(p, len, MADV_FREE);
 	write_through_proc_mem(p, len, 0x75);
 	tst_drain_local_lru();
 	require_dirty_lazyfree(p, spans, n, name);
-	for (size_t i = 0; i < n; i++)
-		cow[spans[i].first_page] = true;
-	t = twin_spawn_cow(p, len, 0x75, cow);
-	wait_for_cow_shape(p, spans, n, name);
-	lazyfreed0 = tst_vmstat("pglazyfreed");
-	SAFE_MADVISE(p, len, MADV_FREE);
-	tst_drain_local_lru();
-	record_after_free(p, len, n, name);
-	free_reclaim_check_twin(name, p, len, &t);
-	tst_value_long("pcd_pglazyfreed", tst_vmstat("pglazyfreed") - lazyfreed0);
+	cow_page0_free_reclaim_check("pcd", name, p, len, 0x75, spans, n);
 	free(spans);
-	free(cow);
+}
+
+/* The control: the same shape, but the data written by the CPU, so every
+ * PTE is dirty in both processes. try_to_unmap_one() moves a dirty PTE's
+ * bit to the folio and keeps it, so whatever MADV_FREE decides, the child
+ * keeps its data: this one cannot tell the variants apart. */
+static void scenario_partial_cow_pte_dirty(void)
+{
+	const char *name = "partial-cow-pte-dirty (MADV_FREE of an mTHP with dirty PTEs the fork child partly copied)";
+	size_t len = region_len / 2, n;
+	uint8_t *p = fault_mthp_region(len, 0x76, name);
+	struct folio_span *spans = spans_of(p, len, &n);
+
+	cow_page0_free_reclaim_check("pcp", name, p, len, 0x76, spans, n);
+	free(spans);
 }
 
 /* ---- setup ---- */
@@ -1158,6 +1192,9 @@ static const struct tst_scenario scenarios[] = {
 	{ "partial-cow-pg-dirty", scenario_partial_cow_pg_dirty,
 	  "on request: the fork child keeps a PG_dirty mTHP behind clean PTEs whose first page it copied "
 	  "(v2's per-page loop against the first page's mapcount)", true },
+	{ "partial-cow-pte-dirty", scenario_partial_cow_pte_dirty,
+	  "on request: the same with the data written by the CPU (dirty PTEs): the child keeps it on every variant",
+	  true },
 	{ NULL, NULL, NULL, false },
 };
 
