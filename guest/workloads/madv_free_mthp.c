@@ -22,6 +22,7 @@
 #include "tst.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -959,6 +960,171 @@ static void scenario_partial_cow(void)
 	free(cow);
 }
 
+/* ---- partial COW of a PG_dirty mTHP behind clean PTEs (v2 against the estimate) ---- */
+
+/* Copies the old data into [p, p+len) through /proc/self/mem. The kernel
+ * takes each page with GUP and writes it through its own mapping: the folio
+ * gets PG_dirty, the PTEs stay as they were. */
+static void write_through_proc_mem(uint8_t *p, size_t len, uint8_t seed)
+{
+	uint8_t *buf = SAFE_MALLOC(len);
+	int fd = SAFE_OPEN("/proc/self/mem", O_RDWR);
+
+	fill_old(buf, len, seed);
+	SAFE_PWRITE(fd, buf, len, (off_t)(uintptr_t)p);
+	SAFE_CLOSE(fd);
+	free(buf);
+}
+
+/* Pages of [p, p+len) whose folio has the given kpageflags bit. */
+static size_t count_pages_with_kpf(const uint8_t *p, size_t len, int kpf_bit)
+{
+	uint64_t *pm = pagemap_of(p, len);
+	size_t n = 0;
+
+	for (size_t i = 0; i < len / PAGE_SIZE; i++) {
+		uint64_t pfn = tst_pagemap_pfn(pm[i]);
+
+		n += pfn && tst_kpf(pfn, kpf_bit);
+	}
+	free(pm);
+	return n;
+}
+
+/* Every mTHP in spans must be lazyfree (not swap-backed) and PG_dirty: the
+ * state MADV_FREE and then a write through GUP leave behind. */
+static void require_dirty_lazyfree(const uint8_t *p, const struct folio_span *spans, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pfn = tst_vaddr_to_pfn(p + spans[i].first_page * PAGE_SIZE);
+		uint64_t flags = pfn ? tst_kpageflags(pfn) : 0;
+
+		if (!(flags >> KPF_DIRTY & 1) || (flags >> KPF_SWAPBACKED & 1))
+			tst_brk(TBROK, "%s: mTHP %zu is %s, %s after MADV_FREE and the write through /proc/self/mem "
+				"(want PG_dirty and lazyfree: was it reclaimed in between?)", name, i,
+				flags >> KPF_DIRTY & 1 ? "dirty" : "clean",
+				flags >> KPF_SWAPBACKED & 1 ? "swap-backed" : "lazyfree");
+	}
+}
+
+static uint64_t kpagecount_of(int fd, const uint8_t *addr)
+{
+	uint64_t pfn = tst_vaddr_to_pfn(addr), count = 0;
+
+	if (pfn)
+		SAFE_PREAD(fd, &count, sizeof(count), (off_t)(pfn * sizeof(count)));
+	return count;
+}
+
+/* True when page 0 of each mTHP is mapped once (the fork child copied it)
+ * and every other page twice. */
+static bool cow_shape_holds(const uint8_t *p, const struct folio_span *spans, size_t n)
+{
+	int fd = SAFE_OPEN("/proc/kpagecount", O_RDONLY);
+	bool holds = true;
+
+	for (size_t i = 0; i < n && holds; i++)
+		for (size_t pg = 0; pg < spans[i].npages && holds; pg++)
+			holds = kpagecount_of(fd, p + (spans[i].first_page + pg) * PAGE_SIZE) == (pg ? 2 : 1);
+	SAFE_CLOSE(fd);
+	return holds;
+}
+
+/* The child copies page 0 of each mTHP on its own; wait until it has. */
+static void wait_for_cow_shape(const uint8_t *p, const struct folio_span *spans, size_t n, const char *name)
+{
+	struct tst_deadline d;
+
+	tst_deadline_start(&d, 20);
+	while (!cow_shape_holds(p, spans, n)) {
+		if (tst_deadline_passed(&d))
+			tst_brk(TBROK, "%s: /proc/kpagecount never showed page 0 of each mTHP mapped once and "
+				"the rest twice", name);
+		usleep(10000);
+	}
+}
+
+static void value_with_prefix(const char *prefix, const char *name, long v)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_%s", prefix, name);
+	tst_value_long(key, v);
+}
+
+/* Values under prefix ("pcd", "pcp"): mTHPs before and after MADV_FREE,
+ * pages whose folio is still PG_dirty. */
+static void record_after_free(const char *prefix, const uint8_t *p, size_t len, size_t n, const char *name)
+{
+	size_t whole = find_large_folios(p, len, NULL, 0);
+	size_t dirty = count_pages_with_kpf(p, len, KPF_DIRTY);
+
+	value_with_prefix(prefix, "mthps_before_free", (long)n);
+	value_with_prefix(prefix, "mthps_after_free", (long)whole);
+	value_with_prefix(prefix, "dirty_pages_after_free", (long)dirty);
+	tst_res(TINFO, "%s: after MADV_FREE %zu of %zu mTHPs whole, %zu of %zu pages PG_dirty", name, whole, n,
+		dirty, len / PAGE_SIZE);
+}
+
+/* The fork child copies page 0 of each mTHP in spans, this process frees
+ * the region and reclaims, the child checks that it still holds seed's data. */
+static void cow_page0_free_reclaim_check(const char *prefix, const char *name, uint8_t *p, size_t len,
+					 uint8_t seed, const struct folio_span *spans, size_t n)
+{
+	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
+	long lazyfreed0;
+	struct twin t;
+
+	for (size_t i = 0; i < n; i++)
+		cow[spans[i].first_page] = true;
+	t = twin_spawn_cow(p, len, seed, cow);
+	wait_for_cow_shape(p, spans, n, name);
+	lazyfreed0 = tst_vmstat("pglazyfreed");
+	SAFE_MADVISE(p, len, MADV_FREE);
+	tst_drain_local_lru();
+	record_after_free(prefix, p, len, n, name);
+	free_reclaim_check_twin(name, p, len, &t);
+	value_with_prefix(prefix, "pglazyfreed", tst_vmstat("pglazyfreed") - lazyfreed0);
+	free(cow);
+}
+
+/* Lance Yang's question on v2, without the swap-in path: MADV_FREE, then a
+ * write through /proc/self/mem, leaves each mTHP PG_dirty behind clean PTEs
+ * (its data is nowhere else). A fork child copies page 0 of each, so page 0
+ * looks exclusive and pages 1..n-1 are shared. MADV_FREE in this process must
+ * not clear PG_dirty: the child's clean PTEs would let reclaim discard its
+ * pages. v2's per-page loop splits the folio instead; the first page's
+ * mapcount alone lets it through. */
+static void scenario_partial_cow_pg_dirty(void)
+{
+	const char *name = "partial-cow-pg-dirty (MADV_FREE of a PG_dirty mTHP the fork child partly copied)";
+	size_t len = region_len / 2, n;
+	uint8_t *p = fault_mthp_region(len, 0x0f, name);
+	struct folio_span *spans = spans_of(p, len, &n);
+
+	SAFE_MADVISE(p, len, MADV_FREE);
+	write_through_proc_mem(p, len, 0x75);
+	tst_drain_local_lru();
+	require_dirty_lazyfree(p, spans, n, name);
+	cow_page0_free_reclaim_check("pcd", name, p, len, 0x75, spans, n);
+	free(spans);
+}
+
+/* The control: the same shape, but the data written by the CPU, so every
+ * PTE is dirty in both processes. try_to_unmap_one() moves a dirty PTE's
+ * bit to the folio and keeps it, so whatever MADV_FREE decides, the child
+ * keeps its data: this one cannot tell the variants apart. */
+static void scenario_partial_cow_pte_dirty(void)
+{
+	const char *name = "partial-cow-pte-dirty (MADV_FREE of an mTHP with dirty PTEs the fork child partly copied)";
+	size_t len = region_len / 2, n;
+	uint8_t *p = fault_mthp_region(len, 0x76, name);
+	struct folio_span *spans = spans_of(p, len, &n);
+
+	cow_page0_free_reclaim_check("pcp", name, p, len, 0x76, spans, n);
+	free(spans);
+}
+
 /* ---- setup ---- */
 
 static void require_zram_swap(void)
@@ -1023,6 +1189,12 @@ static const struct tst_scenario scenarios[] = {
 	  "on request: read-only halves of mTHPs still refuse writes, writable halves are lazyfree", true },
 	{ "partial-cow", scenario_partial_cow,
 	  "on request: the fork child keeps an mTHP it partly copied on write (Lance Yang on v2)", true },
+	{ "partial-cow-pg-dirty", scenario_partial_cow_pg_dirty,
+	  "on request: the fork child keeps a PG_dirty mTHP behind clean PTEs whose first page it copied "
+	  "(v2's per-page loop against the first page's mapcount)", true },
+	{ "partial-cow-pte-dirty", scenario_partial_cow_pte_dirty,
+	  "on request: the same with the data written by the CPU (dirty PTEs): the child keeps it on every variant",
+	  true },
 	{ NULL, NULL, NULL, false },
 };
 
