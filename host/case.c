@@ -491,6 +491,17 @@ static int parse_device(struct parse_ctx *p, const char *v)
 	return copy_value(p, p->c->devices[p->c->ndevices++], sizeof(p->c->devices[0]), "device", v);
 }
 
+/* A guest disk is sparse, but the guest may fill it: at most 64 GiB. */
+static int parse_disk(struct parse_ctx *p, const char *v, unsigned *out)
+{
+	long mb = parse_size_mb(v);
+
+	if (mb < 1 || mb > 64 * 1024)
+		return fail(p, "'disk' must be a size from 1M to 64G (" SIZE_UNITS "), got '%s'", v);
+	*out = (unsigned)mb;
+	return 1;
+}
+
 static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -510,6 +521,8 @@ static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 		return parse_bool(p, &c->iommu, k, v);
 	if (!strcmp(k, "device"))
 		return parse_device(p, v);
+	if (!strcmp(k, "disk"))
+		return parse_disk(p, v, &c->disk_mb);
 	if (!strcmp(k, "cmdline") && cmdline_has_end_of_params(v))
 		return fail(p, "'cmdline' " CMDLINE_END_OF_PARAMS_WHY);
 	if (!strcmp(k, "cmdline"))

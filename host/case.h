@@ -120,6 +120,9 @@ struct case_def {
 	char devices[CASE_MAX_LIST][128];
 	int ndevices;
 	char cmdline[512];
+	/* disk = SIZE: an empty raw disk of SIZE MiB as virtio-blk (/dev/vda in
+	 * the guest), made for each run and removed after it; 0 for none. */
+	unsigned disk_mb;
 	/* panic_on_warn = yes|no: 1 or -1; 0 leaves it to the flavour (the
 	 * debug one sets it). "no" is for a case that expects a report after
 	 * a WARNING. */

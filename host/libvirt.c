@@ -70,6 +70,12 @@ static void devices_xml(FILE *f, const struct vm_config *c)
 	fputs("'/>\n      <target dir='hostroot'/>\n      <readonly/>\n    </filesystem>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='1'/>\n    </serial>\n", f);
+	if (c->disk_mb && c->disk) {
+		fputs("    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' cache='unsafe'/>\n"
+		      "      <source file='", f);
+		result_xml_escape(f, c->disk);
+		fputs("'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n", f);
+	}
 	if (c->iommu)
 		fputs("    <iommu model='intel'>\n      <driver caching_mode='on'/>\n    </iommu>\n", f);
 	fputs("  </devices>\n", f);
@@ -167,7 +173,7 @@ struct domain_run {
 	const char *uri, *name, *pool_name;
 	virConnectPtr conn;
 	virStoragePoolPtr pool;
-	virStorageVolPtr vol[2];   /* kernel, initrd */
+	virStorageVolPtr vol[3];   /* kernel, initrd, the scratch disk or NULL */
 	virDomainPtr dom;
 	virStreamPtr port[NPORTS];
 	int out_fd[NPORTS];
@@ -381,6 +387,23 @@ out:
 	return vol;
 }
 
+/* The case's empty disk, made in the pool next to the kernel: the host may
+ * be far away. */
+static virStorageVolPtr scratch_disk(struct domain_run *d, struct vm_config *vm)
+{
+	char name[300];
+	virStorageVolPtr vol;
+
+	snprintf(name, sizeof(name), "%s.disk", d->name);
+	if (!(vol = create_volume(d, name, (long long)vm->disk_mb << 20))) {
+		snprintf(d->why, sizeof(d->why), "cannot make the %u MiB disk volume %s: %s", vm->disk_mb, name,
+			 lv_error());
+		return NULL;
+	}
+	vm->disk = virStorageVolGetPath(vol);
+	return vol;
+}
+
 /* Volumes are named mmrepro-<this host>-<pid>-...: those of a runner of
  * this host that died before removing them are removed now. */
 static void sweep_stale_volumes(struct domain_run *d)
@@ -487,7 +510,7 @@ static void teardown(struct domain_run *d)
 			virDomainDestroy(d->dom);
 		virDomainFree(d->dom);
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (d->vol[i]) {
 			if (!d->lost)
 				virStorageVolDelete(d->vol[i], 0);
@@ -572,6 +595,8 @@ static int run_domain(struct domain_run *d, struct vm_config *vm, const char *xm
 		return -1;
 	sweep_stale_volumes(d);
 	if (!(d->vol[0] = upload(d, vm->kernel, "kernel")) || !(d->vol[1] = upload(d, vm->initrd, "initrd")))
+		return -1;
+	if (vm->disk_mb && !(d->vol[2] = scratch_disk(d, vm)))
 		return -1;
 	if (start_domain(d, vm, xml_out) < 0)
 		return -1;

@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #define MAX_LOG_BYTES (16u << 20)
+/* A case's scratch disk in its run dir, removed when the VM ends. */
+#define RUN_DISK_IMAGE "disk.img"
 #define MAX_RESULT_RECORD (1u << 20)
 #define MAX_CHANNEL_BYTES (4u << 20)
 /* A KVM that cannot run this guest shows nothing at all; a working one
@@ -68,8 +70,10 @@ static int module_list(const struct case_def *c, const char **mods, int max)
 		mods[n++] = base_modules[i];
 	for (int i = 0; i < c->nmodules && n < max - 2; i++)
 		mods[n++] = c->modules[i];
-	if (c->zram[0] && n < max - 1)
+	if (c->zram[0] && n < max - 2)
 		mods[n++] = "zram";
+	if (c->disk_mb && n < max - 1)
+		mods[n++] = "virtio_blk";
 	mods[n] = NULL;
 	return n;
 }
@@ -81,6 +85,7 @@ static int check_builtin_modules(const struct case_def *c, const struct kernel *
 		{ "virtio_pci", "CONFIG_VIRTIO_PCI" }, { "9pnet_virtio", "CONFIG_NET_9P_VIRTIO" },
 		{ "9p", "CONFIG_9P_FS" }, { "zram", "CONFIG_ZRAM" }, { "vfio-pci", "CONFIG_VFIO_PCI" },
 		{ "vfio_pci", "CONFIG_VFIO_PCI" }, { "vfio_iommu_type1", "CONFIG_VFIO_IOMMU_TYPE1" },
+		{ "virtio_blk", "CONFIG_VIRTIO_BLK" }, { "ext4", "CONFIG_EXT4_FS" },
 	};
 	const char *mods[CASE_MAX_LIST + 8];
 	int n = module_list(c, mods, CASE_MAX_LIST + 8);
@@ -255,23 +260,24 @@ static int write_result(struct run_result *r, struct record *rec)
 /* The VM description for a case on a kernel, whatever the backend. */
 struct vm_desc {
 	struct vm_config v;
-	char initrd[PATH_MAX + 32], cmdline[1024];
+	char initrd[PATH_MAX + 32], cmdline[1024], disk[PATH_MAX + 32];
 	const char *devices[CASE_MAX_LIST];
 };
 
 static void describe_vm(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
-			struct vm_desc *d)
+			const struct run_result *r, struct vm_desc *d)
 {
 	d->v = (struct vm_config){
 		.qemu = "qemu-system-x86_64", .kvm = o->accel->choice.kvm, .mem_mb = c->mem_mb,
 		.cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma, .machine = c->machine,
 		.iommu = c->iommu, .devices = d->devices, .ndevices = c->ndevices,
 		.kernel = k->boot_image, .initrd = d->initrd, .cmdline = d->cmdline,
-		.root_share = "/", .runas = run_qemu_user(),
+		.root_share = "/", .runas = run_qemu_user(), .disk_mb = c->disk_mb, .disk = d->disk,
 	};
 	for (int i = 0; i < c->ndevices; i++)
 		d->devices[i] = c->devices[i];
 	xsnprintf(d->initrd, sizeof(d->initrd), "%s/initramfs.cpio", o->out_dir);
+	xsnprintf(d->disk, sizeof(d->disk), "%s/" RUN_DISK_IMAGE, r->dir);
 	vm_kernel_cmdline(c, d->cmdline, sizeof(d->cmdline));
 	/* The flavour's panic_on_warn goes with the kernel built in it. */
 	if (flavor_panic_on_warn(k->flavor, c->panic_on_warn))
@@ -303,10 +309,43 @@ static int build_vm_argv(const struct case_def *c, const struct kernel *k, const
 {
 	struct vm_desc d;
 
-	describe_vm(c, k, o, &d);
+	describe_vm(c, k, o, r, &d);
 	if (!strcmp(r->backend, "libvirt"))
 		return libvirt_argv(&d, r, r->host, argv, arena, arena_len);
 	return vm_build_argv(&d.v, argv, arena, arena_len);
+}
+
+/* The guest's empty scratch disk, sparse, owned by the user QEMU runs as
+ * (it opens the image before it drops root, but a reopen must work too). */
+static int make_disk(const struct case_def *c, const struct run_result *r, char *err, size_t len)
+{
+	char path[PATH_MAX + 32];
+	const char *user = run_qemu_user();
+	struct passwd *pw = user ? getpwnam(user) : NULL;
+	int fd;
+
+	if (!c->disk_mb || !strcmp(r->backend, "libvirt"))
+		return 0;
+	xsnprintf(path, sizeof(path), "%s/" RUN_DISK_IMAGE, r->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)c->disk_mb << 20) < 0 || (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)) {
+		snprintf(err, len, "cannot make the %u MiB disk %s: %s", c->disk_mb, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* What the guest wrote to its disk is not kept: it is the guest's, and big. */
+static void remove_disk(const struct run_result *r)
+{
+	char path[PATH_MAX + 32];
+
+	xsnprintf(path, sizeof(path), "%s/" RUN_DISK_IMAGE, r->dir);
+	unlink(path);
 }
 
 /* qemu.cmdline can be pasted into a shell: each argument single-quoted. */
@@ -501,13 +540,20 @@ static int run_once(const struct case_def *c, const struct kernel *k, const stru
 	struct guest_results g;
 	struct record rec = { .root = o->out_dir };
 	double start = now_seconds();
+	char disk_err[PATH_MAX + 128];
 
 	note_lost(&rec, r->dir, mkdir_p(r->dir, 0755));
 	r->verdict = V_RUNNING;
 	result_noted(&rec, r);
+	if (make_disk(c, r, disk_err, sizeof(disk_err)) < 0) {
+		r->verdict = V_BROK;
+		snprintf(r->reason, sizeof(r->reason), "%s", disk_err);
+		return write_result(r, &rec);
+	}
 	boot_vm(c, k, o, r, timeout_s, &con, &rec);
 	if (kvm_failed_first_boot(o, r, &con))
 		boot_vm(c, k, o, r, timeout_s, &con, &rec);
+	remove_disk(r);
 	r->console_end = con.end;
 	qemu_error_line(con.qemu_stderr ? con.qemu_stderr : "", r->qemu_error, sizeof(r->qemu_error));
 	classify_console(r, &con);

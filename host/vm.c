@@ -103,6 +103,24 @@ static void serial_args(struct argv_builder *b)
 	arg(b, "none");
 }
 
+/* The guest's scratch disk, /dev/vda: what it writes there is not read
+ * back, and cache=unsafe spares the host's disk the guest's flushes. */
+static void disk_args(struct argv_builder *b, const struct vm_config *c)
+{
+	char escaped[8192];
+
+	if (!c->disk_mb)
+		return;
+	if (!c->disk || vm_qemu_opt_escape(c->disk, escaped, sizeof(escaped)) < 0) {
+		b->overflow = true;
+		return;
+	}
+	arg(b, "-drive");
+	arg(b, "file=%s,format=raw,if=none,id=scratch,cache=unsafe", escaped);
+	arg(b, "-device");
+	arg(b, "virtio-blk-pci,drive=scratch");
+}
+
 static void machine_args(struct argv_builder *b, const struct vm_config *c)
 {
 	arg(b, "-accel");
@@ -148,6 +166,7 @@ int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t bufl
 	arg(&b, "-append");
 	arg(&b, "%s", c->cmdline);
 	root_share_args(&b, c->root_share);
+	disk_args(&b, c);
 	if (c->runas) {
 		/* Kernel, initrd and /dev/kvm are opened before the switch; the
 		 * 9p server then reads the host as this user, not as root. */
@@ -347,6 +366,7 @@ struct json_object *vm_config_to_json(const struct vm_config *c)
 	json_object_object_add(o, "initrd", json_object_new_string(c->initrd));
 	json_object_object_add(o, "cmdline", json_object_new_string(c->cmdline));
 	json_object_object_add(o, "root_share", json_object_new_string(c->root_share));
+	json_object_object_add(o, "disk_mb", json_object_new_int64(c->disk_mb));
 	return o;
 }
 
@@ -405,7 +425,7 @@ int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **n
 			char *err, size_t len)
 {
 	struct json_object *kvm;
-	long long mem, cpus;
+	long long mem, cpus, disk = 0;
 
 	memset(c, 0, sizeof(*c));
 	*numa = NULL;
@@ -417,6 +437,7 @@ int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **n
 	c->root_share = json_str(o, "root_share");
 	if (!c->machine || !c->kernel || !c->initrd || !c->cmdline || !c->root_share ||
 	    json_num(o, "mem_mb", 16, 1LL << 20, &mem) || json_num(o, "cpus", 1, 64, &cpus) ||
+	    (json_object_object_get(o, "disk_mb") && json_num(o, "disk_mb", 0, 64 * 1024, &disk)) ||
 	    !json_object_object_get_ex(o, "kvm", &kvm) || lists_from_json(o, c, numa, devices)) {
 		snprintf(err, len, "a field is missing or out of range");
 		return -1;
@@ -425,5 +446,6 @@ int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **n
 	c->iommu = json_object_get_boolean(json_object_object_get(o, "iommu"));
 	c->mem_mb = (unsigned)mem;
 	c->cpus = (int)cpus;
+	c->disk_mb = (unsigned)disk;
 	return 0;
 }

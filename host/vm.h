@@ -29,6 +29,8 @@ struct vm_config {
 	const char *initrd;
 	const char *cmdline;
 	const char *root_share;  /* shared read-only as mount tag "hostroot" */
+	unsigned disk_mb;        /* an empty virtio-blk disk of this size, 0: none */
+	const char *disk;        /* its image (QEMU backend; libvirt makes a volume) */
 	const char *runas;       /* user QEMU drops to after start-up, or NULL */
 };
 

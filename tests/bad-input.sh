@@ -221,6 +221,8 @@ f=$(case_file variant-memory "${fv}expect = pass\nmemory = 1X\n")
 row "a variant's memory in unknown units" 2 "$f:12: 'memory' must be a size" $mm verify "$f"
 f=$(case_file variant-numa "${fv}expect = pass\ncpus = 2\nnuma = 256M 128M\n")
 row "a variant's NUMA nodes that do not add up" 2 "$f: \[variant v\] numa node sizes add up to 384M but memory is 512M" $mm verify "$f"
+f=$(case_file disk-size '[case]\nname = c\ndescription = d\n[vm]\nmemory = 512M\ndisk = 100T\n[guest]\nworkload = smoke\n')
+row "a scratch disk over 64G" 2 "$f:6: 'disk' must be a size from 1M to 64G" $mm verify "$f"
 f=$(case_file variant-key "${fv}expect = pass\nzram = 1G\n")
 row "a key a variant cannot set" 2 "$f:12: unknown key 'zram' in \[variant v\]" $mm verify "$f"
 # ---- 8. a workload of one's own: --repro, --syzbot, --kselftest, new-case --

@@ -41,6 +41,9 @@ check "numa-thp-migrate moved THPs (thp_migration_success > 0)" \
 	test "$(field "$LAST_OUT/run-1/result.json" "1 if r['workload']['vmstat_delta'].get('thp_migration_success',0) > 0 else 0")" = 1
 check "numa-thp-migrate saw NUMA balancing migrate pages" \
 	test "$(field "$LAST_OUT/run-1/result.json" "1 if r['workload']['vmstat_delta'].get('numa_pages_migrated',0) > 0 else 0")" = 1
+boot tests/cases/disk.case deb:6.1 0 PASS
+check "the scratch disk was checked and removed after the run" \
+	bash -c "grep -q '/dev/vda: 64 MiB' '$LAST_OUT/run-1/result.json' && ! test -e '$LAST_OUT/run-1/disk.img'"
 boot cma-longterm-pin deb:6.12 125 CONF
 check "cma-longterm-pin CONF names CONFIG_CMA" \
 	grep -q CONFIG_CMA <<<"$(field "$LAST_OUT/run-1/result.json" "r['reason']")"

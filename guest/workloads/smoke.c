@@ -1,13 +1,20 @@
 /* Smoke test: proves the path host -> QEMU -> init -> workload -> result
- * works. Reads /proc/meminfo, maps and touches 16 MiB, checks a pattern. */
+ * works. Reads /proc/meminfo, maps and touches 16 MiB, checks a pattern;
+ * with --disk-mb, the case's scratch disk too. */
 #include "tst.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #define SMOKE_BYTES (16UL << 20)
+#define DISK_DEVICE "/dev/vda"
+
+static int disk_mb;
 
 static void check_meminfo(void)
 {
@@ -49,15 +56,66 @@ static void check_memory(void)
 	tst_res(TPASS, "16 MiB mapped, touched and read back");
 }
 
+/* The disk's size as the kernel sees it, in 512-byte sectors. */
+static long long disk_sectors(void)
+{
+	char text[64] = "";
+	int fd = open("/sys/block/vda/size", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoll(text) : -1;
+}
+
+/* A block at the disk's start and one at its end, written, synced and read
+ * back through the block layer. */
+static void check_disk(void)
+{
+	char block[4096], back[4096];
+	long long sectors = disk_sectors();
+	off_t offsets[2] = { 0, ((off_t)disk_mb << 20) - (off_t)sizeof(block) };
+	int fd;
+
+	if (sectors < 0)
+		tst_brk(TBROK, "no /sys/block/vda: the case's disk = %dM is not there", disk_mb);
+	if (sectors != (long long)disk_mb * 2048) {
+		tst_res(TFAIL, DISK_DEVICE " has %lld sectors, not the %d MiB the case asked for", sectors, disk_mb);
+		return;
+	}
+	fd = SAFE_OPEN(DISK_DEVICE, O_RDWR);
+	for (int i = 0; i < 2; i++) {
+		memset(block, 'a' + i, sizeof(block));
+		if (pwrite(fd, block, sizeof(block), offsets[i]) != (ssize_t)sizeof(block) || fsync(fd) < 0 ||
+		    pread(fd, back, sizeof(back), offsets[i]) != (ssize_t)sizeof(back))
+			tst_brk(TBROK, DISK_DEVICE " at %lld: %m", (long long)offsets[i]);
+		if (memcmp(block, back, sizeof(block))) {
+			tst_res(TFAIL, DISK_DEVICE " at %lld reads back other bytes", (long long)offsets[i]);
+			SAFE_CLOSE(fd);
+			return;
+		}
+	}
+	SAFE_CLOSE(fd);
+	tst_res(TPASS, DISK_DEVICE ": %d MiB, its first and last 4 KiB written and read back", disk_mb);
+}
+
 static void run(void)
 {
 	check_uname();
 	check_meminfo();
 	check_memory();
+	if (disk_mb)
+		check_disk();
 }
+
+static const struct tst_option options[] = {
+	{ "disk-mb", TST_OPT_INT, &disk_mb, 0, 65536, NULL, "check the case's scratch disk of this size (0: none)" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
 
 static struct tst_test test = {
 	.name = "smoke",
+	.options = options,
 	.runtime = 30,
 	.run = run,
 };

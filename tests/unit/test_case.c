@@ -67,7 +67,7 @@ START_TEST(full_case_parses)
 	char err[512] = "";
 	int rc = load_text("[case]\nname = x\ndescription = d\nfixed_by = \"t\" (here)\nkernels = deb:6.12 deb:6.1\n"
 			   "timeout = 99\ncounters = pgmigrate_success thp_split_page\ncounters = pglazyfree\n[vm]\nmemory = 2G\ncpus = 2\nnuma = 1G,1G\ncmdline = cma=448M\n"
-			   "machine = q35\niommu = yes\ndevice = edu\n[guest]\nworkload = smoke\nargs = --a 1\n"
+			   "machine = q35\niommu = yes\ndevice = edu\ndisk = 1G\n[guest]\nworkload = smoke\nargs = --a 1\n"
 			   "sysctl = kernel.numa_balancing=1\nmodules = vfio-pci zram\ncgroup = v1:memory\n"
 			   "zram = 512M\n[build]\nconfig = config/x.config\n"
 			   "[variant buggy]\nkernel = src:deb-6.12\nseries = patches/test-one-line\nexpect = fail\n"
@@ -78,6 +78,7 @@ START_TEST(full_case_parses)
 	ck_assert_int_eq(c.nkernels, 2);
 	ck_assert_str_eq(c.kernels[1], "deb:6.1");
 	ck_assert_int_eq(c.ncounters, 3);
+	ck_assert_int_eq(c.disk_mb, 1024);
 	ck_assert_str_eq(c.counters[2], "pglazyfree");
 	ck_assert_int_eq(c.timeout_s, 99);
 	ck_assert_uint_eq(c.mem_mb, 2048);
@@ -127,6 +128,10 @@ static const struct bad_case bad_cases[] = {
 	  "'counters': 'Bad-Name' is not a /proc/vmstat name" },
 	{ "[case]\nname = x\nthis line has no equals sign\n", 3, "syntax error" },
 	{ "[case]\nname = x\n[vm]\nmachine = microvm\n", 4, "'machine' must be pc or q35, got 'microvm'" },
+	{ "[case]\nname = x\n[vm]\ndisk = 0\n", 4,
+	  "'disk' must be a size from 1M to 64G (units K, KiB, M, MiB, G, GiB, T, TiB; bare numbers are MiB), got '0'" },
+	{ "[case]\nname = x\n[vm]\ndisk = 65G\n", 4,
+	  "'disk' must be a size from 1M to 64G (units K, KiB, M, MiB, G, GiB, T, TiB; bare numbers are MiB), got '65G'" },
 	{ "[case]\nname = x\ndescription = d\n", 0, "missing 'workload' in [guest] (or 'repro' or 'kselftest')" },
 	{ HEAD "[vm]\nmemory = 2G\nnuma = 1G\n", 0, "[vm] numa node sizes add up to 1024M but memory is 2048M" },
 	{ HEAD "[variant v]\nexpect = pass\n", 0, "[variant v] needs 'kernel' and 'expect'" },

@@ -74,6 +74,14 @@ START_TEST(numa_iommu_and_extra_devices_validate)
 	ck_assert_ptr_nonnull(strstr(xml, "<iommu model='intel'>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<ioapic driver='qemu'/>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<qemu:arg value='edu,dma_mask=0xFFFFFFFF'/>"));
+	ck_assert_ptr_null(strstr(xml, "<disk"));
+	free(xml);
+	c.disk_mb = 64;
+	c.disk = "/pool/d'isk";
+	xml = libvirt_domain_xml(&c, "mmrepro-t", "/k", "/i");
+	ck_assert_int_eq(validate(xml), 0);
+	ck_assert_ptr_nonnull(strstr(xml, "<source file='/pool/d&apos;isk'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<target dev='vda' bus='virtio'/>"));
 	free(xml);
 }
 END_TEST
@@ -132,6 +140,14 @@ START_TEST(vm_description_round_trips_through_json)
 	ck_assert_str_eq(back.devices[0], edu[0]);
 	ck_assert_str_eq(back.cmdline, c.cmdline);
 	ck_assert_str_eq(back.machine, "q35");
+	ck_assert_int_eq(back.disk_mb, 0);
+	free(numa);
+	free(devs);
+	c.disk_mb = 256;
+	json_object_put(o);
+	o = vm_config_to_json(&c);
+	ck_assert_int_eq(vm_config_from_json(o, &back, &numa, &devs, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.disk_mb, 256);
 	free(numa);
 	free(devs);
 	json_object_object_add(o, "cpus", json_object_new_int(1000));

@@ -92,6 +92,27 @@ START_TEST(kvm_and_iommu_and_devices)
 }
 END_TEST
 
+/* The scratch disk is an option list value: its path's commas doubled. */
+START_TEST(scratch_disk_is_a_virtio_drive)
+{
+	struct vm_config c = { .qemu = "q", .mem_mb = 512, .cpus = 1, .machine = "pc", .kernel = "/k",
+			       .initrd = "/i", .cmdline = "", .root_share = "/", .disk_mb = 64,
+			       .disk = "/r/run,1/disk.img" };
+	char *argv[VM_MAX_ARGS], arena[8192];
+
+	ck_assert_int_gt(vm_build_argv(&c, argv, arena, sizeof(arena)), 0);
+	ck_assert_str_eq(find_after(argv, "-drive", 0), "file=/r/run,,1/disk.img,format=raw,if=none,id=scratch,cache=unsafe");
+	ck_assert_str_eq(find_after(argv, "-device", 1), "virtio-blk-pci,drive=scratch");
+	c.disk_mb = 0;
+	ck_assert_int_gt(vm_build_argv(&c, argv, arena, sizeof(arena)), 0);
+	ck_assert_int_eq(count(argv, "-drive"), 0);
+	/* A size without a file is a caller's bug, not a disk-less VM. */
+	c.disk_mb = 64;
+	c.disk = NULL;
+	ck_assert_int_eq(vm_build_argv(&c, argv, arena, sizeof(arena)), -1);
+}
+END_TEST
+
 START_TEST(small_arena_is_refused)
 {
 	struct vm_config c = { .qemu = "q", .mem_mb = 512, .cpus = 1, .machine = "pc", .kernel = "/k",
@@ -179,6 +200,7 @@ Suite *vm_suite(void)
 	tcase_add_test(t, no_writable_share_and_a_result_channel);
 	tcase_add_test(t, commas_in_paths_are_doubled_and_runas_is_passed);
 	tcase_add_test(t, kvm_and_iommu_and_devices);
+	tcase_add_test(t, scratch_disk_is_a_virtio_drive);
 	tcase_add_test(t, small_arena_is_refused);
 	tcase_add_test(t, cmdline_panics_on_oops_and_keeps_case_extras);
 	tcase_add_test(t, auto_uses_kvm_only_with_hardware_virtualization_and_its_module);
