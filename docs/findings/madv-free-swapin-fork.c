@@ -29,6 +29,10 @@
  * its own swap header, swapon(2)); with swap on another device it refuses
  * (exit 4), because a disk keeps the swap cache and does not show the bug.
  *
+ * Run as the init of an initramfs (pid 1), it mounts /proc, /sys, /dev
+ * and cgroup v2 first and powers the machine off at the end, so a bare
+ * kernel with CONFIG_ZRAM=y and this one file boot it under plain qemu.
+ *
  * Build: gcc -O2 -static -o madv-free-swapin-fork madv-free-swapin-fork.c
  * The write-up, with the kernels measured and the run steps, is
  * madv-free-swapin-fork.md next to this file.
@@ -43,6 +47,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/utsname.h>
@@ -222,6 +228,21 @@ static int child_serve(const uint8_t *p, int cmd, int reply)
 	return write(reply, &m, sizeof(m)) != sizeof(m);
 }
 
+/* As pid 1 nothing is mounted yet. */
+static void mount_as_init(void)
+{
+	static const char *const what[][3] = {
+		{ "proc", "/proc", "proc" }, { "sysfs", "/sys", "sysfs" },
+		{ "devtmpfs", "/dev", "devtmpfs" }, { "cgroup2", "/sys/fs/cgroup", "cgroup2" },
+	};
+
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		mkdir(what[i][1], 0755);
+		if (mount(what[i][0], what[i][1], what[i][2], 0, NULL) && errno != EBUSY)
+			printf("mount %s: %s\n", what[i][1], strerror(errno));
+	}
+}
+
 static int setup(uint8_t **p, char **scratch)
 {
 	cpu_set_t one;
@@ -252,7 +273,7 @@ static int setup(uint8_t **p, char **scratch)
 	return 0;
 }
 
-int main(void)
+static int run(void)
 {
 	int cmd[2], reply[2], rounds;
 	struct mismatch m;
@@ -288,4 +309,18 @@ int main(void)
 	}
 	printf("OK: the fork child reads all %lu bytes intact\n", LEN);
 	return 0;
+}
+
+int main(void)
+{
+	int rc;
+
+	if (getpid() != 1)
+		return run();
+	mount_as_init();
+	rc = run();
+	printf("exit status %d, powering off\n", rc);
+	sync();
+	reboot(RB_POWER_OFF);
+	return rc;
 }
