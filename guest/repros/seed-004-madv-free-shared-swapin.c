@@ -30,7 +30,11 @@
  *     (memory.reclaim) until none of the region is resident in the parent;
  *   - the child, which never freed anything, compares every byte.
  * A fixed kernel skips the shared folios (mapcount 2 != 1 page): the child
- * keeps its data, and this program exits 0. With the check gone, MADV_FREE
+ * keeps its data, and this program exits 0. (The fork comes before the
+ * swap-in on purpose: it shares the swap entries, so the pages come back
+ * through the swap cache. Read back before the fork, from zram, they skip
+ * the swap cache, and then stock 6.12 and 6.1 lose them too: that is
+ * docs/findings/madv-free-swapin-fork.c, a separate defect.) With the check gone, MADV_FREE
  * frees their swap, clears PG_dirty and moves them to the lazyfree list;
  * reclaim then discards them from both processes, the child reads zeros,
  * and this program prints

@@ -17,7 +17,10 @@
  * On request (--scenarios swapin-fork), a probe that is not part of the
  * default run: pages read back from swap while exclusive (zram skips the swap
  * cache, so they come back with clean PTEs and a clean folio), then fork,
- * then MADV_FREE.
+ * then MADV_FREE. Its controls: --folio-order small (every mTHP size off, so
+ * only order-0 folios; also runs on kernels without mTHP) and --swap disk
+ * (swap on the case's virtio disk, /dev/vda, in place of zram: swap-in then
+ * keeps the swap cache).
  */
 #include "tst.h"
 
@@ -29,12 +32,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_RECLAIM_ROUNDS 16
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
+#define SWAP_DISK "/dev/vda"
+#define ZRAM_DEV "/dev/zram0"
 
 static const int mthp_kb[] = { 16, 32, 64, 128 };
 
@@ -55,6 +62,8 @@ static const char *const kconfigs[] = {
 };
 
 static int region_mb = 8;
+static const char *folio_order_arg = "mthp";
+static const char *swap_arg = "zram";
 static size_t region_len;
 static const struct tst_cg_group *reclaim_cg;
 static pid_t live_twin;
@@ -247,6 +256,41 @@ static uint8_t *fault_mthp_region(size_t len, uint8_t seed, const char *scenario
 			mthp_stat_sum("anon_fault_fallback") - fallback);
 	tst_res(TINFO, "%s: %zu mTHPs in %zu KiB (anon_fault_alloc %+ld)", scenario, folios, len >> 10,
 		mthp_stat_sum("anon_fault_alloc") - alloc);
+	return p;
+}
+
+/* --folio-order small: the controls with every mTHP size off. */
+static bool small_folios(void)
+{
+	return !strcmp(folio_order_arg, "small");
+}
+
+/* --swap disk: the control that keeps the swap cache at swap-in. */
+static bool disk_swap(void)
+{
+	return !strcmp(swap_arg, "disk");
+}
+
+static void require_small_folios(const void *p, size_t len, const char *scenario, const char *when)
+{
+	size_t large = find_large_folios(p, len, NULL, 0);
+
+	if (large)
+		tst_brk(TBROK, "%s: %zu large folios %s, with every mTHP size off (--folio-order small)", scenario,
+			large, when);
+}
+
+/* The region the --folio-order option asks for: mTHPs, or order-0 folios only. */
+static uint8_t *fault_region(size_t len, uint8_t seed, const char *scenario)
+{
+	uint8_t *p;
+
+	if (!small_folios())
+		return fault_mthp_region(len, seed, scenario);
+	p = tst_mmap_aligned(len, PMD_SIZE);
+	fill_old(p, len, seed);
+	require_small_folios(p, len, scenario, "at the first fault");
+	tst_res(TINFO, "%s: %zu KiB of order-0 folios", scenario, len >> 10);
 	return p;
 }
 
@@ -701,11 +745,13 @@ static void probe_exclusive_swapin_then_fork(void)
 {
 	const char *name = "probe (read back from swap while exclusive, then fork)";
 	size_t len = region_len / 2;
-	uint8_t *p = fault_mthp_region(len, 0x66, name);
+	uint8_t *p = fault_region(len, 0x66, name);
 	struct twin t;
 
 	page_out_and_read_back(p, len, 0x66, name);
-	tst_res(TINFO, "%s: %zu mTHPs after swap-in", name, find_large_folios(p, len, NULL, 0));
+	if (small_folios())
+		require_small_folios(p, len, name, "after swap-in");
+	tst_res(TINFO, "%s: %zu mTHPs after swap-in from %s", name, find_large_folios(p, len, NULL, 0), swap_arg);
 	t = twin_spawn(p, len, 0x66);
 	free_reclaim_check_twin(name, p, len, &t);
 }
@@ -942,11 +988,17 @@ static void scenario_partial_cow(void)
 {
 	const char *name = "partial-cow (MADV_FREE of an mTHP the fork child partly copied)";
 	size_t len = region_len / 2, n;
-	uint8_t *p = fault_mthp_region(len, 0x74, name);
-	bool *cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
+	uint8_t *p;
+	bool *cow;
 	struct folio_span *spans;
 	struct twin t;
 
+	if (small_folios()) {
+		tst_res(TCONF, "%s: needs mTHPs, and --folio-order small turned them off", name);
+		return;
+	}
+	p = fault_mthp_region(len, 0x74, name);
+	cow = SAFE_CALLOC(len / PAGE_SIZE, sizeof(bool));
 	page_out_and_read_back(p, len, 0x74, name);
 	spans = spans_of(p, len, &n);
 	tst_value_long("partial_cow_mthps_after_swapin", (long)n);
@@ -1127,12 +1179,87 @@ static void scenario_partial_cow_pte_dirty(void)
 
 /* ---- setup ---- */
 
-static void require_zram_swap(void)
+static bool swap_listed(const char *dev)
 {
 	char swaps[4096];
 
-	if (tst_read_file("/proc/swaps", swaps, sizeof(swaps)) < 0 || !strstr(swaps, "zram"))
+	return tst_read_file("/proc/swaps", swaps, sizeof(swaps)) >= 0 && strstr(swaps, dev);
+}
+
+static void require_zram_swap(void)
+{
+	if (!swap_listed("zram"))
 		tst_brk(TBROK, "no swap on zram in /proc/swaps (the case sets zram = 512M)");
+}
+
+/* mkswap from the host's root (read-only over 9p), as the init does for zram. */
+static void run_mkswap(const char *dev)
+{
+	char *argv[] = { "/sbin/mkswap", "-q", (char *)dev, NULL };
+	int status;
+	pid_t pid = SAFE_FORK();
+
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	SAFE_WAITPID(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		tst_brk(TBROK, "--swap disk: /sbin/mkswap %s failed (wait status 0x%x)", dev, status);
+}
+
+/* Only the disk: zram's swap-in would skip the swap cache for what lands there. */
+static void swap_on_disk(void)
+{
+	if (access(SWAP_DISK, F_OK) < 0)
+		tst_brk(TBROK, "--swap disk: no %s (the case needs [vm] disk = SIZE)", SWAP_DISK);
+	if (swap_listed(ZRAM_DEV) && swapoff(ZRAM_DEV) < 0)
+		tst_brk(TBROK, "swapoff %s: %m", ZRAM_DEV);
+	run_mkswap(SWAP_DISK);
+	if (swapon(SWAP_DISK, 0) < 0)
+		tst_brk(TBROK, "swapon %s: %m", SWAP_DISK);
+	if (swap_listed("zram"))
+		tst_brk(TBROK, "--swap disk: zram swap still in /proc/swaps after swapoff");
+}
+
+/* Every mTHP size to never; on a kernel without mTHP there is nothing to do. */
+static void turn_off_mthp(void)
+{
+	DIR *d = opendir(THP_DIR);
+	struct dirent *e;
+	char path[300];
+	int rc;
+
+	if (!d)
+		tst_brk(TCONF, "no %s (CONFIG_TRANSPARENT_HUGEPAGE off?)", THP_DIR);
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "hugepages-", 10))
+			continue;
+		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", e->d_name);
+		rc = tst_try_write_file(path, "never");
+		/* Sizes that anonymous memory cannot use (8kB) have no enabled file. */
+		if (rc < 0 && rc != -ENOENT)
+			tst_brk(TBROK, "--folio-order small: write never to %s: %s", path, strerror(-rc));
+	}
+	closedir(d);
+}
+
+static void setup_folio_order_and_swap(void)
+{
+	if (strcmp(folio_order_arg, "mthp") && !small_folios())
+		tst_brk(TBROK, "--folio-order wants mthp or small, got '%s'", folio_order_arg);
+	if (strcmp(swap_arg, "zram") && !disk_swap())
+		tst_brk(TBROK, "--swap wants zram or disk, got '%s'", swap_arg);
+	tst_value("folio_order", "%s", folio_order_arg);
+	tst_value("swap", "%s", swap_arg);
+	if (small_folios())
+		turn_off_mthp();
+	else if (access(THP_DIR "/hugepages-64kB/enabled", F_OK) < 0)
+		tst_brk(TCONF, "no mTHP sysfs (kernel before 6.8)");
+	if (disk_swap())
+		swap_on_disk();
+	else
+		require_zram_swap();
 }
 
 static void setup(void)
@@ -1140,9 +1267,7 @@ static void setup(void)
 	if (region_mb % 2)
 		tst_brk(TBROK, "--mb must be even (whole PMD-sized regions), got %d", region_mb);
 	region_len = (size_t)region_mb << 20;
-	if (access(THP_DIR "/hugepages-64kB/enabled", F_OK) < 0)
-		tst_brk(TCONF, "no mTHP sysfs (kernel before 6.8)");
-	require_zram_swap();
+	setup_folio_order_and_swap();
 	signal(SIGPIPE, SIG_IGN);
 	/* One CPU, so draining this CPU's LRU batches drains them all. */
 	tst_pin_cpu(sched_getcpu());
@@ -1164,6 +1289,10 @@ static void cleanup(void)
 
 static const struct tst_option options[] = {
 	{ "mb", TST_OPT_INT, &region_mb, 2, 256, NULL, "MiB per region, even (8)" },
+	{ "folio-order", TST_OPT_STR, &folio_order_arg, 0, 0, NULL,
+	  "mthp (16K..128K mTHPs, kernels 6.8 and later) or small (every mTHP size off: order-0 folios only)" },
+	{ "swap", TST_OPT_STR, &swap_arg, 0, 0, NULL,
+	  "zram (the case's zram swap) or disk (mkswap and swapon " SWAP_DISK ", zram swapped off)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -1211,7 +1340,6 @@ static struct tst_test test = {
 	.scenarios = scenarios,
 	.runtime = 120,
 	.needs_kconfigs = kconfigs,
-	.min_kver = "6.8",
 	.min_mem_mb = 512,
 	.needs_cgroup_ctrl = "memory",
 	.needs_cgroup_ver = TST_CG_V2,
