@@ -73,6 +73,22 @@ bool tst_kpf(uint64_t pfn, int kpf_bit)
 	return tst_kpageflags(pfn) >> kpf_bit & 1;
 }
 
+int tst_count_kpf(const void *addr, size_t npages, int kpf_bit)
+{
+	uint64_t *entries = calloc(npages ? npages : 1, sizeof(*entries));
+	int n = 0;
+
+	if (!entries)
+		tst_brk(TBROK, "calloc of %zu pagemap entries: %m", npages);
+	tst_pagemap_range(addr, npages, entries);
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pfn = tst_pagemap_pfn(entries[i]);
+		n += pfn && tst_kpf(pfn, kpf_bit);
+	}
+	free(entries);
+	return n;
+}
+
 int tst_page_node(void *addr)
 {
 	int status = -EFAULT;

@@ -232,15 +232,7 @@ static bool pfn_in_cma(uint64_t pfn)
 
 static int count_flag(char *w, int kpf)
 {
-	uint64_t entries[MAX_PAGES];
-	int n = 0;
-
-	tst_pagemap_range(w, nr_pages, entries);
-	for (int i = 0; i < nr_pages; i++) {
-		uint64_t pfn = tst_pagemap_pfn(entries[i]);
-		n += pfn && tst_kpf(pfn, kpf);
-	}
-	return n;
+	return tst_count_kpf(w, (size_t)nr_pages, kpf);
 }
 
 static int count_in_cma(char *w)

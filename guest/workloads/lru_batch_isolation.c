@@ -118,16 +118,7 @@ static int count_unmapped(char *w)
 
 static int count_kpf(char *w, int kpf)
 {
-	uint64_t entries[MAX_PAGES];
-	int n = 0;
-
-	tst_pagemap_range(w, nr_pages, entries);
-	for (int i = 0; i < nr_pages; i++) {
-		uint64_t pfn = tst_pagemap_pfn(entries[i]);
-
-		n += pfn && tst_kpf(pfn, kpf);
-	}
-	return n;
+	return tst_count_kpf(w, (size_t)nr_pages, kpf);
 }
 
 /* Anonymous small pages, written, drained onto the LRU. */
