@@ -20,7 +20,7 @@ void load_sample_take(struct load_sample *s);
 double load_others_share(const struct load_sample *a, const struct load_sample *b);
 
 /* Fills why and returns true when a quiet-host expectation is at risk:
- * other work took more than a quarter of the CPU, or jobs > 1 of ours ran
+ * other work took more than 15% of the CPU, or jobs > 1 of ours ran
  * side by side. */
 bool load_too_busy(double others_share, int local_jobs, char *why, int len);
 

@@ -5,7 +5,7 @@
 # runs each; LOAD_VARIANTS "case:variant ..." (default: the cases marked
 # quiet_host). Run it on an otherwise idle machine: the quiet column is
 # only quiet if nothing else runs. Writes results/bench-load-<time>.md.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export MMREPRO_ROOT=$PWD
 mm=./build/mmrepro
@@ -14,7 +14,14 @@ variants=${LOAD_VARIANTS:-"memcg-move-charge-rmap:v2-mapped-check memcg-move-cha
 src=$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/mmrepro/src/deb-6.12.* 2>/dev/null | grep -v '\.ready$' | head -n 1)
 tmp=$(mktemp -d /tmp/mmrepro-bench-load.XXXXXX)
 busy_pid=
-stop_busy() { [ -n "$busy_pid" ] && kill -- -"$busy_pid" 2>/dev/null; wait "$busy_pid" 2>/dev/null || true; busy_pid=; }
+# The build runs in a session of its own: its whole process group goes.
+stop_busy() {
+	if [ -n "$busy_pid" ]; then
+		kill -- -"$busy_pid" 2>/dev/null
+		wait "$busy_pid" 2>/dev/null
+	fi
+	busy_pid=
+}
 trap 'stop_busy; rm -rf "$tmp"' EXIT
 [ -d "$src" ] || { echo "bench-load: no unpacked src:deb-6.12 in the cache (run ./run.sh run smoke --kernel src:deb-6.12 first)" >&2; exit 2; }
 out=results/bench-load-$(date +%Y%m%d-%H%M%S).md
@@ -47,10 +54,10 @@ for cv in $variants; do
 	c=${cv%%:*} v=${cv#*:} row="| $c | $v"
 	for how in quiet jobs2 busy; do
 		jobs=1
-		[ "$how" = jobs2 ] && jobs=2
-		[ "$how" = busy ] && start_busy
+		if [ "$how" = jobs2 ]; then jobs=2; fi
+		if [ "$how" = busy ]; then start_busy; fi
 		$mm verify "$c" --variant "$v" --runs "$runs" --jobs "$jobs" --out "$tmp/$c-$v-$how" >/dev/null 2>&1 || true
-		[ "$how" = busy ] && stop_busy
+		if [ "$how" = busy ]; then stop_busy; fi
 		row="$row | $(cell "$tmp/$c-$v-$how/verify.json" 2>/dev/null || echo "no result")"
 	done
 	echo "$row |" | tee -a "$out"
