@@ -224,7 +224,7 @@ row "a variant's NUMA nodes that do not add up" 2 "$f: \[variant v\] numa node s
 f=$(case_file disk-size '[case]\nname = c\ndescription = d\n[vm]\nmemory = 512M\ndisk = 100T\n[guest]\nworkload = smoke\n')
 row "a scratch disk over 64G" 2 "$f:6: 'disk' must be a size from 1M to 64G" $mm verify "$f"
 f=$(case_file stack-offset "${fv}expect = fail\nexpect_stack = do_numa_page+0x205\n")
-row "expect_stack with a frame's offset" 2 "$f:12: 'expect_stack': 'do_numa_page+0x205' is not a function name" $mm verify "$f"
+row "expect_stack with a frame's offset" 2 "$f:12: 'expect_stack': 'do_numa_page[+]0x205' is not a function name" $mm verify "$f"
 f=$(case_file variant-key "${fv}expect = pass\nzram = 1G\n")
 row "a key a variant cannot set" 2 "$f:12: unknown key 'zram' in \[variant v\]" $mm verify "$f"
 # ---- 8. a workload of one's own: --repro, --syzbot, --kselftest, new-case --
