@@ -429,7 +429,10 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	load_sample_take(&before);
 	rc = point_test(&px, v->kernel, v->series[0] ? series : NULL, out, &pr, err, sizeof(err));
 	load_sample_take(&after);
-	note_load(c, v, x, oc, load_others_share(&before, &after));
+	oc->others_share = -1;
+	/* A variant whose kernel never booted ran nothing the load could sway. */
+	if (pr.t.runs)
+		note_load(c, v, x, oc, load_others_share(&before, &after));
 	if (rc && !pr.t.runs) {
 		snprintf(oc->reason, sizeof(oc->reason), "kernel: %s", err);
 		oc->interrupted = rc == EXIT_INTERRUPTED;
