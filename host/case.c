@@ -898,57 +898,60 @@ static int parse_titles(struct parse_ctx *p, char list[][CASE_TITLE_LEN], int *n
 	return 1;
 }
 
-/* "anon, large, !lru": words of report_page_is, commas or blanks between. */
-static int parse_page_words(struct parse_ctx *p, struct variant *var, const char *key, const char *v)
+/* A key whose value is words, commas or blanks between, each checked. */
+struct word_list {
+	char *words;                /* max entries of word_len bytes */
+	size_t word_len;
+	int max, *n;
+	const char *noun;           /* "too many NOUN in 'key'" */
+	bool (*valid)(const char *word);
+	const char *before, *after; /* the error for a bad word: "'key': BEFORE'word'AFTER" */
+};
+
+static int parse_word_list(struct parse_ctx *p, const struct word_list *l, const char *key, const char *v)
 {
 	const char *s = v;
 
-	var->nexpect_page = 0;
+	*l->n = 0;
 	for (;;) {
 		s += strspn(s, ", \t");
 		size_t len = strcspn(s, ", \t");
 		if (!len)
 			break;
-		if (var->nexpect_page >= CASE_MAX_PAGE_WORDS)
-			return fail(p, "too many words in '%s' (at most %d)", key, CASE_MAX_PAGE_WORDS);
-		char *w = var->expect_page[var->nexpect_page];
-		snprintf(w, CASE_PAGE_WORD_LEN, "%.*s", (int)len, s);
-		if (len >= CASE_PAGE_WORD_LEN || !report_page_word_known(w))
-			return fail(p, "'%s': unknown word '%.*s' (anon, file, ksm, large, small, poisoned or a "
-				    "page flag such as lru, locked, dirty; '!' negates)", key, (int)len, s);
-		var->nexpect_page++;
+		if (*l->n >= l->max)
+			return fail(p, "too many %s in '%s' (at most %d)", l->noun, key, l->max);
+		char *w = l->words + (size_t)*l->n * l->word_len;
+		snprintf(w, l->word_len, "%.*s", (int)len, s);
+		if (len >= l->word_len || !l->valid(w))
+			return fail(p, "'%s': %s'%.*s'%s", key, l->before, (int)len, s, l->after);
+		(*l->n)++;
 		s += len;
 	}
-	if (!var->nexpect_page)
+	if (!*l->n)
 		return fail(p, "'%s' is empty", key);
 	return 1;
 }
 
-/* "do_numa_page, !do_huge_pmd_numa_page": function names, commas or blanks
- * between. */
+/* "anon, large, !lru": words of report_page_is. */
+static int parse_page_words(struct parse_ctx *p, struct variant *var, const char *key, const char *v)
+{
+	const struct word_list l = { var->expect_page[0], CASE_PAGE_WORD_LEN, CASE_MAX_PAGE_WORDS,
+				     &var->nexpect_page, "words", report_page_word_known, "unknown word ",
+				     " (anon, file, ksm, large, small, poisoned or a page flag such as lru, locked, dirty; "
+				     "'!' negates)" };
+
+	return parse_word_list(p, &l, key, v);
+}
+
+/* "do_numa_page, !do_huge_pmd_numa_page": function names. */
 static int parse_stack_words(struct parse_ctx *p, struct variant *var, const char *key, const char *v)
 {
-	const char *s = v;
+	const struct word_list l = { var->expect_stack[0], STACK_WORD_LEN, STACK_MAX_WORDS, &var->nexpect_stack,
+				     "functions", stack_word_valid, "",
+				     " is not a function name (letters, digits, '_' and '.'; '!' in front for one the "
+				     "stack must not have)" };
 
-	var->nexpect_stack = 0;
-	for (;;) {
-		s += strspn(s, ", \t");
-		size_t len = strcspn(s, ", \t");
-		if (!len)
-			break;
-		if (var->nexpect_stack >= STACK_MAX_WORDS)
-			return fail(p, "too many functions in '%s' (at most %d)", key, STACK_MAX_WORDS);
-		char *w = var->expect_stack[var->nexpect_stack];
-		snprintf(w, STACK_WORD_LEN, "%.*s", (int)len, s);
-		if (len >= STACK_WORD_LEN || !stack_word_valid(w))
-			return fail(p, "'%s': '%.*s' is not a function name (letters, digits, '_' and '.'; "
-				    "'!' in front for one the stack must not have)", key, (int)len, s);
-		var->nexpect_stack++;
-		s += len;
-	}
-	if (!var->nexpect_stack)
-		return fail(p, "'%s' is empty", key);
-	return 1;
+	return parse_word_list(p, &l, key, v);
 }
 
 /* What a variant may set in place of the case's [vm], [guest] and [build]. */

@@ -81,22 +81,32 @@ bool verify_page_matches(const struct run_result *r, const char words[][CASE_PAG
 	return false; /* no run report holds a page dump */
 }
 
-enum run_kind verify_classify(const struct variant *v, const struct run_result *r, bool *forbidden)
+/* stack: the run's expect_stack check when the caller has made it, else
+ * NULL and it is made here if the run's kind needs it. */
+static enum run_kind classify_run(const struct variant *v, const struct run_result *r, bool *forbidden,
+				  const struct stack_check *stack)
 {
 	enum run_kind k = stats_classify(r, v->expect == EXPECT_FAIL ? v->expect_title : "");
-
-	struct stack_check stack;
+	struct stack_check own;
 
 	*forbidden = verify_forbidden_report(r, v->forbid_titles, v->nforbid_titles) != NULL;
 	if (k == RUN_HIT && (*forbidden || !verify_titles_in_order(r, v->expect_titles, v->nexpect_titles) ||
 			     !verify_page_matches(r, v->expect_page, v->nexpect_page)))
 		return RUN_OTHER_CRASH;
 	if (k == RUN_HIT && v->nexpect_stack) {
-		stack_check_run(r, v->expect_stack, v->nexpect_stack, &stack);
-		if (!stack.ok)
+		if (!stack) {
+			stack_check_run(r, v->expect_stack, v->nexpect_stack, &own);
+			stack = &own;
+		}
+		if (!stack->ok)
 			return RUN_OTHER_CRASH;
 	}
 	return k;
+}
+
+enum run_kind verify_classify(const struct variant *v, const struct run_result *r, bool *forbidden)
+{
+	return classify_run(v, r, forbidden, NULL);
 }
 
 bool verify_matches(const struct variant *v, const struct tally *t, int forbidden_runs)
@@ -139,28 +149,32 @@ static void run_titles(const struct run_result *r, char *buf, size_t len, struct
 
 /* What expect_stack found in a failing run; the first miss is the row's
  * reason, so that a wrong path reads as such, not as a bare mismatch. */
-static struct json_object *stack_row(const struct variant *v, const struct run_result *r, struct outcome *oc)
+static struct json_object *stack_row(const struct stack_check *s, struct outcome *oc)
 {
 	struct json_object *o = json_object_new_object();
-	struct stack_check s;
 
-	stack_check_run(r, v->expect_stack, v->nexpect_stack, &s);
-	json_object_object_add(o, "matches", json_object_new_boolean(s.ok));
-	json_object_object_add(o, "decoded", json_object_new_boolean(s.decoded));
-	if (!s.ok) {
-		json_object_object_add(o, "why", json_object_new_string(s.why));
+	json_object_object_add(o, "matches", json_object_new_boolean(s->ok));
+	json_object_object_add(o, "decoded", json_object_new_boolean(s->decoded));
+	if (!s->ok) {
+		json_object_object_add(o, "why", json_object_new_string(s->why));
 		if (!oc->stack_miss[0])
-			snprintf(oc->stack_miss, sizeof(oc->stack_miss), "%s", s.why);
+			snprintf(oc->stack_miss, sizeof(oc->stack_miss), "%s", s->why);
 	}
 	return o;
 }
 
 static void tally_run(struct outcome *oc, const struct variant *v, const struct run_result *r)
 {
-	bool forbidden;
-	enum run_kind k = verify_classify(v, r, &forbidden);
+	bool forbidden, check_stack = v->nexpect_stack && r->verdict == V_FAIL;
+	struct stack_check stack;
+	enum run_kind k;
 	struct json_object *row = json_object_new_object(), *titles = json_object_new_array();
 	char text[sizeof(oc->title)];
+
+	/* Read the console once: for the verdict's kind and for the row. */
+	if (check_stack)
+		stack_check_run(r, v->expect_stack, v->nexpect_stack, &stack);
+	k = classify_run(v, r, &forbidden, check_stack ? &stack : NULL);
 
 	stats_add_kind(&oc->t, r, k);
 	run_titles(r, text, sizeof(text), titles);
@@ -172,8 +186,8 @@ static void tally_run(struct outcome *oc, const struct variant *v, const struct 
 	json_object_object_add(row, "kind", json_object_new_string(stats_run_kind_name(k)));
 	json_object_object_add(row, "forbidden", json_object_new_boolean(forbidden));
 	json_object_object_add(row, "titles", titles);
-	if (v->nexpect_stack && r->verdict == V_FAIL)
-		json_object_object_add(row, "stack", stack_row(v, r, oc));
+	if (check_stack)
+		json_object_object_add(row, "stack", stack_row(&stack, oc));
 	json_object_array_add(oc->run_rows, row);
 	if (r->verdict == V_FAIL && !oc->title[0])
 		snprintf(oc->title, sizeof(oc->title), "%s", text);

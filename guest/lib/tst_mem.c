@@ -89,6 +89,18 @@ int tst_count_kpf(const void *addr, size_t npages, int kpf_bit)
 	return n;
 }
 
+bool tst_lru_gen_enabled(void)
+{
+	char buf[64];
+	long v;
+
+	if (tst_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) <= 0)
+		return false;
+	if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
+		tst_brk(TBROK, "/sys/kernel/mm/lru_gen/enabled: not a number: '%s'", buf);
+	return v & 1;
+}
+
 int tst_page_node(void *addr)
 {
 	int status = -EFAULT;

@@ -40,6 +40,9 @@ uint64_t tst_kpageflags(uint64_t pfn);
 bool tst_kpf(uint64_t pfn, int kpf_bit);  /* one bit of tst_kpageflags() */
 /* How many of npages consecutive pages from addr are present with kpf_bit set. */
 int tst_count_kpf(const void *addr, size_t npages, int kpf_bit);
+/* Whether the multi-gen LRU is on (lru_gen/enabled bit 0): it has no
+ * activate batch. */
+bool tst_lru_gen_enabled(void);
 int tst_page_node(void *addr);  /* via move_pages(2) query, -errno */
 int tst_pfn_node(uint64_t pfn); /* zone spans in /proc/zoneinfo, -1 if none */
 

@@ -261,18 +261,6 @@ static int pin_to_cma_node(void)
 	return cpu;
 }
 
-static bool lru_gen_enabled(void)
-{
-	char buf[64];
-	long v;
-
-	if (tst_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) <= 0)
-		return false;
-	if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
-		tst_brk(TBROK, "/sys/kernel/mm/lru_gen/enabled: not a number: '%s'", buf);
-	return v & 1;
-}
-
 /* ---- the windows of CMA pages ---- */
 
 static uint64_t pattern_of(const char *page)
@@ -1240,7 +1228,7 @@ static void setup(void)
 	SAFE_SETRLIMIT(RLIMIT_MEMLOCK, &unlimited);
 	nr_cma = tst_cma_find(min_cma_mb, cma, MAX_CMA_AREAS);
 	cpu = pin_to_cma_node();
-	lru_gen = lru_gen_enabled();
+	lru_gen = tst_lru_gen_enabled();
 	tst_value("lru", "%s", lru_gen ? "MGLRU" : "classic");
 	if (want_pin[IO_URING])
 		open_io_uring();

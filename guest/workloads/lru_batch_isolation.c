@@ -376,18 +376,6 @@ static void collapse(void)
 
 /* ---- setup ---- */
 
-static bool lru_gen_enabled(void)
-{
-	char buf[64];
-	long v;
-
-	if (tst_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) <= 0)
-		return false;
-	if (tst_parse_long(buf, 0, __LONG_MAX__, &v) < 0)
-		tst_brk(TBROK, "/sys/kernel/mm/lru_gen/enabled: not a number: '%s'", buf);
-	return v & 1;
-}
-
 /* The batches on the first CPU of node 0, the isolators on another one:
  * .min_cpus is 2 and the guest's CPUs are numbered from 0. */
 static void setup(void)
@@ -398,7 +386,7 @@ static void setup(void)
 	other_cpu = tst_worker_start(other);
 	tst_value_long("batch_cpu", cpu);
 	tst_value_long("isolator_cpu", other);
-	lru_gen_on = lru_gen_enabled();
+	lru_gen_on = tst_lru_gen_enabled();
 	tst_value("lru", "%s", lru_gen_on ? "MGLRU" : "classic");
 }
 
