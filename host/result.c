@@ -372,6 +372,8 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "backend", new_nonempty_string(r->backend));
 	json_object_object_add(o, "slot", json_object_new_int(r->slot));
 	json_object_object_add(o, "infra", json_object_new_boolean(r->infra));
+	json_object_object_add(o, "emulator_artifact", new_nonempty_string(emulator_artifact_name(r->emulator)));
+	json_object_object_add(o, "emulator_retries", json_object_new_int(r->emulator_retries));
 	json_object_object_add(o, "workload", r->workload ? json_object_get(r->workload) : NULL);
 	json_object_object_add(o, "decoded", r->decoded ? json_object_get(r->decoded) : NULL);
 	add_source_fields(o, r);
@@ -685,6 +687,18 @@ static int enum_from_name(const char *name, const char *(*name_of)(int), int cou
 static const char *verdict_name_i(int i) { return verdict_name((enum verdict)i); }
 static const char *console_end_name_i(int i) { return console_end_name((enum console_end)i); }
 
+/* A hostile result.json names only artifacts this suite knows. */
+static void read_emulator(struct json_object *o, struct run_result *r)
+{
+	char name[32] = "";
+
+	copy_str(o, "emulator_artifact", name, sizeof(name));
+	r->emulator = !strcmp(name, emulator_artifact_name(EMU_TCG_STALE_INT3)) ? EMU_TCG_STALE_INT3 : EMU_NONE;
+	r->emulator_retries = jint(o, "emulator_retries", 0);
+	if (r->emulator_retries < 0)
+		r->emulator_retries = 0;
+}
+
 static void read_report(struct json_object *o, struct run_result *r)
 {
 	r->report.crash = jbool_loose(o, "crash");
@@ -843,6 +857,7 @@ int result_read(const char *dir, struct run_result *r)
 	copy_str(o, "backend", r->backend, sizeof(r->backend));
 	r->slot = (int)jdouble_loose(o, "slot");
 	r->infra = jbool_loose(o, "infra");
+	read_emulator(o, r);
 	read_report(o, r);
 	read_reports(o, r);
 	read_words(o, "counters", r->counters, sizeof(r->counters));

@@ -8,6 +8,7 @@
 
 #include "case.h"
 #include "console.h"
+#include "emulator.h"
 #include "report.h"
 
 /* A flooding guest can print a report a line; a run keeps this many. */
@@ -47,6 +48,11 @@ struct run_result {
 	char backend[8];           /* qemu or libvirt */
 	int slot;                  /* the slot of the pool it ran on, from 0 */
 	bool infra;                /* the host failed, not the guest: never a hit or a pass */
+	/* The first report is a known TCG artifact (emulator.h): never a hit
+	 * or a pass. emulator_retries: the attempts run-N.emulator-K before
+	 * this one, each such an artifact. */
+	enum emulator_artifact emulator;
+	int emulator_retries;
 	enum console_end console_end;
 	struct json_object *workload; /* the guest's workload.json, or NULL */
 	struct json_object *decoded;  /* every report's frames to file:line (decode.c), or NULL */

@@ -36,6 +36,10 @@
 /* A KVM that cannot run this guest shows nothing at all; a working one
  * prints the init's first line within a few seconds. */
 #define KVM_PROBE_S 30
+/* Attempts after the first that a run gets when TCG makes a known
+ * artifact: it is rare (one boot in a CI run here), so two more make a
+ * lost run rarer still. */
+#define EMULATOR_RETRIES 2
 
 static const char *const base_modules[] = { "virtio_pci", "9pnet_virtio", "9p" };
 
@@ -533,6 +537,19 @@ static void host_failure(struct run_result *r, const struct console_result *con)
 		 r->qemu_error[0] ? r->qemu_error : "see qemu.stderr");
 }
 
+/* A first report that QEMU's TCG made, not the kernel: the run tested
+ * nothing, whatever its console said after. */
+static void emulator_failure(struct run_result *r, const struct console_result *con)
+{
+	const struct report *first = r->boot_report.crash ? &r->boot_report : &r->report;
+
+	if (strcmp(r->accel, "tcg") || !(r->emulator = emulator_artifact_of(con->log, con->log_len, first)))
+		return;
+	r->verdict = V_BROK;
+	r->other_crash = false;
+	snprintf(r->reason, sizeof(r->reason), "emulator: %s: %s", first->title, emulator_artifact_why(r->emulator));
+}
+
 static int run_once(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 		    const struct workload_plan *plan, struct run_result *r, int timeout_s)
 {
@@ -566,6 +583,7 @@ static int run_once(const struct case_def *c, const struct kernel *k, const stru
 	workload_read_results(c, plan, r, &g);
 	result_apply_title(r);
 	host_failure(r, &con);
+	emulator_failure(r, &con);
 	untestable_if_lost(r, &rec);
 	result_free_channel(&g);
 	phase_times(r, &con);
@@ -632,16 +650,34 @@ static int fail_all(struct run_result *r, const char *why, const char *root)
 	return write_result(r, &rec);
 }
 
+/* A fresh result for another attempt at run r, its last one kept aside
+ * as run-N.SUFFIX-K. */
+static void next_attempt(struct run_result *r, const struct case_def *c, const struct kernel *k,
+			 const struct run_opts *o, const char *suffix, int attempt, double prepare)
+{
+	char aside[PATH_MAX + 32];
+	int retries = r->emulator_retries + !!r->emulator;
+
+	xsnprintf(aside, sizeof(aside), "%s.%s-%d", r->dir, suffix, attempt);
+	if (rename(r->dir, aside) < 0)
+		fprintf(stderr, "mmrepro: cannot keep %s as %s: %s\n", r->dir, aside, strerror(errno));
+	run_free_results(r, 1);
+	init_result(r, c, k, o, r->index);
+	r->prepare_s = prepare;
+	r->emulator_retries = retries;
+}
+
 /* The run on a free slot. A host that fails costs a retry on another
  * slot, never a verdict: the failed attempt's files are kept aside as
- * run-N.infra-K. With no live slot left the run could not be tested. */
+ * run-N.infra-K. With no live slot left the run could not be tested. A
+ * known emulator artifact (emulator.h) is run again on the same host, at
+ * most EMULATOR_RETRIES times, its attempts kept as run-N.emulator-K. */
 static int run_on_slot(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 		       const struct workload_plan *plan, struct pool *pool, struct run_result *r, int timeout_s)
 {
-	char aside[PATH_MAX + 32];
 	double prepare = r->prepare_s;
 
-	for (int attempt = 1;; attempt++) {
+	for (int emulated = 1, infra = 1;;) {
 		int held, rc, slot = pool_acquire(pool, o->signal_fd, &held);
 		if (slot < 0) {
 			struct record rec = { .root = o->out_dir };
@@ -656,15 +692,16 @@ static int run_on_slot(const struct case_def *c, const struct kernel *k, const s
 		r->slot = slot;
 		rc = run_once(c, k, o, plan, r, timeout_s);
 		pool_release(held);
-		if (!r->infra)
+		if (r->infra) {
+			fprintf(stderr, "mmrepro: run %d: %s; retrying on another slot\n", r->index, r->reason);
+			pool_host_failed(pool, slot);
+			next_attempt(r, c, k, o, "infra", infra++, prepare);
+		} else if (r->emulator && emulated <= EMULATOR_RETRIES) {
+			fprintf(stderr, "mmrepro: run %d: %s; running it again\n", r->index, r->reason);
+			next_attempt(r, c, k, o, "emulator", emulated++, prepare);
+		} else {
 			return rc;
-		fprintf(stderr, "mmrepro: run %d: %s; retrying on another slot\n", r->index, r->reason);
-		pool_host_failed(pool, slot);
-		xsnprintf(aside, sizeof(aside), "%s.infra-%d", r->dir, attempt);
-		rename(r->dir, aside);
-		mkdir_p(r->dir, 0755);
-		r->infra = false;
-		r->prepare_s = prepare;
+		}
 	}
 }
 

@@ -4,7 +4,9 @@
  * title, guilty_frame (or null), corrupted, start_line, end_line (the last
  * four optional). Then one "report: START-END | title | guilty_frame or - |
  * ok or corrupted" line per report, in order; when there is any, the log
- * must have exactly those reports. "source:" and "#" lines are notes.
+ * must have exactly those reports. "emulator: NAME" when the first report
+ * is a known TCG artifact (emulator.h), none when absent. "source:" and
+ * "#" lines are notes.
  *
  * MMREPRO_UPDATE_EXPECT=1 rewrites every .expect from the classifier's
  * output, keeping its notes, for review with git diff. */
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emulator.h"
 #include "report.h"
 #include "util.h"
 #include "suites.h"
@@ -24,7 +27,7 @@
 
 struct expect {
 	int crash, corrupted;             /* -1: not given */
-	char title[256], guilty[128];
+	char title[256], guilty[128], emulator[32];
 	bool have_title, have_guilty;
 	int start_line, end_line;         /* -1: not given */
 	char reports[64][512];            /* "report:" values */
@@ -98,6 +101,8 @@ static void expect_key(struct expect *e, const char *key, const char *v)
 		e->start_line = atoi(v);
 	else if (!strcmp(key, "end_line"))
 		e->end_line = atoi(v);
+	else if (!strcmp(key, "emulator"))
+		snprintf(e->emulator, sizeof(e->emulator), "%s", v);
 	else if (!strcmp(key, "report") && e->nreports < 64)
 		snprintf(e->reports[e->nreports++], sizeof(e->reports[0]), "%s", v);
 }
@@ -137,7 +142,8 @@ static void report_line(const struct report *r, char *buf, size_t len)
 		 r->guilty_frame[0] ? r->guilty_frame : "-", r->corrupted ? "corrupted" : "ok");
 }
 
-static void write_expect(const char *path, const struct expect *e, const struct report *all, int n)
+static void write_expect(const char *path, const struct expect *e, const struct report *all, int n,
+			 const char *emulator)
 {
 	FILE *f = fopen(path, "w");
 	char line[512];
@@ -149,6 +155,8 @@ static void write_expect(const char *path, const struct expect *e, const struct 
 			all[0].title, all[0].guilty_frame[0] ? all[0].guilty_frame : "null",
 			all[0].corrupted ? "true" : "false", all[0].start_line, all[0].end_line);
 	}
+	if (emulator[0])
+		fprintf(f, "emulator: %s\n", emulator);
 	for (int i = 0; i < n; i++) {
 		report_line(&all[i], line, sizeof(line));
 		fprintf(f, "report: %s\n", line);
@@ -247,6 +255,7 @@ START_TEST(test_corpus_file)
 	char dir[4096], name[256], path[4600];
 	struct report *all, none;
 	struct expect e;
+	const char *emulator;
 	size_t len;
 	char *log;
 	int n, bad;
@@ -259,11 +268,14 @@ START_TEST(test_corpus_file)
 	ck_assert_int_eq(report_parse_all(log, len, &all, &n), 0);
 	snprintf(path, sizeof(path), "%s/%s.expect", dir, name);
 	ck_assert_msg(read_expect(path, &e) || getenv("MMREPRO_UPDATE_EXPECT"), "corpus %s: no %s", name, path);
+	emulator = emulator_artifact_name(n ? emulator_artifact_of(log, len, &all[0]) : EMU_NONE);
 	if (getenv("MMREPRO_UPDATE_EXPECT"))
-		write_expect(path, &e, all, n);
+		write_expect(path, &e, all, n, emulator);
 	ck_assert_msg(e.crash >= 0 || getenv("MMREPRO_UPDATE_EXPECT"), "corpus %s: no crash: line", name);
 	memset(&none, 0, sizeof(none));
 	bad = first_agrees(name, &e, n ? &all[0] : &none) + all_agree(name, &e, log, len, all, n);
+	if (strcmp(emulator, e.emulator) && ++bad)
+		fprintf(stderr, "corpus %s: emulator artifact \"%s\", expected \"%s\"\n", name, emulator, e.emulator);
 	for (int i = 0; i < n; i++)
 		bad += json_agrees(name, &all[i]);
 	bad += json_agrees(name, &none);

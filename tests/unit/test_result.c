@@ -488,6 +488,37 @@ START_TEST(page_dump_and_corrupted_round_trip)
 }
 END_TEST
 
+/* The emulator artifact and its retries come back from result.json; a
+ * hostile file's unknown artifact or negative count does not. */
+START_TEST(emulator_artifact_round_trips)
+{
+	struct run_result r, back;
+	char path[4300];
+	FILE *f;
+
+	memset(&r, 0, sizeof(r));
+	memset(&back, 0, sizeof(back));
+	strcpy(r.case_name, "c");
+	snprintf(r.dir, sizeof(r.dir), "%s", test_temp_dir());
+	r.verdict = V_BROK;
+	r.emulator = EMU_TCG_STALE_INT3;
+	r.emulator_retries = 2;
+	ck_assert_int_eq(result_write(&r), 0);
+	ck_assert_int_eq(result_read(r.dir, &back), 0);
+	ck_assert_int_eq(back.emulator, EMU_TCG_STALE_INT3);
+	ck_assert_int_eq(back.emulator_retries, 2);
+	snprintf(path, sizeof(path), "%s/result.json", r.dir);
+	f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs("{\"verdict\":\"BROK\",\"emulator_artifact\":\"rm -rf\",\"emulator_retries\":-7}", f);
+	fclose(f);
+	ck_assert_int_eq(result_read(r.dir, &back), 0);
+	ck_assert_int_eq(back.emulator, EMU_NONE);
+	ck_assert_int_eq(back.emulator_retries, 0);
+	result_free_reports(&back);
+}
+END_TEST
+
 /* A summary that cannot be written says which file and why, and every
  * file is still tried. */
 START_TEST(summary_write_failure_names_the_file)
@@ -534,6 +565,7 @@ Suite *result_suite(void)
 	tcase_add_test(t, reports_are_capped_and_the_cap_is_said);
 	tcase_add_test(t, reports_go_to_result_json_in_order);
 	tcase_add_test(t, page_dump_and_corrupted_round_trip);
+	tcase_add_test(t, emulator_artifact_round_trips);
 	tcase_add_test(t, summary_write_failure_names_the_file);
 	suite_add_tcase(s, t);
 	return s;
