@@ -21,8 +21,18 @@ GUEST_LIB_FLAGS = -Iguest/lib $(shell pkg-config --cflags json-c check)
 GUEST_LIB_LIBS  = $(shell pkg-config --libs json-c) $(CHECK_LIBS) -lpthread
 ASAN_FLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: check-series bench-peers bench-boot bench-load bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
-all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS)
+# arm64 guests: the same init, workloads and runners, cross-built static
+# (the guest cannot run the x86 host root); built when the cross compiler
+# and the arm64 static libraries (./run.sh setup) are there.
+ARM64_CC  ?= aarch64-linux-gnu-gcc
+A64       = $(B)/guest-arm64
+A64_LIBS  = -L/usr/lib/aarch64-linux-gnu
+ARM64_GUEST = $(A64)/init $(WORKLOADS:$(B)/guest/%=$(A64)/%) $(RUNNERS:$(B)/guest/%=$(A64)/%)
+ARM64_READY := $(and $(shell command -v $(ARM64_CC) 2>/dev/null),$(wildcard /usr/lib/aarch64-linux-gnu/libjson-c.a),$(wildcard /usr/lib/aarch64-linux-gnu/libinih.a))
+
+.PHONY: guest-arm64 check-series bench-peers bench-boot bench-load bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
+all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS) $(if $(ARM64_READY),$(ARM64_GUEST))
+guest-arm64: $(ARM64_GUEST)
 
 $(B)/host/%.o: host/%.c host/*.h guest/protocol.h
 	@mkdir -p $(@D)
@@ -42,6 +52,16 @@ $(B)/guest/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.
 $(B)/guest/%: guest/runners/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iguest/lib -Iguest $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(shell pkg-config --libs json-c) -lpthread
+
+$(A64)/init: guest/init.c guest/protocol.h guest/lib/*.h
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) -static -DMMREPRO_NO_KMOD -Iguest/lib -o $@ guest/init.c $(A64_LIBS) -linih
+$(A64)/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) -static -Iguest/lib $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(A64_LIBS) -ljson-c -lpthread
+$(A64)/%: guest/runners/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) -static -Iguest/lib -Iguest $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(A64_LIBS) -ljson-c -lpthread
 
 # Unit tests: one Check binary over every host module, plain and sanitized.
 $(B)/unit-tests: $(UNIT_SRC) tests/unit/*.h $(HOST_SRC) host/*.h

@@ -2,7 +2,8 @@
  *
  * Reads /job.ini from the initramfs, loads the modules listed in
  * /modules/order (libkmod), mounts the host root read-only over 9p with
- * tmpfs where writes are needed, bind-mounts the initramfs's /mmrepro (the
+ * tmpfs where writes are needed (or, for a guest of another architecture
+ * than the host, stays on the initramfs), bind-mounts the initramfs's /mmrepro (the
  * workload and the kernel's .config) at /run/mmrepro, prepares the guest
  * (sysctls, sysfs knobs, cgroups, zram swap), runs the workload in its own process group
  * with a timeout, sends its result files back over the second serial port
@@ -13,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#ifndef MMREPRO_NO_KMOD
 #include <libkmod.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,7 +36,6 @@
 
 #define OUT_DIR "/tmp/mmrepro"
 #define SUITE_DIR "/run/mmrepro"
-#define RESULT_PORT "/dev/ttyS1"
 #define RESULT_MAX (1 << 20)
 #define MAX_SYSCTL 16
 #define MAX_KNOBS 16
@@ -57,6 +59,8 @@ struct job {
 	int nknobs;
 	bool too_many_knobs;        /* more lines than knobs[]: none may be dropped */
 	int timeout_s;
+	bool initramfs_root;        /* root = initramfs: no 9p host root */
+	char result_port[64];
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -107,6 +111,24 @@ static void mount_or_die(const char *src, const char *dst, const char *type, uns
 	}
 }
 
+#ifdef MMREPRO_NO_KMOD
+/* Built without libkmod (Debian has no static one for a cross-built init):
+ * such a guest boots kernels with their drivers built in. */
+static void load_modules(void)
+{
+	char line[512];
+	FILE *f = fopen("/modules/order", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] != '\n') {
+			line[strcspn(line, "\n")] = '\0';
+			errno = ENOSYS;
+			fatal("insmod %s: %s (this init has no libkmod)", line);
+		}
+	if (f)
+		fclose(f);
+}
+#else
 static void load_modules(void)
 {
 	struct kmod_ctx *ctx = kmod_new("/modules", NULL);
@@ -133,6 +155,22 @@ static void load_modules(void)
 	}
 	fclose(f);
 	kmod_unref(ctx);
+}
+#endif
+
+/* root = initramfs: the initramfs stays the root, with the same scratch
+ * dirs and mounts the 9p root gets. */
+static void stay_on_initramfs(void)
+{
+	static const char *const tmpfs_dirs[] = { "/tmp", "/var/tmp", NULL };
+
+	mkdir("/var", 0755);
+	for (const char *const *d = tmpfs_dirs; *d; d++)
+		mount_or_die("tmpfs", *d, "tmpfs", 0, "mode=1777");
+	mount_or_die("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	mkdir(OUT_DIR, 0777);
+	mkdir("/run", 0755);
+	mount_or_die("/mmrepro", SUITE_DIR, NULL, MS_BIND, NULL);
 }
 
 static void mount_root(void)
@@ -193,6 +231,10 @@ static int on_job(void *user, const char *section, const char *key, const char *
 		snprintf(j->sysctls[j->nsysctls++], sizeof(j->sysctls[0]), "%s", value);
 	else if (!strcmp(key, PROTO_JOB_KNOB))
 		add_knob(j, value);
+	else if (!strcmp(key, PROTO_JOB_ROOT))
+		j->initramfs_root = !strcmp(value, PROTO_ROOT_INITRAMFS);
+	else if (!strcmp(key, PROTO_JOB_RESULT_PORT))
+		snprintf(j->result_port, sizeof(j->result_port), "%s", value);
 	else
 		return 0;
 	return 1;
@@ -434,13 +476,13 @@ static void send_file(int port, const char *name)
 	free(buf);
 }
 
-static int open_result_port(void)
+static int open_result_port(const char *path)
 {
-	int fd = open(RESULT_PORT, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	struct termios t;
 
 	if (fd < 0) {
-		say(PROTO_MARK_ERROR "open %s: %s", RESULT_PORT, strerror(errno));
+		say(PROTO_MARK_ERROR "open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	/* Raw: no CR added before LF, nothing else rewritten. */
@@ -453,9 +495,9 @@ static int open_result_port(void)
 	return fd;
 }
 
-static void send_results(const char *status)
+static void send_results(const struct job *j, const char *status)
 {
-	int port = open_result_port();
+	int port = open_result_port(j->result_port[0] ? j->result_port : PROTO_RESULT_PORT_DEFAULT);
 
 	if (port < 0)
 		return;
@@ -470,7 +512,7 @@ static void send_results(const char *status)
 	close(port);
 }
 
-static void report_exit(int status, int timed_out)
+static void report_exit(const struct job *j, int status, int timed_out)
 {
 	char line[128];
 
@@ -481,7 +523,7 @@ static void report_exit(int status, int timed_out)
 	else
 		snprintf(line, sizeof(line), "signal=%s", strsignal(WTERMSIG(status)));
 	say("%s %s", PROTO_MARK_WORKLOAD_END, line);
-	send_results(line);
+	send_results(j, line);
 }
 
 /* The workload's result file as the library would write a CONF, for a
@@ -515,7 +557,10 @@ int main(void)
 	if (ini_parse(PROTO_JOB_FILE, on_job, &job) != 0 || !job.workload[0])
 		fatal("%s: %s", "/job.ini unreadable or without workload");
 	load_modules();
-	mount_root();
+	if (job.initramfs_root)
+		stay_on_initramfs();
+	else
+		mount_root();
 	say("%s", PROTO_MARK_ROOT);
 	/* Boot ran at loglevel 5; the workload phase shows everything. */
 	write_str("/proc/sys/kernel/printk", "7");
@@ -523,13 +568,13 @@ int main(void)
 	apply_sysctls(&job);
 	if (!apply_knobs(&job, why, sizeof(why))) {
 		write_conf_result(why);
-		send_results("conf");
+		send_results(&job, "conf");
 		power_off();
 	}
 	setup_zram(&job);
 	say("%s %s %s", PROTO_MARK_WORKLOAD_START, job.workload, job.args);
 	status = wait_workload(start_workload(&job), job.timeout_s, &timed_out);
-	report_exit(status, timed_out);
+	report_exit(&job, status, timed_out);
 	power_off();
 	return 0;
 }

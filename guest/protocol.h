@@ -45,6 +45,13 @@
 #define PROTO_JOB_CGROUP "cgroup"
 #define PROTO_JOB_ZRAM "zram"
 #define PROTO_JOB_SYSCTL "sysctl"
+/* "root = initramfs": the guest cannot run the host's root (another
+ * architecture) and stays on its initramfs; absent, the 9p host root. */
+#define PROTO_JOB_ROOT "root"
+#define PROTO_ROOT_INITRAMFS "initramfs"
+/* The result channel's device; absent, the second serial port. */
+#define PROTO_JOB_RESULT_PORT "result_port"
+#define PROTO_RESULT_PORT_DEFAULT "/dev/ttyS1"
 /* "knob = NAME PATH VALUE", one line per knob (host/knob.c): VALUE is
  * written to PATH (under /sys/kernel/mm/ or /proc/sys/) before the
  * workload starts. A file that is missing or refuses the value gets an

@@ -430,7 +430,7 @@ static int check_culprit(struct tree *t, struct json_object *flags)
 	v[1] = parent_sha[0] ? test_commit(t, parent_sha, "parent", 2 * t->x.runs, &parent, checks) : POINT_SKIP;
 	if ((int)v[0] < 0 || (int)v[1] < 0)
 		return EXIT_INTERRUPTED;
-	if (v[0] == new_verdict(t) && v[1] == old_verdict(t) && same_file(culprit.bzimage, parent.bzimage))
+	if (v[0] == new_verdict(t) && v[1] == old_verdict(t) && same_file(culprit.image, parent.image))
 		json_object_array_add(flags, json_object_new_string("the culprit's bzImage is identical to its parent's"));
 	if ((int)(v[2] = check_revert(t, checks)) < 0)
 		return EXIT_INTERRUPTED;

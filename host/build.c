@@ -1,4 +1,5 @@
 #include "build.h"
+#include "arch.h"
 #include "flavor.h"
 #include "json_read.h"
 #include "series.h"
@@ -355,15 +356,17 @@ static int resolve_git_source(struct build *b, const char *spec)
 
 static int resolve_dir_source(struct build *b, const char *path)
 {
-	char abs[PATH_MAX], hash[65], mk[PATH_MAX + 16], x86[PATH_MAX + 16];
+	char abs[PATH_MAX], hash[65], mk[PATH_MAX + 16], arch_dir[PATH_MAX + 16];
+	const char *karch = arch_info(b->req->arch)->karch;
 	struct stat st;
 
 	if (!realpath(path, abs) || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode))
 		return fail(b, EXIT_USAGE, "--kernel dir:%s: no such directory", path);
 	xsnprintf(mk, sizeof(mk), "%s/Makefile", abs);
-	xsnprintf(x86, sizeof(x86), "%s/arch/x86", abs);
-	if (!file_exists(mk) || !file_exists(x86))
-		return fail(b, EXIT_USAGE, "--kernel dir:%s: not a kernel tree (it needs a Makefile and arch/x86)", path);
+	xsnprintf(arch_dir, sizeof(arch_dir), "%s/arch/%s", abs, karch);
+	if (!file_exists(mk) || !file_exists(arch_dir))
+		return fail(b, EXIT_USAGE, "--kernel dir:%s: not a kernel tree (it needs a Makefile and arch/%s)", path,
+			    karch);
 	if (b->req->series)
 		return fail(b, EXIT_USAGE, "--kernel dir:%s: dir: trees are built as they are and never "
 			    "modified; use git:TREE@REV or src: to apply --series", path);
@@ -626,6 +629,10 @@ static int collect_fragments(struct build *b)
 	xsnprintf(path, sizeof(path), "%s/config/guest-%s.config", repo_root(), b->src.version);
 	if (file_exists(path))
 		add_frag(b, path);
+	if (arch_info(b->req->arch)->config) {
+		xsnprintf(path, sizeof(path), "%s/config/%s", repo_root(), arch_info(b->req->arch)->config);
+		add_frag(b, path);
+	}
 	/* Before the case's and --config fragments, so that those may still
 	 * override a flavour's choice. */
 	if (b->req->flavor && !flavor_find(b->req->flavor))
@@ -853,7 +860,8 @@ static bool program_on_path(const char *name)
 
 static void child_exec_make(struct build *b, const char *target, int out_fd, pid_t runner)
 {
-	char o[PATH_MAX + 4], jobs[16], cc[32] = "CC=gcc";
+	const struct arch_info *ai = arch_info(b->req->arch);
+	char o[PATH_MAX + 4], jobs[16], cc[64], karch[32], cross[64];
 	sigset_t none;
 
 	setpgid(0, 0);
@@ -866,8 +874,9 @@ static void child_exec_make(struct build *b, const char *target, int out_fd, pid
 	dup2(out_fd, 2);
 	snprintf(o, sizeof(o), "O=%s", b->src.obj);
 	snprintf(jobs, sizeof(jobs), "-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	if (program_on_path("ccache"))
-		snprintf(cc, sizeof(cc), "CC=ccache gcc");
+	snprintf(cc, sizeof(cc), "CC=%s%s", program_on_path("ccache") ? "ccache " : "", ai->gcc);
+	snprintf(karch, sizeof(karch), "ARCH=%s", ai->karch);
+	snprintf(cross, sizeof(cross), "CROSS_COMPILE=%s", ai->cross);
 	{
 		char ccdir[PATH_MAX + 16];
 		snprintf(ccdir, sizeof(ccdir), "%s/ccache", b->cache);
@@ -877,7 +886,7 @@ static void child_exec_make(struct build *b, const char *target, int out_fd, pid
 		setenv("KBUILD_BUILD_USER", "mmrepro", 1);
 		setenv("KBUILD_BUILD_HOST", "mmrepro", 1);
 	}
-	char *argv[] = { "make", "-C", b->src.tree, o, jobs, cc, (char *)target, NULL };
+	char *argv[] = { "make", "-C", b->src.tree, o, jobs, cc, karch, cross, (char *)target, NULL };
 	/* A runner killed mid-build takes make and its compilers with it. */
 	exec_supervised(argv, runner);
 }
@@ -1000,7 +1009,10 @@ static void choose_obj_dir(struct build *b, const char *const *extra)
 
 	if (extra[0])
 		build_cache_key("extra fragments", "", NULL, extra, tag);
-	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s%s%s%s%.10s", b->cache, b->src.base,
+	bool native = b->req->arch == ARCH_X86_64;
+
+	xsnprintf(b->src.obj, sizeof(b->src.obj), "%s/obj/%s%s%s%s%s%s%.10s", b->cache, b->src.base,
+		  native ? "" : "+", native ? "" : arch_info(b->req->arch)->name,
 		  flavor_changes_kernel(b->req->flavor) ? "+" : "",
 		  flavor_changes_kernel(b->req->flavor) ? b->req->flavor : "", tag[0] ? "+cfg-" : "", tag);
 }
@@ -1010,7 +1022,7 @@ static void choose_obj_dir(struct build *b, const char *const *extra)
 static int compute_key(struct build *b)
 {
 	char *patches[SERIES_MAX_PATCHES + 1] = { 0 }, *frags[BUILD_MAX_CONFIGS + 5] = { 0 };
-	char *gcc = capture_argv((char *[]){ "gcc", "--version", NULL }, NULL);
+	char *gcc = capture_argv((char *[]){ (char *)arch_info(b->req->arch)->gcc, "--version", NULL }, NULL);
 	int rc = 0;
 
 	/* Only the first line (what `gcc --version | head -1` gave), with the
@@ -1038,6 +1050,10 @@ static int compute_key(struct build *b)
 			extra[i] = frags[i];
 		for (int i = b->nbase; i < nextra; i++)
 			extra[i] = frags[b->nfrags - nextra + i];
+		/* x86_64 keys stay what they were before other arches. */
+		if (b->req->arch != ARCH_X86_64)
+			snprintf(b->src.identity + strlen(b->src.identity), sizeof(b->src.identity) - strlen(b->src.identity),
+				 "\narch %s", arch_info(b->req->arch)->name);
 		build_cache_key(b->src.identity, gcc ? gcc : "?", (const char *const *)patches,
 				(const char *const *)frags, b->key);
 		xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
@@ -1063,7 +1079,8 @@ static void fill_kernel(struct build *b, struct kernel *k)
 	else
 		xsnprintf(k->spec, sizeof(k->spec), "%s", b->req->spec);
 	xsnprintf(k->kind, sizeof(k->kind), "%.3s", b->req->spec);
-	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s/bzImage", b->out);
+	xsnprintf(k->image, sizeof(k->image), "%s/%s", b->out, arch_info(b->req->arch)->image_name);
+	k->arch = b->req->arch;
 	xsnprintf(k->vmlinux, sizeof(k->vmlinux), "%s/vmlinux", b->out);
 	xsnprintf(k->config, sizeof(k->config), "%s/config", b->out);
 	xsnprintf(k->series, sizeof(k->series), "%s", b->req->series ? b->req->series : "");
@@ -1071,7 +1088,7 @@ static void fill_kernel(struct build *b, struct kernel *k)
 	xsnprintf(k->flavor, sizeof(k->flavor), "%s", flavor_find(b->req->flavor)->name);
 	snprintf(k->source_version, sizeof(k->source_version), "%s",
 		 b->src.deb_version[0] ? b->src.deb_version : b->src.rev);
-	kernel_image_release(k->bzimage, k->release, sizeof(k->release));
+	kernel_image_release(k->image, k->release, sizeof(k->release));
 	kernel_choose_boot_image(k);
 }
 
@@ -1084,8 +1101,20 @@ static int copy_file(const char *src, const char *dst)
 /* ---- the cache: digests, last use ---------------------------------------- */
 
 /* What a cached kernel is made of; meta.json keeps the SHA-256 of each. */
-static const char *const cache_outputs[] = { "bzImage", "vmlinux", "config" };
-#define NOUTPUTS (sizeof(cache_outputs) / sizeof(cache_outputs[0]))
+#define NOUTPUTS 3
+
+/* A cached kernel's files: its boot image (an arm64 Image where there is
+ * one, else a bzImage), vmlinux and config. */
+static void cache_outputs_of(const char *dir, const char *out[NOUTPUTS])
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+
+	xsnprintf(path, sizeof(path), "%s/%s", dir, arch_info(ARCH_ARM64)->image_name);
+	out[0] = lstat(path, &st) == 0 ? arch_info(ARCH_ARM64)->image_name : arch_info(ARCH_X86_64)->image_name;
+	out[1] = "vmlinux";
+	out[2] = "config";
+}
 
 /* SHA-256 of a regular file, read in pieces (a vmlinux is tens of MB).
  * 0, or -1 with errno. */
@@ -1133,7 +1162,9 @@ static struct json_object *output_digests(const char *dir, char *err, size_t err
 {
 	struct json_object *sums = json_object_new_object();
 	char path[PATH_MAX + 16], hex[65];
+	const char *cache_outputs[NOUTPUTS];
 
+	cache_outputs_of(dir, cache_outputs);
 	for (size_t i = 0; i < NOUTPUTS; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", dir, cache_outputs[i]);
 		if (file_sha256(path, hex) < 0) {
@@ -1205,8 +1236,9 @@ static void stamp_used(const char *dir)
 
 static int fill_outputs(struct build *b, const char *tmp, double seconds)
 {
-	static const char *const files[][2] = {
-		{ "arch/x86/boot/bzImage", "bzImage" }, { "vmlinux", "vmlinux" }, { ".config", "config" },
+	const struct arch_info *ai = arch_info(b->req->arch);
+	const char *const files[][2] = {
+		{ ai->image_path, ai->image_name }, { "vmlinux", "vmlinux" }, { ".config", "config" },
 	};
 	char src[PATH_MAX * 2], dst[PATH_MAX * 2];
 	int rc;
@@ -1327,7 +1359,7 @@ static int build_locked_marked(struct build *b)
 		rc = configure(b);
 	if (rc)
 		return rc;
-	rc = kmake(b, "bzImage", b->req->progress);
+	rc = kmake(b, arch_info(b->req->arch)->image_target, b->req->progress);
 	if (rc == -2)
 		return fail(b, EXIT_INTERRUPTED, "build interrupted; partial log in %s", b->log);
 	if (rc) {
@@ -1458,6 +1490,9 @@ static int stat_output(const char *path, struct stat *st, char *err, size_t errl
 
 static int check_digests(const char *dir, struct json_object *sums, char *err, size_t errlen)
 {
+	const char *cache_outputs[NOUTPUTS];
+
+	cache_outputs_of(dir, cache_outputs);
 	for (size_t i = 0; i < NOUTPUTS; i++) {
 		char path[PATH_MAX + 16], hex[65];
 		const char *want;
@@ -1480,6 +1515,8 @@ static bool output_whole(const char *name, const char *path, const struct stat *
 {
 	if (!strcmp(name, "bzImage"))
 		return kernel_bzimage_is_whole(path);
+	if (!strcmp(name, "Image"))
+		return kernel_arm64_image_is_whole(path);
 	if (!strcmp(name, "vmlinux"))
 		return kernel_elf_is_whole(path);
 	return st->st_size > 0;
@@ -1498,8 +1535,10 @@ static int adopt_undigested(const char *dir, struct json_object *meta, char *err
 	struct json_object *sums;
 	char path[PATH_MAX + 16];
 	struct stat st;
+	const char *cache_outputs[NOUTPUTS];
 	int rc;
 
+	cache_outputs_of(dir, cache_outputs);
 	for (size_t i = 0; i < NOUTPUTS; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", dir, cache_outputs[i]);
 		if (stat_output(path, &st, err, errlen) < 0)
@@ -1690,15 +1729,20 @@ int build_kernel(const struct build_request *req, struct kernel *k, char *err, s
 }
 
 int kernel_get(const char *spec, const char *series, const char *const *configs, const char *flavor,
-	       int signal_fd, bool progress, struct kernel *k, char *err, size_t errlen)
+	       enum arch arch, int signal_fd, bool progress, struct kernel *k, char *err, size_t errlen)
 {
 	struct build_request req = { .spec = spec, .series = series, .signal_fd = signal_fd,
-				     .progress = progress, .flavor = flavor };
+				     .progress = progress, .flavor = flavor, .arch = arch };
 	int n = 0;
 
 	if (!kernel_spec_needs_build(spec)) {
 		if (series) {
 			snprintf(err, errlen, "--series needs a source kernel (src:, git:, dir:), not %s", spec);
+			return EXIT_USAGE;
+		}
+		if (arch != ARCH_X86_64) {
+			snprintf(err, errlen, "--arch %s needs a source kernel (src:, git:, dir:): %s is an x86_64 kernel",
+				 arch_info(arch)->name, spec);
 			return EXIT_USAGE;
 		}
 		if (flavor_changes_kernel(flavor)) {

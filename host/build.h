@@ -21,6 +21,7 @@ struct build_request {
 	const char *series;          /* dir with a `series` file, an .mbox, or NULL */
 	const char *configs[BUILD_MAX_CONFIGS]; /* extra fragments, NULL-terminated */
 	const char *flavor;          /* "debug", or NULL/"" for the plain kernel */
+	enum arch arch;              /* what to build for: the object dir and key say it */
 	int signal_fd;
 	bool progress;               /* a progress line on stderr */
 };
@@ -64,7 +65,7 @@ int build_check_series(const char *spec, const char *series, char *err, size_t e
  * a series, or a flavour that changes the kernel, on a prebuilt kernel is
  * EXIT_USAGE. */
 int kernel_get(const char *spec, const char *series, const char *const *configs, const char *flavor,
-	       int signal_fd, bool progress, struct kernel *k, char *err, size_t errlen);
+	       enum arch arch, int signal_fd, bool progress, struct kernel *k, char *err, size_t errlen);
 /* Whether one fragment line (CONFIG_X=y, CONFIG_X="s", # CONFIG_X is not set,
  * comments and blanks) holds in the text of a final .config. */
 bool build_config_line_holds(const char *config, const char *line);

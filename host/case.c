@@ -504,6 +504,13 @@ static int parse_disk(struct parse_ctx *p, const char *v, unsigned *out)
 	return 1;
 }
 
+static int parse_arch(struct parse_ctx *p, enum arch *out, const char *v)
+{
+	if (arch_parse(v, out) < 0)
+		return fail(p, "'arch': expected %s, got '%s'", arch_names(), v);
+	return 1;
+}
+
 static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 {
 	struct case_def *c = p->c;
@@ -521,6 +528,8 @@ static int vm_key(struct parse_ctx *p, const char *k, const char *v)
 	}
 	if (!strcmp(k, "iommu"))
 		return parse_bool(p, &c->iommu, k, v);
+	if (!strcmp(k, "arch"))
+		return parse_arch(p, &c->arch, v);
 	if (!strcmp(k, "device"))
 		return parse_device(p, v);
 	if (!strcmp(k, "disk"))
@@ -985,6 +994,11 @@ static int variant_override_key(struct parse_ctx *p, struct variant *var, const 
 	}
 	if (!strcmp(k, "panic_on_warn"))
 		return parse_tristate(p, &o->panic_on_warn, k, v);
+	if (!strcmp(k, "arch")) {
+		o->has_arch = true;
+		o->arch_line = p->line;
+		return parse_arch(p, &o->arch, v);
+	}
 	return fail(p, "unknown key '%s' in [variant %s]", k, var->name);
 }
 
@@ -1218,6 +1232,20 @@ static void set_defaults(struct case_def *c)
 	strcpy(c->cgroup, "v2");
 }
 
+/* An arm64 guest is QEMU's virt machine: x86 machines, the Intel IOMMU
+ * and PCI devices of the x86 host (VFIO) are not for it. */
+static int check_arch_machine(const struct case_def *c, const char *where, char *err, size_t errlen)
+{
+	if (c->arch == ARCH_X86_64)
+		return 0;
+	if (strcmp(c->machine, "pc") || c->iommu || c->ndevices) {
+		snprintf(err, errlen, "%s: %s arch = %s boots QEMU's virt machine: machine, iommu and device are "
+			 "x86_64 settings", c->path, where, arch_info(c->arch)->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* What QEMU would refuse: vm.c gives each node cpus / nnuma CPUs. where
  * is the section the settings came from, [vm] or a variant's. */
 int case_check_topology(const struct case_def *c, const char *where, char *err, size_t errlen)
@@ -1249,7 +1277,7 @@ int case_check_topology(const struct case_def *c, const char *where, char *err, 
 		snprintf(err, errlen, "%s: [vm] iommu = yes needs machine = q35", c->path);
 		return -1;
 	}
-	return 0;
+	return check_arch_machine(c, where, err, errlen);
 }
 
 /* Fragments are named relative to the repository, as series are. */
@@ -1318,11 +1346,20 @@ static void apply_vm_overrides(struct case_def *out, const struct variant_overri
 		strcpy(out->flavor, o->flavor);
 	if (o->panic_on_warn)
 		out->panic_on_warn = o->panic_on_warn;
+	if (o->has_arch)
+		out->arch = o->arch;
 }
 
 const char *case_build_flavor(const struct case_def *c, const char *spec)
 {
 	return flavor_changes_kernel(c->flavor) && kernel_spec_needs_build(spec) ? c->flavor : NULL;
+}
+
+void case_force_arch(struct case_def *c, enum arch arch)
+{
+	c->arch = arch;
+	for (int i = 0; i < c->nvariants; i++)
+		c->variants[i].set.has_arch = false;
 }
 
 void case_force_flavor(struct case_def *c, const char *flavor)
@@ -1468,6 +1505,20 @@ static int validate_warn_then_more(const struct case_def *effective, const struc
 	return 0;
 }
 
+/* Prebuilt kernels (deb:, image:) are x86_64 ones. */
+static int arch_needs_source(const struct case_def *c, const struct variant *v, enum arch arch, char *err,
+			     size_t errlen)
+{
+	char where[64] = "";
+
+	if (v->set.has_arch)
+		snprintf(where, sizeof(where), ":%d", v->set.arch_line);
+	snprintf(err, errlen, "%s%s: [variant %s] arch = %s%s needs a source kernel (src:, git:, dir:): %s is an "
+		 "x86_64 kernel", c->path, where, v->name, arch_info(arch)->name, v->set.has_arch ? "" : " (from [vm])",
+		 v->kernel);
+	return -1;
+}
+
 static int validate_variants(struct case_def *c, char *err, size_t errlen)
 {
 	struct case_def *effective = xcalloc(1, sizeof(*effective));
@@ -1487,6 +1538,8 @@ static int validate_variants(struct case_def *c, char *err, size_t errlen)
 			rc = resolve_configs(c->path, where, v->set.configs, v->set.nconfigs, err, errlen);
 		if (!rc)
 			rc = case_for_variant(c, v, effective, err, errlen);
+		if (!rc && effective->arch != ARCH_X86_64 && !kernel_spec_needs_build(v->kernel))
+			rc = arch_needs_source(c, v, effective->arch, err, errlen);
 		if (!rc)
 			rc = validate_warn_then_more(effective, v, err, errlen);
 	}

@@ -2,6 +2,7 @@
 #ifndef MMREPRO_CASE_H
 #define MMREPRO_CASE_H
 
+#include "arch.h"
 #include "stack.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,6 +56,9 @@ struct variant_overrides {
 	char flavor[16];            /* "": the case's */
 	int panic_on_warn;          /* 0: the case's; else as in case_def */
 	int flavor_line;            /* of the flavor key, for errors at load */
+	bool has_arch;
+	enum arch arch;
+	int arch_line;
 };
 
 struct variant {
@@ -128,7 +132,8 @@ struct case_def {
 	int cpus;
 	unsigned numa_mb[CASE_MAX_NUMA]; /* per-node memory; nnuma == 0: no NUMA */
 	int nnuma;
-	char machine[32];           /* pc or q35 */
+	char machine[32];           /* pc or q35 (x86_64); arm64 boots virt */
+	enum arch arch;             /* the guest's: x86_64 unless [vm] arch = arm64 */
 	bool iommu;                 /* intel-iommu, needs q35 */
 	char devices[CASE_MAX_LIST][128];
 	int ndevices;
@@ -204,6 +209,8 @@ int case_load_buffer(const char *name, const char *text, size_t len, struct case
 const char *case_build_flavor(const struct case_def *c, const char *spec);
 /* --flavor: makes flavor the case's and every variant's. */
 void case_force_flavor(struct case_def *c, const char *flavor);
+/* --arch: makes arch the case's and every variant's. */
+void case_force_arch(struct case_def *c, enum arch arch);
 /* Every .case file in the repo's cases/ dir, sorted: malloc'd paths in *paths
  * (free each, then the array). Returns the count, or -1 when the dir
  * cannot be read. */

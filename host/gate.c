@@ -86,6 +86,8 @@ static void load_one(const struct gate *g, const char *name, struct gate_case *g
 		die(EXIT_USAGE, "%s", err);
 	if (g->o->flavor)
 		case_force_flavor(c, g->o->flavor);
+	if (g->o->has_arch)
+		case_force_arch(c, g->o->arch);
 	if (g->o->title)
 		snprintf(c->title, sizeof(c->title), "%s", g->o->title);
 	if (!(gc->frags = point_fragments(c, g->o->configs, err, sizeof(err))))
@@ -743,7 +745,8 @@ static int prebuild(struct gate *g)
 		const char **frags = g->cases[i].frags;
 		for (int head = 0; head < 2 && !rc && g->head == HEAD_OK && !g->base_untestable; head++) {
 			got = kernel_get(g->o->base, head ? g->o->series : NULL, frags,
-					 case_build_flavor(&g->cases[i].c, g->o->base), g->sfd, true, &k, err, sizeof(err));
+					 case_build_flavor(&g->cases[i].c, g->o->base), g->cases[i].c.arch, g->sfd, true, &k,
+					 err, sizeof(err));
 			if (got)
 				rc = kernel_failed(g, &g->cases[i], head, got, err);
 		}

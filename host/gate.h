@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "arch.h"
 #include "vm.h"
 
 struct pool;
@@ -15,6 +16,8 @@ struct gate_opts {
 	const char *series;           /* quilt dir or mbox */
 	const char *const *configs;   /* --config fragments, NULL-terminated, or NULL */
 	const char *flavor;           /* --flavor: every case's, or NULL: each case's own */
+	bool has_arch;                /* --arch: every case's */
+	enum arch arch;
 	const char *const *cases;     /* case names, NULL-terminated; NULL: every case */
 	int runs;
 	int jobs;                     /* cases tested at once, each in its own worker */

@@ -117,10 +117,10 @@ static int list_libs(const char *bin, char **libs, int max, char *err, size_t er
 	return failed ? -1 : n;
 }
 
-static int add_init(struct archive *a, const char *init, char *err, size_t errlen)
+static int add_init(struct archive *a, const char *init, bool static_init, char *err, size_t errlen)
 {
 	char *libs[MAX_LIBS];
-	int n = list_libs(init, libs, MAX_LIBS, err, errlen), r = 0;
+	int n = static_init ? 0 : list_libs(init, libs, MAX_LIBS, err, errlen), r = 0;
 
 	if (n < 0)
 		return -1;
@@ -338,7 +338,7 @@ int initramfs_build(const char *out_path, const struct initramfs_spec *s, char *
 	if (!r)
 		r = add_console_node(a);
 	if (!r)
-		r = add_init(a, s->init_path, err, errlen);
+		r = add_init(a, s->init_path, s->static_init, err, errlen);
 	if (!r)
 		r = add_modules(a, s, err, errlen);
 	if (!r)

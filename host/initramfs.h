@@ -6,6 +6,7 @@
 #ifndef MMREPRO_INITRAMFS_H
 #define MMREPRO_INITRAMFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../guest/protocol.h"
@@ -19,6 +20,7 @@ struct initramfs_file {
 
 struct initramfs_spec {
 	const char *init_path;        /* host path of the guest init binary */
+	bool static_init;             /* it needs no shared libraries (a cross-built one) */
 	const char *modules_dir;      /* /lib/modules/<release>, NULL if none */
 	const char *const *modules;   /* module names to load, NULL-terminated */
 	const char *config_path;      /* kernel .config, stored as /mmrepro/kconfig; "" or NULL: none */

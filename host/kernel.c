@@ -61,6 +61,55 @@ bool kernel_spec_needs_build(const char *spec)
 	return k == KERNEL_SRC || k == KERNEL_GIT || k == KERNEL_DIR;
 }
 
+/* arm64's Image header (Documentation/arch/arm64/booting.rst): the
+ * magic "ARM\x64" at 0x38. */
+#define ARM64_IMAGE_MAGIC_AT 0x38
+#define ARM64_IMAGE_MAX (512u << 20)
+
+static bool arm64_image_header(int fd)
+{
+	unsigned char hdr[ARM64_IMAGE_MAGIC_AT + 4];
+
+	return pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	       !memcmp(hdr + ARM64_IMAGE_MAGIC_AT, "ARM\x64", 4);
+}
+
+/* An arm64 Image is not compressed, and its header has no version: the
+ * release is the word after the banner's "Linux version ". */
+static int arm64_image_release(const char *path, char *out, size_t len)
+{
+	static const char banner[] = "Linux version ";
+	size_t n, rl;
+	char *img = read_file_limited(path, ARM64_IMAGE_MAX, &n);
+	const char *p = img ? memmem(img, n, banner, sizeof(banner) - 1) : NULL;
+	int rc = -1;
+
+	if (p) {
+		p += sizeof(banner) - 1;
+		for (rl = 0; p + rl < img + n && p[rl] > ' ' && p[rl] < 0x7f; rl++)
+			;
+		if (rl && rl < len && p + rl < img + n && p[rl] == ' ') {
+			memcpy(out, p, rl);
+			out[rl] = '\0';
+			rc = 0;
+		}
+	}
+	free(img);
+	return rc;
+}
+
+bool kernel_arm64_image_is_whole(const char *path)
+{
+	char release[128];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	bool header = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && arm64_image_header(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return header && arm64_image_release(path, release, sizeof(release)) == 0;
+}
+
 int kernel_image_release(const char *bzimage, char *out, size_t len)
 {
 	/* x86 boot protocol: "HdrS" at 0x202, kernel_version pointer at 0x20e
@@ -73,6 +122,10 @@ int kernel_image_release(const char *bzimage, char *out, size_t len)
 
 	if (!f)
 		return -1;
+	if (arm64_image_header(fileno(f))) {
+		fclose(f);
+		return arm64_image_release(bzimage, out, len);
+	}
 	if (fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
 		fclose(f);
 		return -1;
@@ -137,7 +190,7 @@ static int resolve_deb(const char *spec, struct kernel *k, char *err, size_t err
 			 "(it installs linux-image-%s*-amd64-unsigned)", spec, series, series);
 		return EXIT_UNTESTABLE;
 	}
-	xsnprintf(k->bzimage, sizeof(k->bzimage), "/boot/vmlinuz-%s", k->release);
+	xsnprintf(k->image, sizeof(k->image), "/boot/vmlinuz-%s", k->release);
 	xsnprintf(k->modules_dir, sizeof(k->modules_dir), "/lib/modules/%s", k->release);
 	xsnprintf(k->config, sizeof(k->config), "/boot/config-%s", k->release);
 	return 0;
@@ -229,13 +282,13 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 		if (rc)
 			return rc;
 	}
-	xsnprintf(k->bzimage, sizeof(k->bzimage), "%s", buf);
-	if (!file_exists(k->bzimage)) {
-		snprintf(err, errlen, "--kernel %s: %s does not exist", spec, k->bzimage);
+	xsnprintf(k->image, sizeof(k->image), "%s", buf);
+	if (!file_exists(k->image)) {
+		snprintf(err, errlen, "--kernel %s: %s does not exist", spec, k->image);
 		return EXIT_USAGE;
 	}
-	if (kernel_image_release(k->bzimage, k->release, sizeof(k->release)) < 0) {
-		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage", spec, k->bzimage);
+	if (kernel_image_release(k->image, k->release, sizeof(k->release)) < 0) {
+		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage", spec, k->image);
 		return EXIT_USAGE;
 	}
 	if (check_image_opts(k, spec, err, errlen))
@@ -247,7 +300,7 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 	if (!k->config[0]) {
 		/* A built tree keeps .config next to arch/x86/boot/bzImage. */
 		char guess[PATH_MAX + 32];
-		snprintf(guess, sizeof(guess), "%s/../../../.config", k->bzimage);
+		snprintf(guess, sizeof(guess), "%s/../../../.config", k->image);
 		if (file_exists(guess) && check_image_config(guess, why, sizeof(why)) == 0)
 			xsnprintf(k->config, sizeof(k->config), "%s", guess);
 	}
@@ -274,7 +327,7 @@ int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_
 			 "src:deb-6.12[=VERSION], src:deb-6.1[=VERSION], git:TREE@REV, dir:TREE)", spec);
 		return EXIT_USAGE;
 	}
-	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", k->bzimage);
+	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", k->image);
 	return rc;
 }
 
@@ -325,11 +378,16 @@ static bool segment_has_pvh_entry(int fd, const Elf64_Phdr *ph)
 	return found;
 }
 
-static bool is_elf64_x86(const Elf64_Ehdr *h)
+static bool is_elf64_kernel(const Elf64_Ehdr *h, Elf64_Half machine)
 {
 	return !memcmp(h->e_ident, ELFMAG, SELFMAG) && h->e_ident[EI_CLASS] == ELFCLASS64 &&
-	       h->e_ident[EI_DATA] == ELFDATA2LSB && h->e_machine == EM_X86_64 &&
+	       h->e_ident[EI_DATA] == ELFDATA2LSB && h->e_machine == machine &&
 	       h->e_phentsize == sizeof(Elf64_Phdr) && h->e_phnum <= ELF_PHDRS_MAX && h->e_phoff <= INT64_MAX / 2;
+}
+
+static bool is_elf64_x86(const Elf64_Ehdr *h)
+{
+	return is_elf64_kernel(h, EM_X86_64);
 }
 
 bool kernel_has_pvh_entry(const char *elf_path)
@@ -370,8 +428,8 @@ static bool pvh_entry_fails_with_kasan(const struct kernel *k)
 
 void kernel_choose_boot_image(struct kernel *k)
 {
-	const char *image = k->vmlinux[0] && kernel_has_pvh_entry(k->vmlinux) && !pvh_entry_fails_with_kasan(k) ?
-				    k->vmlinux : k->bzimage;
+	const char *image = k->arch == ARCH_X86_64 && k->vmlinux[0] && kernel_has_pvh_entry(k->vmlinux) &&
+					    !pvh_entry_fails_with_kasan(k) ? k->vmlinux : k->image;
 
 	xsnprintf(k->boot_image, sizeof(k->boot_image), "%s", image);
 }
@@ -420,7 +478,7 @@ bool kernel_elf_is_whole(const char *path)
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
-	    is_elf64_x86(&h)) {
+	    (is_elf64_x86(&h) || is_elf64_kernel(&h, EM_AARCH64))) {
 		uint64_t size = (uint64_t)st.st_size, ph_end = h.e_phoff + (uint64_t)h.e_phnum * sizeof(Elf64_Phdr);
 		uint64_t sh_end = h.e_shoff + (uint64_t)h.e_shnum * h.e_shentsize;
 		/* e_shoff is 64-bit: past INT64_MAX/2 it can only be garbage. */

@@ -6,14 +6,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arch.h"
+
 struct build_request;
 
 struct kernel {
 	char spec[256];
 	char kind[8];               /* deb, image, src, git, dir */
-	char bzimage[PATH_MAX];
+	enum arch arch;             /* what it runs on: prebuilt ones are x86_64 */
+	char image[PATH_MAX];       /* the boot image: a bzImage, or an arm64 Image */
 	char boot_image[PATH_MAX];  /* what QEMU's -kernel boots: vmlinux through
-				     * its PVH entry where it has one, else bzimage */
+				     * its PVH entry where it has one, else image */
 	char modules_dir[PATH_MAX]; /* /lib/modules/<release>, "" if none */
 	char config[PATH_MAX];      /* the kernel's .config, "" if unknown */
 	char vmlinux[PATH_MAX];     /* for decoding traces, "" if none */
@@ -51,14 +54,15 @@ bool kernel_spec_needs_build(const char *spec);
  * path that is missing or no bzImage; EXIT_UNTESTABLE for a Debian kernel
  * that is not installed) with a message naming the spec in err. */
 int kernel_resolve_prebuilt(const char *spec, struct kernel *k, char *err, size_t errlen);
-/* Reads the version string from a bzImage's setup header. */
+/* Reads the release from a bzImage's setup header, or from an arm64
+ * Image's banner. */
 int kernel_image_release(const char *bzimage, char *out, size_t len);
 /* Whether an ELF kernel has a PVH entry point: the "Xen" note
  * XEN_ELFNOTE_PHYS32_ENTRY that QEMU's -kernel boots an ELF through. False
  * for anything else, a bzImage or an unreadable or malformed file included. */
 bool kernel_has_pvh_entry(const char *elf_path);
 /* Sets k->boot_image: k->vmlinux where it has a PVH entry (no firmware
- * decompressing a bzImage under emulation), else k->bzimage. A KASAN
+ * decompressing a bzImage under emulation), else k->image. A KASAN
  * kernel before 6.12 boots its bzImage: 6.1's PVH entry faults with it. */
 void kernel_choose_boot_image(struct kernel *k);
 /* Whether a kernel file is all there, judged from its own headers: a
@@ -67,6 +71,10 @@ void kernel_choose_boot_image(struct kernel *k);
  * segment. They catch a truncated file, not a changed byte. */
 bool kernel_bzimage_is_whole(const char *path);
 bool kernel_elf_is_whole(const char *path);
+/* An arm64 Image holds no size of its own: whole when its header's magic
+ * and its banner are there (a cut copy loses the banner from about 40%
+ * in); the cache's digests catch the rest. */
+bool kernel_arm64_image_is_whole(const char *path);
 /* Looks up CONFIG_NAME in the kernel's .config: 'y', 'm' or 0. */
 char kernel_config_value(const struct kernel *k, const char *name);
 

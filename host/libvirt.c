@@ -29,15 +29,30 @@ static void xml_elem(FILE *f, const char *indent, const char *tag, const char *t
 	fprintf(f, "</%s>\n", tag);
 }
 
+/* libvirt's names: the arch as uname -m says it, and virt without the
+ * QEMU options the QEMU backend adds to -machine (the GIC is a feature). */
+static const char *libvirt_arch(const struct vm_config *c)
+{
+	return c->arch == ARCH_ARM64 ? "aarch64" : "x86_64";
+}
+
 static void os_xml(FILE *f, const struct vm_config *c, const char *kernel, const char *initrd)
 {
-	fputs("  <os>\n    <type arch='x86_64' machine='", f);
-	xml_escape(f, c->machine);
+	fprintf(f, "  <os>\n    <type arch='%s' machine='", libvirt_arch(c));
+	if (c->arch == ARCH_ARM64)
+		fputs("virt", f);
+	else
+		xml_escape(f, c->machine);
 	fputs("'>hvm</type>\n", f);
 	xml_elem(f, "    ", "kernel", kernel);
 	xml_elem(f, "    ", "initrd", initrd);
 	xml_elem(f, "    ", "cmdline", c->cmdline);
 	fputs("  </os>\n", f);
+	/* An arm64 guest finds its NUMA nodes in the device tree. */
+	if (c->arch == ARCH_ARM64) {
+		fputs("  <features>\n    <gic version='3'/>\n  </features>\n", f);
+		return;
+	}
 	/* Without <acpi/> libvirt turns ACPI off, and the guest would see no
 	 * SRAT: no NUMA nodes. The split irqchip is what the vIOMMU needs. */
 	fprintf(f, "  <features>\n    <acpi/>\n    <apic/>\n%s  </features>\n",
@@ -61,17 +76,23 @@ static void cpu_xml(FILE *f, const struct vm_config *c)
 	fputs("  </cpu>\n", f);
 }
 
-/* The host root, read-only, as the guest's only share; serial0 is the
- * console and serial1 the result channel, both relayed over the
+/* The host root, read-only, as the guest's only share (none for another
+ * arch); serial0 is the console and serial1 (console1, a virtio console,
+ * on arm64's one-UART virt) the result channel, both relayed over the
  * connection, so nothing depends on this machine's filesystem. */
 static void devices_xml(FILE *f, const struct vm_config *c)
 {
 	fputs("  <devices>\n    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n", f);
-	fputs("    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>\n      <source dir='", f);
-	xml_escape(f, c->root_share);
-	fputs("'/>\n      <target dir='hostroot'/>\n      <readonly/>\n    </filesystem>\n", f);
+	if (c->root_share[0]) {
+		fputs("    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>\n      <source dir='", f);
+		xml_escape(f, c->root_share);
+		fputs("'/>\n      <target dir='hostroot'/>\n      <readonly/>\n    </filesystem>\n", f);
+	}
 	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
-	fputs("    <serial type='pty'>\n      <target port='1'/>\n    </serial>\n", f);
+	if (c->arch == ARCH_ARM64)
+		fputs("    <console type='pty'>\n      <target type='virtio' port='1'/>\n    </console>\n", f);
+	else
+		fputs("    <serial type='pty'>\n      <target port='1'/>\n    </serial>\n", f);
 	if (c->disk_mb && c->disk) {
 		fputs("    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' cache='unsafe'/>\n"
 		      "      <source file='", f);
@@ -440,9 +461,9 @@ static bool host_runs_kvm(virConnectPtr conn)
 	return ok;
 }
 
-static int open_port(struct domain_run *d, int i)
+static int open_port(struct domain_run *d, int i, enum arch arch)
 {
-	static const char *const alias[] = { "serial0", "serial1" };
+	const char *const alias[] = { "serial0", arch == ARCH_ARM64 ? "console1" : "serial1" };
 
 	if (!(d->port[i] = virStreamNew(d->conn, VIR_STREAM_NONBLOCK)) ||
 	    virDomainOpenConsole(d->dom, alias[i], d->port[i], VIR_DOMAIN_CONSOLE_FORCE) < 0 ||
@@ -477,7 +498,7 @@ static int start_domain(struct domain_run *d, struct vm_config *vm, const char *
 	}
 	virConnectDomainEventRegisterAny(d->conn, d->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), d, NULL);
-	if (open_port(d, PORT_CONSOLE) < 0 || open_port(d, PORT_RESULTS) < 0)
+	if (open_port(d, PORT_CONSOLE, vm->arch) < 0 || open_port(d, PORT_RESULTS, vm->arch) < 0)
 		return -1;
 	if (virDomainResume(d->dom) < 0) {
 		snprintf(d->why, sizeof(d->why), "cannot resume the domain: %s", lv_error());

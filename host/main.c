@@ -63,6 +63,8 @@ static const char usage_text[] =
 	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
 	"    --connect URI             the libvirt host (default qemu:///system)\n"
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
+	"  run, verify, gate, bisect, matrix and build take --arch x86_64|arm64 (arm64: source kernels,\n"
+	"    cross-built, booted on QEMU's virt machine; overrides the case's arch)\n"
 	"  run, verify, gate, bisect and build take --flavor normal|debug (source kernels:\n"
 	"    KASAN, lockdep, DEBUG_VM, DEBUG_LIST, DWARF, panic_on_warn=1; overrides the case's flavor)\n"
 	"  run|verify|gate|bisect take, in place of CASE, a workload of your own:\n"
@@ -95,6 +97,8 @@ static void usage_error(const char *fmt, const char *arg)
 struct cli {
 	const char *kernel, *series, *out, *variant, *cases, *good, *bad, *resume, *connect, *hosts;
 	const char *flavor;          /* --flavor: overrides the case's; NULL keeps it */
+	bool has_arch;               /* --arch: overrides the case's */
+	enum arch arch;
 	enum vm_backend backend;
 	enum accel_mode accel;
 	bool force;
@@ -157,6 +161,13 @@ static void parse_backend(const char *v, struct cli *o)
 {
 	if (pool_backend_parse(v, &o->backend) < 0)
 		usage_error("--backend %s: expected qemu or libvirt", v);
+}
+
+static void parse_arch_opt(const char *v, struct cli *o)
+{
+	if (arch_parse(v, &o->arch) < 0)
+		usage_error("--arch %s: expected x86_64 or arm64", v);
+	o->has_arch = true;
 }
 
 static void parse_flavor(const char *v, struct cli *o)
@@ -229,6 +240,7 @@ static const struct option cli_options[] = {
 	{ "resume", required_argument, 0, 'R' }, { "jobs", required_argument, 0, 'j' },
 	{ "backend", required_argument, 0, 'b' }, { "connect", required_argument, 0, 'u' },
 	{ "hosts", required_argument, 0, 'H' }, { "flavor", required_argument, 0, 'F' },
+	{ "arch", required_argument, 0, 'r' },
 	{ "repro", required_argument, 0, 'P' }, { "repro-cflags", required_argument, 0, 'Q' },
 	{ "repro-time", required_argument, 0, 'T' }, { "title", required_argument, 0, 'I' },
 	{ "cpus", required_argument, 0, 'U' }, { "memory", required_argument, 0, 'M' },
@@ -246,15 +258,15 @@ static const struct option cli_options[] = {
 #define POOL_OPTS "jbuH"
 /* A workload from options: a reproducer, a syzbot bundle, kselftests. */
 #define SOURCE_OPTS "PQTIUMNLSZKX"
-#define RUN_OPTS "kscntofvaF" POOL_OPTS SOURCE_OPTS
-#define VERIFY_OPTS "kntoVvaF" POOL_OPTS SOURCE_OPTS
-#define GATE_OPTS "kscntofvaCAFe" POOL_OPTS SOURCE_OPTS
-#define BISECT_OPTS "kscntovaGBRFWOEpm" POOL_OPTS SOURCE_OPTS
-#define MATRIX_OPTS "kscntovaFVqz" POOL_OPTS
+#define RUN_OPTS "kscntofvaFr" POOL_OPTS SOURCE_OPTS
+#define VERIFY_OPTS "kntoVvaFr" POOL_OPTS SOURCE_OPTS
+#define GATE_OPTS "kscntofvaCAFer" POOL_OPTS SOURCE_OPTS
+#define BISECT_OPTS "kscntovaGBRFWOEpmr" POOL_OPTS SOURCE_OPTS
+#define MATRIX_OPTS "kscntovaFVqzr" POOL_OPTS
 #define NEW_CASE_OPTS "k" SOURCE_OPTS
 #define REPRODUCE_OPTS "ntva" POOL_OPTS
 #define SUITE_OPTS "tva"
-#define BUILD_OPTS "kscF"
+#define BUILD_OPTS "kscFr"
 #define CACHE_OPTS "d"
 
 static void refuse_unless_taken(const char *cmd, const char *taken, int ch)
@@ -332,6 +344,7 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 		case 'u': o->connect = optarg; break;
 		case 'H': o->hosts = optarg; break;
 		case 'F': parse_flavor(optarg, o); break;
+		case 'r': parse_arch_opt(optarg, o); break;
 		case 'a':
 			if (vm_accel_parse(optarg, &o->accel) < 0)
 				usage_error("--accel %s: expected auto, kvm or tcg", optarg);
@@ -430,10 +443,10 @@ static int command_case(struct cli *o, int argc, char **argv, int i, const char 
 /* Resolves any kernel spec, building it when it names a source, or dies
  * with the reason and its exit code. */
 static void get_kernel(const char *spec, const char *series, const char *const *configs, const char *flavor,
-		       int signal_fd, struct kernel *k)
+		       enum arch arch, int signal_fd, struct kernel *k)
 {
 	char err[2048] = "";
-	int rc = kernel_get(spec, series, configs, flavor, signal_fd, isatty(2) || getenv("MMREPRO_PROGRESS"), k,
+	int rc = kernel_get(spec, series, configs, flavor, arch, signal_fd, isatty(2) || getenv("MMREPRO_PROGRESS"), k,
 			    err, sizeof(err));
 
 	if (rc)
@@ -485,10 +498,12 @@ static int cmd_run(int argc, char **argv)
 	fragments = all_fragments(&c, &o);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
+	if (o.has_arch)
+		case_force_arch(&c, o.arch);
 	spec = o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12");
 	if (flavor_changes_kernel(o.flavor) && !kernel_spec_needs_build(spec))
 		usage_error("--flavor %s needs a source kernel (--kernel src:, git:, dir:)", o.flavor);
-	get_kernel(spec, o.series, fragments, case_build_flavor(&c, spec), sfd, &k);
+	get_kernel(spec, o.series, fragments, case_build_flavor(&c, spec), c.arch, sfd, &k);
 	if (o.out)
 		snprintf(out, sizeof(out), "%s", o.out);
 	else
@@ -639,7 +654,7 @@ static int cmd_suite(int argc, char **argv)
 			char out[4400];
 			if (kernel_spec_needs_build(c.kernels[j]))
 				continue;
-			get_kernel(c.kernels[j], NULL, NULL, NULL, sfd, &k);
+			get_kernel(c.kernels[j], NULL, NULL, NULL, ARCH_X86_64, sfd, &k);
 			snprintf(out, sizeof(out), "%s/%s-%s", suite_dir, c.name, c.kernels[j]);
 			for (char *p = out + strlen(suite_dir) + 1; *p; p++)
 				if (*p == ':' || *p == '/')
@@ -684,8 +699,8 @@ static int cmd_build(int argc, char **argv)
 		usage_error("build: unexpected argument '%s'", argv[i]);
 	if (!o.kernel)
 		usage_error("build: --kernel SPEC is required%s", "");
-	get_kernel(o.kernel, o.series, o.configs, o.flavor, console_signal_fd(), &k);
-	puts(k.bzimage);
+	get_kernel(o.kernel, o.series, o.configs, o.flavor, o.has_arch ? o.arch : ARCH_X86_64, console_signal_fd(), &k);
+	puts(k.image);
 	return 0;
 }
 
@@ -739,6 +754,8 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
+	if (o.has_arch)
+		case_force_arch(&c, o.arch);
 	struct verify_opts v = { .only_variant = o.variant, .out_dir = o.out, .runs = o.runs, .timeout_s = o.timeout_s,
 				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o) };
 	return verify_case(&c, &v, NULL);
@@ -812,6 +829,7 @@ static int cmd_gate(int argc, char **argv)
 	}
 	struct pool *pool = command_pool(&o);
 	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .flavor = o.flavor,
+			       .has_arch = o.has_arch, .arch = o.arch,
 			       .runs = o.runs,
 			       .jobs = pool_live_slots(pool), .pool = pool,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
@@ -847,6 +865,8 @@ static void refuse_on_resume(const struct cli *o)
 	if (o->flavor)
 		usage_error("bisect --resume DIR goes on in the flavour it began in (DIR/bisect.json), "
 			    "not --flavor %s", o->flavor);
+	if (o->has_arch)
+		usage_error("bisect --resume DIR goes on for the arch it began with, not --arch %s", arch_info(o->arch)->name);
 	if (o->fix || o->runs_given || o->broken || o->fixed || o->good || o->bad || o->alpha_given ||
 	    o->max_runs_given || o->kernel || o->series || o->nconfigs || o->out || o->adhoc.title ||
 	    adhoc_given(&o->adhoc) || vm_opts_given(&o->adhoc))
@@ -885,6 +905,8 @@ static int cmd_bisect(int argc, char **argv)
 		usage_error("bisect: unexpected argument '%s'", argv[i]);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
+	if (o.has_arch)
+		case_force_arch(&c, o.arch);
 	if (!o.kernel)
 		usage_error("bisect: --kernel is required%s", "");
 	b.c = &c;
@@ -923,6 +945,8 @@ static int cmd_matrix(int argc, char **argv)
 		usage_error("--flavor %s needs a source kernel (--kernel src:, git:, dir:)", o.flavor);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
+	if (o.has_arch)
+		case_force_arch(&c, o.arch);
 	struct matrix_opts mo = { .c = &c, .variant = o.variant, .kernel = o.kernel, .series = o.series,
 				  .configs = o.configs, .knobs = o.knobs, .nknobs = o.nknobs,
 				  .runs = o.runs_given ? o.runs : MATRIX_DEFAULT_RUNS, .minimize = o.minimize,

@@ -190,7 +190,7 @@ static void get_kernel_once(struct matrix *m)
 	struct kernel k;
 	char err[2048] = "";
 	int rc = kernel_get(m->spec, m->series[0] ? m->series : NULL, m->frags, case_build_flavor(&m->base, m->spec),
-			    m->x.signal_fd, true, &k, err, sizeof(err));
+			    m->base.arch, m->x.signal_fd, true, &k, err, sizeof(err));
 
 	if (rc)
 		die(rc, "%s", err);

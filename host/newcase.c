@@ -141,7 +141,7 @@ static int write_repro_case(const char *name, const struct adhoc_opts *a, const 
 	xsnprintf(dir, sizeof(dir), "%s/guest/repros", repo_root());
 	xsnprintf(src, sizeof(src), "%s/%s.c", dir, name);
 	xsnprintf(cfg, sizeof(cfg), "%s/%s.config", dir, name);
-	if ((rc = repro_compile(a->repro ? a->repro : b.repro_c, a->repro_cflags, bin, sizeof(bin), err, errlen)))
+	if ((rc = repro_compile(a->repro ? a->repro : b.repro_c, a->repro_cflags, ARCH_X86_64, bin, sizeof(bin), err, errlen)))
 		return rc;
 	if (!(text = adhoc_case_text(a, name, rel, err, errlen)))
 		return EXIT_USAGE;

@@ -105,13 +105,14 @@ int point_test(const struct point_ctx *x, const char *spec, const char *series, 
 
 	memset(pr, 0, sizeof(*pr));
 	pr->verdict = POINT_SKIP;
-	rc = kernel_get(spec, series, x->configs, case_build_flavor(x->c, spec), x->signal_fd, true, &k, err, errlen);
+	rc = kernel_get(spec, series, x->configs, case_build_flavor(x->c, spec), x->c->arch, x->signal_fd, true, &k,
+			err, errlen);
 	pr->build_s = now_seconds() - t0;
 	if (rc) {
 		snprintf(pr->why, sizeof(pr->why), "%s", err);
 		return rc;
 	}
-	snprintf(pr->bzimage, sizeof(pr->bzimage), "%s", k.bzimage);
+	snprintf(pr->image, sizeof(pr->image), "%s", k.image);
 	r = xcalloc((size_t)runs, sizeof(*r));
 	struct run_opts ro = { .out_dir = dir, .variant = x->variant, .runs = runs, .timeout_s = x->timeout_s,
 			       .echo = x->verbose, .quiet = !x->print_runs, .signal_fd = x->signal_fd,

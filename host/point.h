@@ -44,7 +44,7 @@ struct point_result {
 	enum point_verdict verdict;
 	char why[512];                /* a skip's reason */
 	double build_s, run_s;
-	char bzimage[4096];
+	char image[4096];
 };
 
 /* The case's [build] fragments, then the extra ones (--config), as a

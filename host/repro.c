@@ -12,9 +12,9 @@
 
 #define REPRO_MAX_SOURCE (16u << 20)
 
-char **repro_compile_argv(const char *src, const char *cflags, const char *out, char **words)
+char **repro_compile_argv(const char *src, const char *cflags, enum arch arch, const char *out, char **words)
 {
-	static const char *const head[] = { "gcc", "-O2", "-static", "-pthread", "-w" };
+	static const char *const head[] = { "", "-O2", "-static", "-pthread", "-w" };
 	size_t nhead = sizeof(head) / sizeof(head[0]), n = 0, cap = nhead + 6;
 	char **argv, *save = NULL, *w;
 
@@ -24,6 +24,7 @@ char **repro_compile_argv(const char *src, const char *cflags, const char *out, 
 	argv = xcalloc(cap + 1, sizeof(*argv));
 	for (size_t i = 0; i < nhead; i++)
 		argv[n++] = (char *)head[i];
+	argv[0] = (char *)arch_info(arch)->gcc;
 	for (w = strtok_r(*words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 		argv[n++] = w;
 	argv[n++] = "-o";
@@ -44,9 +45,9 @@ static void print_command(char **argv)
 }
 
 /* The key covers what changes the binary: the text, the flags, the compiler. */
-static void repro_key(const char *text, size_t len, const char *cflags, char key[65])
+static void repro_key(const char *text, size_t len, const char *cflags, enum arch arch, char key[65])
 {
-	char *gcc = capture_argv((char *[]){ "gcc", "--version", NULL }, NULL);
+	char *gcc = capture_argv((char *[]){ (char *)arch_info(arch)->gcc, "--version", NULL }, NULL);
 	char *all = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&all, &n);
@@ -59,7 +60,8 @@ static void repro_key(const char *text, size_t len, const char *cflags, char key
 	free(gcc);
 }
 
-static int compile_into(const char *src, const char *cflags, const char *bin, char *err, size_t errlen)
+static int compile_into(const char *src, const char *cflags, enum arch arch, const char *bin, char *err,
+			size_t errlen)
 {
 	char tmp[PATH_MAX + 32], errfile[PATH_MAX + 32], *words;
 	char **argv;
@@ -67,7 +69,7 @@ static int compile_into(const char *src, const char *cflags, const char *bin, ch
 
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp-%d", bin, (int)getpid());
 	xsnprintf(errfile, sizeof(errfile), "%s.err-%d", bin, (int)getpid());
-	argv = repro_compile_argv(src, cflags, tmp, &words);
+	argv = repro_compile_argv(src, cflags, arch, tmp, &words);
 	print_command(argv);
 	rc = run_cmd_split(argv, "/dev/null", errfile, NULL);
 	free(argv);
@@ -92,7 +94,8 @@ static int compile_into(const char *src, const char *cflags, const char *bin, ch
 	return 0;
 }
 
-int repro_compile(const char *src, const char *cflags, char *bin, size_t binlen, char *err, size_t errlen)
+int repro_compile(const char *src, const char *cflags, enum arch arch, char *bin, size_t binlen, char *err,
+		  size_t errlen)
 {
 	char cache[PATH_MAX], dir[PATH_MAX + 96], key[65];
 	size_t len;
@@ -102,7 +105,7 @@ int repro_compile(const char *src, const char *cflags, char *bin, size_t binlen,
 		snprintf(err, errlen, "%s: cannot read the reproducer: %s", src, strerror(errno ? errno : EINVAL));
 		return EXIT_USAGE;
 	}
-	repro_key(text, len, cflags, key);
+	repro_key(text, len, cflags, arch, key);
 	free(text);
 	build_cache_dir(cache, sizeof(cache));
 	xsnprintf(dir, sizeof(dir), "%s/repro/%.24s", cache, key);
@@ -115,5 +118,5 @@ int repro_compile(const char *src, const char *cflags, char *bin, size_t binlen,
 		fprintf(stderr, "mmrepro: %s: compiled binary from the cache (%s)\n", src, bin);
 		return 0;
 	}
-	return compile_into(src, cflags, bin, err, errlen);
+	return compile_into(src, cflags, arch, bin, err, errlen);
 }

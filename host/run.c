@@ -124,6 +124,10 @@ static char *job_text(const struct case_def *c, const struct kernel *k, const st
 	 * that a hung workload still leaves its status behind. */
 	fprintf(f, "%s = %d\n%s = %s\n%s = %s\n", PROTO_JOB_TIMEOUT, timeout_s > 60 ? timeout_s - 20 : timeout_s,
 		PROTO_JOB_CGROUP, c->cgroup, PROTO_JOB_ZRAM, c->zram);
+	if (!arch_info(c->arch)->host_root)
+		fprintf(f, "%s = %s\n", PROTO_JOB_ROOT, PROTO_ROOT_INITRAMFS);
+	if (strcmp(arch_info(c->arch)->result_port, PROTO_RESULT_PORT_DEFAULT))
+		fprintf(f, "%s = %s\n", PROTO_JOB_RESULT_PORT, arch_info(c->arch)->result_port);
 	for (int i = 0; i < c->nsysctls; i++)
 		fprintf(f, "%s = %s\n", PROTO_JOB_SYSCTL, c->sysctls[i]);
 	for (int i = 0; i < c->nknobs; i++)
@@ -157,17 +161,19 @@ static int make_initramfs(const struct case_def *c, const struct kernel *k, cons
 	char init[PATH_MAX], path[PATH_MAX + 32], job_path[PATH_MAX + 32];
 	char *job = job_text(c, k, p, timeout_s);
 	struct initramfs_spec s = { .init_path = init, .config_path = k->config, .workload_path = p->program,
-				    .job_text = job, .files = p->files, .nfiles = p->nfiles };
+				    .job_text = job, .files = p->files, .nfiles = p->nfiles,
+				    .static_init = c->arch != ARCH_X86_64 };
 	int rc = 0;
 
-	xsnprintf(init, sizeof(init), "%s/build/guest/init", repo_root());
+	xsnprintf(init, sizeof(init), "%s/build/%s/init", repo_root(), arch_info(c->arch)->guest_dir);
 	xsnprintf(job_path, sizeof(job_path), "%s/job.ini", out);
 	xsnprintf(path, sizeof(path), "%s/initramfs.cpio", out);
 	if ((rc = write_file_atomic(job_path, job, strlen(job))) < 0) {
 		snprintf(err, len, "could not prepare the run: cannot write %s: %s", job_path, strerror(-rc));
-	} else if (!file_exists(p->program)) {
-		snprintf(err, len, "%s: %s '%s' is not built (%s); run make", c->path,
-			 workload_source_name(workload_source_of(c)), c->workload, p->program);
+	} else if (!file_exists(p->program) || !file_exists(init)) {
+		snprintf(err, len, "%s: %s '%s' is not built (%s); run make%s", c->path,
+			 workload_source_name(workload_source_of(c)), c->workload, file_exists(init) ? p->program : init,
+			 c->arch == ARCH_X86_64 ? "" : " guest-arm64 (its cross compiler and libraries: ./run.sh setup)");
 		rc = -1;
 	} else if (k->modules_dir[0]) {
 		module_list(c, mods, CASE_MAX_LIST + 8);
@@ -261,6 +267,12 @@ static int write_result(struct run_result *r, struct record *rec)
 
 /* ---- one VM ----------------------------------------------------------- */
 
+/* KVM runs only the host's own architecture: another one is TCG. */
+static bool uses_kvm(const struct case_def *c, const struct run_opts *o)
+{
+	return o->accel->choice.kvm && c->arch == ARCH_X86_64;
+}
+
 /* The VM description for a case on a kernel, whatever the backend. */
 struct vm_desc {
 	struct vm_config v;
@@ -271,12 +283,15 @@ struct vm_desc {
 static void describe_vm(const struct case_def *c, const struct kernel *k, const struct run_opts *o,
 			const struct run_result *r, struct vm_desc *d)
 {
+	const struct arch_info *ai = arch_info(c->arch);
+
 	d->v = (struct vm_config){
-		.qemu = "qemu-system-x86_64", .kvm = o->accel->choice.kvm, .mem_mb = c->mem_mb,
-		.cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma, .machine = c->machine,
+		.qemu = ai->qemu, .arch = c->arch, .kvm = uses_kvm(c, o),
+		.mem_mb = c->mem_mb, .cpus = c->cpus, .numa_mb = c->numa_mb, .nnuma = c->nnuma,
+		.machine = c->arch == ARCH_X86_64 ? c->machine : ai->machine,
 		.iommu = c->iommu, .devices = d->devices, .ndevices = c->ndevices,
 		.kernel = k->boot_image, .initrd = d->initrd, .cmdline = d->cmdline,
-		.root_share = "/", .runas = run_qemu_user(), .disk_mb = c->disk_mb, .disk = d->disk,
+		.root_share = ai->host_root ? "/" : "", .runas = run_qemu_user(), .disk_mb = c->disk_mb, .disk = d->disk,
 	};
 	for (int i = 0; i < c->ndevices; i++)
 		d->devices[i] = c->devices[i];
@@ -458,13 +473,13 @@ static void boot_vm(const struct case_def *c, const struct kernel *k, const stru
 {
 	char log[PATH_MAX + 32], qerr[PATH_MAX + 32], arena[16384];
 	char *argv[VM_MAX_ARGS];
-	bool probing = o->accel->choice.kvm && !o->accel->confirmed;
+	bool kvm = uses_kvm(c, o), probing = kvm && !o->accel->confirmed;
 	struct console_opts co = {
 		.log_path = log, .stderr_path = qerr, .timeout_s = timeout_s,
 		.idle_timeout_s = c->idle_timeout_s, .max_log_bytes = MAX_LOG_BYTES,
 		.signal_fd = o->signal_fd, .echo_fd = o->echo ? 2 : -1,
 		.start_probe_s = probing ? KVM_PROBE_S : 0,
-		.fatal_stderr = o->accel->choice.kvm ? "KVM internal error" : NULL,
+		.fatal_stderr = kvm ? "KVM internal error" : NULL,
 		.results_channel = true, .max_results_bytes = MAX_CHANNEL_BYTES,
 	};
 
@@ -473,8 +488,12 @@ static void boot_vm(const struct case_def *c, const struct kernel *k, const stru
 	if (build_vm_argv(c, k, o, r, argv, arena, sizeof(arena)) < 0)
 		die(EXIT_USAGE, "%s: VM command line too long", c->path);
 	save_cmdline(argv, r->dir, rec);
-	snprintf(r->accel, sizeof(r->accel), "%s", o->accel->choice.kvm ? "kvm" : "tcg");
-	snprintf(r->accel_reason, sizeof(r->accel_reason), "%s", o->accel->choice.reason);
+	snprintf(r->accel, sizeof(r->accel), "%s", kvm ? "kvm" : "tcg");
+	if (c->arch != ARCH_X86_64)
+		snprintf(r->accel_reason, sizeof(r->accel_reason), "tcg (an %s guest on this x86_64 host)",
+			 arch_info(c->arch)->name);
+	else
+		snprintf(r->accel_reason, sizeof(r->accel_reason), "%s", o->accel->choice.reason);
 	console_run(argv, &co, con);
 	note_lost(rec, log, -con->log_errno);
 	note_lost(rec, qerr, -con->stderr_errno);
@@ -482,11 +501,12 @@ static void boot_vm(const struct case_def *c, const struct kernel *k, const stru
 
 /* A KVM that cannot run the guest is found on the command's first boot;
  * in auto mode that boot's files are set aside and it reruns on TCG. */
-static bool kvm_failed_first_boot(const struct run_opts *o, struct run_result *r, struct console_result *con)
+static bool kvm_failed_first_boot(const struct case_def *c, const struct run_opts *o, struct run_result *r,
+				  struct console_result *con)
 {
 	char why[300], from[PATH_MAX + 64], to[PATH_MAX + 64];
 
-	if (!o->accel->choice.kvm || o->accel->confirmed)
+	if (!uses_kvm(c, o) || o->accel->confirmed)
 		return false;
 	/* Seen here: an internal-error hang, or an exit at once ("failed to
 	 * set MSR") on a KVM host that is not what it seems (kvm_pvm). */
@@ -568,7 +588,7 @@ static int run_once(const struct case_def *c, const struct kernel *k, const stru
 		return write_result(r, &rec);
 	}
 	boot_vm(c, k, o, r, timeout_s, &con, &rec);
-	if (kvm_failed_first_boot(o, r, &con))
+	if (kvm_failed_first_boot(c, o, r, &con))
 		boot_vm(c, k, o, r, timeout_s, &con, &rec);
 	remove_disk(r);
 	r->console_end = con.end;

@@ -91,15 +91,24 @@ static void root_share_args(struct argv_builder *b, const char *path)
 	arg(b, "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot");
 }
 
-/* ttyS0 is the console on QEMU's stdout; ttyS1 is the result channel. */
-static void serial_args(struct argv_builder *b)
+/* The first UART (ttyS0, ttyAMA0) is the console on QEMU's stdout. The
+ * result channel is x86's second UART (ttyS1), or on virt, which has
+ * one UART, a virtio console (hvc0). */
+static void serial_args(struct argv_builder *b, enum arch arch)
 {
 	arg(b, "-serial");
 	arg(b, "stdio");
 	arg(b, "-chardev");
 	arg(b, "file,id=mmresults,path=/dev/fd/%d", VM_RESULTS_FD);
-	arg(b, "-serial");
-	arg(b, "chardev:mmresults");
+	if (arch == ARCH_X86_64) {
+		arg(b, "-serial");
+		arg(b, "chardev:mmresults");
+	} else {
+		arg(b, "-device");
+		arg(b, "virtio-serial-pci");
+		arg(b, "-device");
+		arg(b, "virtconsole,chardev=mmresults");
+	}
 	arg(b, "-monitor");
 	arg(b, "none");
 }
@@ -127,7 +136,7 @@ static void machine_args(struct argv_builder *b, const struct vm_config *c)
 	arg(b, "-accel");
 	arg(b, "%s", c->kvm ? "kvm" : "tcg,thread=multi");
 	arg(b, "-cpu");
-	arg(b, "%s", c->kvm ? "host" : "max");
+	arg(b, "%s", c->kvm ? "host" : arch_info(c->arch)->cpu_tcg);
 	arg(b, "-machine");
 	arg(b, "%s%s", c->machine, c->iommu ? ",kernel-irqchip=split" : "");
 	arg(b, "-m");
@@ -159,14 +168,15 @@ int vm_build_argv(const struct vm_config *c, char **argv, char *buf, size_t bufl
 	arg(&b, "-display");
 	arg(&b, "none");
 	machine_args(&b, c);
-	serial_args(&b);
+	serial_args(&b, c->arch);
 	arg(&b, "-kernel");
 	arg(&b, "%s", c->kernel);
 	arg(&b, "-initrd");
 	arg(&b, "%s", c->initrd);
 	arg(&b, "-append");
 	arg(&b, "%s", c->cmdline);
-	root_share_args(&b, c->root_share);
+	if (c->root_share[0])
+		root_share_args(&b, c->root_share);
 	disk_args(&b, c);
 	if (c->runas) {
 		/* Kernel, initrd and /dev/kvm are opened before the switch; the
@@ -205,8 +215,8 @@ void vm_kernel_cmdline(const struct case_def *c, char *out, size_t len)
 	/* loglevel=5 keeps boot quiet (slow serial under TCG) but still shows
 	 * KERN_WARNING and worse; the guest init raises it for the workload.
 	 * oops=panic + panic=-1 + -no-reboot: the first oops ends the run. */
-	xsnprintf(out, len, "console=ttyS0 loglevel=5 oops=panic panic=-1 "
-		  "tsc=reliable no_timer_check%s%s", c->cmdline[0] ? " " : "", c->cmdline);
+	xsnprintf(out, len, "console=%s loglevel=5 oops=panic panic=-1%s%s%s", arch_info(c->arch)->console,
+		  c->arch == ARCH_X86_64 ? " tsc=reliable no_timer_check" : "", c->cmdline[0] ? " " : "", c->cmdline);
 }
 
 /* ---- the accelerator -------------------------------------------------- */
@@ -353,6 +363,7 @@ struct json_object *vm_config_to_json(const struct vm_config *c)
 			   *devs = json_object_new_array();
 
 	json_object_object_add(o, "kvm", json_object_new_boolean(c->kvm));
+	json_object_object_add(o, "arch", json_object_new_string(arch_info(c->arch)->name));
 	json_object_object_add(o, "mem_mb", json_object_new_int64(c->mem_mb));
 	json_object_object_add(o, "cpus", json_object_new_int(c->cpus));
 	for (int i = 0; i < c->nnuma; i++)
@@ -416,6 +427,11 @@ int vm_config_from_json(struct json_object *o, struct vm_config *c, unsigned **n
 	    (jget(o, "disk_mb") && !jint_in(o, "disk_mb", 0, 64 * 1024, &disk)) ||
 	    !json_object_object_get_ex(o, "kvm", &kvm) || lists_from_json(o, c, numa, devices)) {
 		snprintf(err, len, "a field is missing or out of range");
+		return -1;
+	}
+	/* Absent in the vm.json of an older mmrepro: x86_64. */
+	if (jget(o, "arch") && arch_parse(jstring(o, "arch"), &c->arch) < 0) {
+		snprintf(err, len, "\"arch\" is not %s", arch_names());
 		return -1;
 	}
 	c->kvm = json_object_get_boolean(kvm);

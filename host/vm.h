@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arch.h"
+
 struct json_object;
 
 struct case_def;
@@ -16,6 +18,7 @@ struct case_def;
 
 struct vm_config {
 	const char *qemu;        /* qemu-system-x86_64 */
+	enum arch arch;
 	bool kvm;
 	unsigned mem_mb;
 	int cpus;
@@ -28,7 +31,7 @@ struct vm_config {
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;
-	const char *root_share;  /* shared read-only as mount tag "hostroot" */
+	const char *root_share;  /* shared read-only as mount tag "hostroot"; "": none */
 	unsigned disk_mb;        /* an empty virtio-blk disk of this size, 0: none */
 	const char *disk;        /* its image (QEMU backend; libvirt makes a volume) */
 	const char *runas;       /* user QEMU drops to after start-up, or NULL */

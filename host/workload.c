@@ -50,7 +50,7 @@ int workload_prepare(const struct case_def *c, char *err, size_t errlen)
 
 	if (workload_source_of(c) != WORKLOAD_REPRO)
 		return 0;
-	return repro_compile(c->repro, c->repro_cflags, bin, sizeof(bin), err, errlen);
+	return repro_compile(c->repro, c->repro_cflags, c->arch, bin, sizeof(bin), err, errlen);
 }
 
 static void add_file(struct workload_plan *p, const char *host, const char *guest)
@@ -67,19 +67,21 @@ static bool is_executable(const char *path)
 	return access(path, X_OK) == 0;
 }
 
-static void runner_path(struct workload_plan *p, const char *name)
+/* The guest binaries of arch: the host's own build/guest, or a cross-built
+ * static set (build/guest-arm64). */
+static void runner_path(struct workload_plan *p, enum arch arch, const char *name)
 {
-	xsnprintf(p->program, sizeof(p->program), "%s/build/guest/%s", repo_root(), name);
+	xsnprintf(p->program, sizeof(p->program), "%s/build/%s/%s", repo_root(), arch_info(arch)->guest_dir, name);
 }
 
 static int plan_repro(const struct case_def *c, struct workload_plan *p, char *err, size_t errlen)
 {
 	char bin[PATH_MAX];
-	int rc = repro_compile(c->repro, c->repro_cflags, bin, sizeof(bin), err, errlen);
+	int rc = repro_compile(c->repro, c->repro_cflags, c->arch, bin, sizeof(bin), err, errlen);
 
 	if (rc)
 		return rc;
-	runner_path(p, WORKLOAD_REPRO_RUNNER);
+	runner_path(p, c->arch, WORKLOAD_REPRO_RUNNER);
 	add_file(p, bin, "mmrepro/bin/repro");
 	xsnprintf(p->args, sizeof(p->args), "--binary %s/repro --runtime %d%s %s", PROTO_GUEST_BIN,
 		  c->repro_time_s > 0 ? c->repro_time_s : WORKLOAD_REPRO_DEFAULT_S,
@@ -130,7 +132,7 @@ static int plan_kselftest(const struct case_def *c, const struct kernel *k, int 
 				built.tests[built.ntests++] = s.tests[i];
 			}
 		}
-		runner_path(p, WORKLOAD_KSELFTEST_RUNNER);
+		runner_path(p, c->arch, WORKLOAD_KSELFTEST_RUNNER);
 		if (built.ntests)
 			kselftest_runner_args(&built, p->args, sizeof(p->args));
 		else
@@ -152,9 +154,14 @@ int workload_plan(const struct case_def *c, const struct kernel *k, int signal_f
 	case WORKLOAD_REPRO:
 		return plan_repro(c, p, err, errlen);
 	case WORKLOAD_KSELFTEST:
+		if (c->arch != ARCH_X86_64) {
+			snprintf(err, errlen, "%s: --kselftest builds the selftests with the host's compiler: x86_64 "
+				 "guests only, not arch = %s", c->path, arch_info(c->arch)->name);
+			return EXIT_USAGE;
+		}
 		return plan_kselftest(c, k, signal_fd, p, err, errlen);
 	default:
-		runner_path(p, c->workload);
+		runner_path(p, c->arch, c->workload);
 		xsnprintf(p->args, sizeof(p->args), "%s", c->args);
 		return 0;
 	}
@@ -436,7 +443,8 @@ int workload_declared_knobs(const struct case_def *c, struct declared_knob **out
 	*n = 0;
 	if (!workload_is_suite(c))
 		return 0;
-	runner_path(&p, c->workload);
+	/* The host runs it to list its knobs: the host's own build. */
+	runner_path(&p, ARCH_X86_64, c->workload);
 	if (!is_executable(p.program)) {
 		snprintf(err, errlen, "workload %s is not built (%s): run make all", c->workload, p.program);
 		return EXIT_UNTESTABLE;

@@ -157,7 +157,7 @@ static int get_kernel(const char *spec, const char *series, char *err, size_t er
 	snprintf(cache, sizeof(cache), "%s", test_temp_dir());
 	setenv("MMREPRO_CACHE", cache, 1);
 	err[0] = '\0';
-	return kernel_get(spec, series, NULL, NULL, -1, false, &k, err, errlen);
+	return kernel_get(spec, series, NULL, NULL, ARCH_X86_64, -1, false, &k, err, errlen);
 }
 
 START_TEST(hostile_git_spec_is_usage_error_and_runs_nothing)
@@ -327,12 +327,12 @@ START_TEST(boot_image_is_vmlinux_only_with_a_pvh_entry)
 	const struct fake_note pvh = { "Xen", 18, 4 }, gnu = { "GNU", 3, 20 };
 	struct kernel k = { .vmlinux = "" };
 
-	snprintf(k.bzimage, sizeof(k.bzimage), "%s", fake_bzimage());
+	snprintf(k.image, sizeof(k.image), "%s", fake_bzimage());
 	kernel_choose_boot_image(&k);
-	ck_assert_str_eq(k.boot_image, k.bzimage);
+	ck_assert_str_eq(k.boot_image, k.image);
 	snprintf(k.vmlinux, sizeof(k.vmlinux), "%s", fake_elf(&gnu, 1, 0));
 	kernel_choose_boot_image(&k);
-	ck_assert_str_eq(k.boot_image, k.bzimage);
+	ck_assert_str_eq(k.boot_image, k.image);
 	snprintf(k.vmlinux, sizeof(k.vmlinux), "%s", fake_elf(&pvh, 1, 0));
 	kernel_choose_boot_image(&k);
 	ck_assert_str_eq(k.boot_image, k.vmlinux);
@@ -347,7 +347,7 @@ START_TEST(boot_image_is_vmlinux_only_with_a_pvh_entry)
 		snprintf(k.config, sizeof(k.config), "%s", test_temp_file(kasan[i].config, ".config"));
 		snprintf(k.release, sizeof(k.release), "%s", kasan[i].release);
 		kernel_choose_boot_image(&k);
-		ck_assert_str_eq(k.boot_image, kasan[i].pvh ? k.vmlinux : k.bzimage);
+		ck_assert_str_eq(k.boot_image, kasan[i].pvh ? k.vmlinux : k.image);
 	}
 }
 END_TEST
@@ -372,7 +372,7 @@ START_TEST(bad_series_is_usage_error_before_any_tree)
 	snprintf(path, sizeof(path), "%s/src", cache);
 	ck_assert(!file_exists(path));
 	/* The series is checked against prebuilt kernels too. */
-	ck_assert_int_eq(kernel_get("deb:6.12", test_temp_dir(), NULL, NULL, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_int_eq(kernel_get("deb:6.12", test_temp_dir(), NULL, NULL, ARCH_X86_64, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
 }
 END_TEST
 
@@ -566,7 +566,7 @@ START_TEST(flavor_adds_its_fragment_and_key)
 	req.flavor = "fast";
 	ck_assert_int_eq(build_plan(&req, &debug, err, sizeof(err)), EXIT_USAGE);
 	ck_assert_str_eq(err, "--flavor fast: expected one of normal, debug");
-	ck_assert_int_eq(kernel_get("deb:6.12", NULL, NULL, "debug", -1, false, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_int_eq(kernel_get("deb:6.12", NULL, NULL, "debug", ARCH_X86_64, -1, false, &k, err, sizeof(err)), EXIT_USAGE);
 	ck_assert_str_eq(err, "--flavor debug needs a source kernel (src:, git:, dir:), not deb:6.12");
 }
 END_TEST
@@ -826,7 +826,7 @@ START_TEST(unwritable_cache_names_the_lock_and_errno)
 	snprintf(cache, sizeof(cache), "%s/cache", test_temp_file("a file, not a dir\n", ".txt"));
 	setenv("MMREPRO_CACHE", cache, 1);
 	snprintf(spec, sizeof(spec), "git:%s@%s", repo, sha);
-	ck_assert_int_eq(kernel_get(spec, NULL, NULL, NULL, -1, false, &k, err, sizeof(err)), EXIT_UNTESTABLE);
+	ck_assert_int_eq(kernel_get(spec, NULL, NULL, NULL, ARCH_X86_64, -1, false, &k, err, sizeof(err)), EXIT_UNTESTABLE);
 	ck_assert_msg(strstr(err, "cannot lock the build dir of git-") && strstr(err, "/cache/locks/git-") &&
 		      strstr(err, ".lock: Not a directory"), "%s", err);
 }
@@ -887,7 +887,7 @@ static int lookup(const char *spec, char *err, size_t errlen)
 	struct kernel k;
 
 	err[0] = '\0';
-	return kernel_get(spec, NULL, NULL, NULL, -1, false, &k, err, errlen);
+	return kernel_get(spec, NULL, NULL, NULL, ARCH_X86_64, -1, false, &k, err, errlen);
 }
 
 static void corrupt_byte(const char *path, long at)
@@ -913,9 +913,9 @@ START_TEST(cached_kernel_checked_against_its_digests)
 	struct kernel k;
 
 	fake_cached_kernel(&plan, spec, sizeof(spec), dir, sizeof(dir));
-	ck_assert_msg(kernel_get(spec, NULL, NULL, NULL, -1, false, &k, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(kernel_get(spec, NULL, NULL, NULL, ARCH_X86_64, -1, false, &k, err, sizeof(err)) == 0, "%s", err);
 	snprintf(path, sizeof(path), "%s/bzImage", dir);
-	ck_assert_str_eq(k.bzimage, path);
+	ck_assert_str_eq(k.image, path);
 	ck_assert_str_eq(k.release, "6.12.0-fake");
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
 	meta = read_file(path, NULL);
@@ -998,7 +998,7 @@ START_TEST(pinned_kernel_records_its_exact_version)
 	plan_spec("src:deb-6.12=6.12.1", cache, &plan);
 	snprintf(dir, sizeof(dir), "%s/kernels/%s", cache, plan.key);
 	fake_kernel_files(dir);
-	ck_assert_msg(kernel_get("src:deb-6.12=6.12.1", NULL, NULL, NULL, -1, false, &k, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(kernel_get("src:deb-6.12=6.12.1", NULL, NULL, NULL, ARCH_X86_64, -1, false, &k, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(k.spec, "src:deb-6.12=6.12.1-3");
 	ck_assert_str_eq(k.source_version, "6.12.1-3");
 	ck_assert_str_eq(k.kind, "src");

@@ -116,6 +116,13 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD FAILVF "flavor = Debug\n", 10, "'flavor': expected one of normal, debug, got 'Debug'" },
 	{ HEAD "[variant v]\nflavor = debug\nkernel = deb:6.12\nexpect = pass\n", 7,
 	  "[variant v] flavor = debug needs a source kernel (src:, git:, dir:), not deb:6.12" },
+	{ HEAD "[vm]\narch = aarch64\n", 7, "'arch': expected x86_64 or arm64, got 'aarch64'" },
+	{ HEAD "[variant v]\narch = arm64\nkernel = deb:6.12\nexpect = pass\n", 7,
+	  "[variant v] arch = arm64 needs a source kernel (src:, git:, dir:): deb:6.12 is an x86_64 kernel" },
+	{ HEAD "[vm]\narch = arm64\n[variant v]\nkernel = deb:6.1\nexpect = pass\n", 0,
+	  "[variant v] arch = arm64 (from [vm]) needs a source kernel (src:, git:, dir:): deb:6.1 is an x86_64 kernel" },
+	{ HEAD "[vm]\narch = arm64\nmachine = q35\n", 0,
+	  "[vm] arch = arm64 boots QEMU's virt machine: machine, iommu and device are x86_64 settings" },
 	{ "[case]\nname = x\nbogus = 1\n", 3, "unknown key 'bogus' in [case]" },
 	{ "[case]\nname = x\ndescription = d\n[vm]\nmemory = lots\n", 5,
 	  "'memory' must be a size from 64M to 1T (" UNITS "), got 'lots'" },
@@ -747,6 +754,29 @@ START_TEST(flavor_per_case_and_variant)
 }
 END_TEST
 
+/* arch in [vm] is every variant's; a variant's own wins; --arch overrides both. */
+START_TEST(arch_per_case_and_variant)
+{
+	struct case_def c, *vc = malloc(sizeof(*vc));
+	char err[512] = "";
+
+	assert_loads(HEAD "[vm]\narch = arm64\n"
+		     "[variant a]\nkernel = src:deb-6.12\nexpect = pass\n"
+		     "[variant x]\nkernel = deb:6.12\nexpect = pass\narch = x86_64\n", &c);
+	ck_assert_int_eq(c.arch, ARCH_ARM64);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->arch, ARCH_ARM64);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->arch, ARCH_X86_64);
+	case_force_arch(&c, ARCH_ARM64);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->arch, ARCH_ARM64);
+	assert_loads(HEAD "[vm]\nmemory = 512M\n", &c);
+	ck_assert_int_eq(c.arch, ARCH_X86_64);
+	free(vc);
+}
+END_TEST
+
 /* A report expected after a WARNING needs panic_on_warn = no, in the
  * variant or in [vm]; the flavour decides only where the case is silent. */
 START_TEST(panic_on_warn_per_case_and_variant)
@@ -1006,6 +1036,7 @@ Suite *case_suite(void)
 	tcase_add_test(t, baseline_variant_names_no_fix);
 	tcase_add_test(t, variant_overrides_apply);
 	tcase_add_test(t, flavor_per_case_and_variant);
+	tcase_add_test(t, arch_per_case_and_variant);
 	tcase_add_test(t, panic_on_warn_per_case_and_variant);
 	tcase_add_test(t, device_models_are_a_fixed_list);
 	tcase_add_test(t, case_paths_stay_in_the_checkout);

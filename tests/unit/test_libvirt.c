@@ -58,6 +58,24 @@ START_TEST(plain_domain_validates_and_boots_the_kernel_directly)
 }
 END_TEST
 
+START_TEST(arm64_domain_validates_with_gic3_and_a_virtio_console)
+{
+	struct vm_config c = { .arch = ARCH_ARM64, .mem_mb = 1024, .cpus = 2, .numa_mb = two_nodes, .nnuma = 2,
+			       .machine = "virt,gic-version=3", .kernel = "/k", .initrd = "/i",
+			       .cmdline = "console=ttyAMA0", .root_share = "" };
+	char *xml = libvirt_domain_xml(&c, "mmrepro-t", "/pool/k", "/pool/i");
+
+	ck_assert_int_eq(validate(xml), 0);
+	ck_assert_ptr_nonnull(strstr(xml, "<type arch='aarch64' machine='virt'>hvm</type>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<gic version='3'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<target type='virtio' port='1'/>"));
+	ck_assert_ptr_null(strstr(xml, "<filesystem"));
+	ck_assert_ptr_null(strstr(xml, "<acpi/>"));
+	ck_assert_ptr_null(strstr(xml, "<target port='1'/>"));
+	free(xml);
+}
+END_TEST
+
 START_TEST(numa_iommu_and_extra_devices_validate)
 {
 	struct vm_config c = numa_iommu_vm();
@@ -148,8 +166,22 @@ START_TEST(vm_description_round_trips_through_json)
 	o = vm_config_to_json(&c);
 	ck_assert_int_eq(vm_config_from_json(o, &back, &numa, &devs, err, sizeof(err)), 0);
 	ck_assert_int_eq(back.disk_mb, 256);
+	ck_assert_int_eq(back.arch, ARCH_X86_64);
 	free(numa);
 	free(devs);
+	c.arch = ARCH_ARM64;
+	json_object_put(o);
+	o = vm_config_to_json(&c);
+	ck_assert_int_eq(vm_config_from_json(o, &back, &numa, &devs, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.arch, ARCH_ARM64);
+	free(numa);
+	free(devs);
+	json_object_object_add(o, "arch", json_object_new_string("sparc"));
+	ck_assert_int_eq(vm_config_from_json(o, &back, &numa, &devs, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "\"arch\" is not x86_64 or arm64");
+	free(numa);
+	free(devs);
+	json_object_object_add(o, "arch", json_object_new_string("arm64"));
 	json_object_object_add(o, "cpus", json_object_new_int(1000));
 	ck_assert_int_eq(vm_config_from_json(o, &back, &numa, &devs, err, sizeof(err)), -1);
 	free(numa);
@@ -388,6 +420,7 @@ Suite *libvirt_suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, plain_domain_validates_and_boots_the_kernel_directly);
 	tcase_add_test(t, numa_iommu_and_extra_devices_validate);
+	tcase_add_test(t, arm64_domain_validates_with_gic3_and_a_virtio_console);
 	tcase_add_test(t, hostile_values_are_escaped);
 	tcase_add_test(t, libvirt_process_argv_is_built_like_qemus);
 	tcase_add_test(t, vm_description_round_trips_through_json);

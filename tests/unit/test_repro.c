@@ -139,14 +139,15 @@ START_TEST(repro_argv_is_gcc_static_then_cflags)
 {
 	static const char *const want[] = { "gcc", "-O2", "-static", "-pthread", "-w", "-DX=1", "-g", "-Wall",
 					     "-o", "/o/bin", "-x", "c", "/s/r.c", NULL };
-	char *words, **argv = repro_compile_argv("/s/r.c", " -DX=1  -g\t-Wall ", "/o/bin", &words);
+	char *words, **argv = repro_compile_argv("/s/r.c", " -DX=1  -g\t-Wall ", ARCH_X86_64, "/o/bin", &words);
 
 	for (int i = 0; want[i]; i++)
 		ck_assert_str_eq(argv[i], want[i]);
 	ck_assert_ptr_null(argv[13]);
 	free(argv);
 	free(words);
-	argv = repro_compile_argv("r.c", NULL, "out", &words);
+	argv = repro_compile_argv("r.c", NULL, ARCH_ARM64, "out", &words);
+	ck_assert_str_eq(argv[0], "aarch64-linux-gnu-gcc");
 	ck_assert_str_eq(argv[4], "-w");
 	ck_assert_str_eq(argv[5], "-o");
 	ck_assert_str_eq(argv[6], "out");
@@ -184,14 +185,14 @@ START_TEST(repro_compiles_static_and_caches)
 
 	snprintf(src, sizeof(src), "%s", test_temp_file("int main(void) { return 0; }\n", ".c"));
 	use_private_cache();
-	ck_assert_int_eq(repro_compile(src, "-DUNUSED=1", bin, sizeof(bin), err, sizeof(err)), 0);
+	ck_assert_int_eq(repro_compile(src, "-DUNUSED=1", ARCH_X86_64, bin, sizeof(bin), err, sizeof(err)), 0);
 	ck_assert(starts_with(bin, getenv("MMREPRO_CACHE")));
 	ck_assert(strstr(bin, "/repro/") != NULL);
 	ck_assert_int_eq(stat(bin, &st1), 0);
 	ck_assert(st1.st_mode & S_IXUSR);
 	ck_assert(elf_is_static(bin));
 	capture_begin();
-	ck_assert_int_eq(repro_compile(src, "-DUNUSED=1", again, sizeof(again), err, sizeof(err)), 0);
+	ck_assert_int_eq(repro_compile(src, "-DUNUSED=1", ARCH_X86_64, again, sizeof(again), err, sizeof(err)), 0);
 	out = capture_end();
 	ck_assert_str_eq(again, bin);
 	ck_assert_int_eq(stat(again, &st2), 0);
@@ -210,8 +211,8 @@ START_TEST(repro_other_flags_are_another_binary)
 	char a[PATH_MAX], b[PATH_MAX];
 
 	use_private_cache();
-	ck_assert_int_eq(repro_compile(src, "", a, sizeof(a), err, sizeof(err)), 0);
-	ck_assert_int_eq(repro_compile(src, "-DOTHER", b, sizeof(b), err, sizeof(err)), 0);
+	ck_assert_int_eq(repro_compile(src, "", ARCH_X86_64, a, sizeof(a), err, sizeof(err)), 0);
+	ck_assert_int_eq(repro_compile(src, "-DOTHER", ARCH_X86_64, b, sizeof(b), err, sizeof(err)), 0);
 	ck_assert_str_ne(a, b);
 	ck_assert(file_exists(a) && file_exists(b));
 }
@@ -226,7 +227,7 @@ START_TEST(repro_compile_error_shows_file_line)
 	use_private_cache();
 	snprintf(where, sizeof(where), "%s:3:", src);
 	capture_begin();
-	rc = repro_compile(src, NULL, bin, sizeof(bin), err, sizeof(err));
+	rc = repro_compile(src, NULL, ARCH_X86_64, bin, sizeof(bin), err, sizeof(err));
 	out = capture_end();
 	ck_assert_int_eq(rc, EXIT_USAGE);
 	ck_assert(starts_with(err, src));
@@ -244,7 +245,7 @@ START_TEST(repro_missing_file_is_usage)
 
 	use_private_cache();
 	snprintf(src, sizeof(src), "%s/absent.c", test_temp_dir());
-	ck_assert_int_eq(repro_compile(src, NULL, bin, sizeof(bin), err, sizeof(err)), EXIT_USAGE);
+	ck_assert_int_eq(repro_compile(src, NULL, ARCH_X86_64, bin, sizeof(bin), err, sizeof(err)), EXIT_USAGE);
 	ck_assert(starts_with(err, src));
 	ck_assert(strstr(err, "cannot read the reproducer") != NULL);
 }

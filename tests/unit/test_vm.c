@@ -138,6 +138,53 @@ START_TEST(cmdline_panics_on_oops_and_keeps_case_extras)
 }
 END_TEST
 
+/* An arm64 guest: virt with GICv3, TCG's cheap pointer authentication,
+ * PL011 console, results on a virtio console, no host root. */
+START_TEST(arm64_guest_is_virt_with_a_virtio_console_and_no_root_share)
+{
+	unsigned numa[] = { 512, 512 };
+	struct case_def cd;
+	struct vm_config c = { .qemu = "qemu-system-aarch64", .arch = ARCH_ARM64, .mem_mb = 1024, .cpus = 2,
+			       .numa_mb = numa, .nnuma = 2, .machine = "virt,gic-version=3", .kernel = "/Image",
+			       .initrd = "/i", .cmdline = "console=ttyAMA0", .root_share = "" };
+	char *argv[VM_MAX_ARGS], arena[8192], out[1024];
+
+	ck_assert_int_gt(vm_build_argv(&c, argv, arena, sizeof(arena)), 10);
+	ck_assert_str_eq(argv[0], "qemu-system-aarch64");
+	ck_assert_str_eq(find_after(argv, "-machine", 0), "virt,gic-version=3");
+	ck_assert_str_eq(find_after(argv, "-cpu", 0), "max,pauth-impdef=on");
+	ck_assert_str_eq(find_after(argv, "-serial", 0), "stdio");
+	ck_assert_int_eq(count(argv, "-serial"), 1);
+	ck_assert_str_eq(find_after(argv, "-device", 0), "virtio-serial-pci");
+	ck_assert_str_eq(find_after(argv, "-device", 1), "virtconsole,chardev=mmresults");
+	ck_assert_int_eq(count(argv, "-fsdev"), 0);
+	ck_assert_str_eq(find_after(argv, "-numa", 1), "node,nodeid=1,cpus=1,memdev=mem1");
+	memset(&cd, 0, sizeof(cd));
+	cd.arch = ARCH_ARM64;
+	vm_kernel_cmdline(&cd, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, "console=ttyAMA0 "));
+	ck_assert_ptr_null(strstr(out, "tsc="));
+	ck_assert_str_eq(arch_info(ARCH_ARM64)->result_port, "/dev/hvc0");
+}
+END_TEST
+
+START_TEST(arch_names_parse_strictly)
+{
+	enum arch a = ARCH_X86_64;
+
+	ck_assert_int_eq(arch_parse("arm64", &a), 0);
+	ck_assert_int_eq(a, ARCH_ARM64);
+	ck_assert_int_eq(arch_parse("x86_64", &a), 0);
+	ck_assert_int_eq(a, ARCH_X86_64);
+	ck_assert_int_eq(arch_parse("aarch64", &a), -1);
+	ck_assert_int_eq(arch_parse("ARM64", &a), -1);
+	ck_assert_int_eq(arch_parse("", &a), -1);
+	ck_assert_int_eq(arch_parse(NULL, &a), -1);
+	ck_assert_str_eq(arch_info(ARCH_ARM64)->image_path, "arch/arm64/boot/Image");
+	ck_assert_str_eq(arch_info(ARCH_X86_64)->image_name, "bzImage");
+}
+END_TEST
+
 /* The accelerator decision, from fake host facts. */
 static struct accel_choice decide(enum accel_mode mode, bool opens, const char *flags, const char *mods)
 {
@@ -203,6 +250,8 @@ Suite *vm_suite(void)
 	tcase_add_test(t, scratch_disk_is_a_virtio_drive);
 	tcase_add_test(t, small_arena_is_refused);
 	tcase_add_test(t, cmdline_panics_on_oops_and_keeps_case_extras);
+	tcase_add_test(t, arm64_guest_is_virt_with_a_virtio_console_and_no_root_share);
+	tcase_add_test(t, arch_names_parse_strictly);
 	tcase_add_test(t, auto_uses_kvm_only_with_hardware_virtualization_and_its_module);
 	tcase_add_test(t, explicit_modes);
 	suite_add_tcase(s, t);
