@@ -42,9 +42,9 @@ $(B)/mmrepro: host/main.c $(HOST_OBJ)
 
 # The guest init runs from the initramfs, before the 9p root exists; the
 # initramfs writer copies it with the shared libraries it needs.
-$(B)/guest/init: guest/init.c guest/protocol.h guest/lib/*.h
+$(B)/guest/init: guest/init.c guest/lib/tst_swap.c guest/protocol.h guest/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags libkmod inih) -Iguest/lib -o $@ guest/init.c $(shell pkg-config --libs libkmod inih)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libkmod inih) -Iguest/lib -o $@ guest/init.c guest/lib/tst_swap.c $(shell pkg-config --libs libkmod inih)
 # Workloads run from the 9p root, so they link against the host's libraries.
 $(B)/guest/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
@@ -53,9 +53,9 @@ $(B)/guest/%: guest/runners/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iguest/lib -Iguest $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(shell pkg-config --libs json-c) -lpthread
 
-$(A64)/init: guest/init.c guest/protocol.h guest/lib/*.h
+$(A64)/init: guest/init.c guest/lib/tst_swap.c guest/protocol.h guest/lib/*.h
 	@mkdir -p $(@D)
-	$(ARM64_CC) $(CFLAGS) -static -DMMREPRO_NO_KMOD -Iguest/lib -o $@ guest/init.c $(A64_LIBS) -linih
+	$(ARM64_CC) $(CFLAGS) -static -DMMREPRO_NO_KMOD -Iguest/lib -o $@ guest/init.c guest/lib/tst_swap.c $(A64_LIBS) -linih
 $(A64)/%: guest/workloads/%.c $(GUEST_LIB_SRC) guest/lib/*.h guest/protocol.h
 	@mkdir -p $(@D)
 	$(ARM64_CC) $(CFLAGS) -static -Iguest/lib $(shell pkg-config --cflags json-c) -o $@ $< $(GUEST_LIB_SRC) $(A64_LIBS) -ljson-c -lpthread

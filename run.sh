@@ -19,7 +19,11 @@ packages=(
 	clang libclang-rt-dev passwd
 	chromium
 	linux-source-6.12 linux-source-6.1
+	# arm64 guests: the cross toolchain, QEMU's aarch64 system emulator,
+	# and (multiarch, below) the static libraries of the guest init.
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 )
+arm64_packages=(libinih-dev:arm64 libjson-c-dev:arm64)
 
 newest_image() {
 	apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
@@ -28,6 +32,7 @@ newest_image() {
 setup() {
 	local sudo=""
 	[ "$(id -u)" = 0 ] || sudo=sudo
+	dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
 	$sudo apt-get update -q
 	local img612 img61
 	img612=$(newest_image '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$')
@@ -37,7 +42,7 @@ setup() {
 		exit 125
 	fi
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
-		"${packages[@]}" "$img612" "$img61"
+		"${packages[@]}" "${arm64_packages[@]}" "$img612" "$img61"
 	# QEMU drops root for this user once the VM is set up, so the guest
 	# reads the host through its root share only as an unprivileged user.
 	if [ "$(id -u)" = 0 ] && ! getent passwd mmrepro-qemu >/dev/null; then

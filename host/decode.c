@@ -325,7 +325,8 @@ static void run_addr2line(const struct decoder *d, struct job *jobs, size_t n)
 	struct job *with[BATCH];
 	size_t argc = 0, k = 0;
 
-	argv[argc++] = "addr2line";
+	/* The host's binutils read only its own arch's DWARF. */
+	argv[argc++] = ((const Elf64_Ehdr *)d->map)->e_machine == EM_AARCH64 ? "aarch64-linux-gnu-addr2line" : "addr2line";
 	argv[argc++] = "-a";
 	argv[argc++] = "-i";
 	argv[argc++] = "-f";

@@ -79,7 +79,7 @@ static const char usage_text[] =
 	"                              write cases/NAME.case and its reproducer or a workload skeleton\n"
 	"  classify [--first] FILE|-   classify a console log: one JSON line per report\n"
 	"  report DIR                  (re)write DIR/report.html from the JSON files of a run, verify, gate, bisect or matrix\n"
-	"  build --kernel SPEC [--series S] [--config FRAG...]   print the bzImage path\n"
+	"  build --kernel SPEC [--series S] [--config FRAG...]   print the boot image path (bzImage, arm64 Image)\n"
 	"  apply-check --kernel SRC --series S   does S apply to SRC's pristine tree (builds nothing)\n"
 	"  cache ls|gc [--days N]\n"
 	"kernel specs: deb:6.12 deb:6.1 image:PATH[,modules=DIR][,config=FILE]\n"

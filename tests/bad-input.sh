@@ -42,6 +42,12 @@ good='[case]\nname = c\ndescription = d\n[vm]\nmemory = 512M\n[guest]\nworkload 
 
 # ---- 1. accelerator ---------------------------------------------------------
 row "--accel with a bad value" 2 "--accel bogus: expected auto, kvm or tcg" $mm run smoke --accel bogus
+row "--arch with a bad value" 2 "--arch aarch64: expected x86_64 or arm64" $mm run smoke --arch aarch64
+row "--arch arm64 on a prebuilt kernel" 2 "--arch arm64 needs a source kernel .*deb:6.12 is an x86_64 kernel" \
+	$mm run smoke --arch arm64 --kernel deb:6.12
+row "build --arch arm64 of a prebuilt kernel" 2 "--arch arm64 needs a source kernel" \
+	$mm build --arch arm64 --kernel deb:6.1
+row "bisect --resume with --arch" 2 "--arch arm64" $mm bisect --resume /nonexistent --arch arm64
 row "MMREPRO_ACCEL with a bad value" 2 "MMREPRO_ACCEL=fast: expected auto, kvm or tcg" \
 	env MMREPRO_ACCEL=fast $mm run smoke
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* x86-64, the only guest: tst_main() checks sysconf(_SC_PAGESIZE) agrees. */
+/* x86-64 and arm64 guests, both with 4K pages: tst_main() checks
+ * sysconf(_SC_PAGESIZE) agrees. */
 #define PAGE_SIZE 4096UL
 #define PMD_SIZE (2UL << 20)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -43,6 +44,10 @@ int tst_count_kpf(const void *addr, size_t npages, int kpf_bit);
 /* Whether the multi-gen LRU is on (lru_gen/enabled bit 0): it has no
  * activate batch. */
 bool tst_lru_gen_enabled(void);
+
+/* mkswap's v1 header on a block device, for a guest without util-linux
+ * (tst_swap.c: the init links it alone). 0, or -1 with why filled. */
+int tst_write_swap_header(const char *dev, char *why, size_t len);
 int tst_page_node(void *addr);  /* via move_pages(2) query, -errno */
 int tst_pfn_node(uint64_t pfn); /* zone spans in /proc/zoneinfo, -1 if none */
 

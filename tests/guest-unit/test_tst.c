@@ -490,6 +490,35 @@ static void run_would_fail(void)
 
 /* --list-knobs prints the knobs and exits 0: it writes no knob, checks no
  * need and writes no result (the host runs it, not the guest). */
+/* The swap header a guest without util-linux writes: what the kernel's
+ * sys_swapon reads (magic at the end of the first page, version 1, the
+ * last page), and a clear refusal for what cannot hold swap. */
+START_TEST(test_write_swap_header)
+{
+	char path[] = "/tmp/mmrepro-swap-XXXXXX", why[256];
+	unsigned char page[PAGE_SIZE];
+	uint32_t info[3];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 4 << 20), 0);
+	ck_assert_int_eq(tst_write_swap_header(path, why, sizeof(why)), 0);
+	ck_assert_int_eq(pread(fd, page, sizeof(page), 0), (ssize_t)sizeof(page));
+	ck_assert_int_eq(memcmp(page + PAGE_SIZE - 10, "SWAPSPACE2", 10), 0);
+	memcpy(info, page + 1024, sizeof(info));
+	ck_assert_uint_eq(info[0], 1);
+	ck_assert_uint_eq(info[1], (4 << 20) / PAGE_SIZE - 1);
+	ck_assert_uint_eq(info[2], 0);
+	ck_assert_int_eq(ftruncate(fd, PAGE_SIZE), 0);
+	ck_assert_int_eq(tst_write_swap_header(path, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "too small for swap"));
+	close(fd);
+	unlink(path);
+	ck_assert_int_eq(tst_write_swap_header("/nonexistent/swap", why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "/nonexistent/swap: No such file or directory"));
+}
+END_TEST
+
 START_TEST(test_list_knobs)
 {
 	static const struct tst_knob knobs[] = {
@@ -543,6 +572,7 @@ static Suite *guest_lib_suite(void)
 	tcase_add_test(tc, test_concurrency_helpers);
 	tcase_add_test(tc, test_needs);
 	tcase_add_test(tc, test_list_knobs);
+	tcase_add_test(tc, test_write_swap_header);
 	suite_add_tcase(s, tc);
 	return s;
 }
