@@ -33,7 +33,8 @@
 
 static const char usage_text[] =
 	"usage: mmrepro COMMAND [ARGS]\n"
-	"  reproduce [--runs N]        the seed bugs: verify every case with variants (what ./run.sh runs)\n"
+	"  reproduce [--runs N] [--arch A]   the seed bugs: verify every case with variants (what ./run.sh\n"
+	"                              runs), the x86_64 variants unless --arch arm64\n"
 	"  quick                       every case on its default prebuilt kernels, no build (./run.sh quick)\n"
 	"  list                        the cases, one line each\n"
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
@@ -264,7 +265,7 @@ static const struct option cli_options[] = {
 #define BISECT_OPTS "kscntovaGBRFWOEpmr" POOL_OPTS SOURCE_OPTS
 #define MATRIX_OPTS "kscntovaFVqzr" POOL_OPTS
 #define NEW_CASE_OPTS "k" SOURCE_OPTS
-#define REPRODUCE_OPTS "ntva" POOL_OPTS
+#define REPRODUCE_OPTS "ntvar" POOL_OPTS
 #define SUITE_OPTS "tva"
 #define BUILD_OPTS "kscFr"
 #define CACHE_OPTS "d"
@@ -997,8 +998,11 @@ static int cmd_reproduce(int argc, char **argv)
 		if (!c.nvariants)
 			continue;
 		printf("\n==== %s: %s\n", c.name, c.description);
+		/* The x86_64 rows unless --arch asks for another's: an arm64
+		 * kernel is a cold cross build of its own. */
+		enum arch only = o.has_arch ? o.arch : ARCH_X86_64;
 		struct verify_opts v = { .runs = o.runs, .timeout_s = o.timeout_s, .verbose = o.verbose,
-					 .accel = o.accel, .pool = pool };
+					 .accel = o.accel, .pool = pool, .only_arch = &only };
 		int code = verify_case(&c, &v, rows);
 		if (code == EXIT_INTERRUPTED) {
 			worst = code;

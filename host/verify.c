@@ -31,6 +31,9 @@ struct outcome {
 	char load_warning[200];    /* a quiet-host variant ran under load */
 	char reason[512];
 	bool interrupted;
+	/* --arch arm64 over a variant of a prebuilt (x86_64) kernel: not run,
+	 * and not a mismatch. */
+	bool other_arch;
 	struct json_object *run_rows; /* per run: verdict, kind, titles */
 };
 
@@ -222,6 +225,8 @@ static const char *got_text(const struct variant *v, const struct outcome *oc, c
 	size_t n = 0;
 
 	buf[0] = '\0';
+	if (oc->other_arch)
+		return "not run";
 	if (oc->runs == 0)
 		return "brok";
 	for (int pass = 0; pass < 2; pass++)
@@ -325,6 +330,8 @@ static struct json_object *variant_json(const struct case_def *c, const struct v
 	variant_expect_text(v, expect, sizeof(expect));
 	json_object_object_add(o, "variant", json_object_new_string(v->name));
 	json_object_object_add(o, "kernel", json_object_new_string(v->kernel));
+	if (oc->other_arch)
+		json_object_object_add(o, "not_run", json_object_new_string(oc->reason));
 	json_object_object_add(o, "series", json_object_new_string(v->series));
 	json_object_object_add(o, "expect", json_object_new_string(expect));
 	json_object_object_add(o, "expect_rate", expect_rate_json(v));
@@ -376,6 +383,7 @@ struct verify_ctx {
 	const char *dir;
 	struct accel_state accel;
 	struct pool *pool;
+	const enum arch *only_arch;
 };
 
 struct variant_runs {
@@ -436,6 +444,18 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	if (flavor_changes_kernel(vc->flavor) && !kernel_spec_needs_build(v->kernel))
 		fprintf(stderr, "mmrepro: [variant %s]: %s is prebuilt, so it runs as it is, not in flavour %s\n",
 			v->name, v->kernel, vc->flavor);
+	if (x->only_arch && vc->arch != *x->only_arch)
+		snprintf(oc->reason, sizeof(oc->reason), "not run: an %s variant (reproduce --arch %s runs it)",
+			 arch_info(vc->arch)->name, arch_info(vc->arch)->name);
+	else if (vc->arch != ARCH_X86_64 && !kernel_spec_needs_build(v->kernel))
+		snprintf(oc->reason, sizeof(oc->reason), "not run: %s is an x86_64 kernel, not %s", v->kernel,
+			 arch_info(vc->arch)->name);
+	if (oc->reason[0]) {
+		oc->other_arch = true;
+		free(frags);
+		free(vc);
+		return;
+	}
 	snprintf(out, sizeof(out), "%s/%s", x->dir, v->name);
 	struct point_ctx px = { .c = vc, .configs = frags, .runs = x->runs, .timeout_s = x->timeout_s,
 				.signal_fd = x->sfd, .verbose = x->verbose, .accel = &x->accel, .pool = x->pool,
@@ -469,7 +489,7 @@ static int report_variants(const struct case_def *c, const char *only, struct ou
 		const struct variant *v = &c->variants[i];
 		if (only && strcmp(only, v->name))
 			continue;
-		bool ok = verify_matches(v, &oc[i].t, oc[i].forbidden) && !oc[i].interrupted;
+		bool ok = oc[i].other_arch || (verify_matches(v, &oc[i].t, oc[i].forbidden) && !oc[i].interrupted);
 		all_ok &= ok;
 		print_row(v, &oc[i], ok);
 		json_object_array_add(json, variant_json(c, v, &oc[i], ok));
@@ -550,7 +570,7 @@ static int verify_variants(const struct case_def *c, const struct verify_opts *o
 	const char *only = o->only_variant;
 	struct pool *pool = o->pool;
 	struct verify_ctx x = { .runs = o->runs, .timeout_s = o->timeout_s, .verbose = o->verbose, .dir = dir,
-				.pool = pool };
+				.pool = pool, .only_arch = o->only_arch };
 
 	for (int i = 0; only && i < c->nvariants && !done; i++)
 		done = !strcmp(only, c->variants[i].name);

@@ -45,6 +45,9 @@ struct verify_opts {
 	bool verbose;
 	enum accel_mode accel;
 	struct pool *pool;
+	/* reproduce: only the variants for this arch, the others "not run";
+	 * NULL: every variant, whatever its arch. */
+	const enum arch *only_arch;
 };
 int verify_case(const struct case_def *c, const struct verify_opts *o, struct json_object *summary);
 
