@@ -30,7 +30,7 @@ A64_LIBS  = -L/usr/lib/aarch64-linux-gnu
 ARM64_GUEST = $(A64)/init $(WORKLOADS:$(B)/guest/%=$(A64)/%) $(RUNNERS:$(B)/guest/%=$(A64)/%)
 ARM64_READY := $(and $(shell command -v $(ARM64_CC) 2>/dev/null),$(wildcard /usr/lib/aarch64-linux-gnu/libjson-c.a),$(wildcard /usr/lib/aarch64-linux-gnu/libinih.a))
 
-.PHONY: guest-arm64 check-series bench-peers bench-boot bench-load bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
+.PHONY: guest-arm64 check-arm64 check-series bench-peers bench-boot bench-load bench-libvirt check-libvirt all check unit unit-asan bad-input boot-tests bench bench-build bench-classify check-build check-browser e2e clean fuzz fuzz-quick fuzz-build
 all: $(B)/mmrepro $(B)/guest/init $(WORKLOADS) $(RUNNERS) $(if $(ARM64_READY),$(ARM64_GUEST))
 guest-arm64: $(ARM64_GUEST)
 
@@ -106,6 +106,11 @@ check-libvirt: all
 # series breaks.
 check-build: all
 	bash tests/build-test.sh
+
+# arm64 guests end to end: a cross-built src:deb-6.12 (cold: about half an
+# hour on 2 cores), smoke, a --repro and madv-free-mthp-contpte.
+check-arm64: all
+	bash tests/arm64-test.sh
 
 # Every series the cases name, applied to the newest packaged source
 # without building: names the ones a Debian update broke.
