@@ -36,6 +36,18 @@ $mm run --repro tests/repro/sysrq-crash.c --repro-time 30 --arch arm64 --kernel 
 check "a cross-compiled --repro that crashes the arm64 kernel exits 1" test "$rc" = 1
 check "it was compiled with aarch64-linux-gnu-gcc" grep -q 'compiling: aarch64-linux-gnu-gcc' "$tmp/repro.log"
 
+# The libvirt backend renders an aarch64 domain; it needs the daemons.
+. tests/libvirt-daemons.sh
+if lv_start_local; then
+	$mm run smoke --arch arm64 --kernel src:deb-6.12 --backend libvirt --out "$tmp/libvirt"; rc=$?
+	check "smoke --arch arm64 through libvirt passes" test "$rc" = 0
+	check "its domain is aarch64 on virt with GICv3" \
+		grep -q "<type arch='aarch64' machine='virt'>" "$tmp/libvirt/run-1/domain.xml"
+	lv_stop
+else
+	nok "libvirt's daemons did not start (./run.sh setup installs them)"
+fi
+
 $mm verify madv-free-mthp-contpte --runs 1 --out "$tmp/contpte"; rc=$?
 check "madv-free-mthp-contpte: every variant as expected (arm64 and the x86 control)" test "$rc" = 0
 echo "arm64-test: $passed passed, $failed failed"
