@@ -1325,6 +1325,16 @@ const char *case_build_flavor(const struct case_def *c, const char *spec)
 	return flavor_changes_kernel(c->flavor) && kernel_spec_needs_build(spec) ? c->flavor : NULL;
 }
 
+unsigned case_max_mem_mb(const struct case_def *c)
+{
+	unsigned most = c->mem_mb;
+
+	for (int i = 0; i < c->nvariants; i++)
+		if (c->variants[i].set.mem_mb > most)
+			most = c->variants[i].set.mem_mb;
+	return most;
+}
+
 void case_force_flavor(struct case_def *c, const char *flavor)
 {
 	snprintf(c->flavor, sizeof(c->flavor), "%s", flavor);
