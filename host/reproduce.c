@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lower ranks run first. */
+/* Lower ranks run first; a row not yet planned, at its best. */
 static int rank(const struct reproduce_row *r)
 {
-	return (r->ready ? 0 : 2) + (r->expect_fail ? 0 : 1);
+	return (r->ready || !r->planned ? 0 : 2) + (r->expect_fail ? 0 : 1);
 }
 
 int reproduce_next(const struct reproduce_row *rows, int n)
@@ -96,25 +96,25 @@ static void load_cases(struct job_state *s)
 	s->jobs = xcalloc((size_t)s->ncases + 1, sizeof(*s->jobs));
 }
 
-static void plan_rows(struct job_state *s)
+static void make_rows(struct job_state *s)
 {
-	int ready = 0, hits = 0;
-
 	for (int i = 0; i < s->ncases; i++)
 		s->nrows += s->cases[i]->nvariants;
 	s->rows = xcalloc((size_t)s->nrows + 1, sizeof(*s->rows));
 	for (int i = 0, r = 0; i < s->ncases; i++)
 		for (int v = 0; v < s->cases[i]->nvariants; v++, r++) {
-			struct reproduce_row *row = &s->rows[r];
-			row->case_index = i;
-			row->variant_index = v;
-			row->expect_fail = s->cases[i]->variants[v].expect == EXPECT_FAIL;
-			row->ready = verify_variant_ready(s->cases[i], v, row->key, sizeof(row->key));
-			ready += row->ready;
-			hits += row->ready && row->expect_fail;
+			s->rows[r].case_index = i;
+			s->rows[r].variant_index = v;
+			s->rows[r].expect_fail = s->cases[i]->variants[v].expect == EXPECT_FAIL;
 		}
-	printf("mmrepro: %d of %d variants have their kernel at hand (prebuilt or built before), %d of them expected "
-	       "to hit: those run first, then the %d that need a build\n", ready, s->nrows, hits, s->nrows - ready);
+	printf("mmrepro: %d variants; those whose kernel is at hand (prebuilt, or in the cache) run first, expected "
+	       "hits first, then those that need a build\n", s->nrows);
+}
+
+static void plan_row(struct job_state *s, struct reproduce_row *row)
+{
+	row->ready = verify_variant_ready(s->cases[row->case_index], row->variant_index, row->key, sizeof(row->key));
+	row->planned = true;
 }
 
 static void note_first_hit(struct job_state *s, const struct reproduce_row *row)
@@ -169,8 +169,15 @@ static void run_rows(struct job_state *s)
 {
 	int i, previous = -1;
 
-	while ((i = reproduce_next(s->rows, s->nrows)) >= 0 && run_row(s, i, previous))
+	while ((i = reproduce_next(s->rows, s->nrows)) >= 0) {
+		if (!s->rows[i].planned) {
+			plan_row(s, &s->rows[i]);
+			continue;
+		}
+		if (!run_row(s, i, previous))
+			break;
 		previous = s->rows[i].case_index;
+	}
 }
 
 /* One line per variant: did the buggy kernels hit, did the fixed stay clean. */
@@ -253,7 +260,7 @@ int reproduce_command(const struct reproduce_opts *o)
 	int worst;
 
 	load_cases(&s);
-	plan_rows(&s);
+	make_rows(&s);
 	run_rows(&s);
 	worst = reproduce_finish(s.jobs, s.cases, s.ncases, rows);
 	print_summary(rows, &s.hit);

@@ -17,15 +17,19 @@ struct verify_job;
 /* One variant of one case, at its declared place. */
 struct reproduce_row {
 	int case_index, variant_index;
+	bool planned;        /* ready and key are known (a build plan costs a few
+			      * forks, so rows are planned only as the order needs) */
 	bool ready;          /* no build needed: a prebuilt kernel, or one in the cache */
 	bool expect_fail;    /* expected to hit */
 	bool done;
 	char key[25];        /* its build key; "" for a prebuilt kernel */
 };
 
-/* The next row to run: a ready one before one that needs a build, an
- * expected hit before the others, then the declared order. -1 when every
- * row is done. */
+/* The next row: a ready one before one that needs a build, an expected hit
+ * before the others, then the declared order. A row not yet planned counts
+ * as ready; when it comes out first the caller plans it and asks again, so
+ * a planned row returned is the one a plan of every row would give. -1
+ * when every row is done. */
 int reproduce_next(const struct reproduce_row *rows, int n);
 /* Row i has run, so its kernel is built: rows of the same key are ready. */
 void reproduce_built(struct reproduce_row *rows, int n, int i);

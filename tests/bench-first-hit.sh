@@ -19,9 +19,11 @@ mm=${1:-./build/mmrepro}
 start=$(date +%s.%N)
 coproc MM { exec "$mm" reproduce "$@" 2>&1; }
 pid=$MM_PID
+# The coproc's variables go when it ends; its output is read to the end.
+exec {out}<&"${MM[0]}"
 hit=
 since() { echo "$(date +%s.%N) - $start" | bc; }
-while IFS= read -r line <&"${MM[0]}"; do
+while IFS= read -r line <&"$out"; do
 	t=$(since)
 	printf '%7.1f %s\n' "$t" "$line"
 	if [ -z "$hit" ] && { [[ $line == "mmrepro: first hit after"* ]] || [[ $line =~ \ run\ [0-9]+\ +FAIL\  ]]; }; then

@@ -13,7 +13,8 @@
 
 static struct reproduce_row row(int c, int v, bool ready, bool expect_fail, const char *key)
 {
-	struct reproduce_row r = { .case_index = c, .variant_index = v, .ready = ready, .expect_fail = expect_fail };
+	struct reproduce_row r = { .case_index = c, .variant_index = v, .planned = true, .ready = ready,
+				   .expect_fail = expect_fail };
 
 	snprintf(r.key, sizeof(r.key), "%s", key);
 	return r;
@@ -70,6 +71,39 @@ START_TEST(a_built_kernel_makes_the_rows_of_its_key_ready)
 	/* Now the 6.12 rows, built, go before the 6.1 one, though it is an
 	 * expected hit. */
 	ck_assert_int_eq(reproduce_next(rows, 5), 1);
+}
+END_TEST
+
+/* Rows are planned (a build plan each) only while one could still come
+ * first: the row returned is the one a plan of every row would give. */
+START_TEST(rows_are_planned_only_as_the_order_needs)
+{
+	struct reproduce_row rows[] = {
+		row(0, 0, false, false, ""), row(0, 1, false, true, ""), row(1, 0, true, true, ""),
+		row(1, 1, false, true, ""),
+	};
+	bool truly_ready[] = { false, false, true, true };
+
+	for (int i = 0; i < 4; i++)
+		rows[i].planned = i == 2; /* a prebuilt kernel needs no plan */
+	/* Unplanned, an expected hit might be at hand: plan it first. */
+	ck_assert_int_eq(reproduce_next(rows, 4), 1);
+	rows[1].planned = true;
+	ck_assert_int_eq(reproduce_next(rows, 4), 2);
+	/* Row 3, declared later, never needed a plan to know row 2 goes first. */
+	ck_assert(!rows[3].planned && !rows[0].planned);
+	rows[2].done = true;
+	ck_assert_int_eq(reproduce_next(rows, 4), 3);
+	rows[3].planned = true;
+	rows[3].ready = truly_ready[3];
+	ck_assert_int_eq(reproduce_next(rows, 4), 3);
+	rows[3].done = true;
+	/* Now the clean row 0 might be at hand: planned, it needs a build, and
+	 * the cold expected hit (row 1) goes before it. */
+	ck_assert_int_eq(reproduce_next(rows, 4), 0);
+	rows[0].planned = true;
+	rows[0].ready = truly_ready[0];
+	ck_assert_int_eq(reproduce_next(rows, 4), 1);
 }
 END_TEST
 
@@ -179,6 +213,7 @@ Suite *reproduce_suite(void)
 
 	tcase_add_test(t, ready_rows_first_and_expected_hits_first_among_them);
 	tcase_add_test(t, a_built_kernel_makes_the_rows_of_its_key_ready);
+	tcase_add_test(t, rows_are_planned_only_as_the_order_needs);
 	tcase_add_test(t, tables_and_summary_keep_the_declared_order);
 	tcase_add_test(t, a_mismatch_still_shows_whatever_the_order);
 	suite_add_tcase(s, t);
