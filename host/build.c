@@ -1663,6 +1663,15 @@ int build_plan(const struct build_request *req, struct build_plan *plan, char *e
 	return 0;
 }
 
+bool build_plan_cached(const struct build_plan *plan)
+{
+	char cache[PATH_MAX], meta[PATH_MAX + 64];
+
+	build_cache_dir(cache, sizeof(cache));
+	xsnprintf(meta, sizeof(meta), "%s/kernels/%s/meta.json", cache, plan->key);
+	return plan->key[0] && file_exists(meta);
+}
+
 /* The tree as build_locked_marked leaves it before configuring. */
 static int prepare_tree(struct build *b)
 {

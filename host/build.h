@@ -42,6 +42,9 @@ struct build_plan {
  * EXIT_USAGE for bad input, including a source whose kernel version cannot
  * be read (no VERSION/PATCHLEVEL in its top Makefile). */
 int build_plan(const struct build_request *req, struct build_plan *plan, char *err, size_t errlen);
+/* Whether the cache holds a kernel of plan's key (its meta.json there; a
+ * build still checks its digests before it uses it). */
+bool build_plan_cached(const struct build_plan *plan);
 /* "6.12" from the text of a kernel's top Makefile (its VERSION and
  * PATCHLEVEL lines). false when either is missing. */
 bool build_makefile_version(const char *makefile, char *out, size_t len);

@@ -1362,6 +1362,16 @@ void case_force_arch(struct case_def *c, enum arch arch)
 		c->variants[i].set.has_arch = false;
 }
 
+unsigned case_max_mem_mb(const struct case_def *c)
+{
+	unsigned most = c->mem_mb;
+
+	for (int i = 0; i < c->nvariants; i++)
+		if (c->variants[i].set.mem_mb > most)
+			most = c->variants[i].set.mem_mb;
+	return most;
+}
+
 void case_force_flavor(struct case_def *c, const char *flavor)
 {
 	snprintf(c->flavor, sizeof(c->flavor), "%s", flavor);

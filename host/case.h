@@ -207,6 +207,8 @@ int case_load_buffer(const char *name, const char *text, size_t len, struct case
 /* The flavour to build spec in for c (after case_for_variant): c's, when
  * it changes the kernel and spec is a source kernel; else NULL (plain). */
 const char *case_build_flavor(const struct case_def *c, const char *spec);
+/* The most guest RAM (MiB) the case or any of its variants gives a VM. */
+unsigned case_max_mem_mb(const struct case_def *c);
 /* --flavor: makes flavor the case's and every variant's. */
 void case_force_flavor(struct case_def *c, const char *flavor);
 /* --arch: makes arch the case's and every variant's. */

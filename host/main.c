@@ -5,7 +5,7 @@
 #include "flavor.h"
 #include "gate.h"
 #include "html.h"
-#include "json_read.h"
+#include "jobs.h"
 #include "case.h"
 #include "console.h"
 #include "kernel.h"
@@ -14,6 +14,7 @@
 #include "matrix.h"
 #include "pool.h"
 #include "report.h"
+#include "reproduce.h"
 #include "result.h"
 #include "run.h"
 #include "title.h"
@@ -34,7 +35,8 @@
 static const char usage_text[] =
 	"usage: mmrepro COMMAND [ARGS]\n"
 	"  reproduce [--runs N] [--arch A]   the seed bugs: verify every case with variants (what ./run.sh\n"
-	"                              runs), the x86_64 variants unless --arch arm64\n"
+	"                              runs; the x86_64 variants unless --arch arm64); kernels at hand\n"
+	"                              (prebuilt, cached) first, expected hits first\n"
 	"  quick                       every case on its default prebuilt kernels, no build (./run.sh quick)\n"
 	"  list                        the cases, one line each\n"
 	"  run CASE [--kernel SPEC] [--series S] [--config FRAG] [--runs N]\n"
@@ -60,7 +62,8 @@ static const char usage_text[] =
 	"                              thp.enabled, thp.defrag, thp.shrink_underused, mthp.SIZEkB.enabled;\n"
 	"                              the value 'default' is the case's own; 3 runs per point unless --runs\n"
 	"  every command that boots takes --accel auto|kvm|tcg (or MMREPRO_ACCEL), and\n"
-	"    --jobs J                  J VMs at once (run, verify, gate, bisect)\n"
+	"    --jobs J|auto             J VMs at once, or as many as the cores and memory allow\n"
+	"                              (run, verify, gate, bisect, matrix, reproduce)\n"
 	"    --backend qemu|libvirt    direct QEMU (default) or a libvirt domain\n"
 	"    --connect URI             the libvirt host (default qemu:///system)\n"
 	"    --hosts FILE              runs over every slot of lines 'URI slots=N' ('qemu' = direct QEMU here)\n"
@@ -105,6 +108,7 @@ struct cli {
 	bool force;
 	const char *configs[BUILD_MAX_CONFIGS];
 	int nconfigs, runs, timeout_s, days, jobs;
+	bool jobs_auto;              /* --jobs auto: jobs is chosen with the pool */
 	bool verbose;
 	/* --runs auto (runs is then 0), and whether --runs was given at all. */
 	bool runs_auto, runs_given;
@@ -156,6 +160,12 @@ static void parse_runs(const char *v, struct cli *o)
 	o->runs_given = true;
 	o->runs_auto = !strcmp(v, "auto");
 	o->runs = o->runs_auto ? 0 : parse_int_opt("--runs", v, 1, BISECT_MAX_RUNS);
+}
+
+static void parse_jobs(const char *v, struct cli *o)
+{
+	if (jobs_parse(v, &o->jobs, &o->jobs_auto) < 0)
+		usage_error("--jobs %s: expected auto or a number from 1 to 64", v);
 }
 
 static void parse_backend(const char *v, struct cli *o)
@@ -340,7 +350,7 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 		case 'G': o->good = optarg; break;
 		case 'B': o->bad = optarg; break;
 		case 'R': o->resume = optarg; break;
-		case 'j': o->jobs = parse_int_opt("--jobs", optarg, 1, 64); break;
+		case 'j': parse_jobs(optarg, o); break;
 		case 'b': parse_backend(optarg, o); break;
 		case 'u': o->connect = optarg; break;
 		case 'H': o->hosts = optarg; break;
@@ -359,18 +369,41 @@ static int parse_cli(int argc, char **argv, struct cli *o, const char *cmd, cons
 	return optind;
 }
 
-/* The slots a booting command runs on. Unreachable hosts are named and
- * left out; with no slot left the command cannot test anything. */
-static struct pool *command_pool(const struct cli *o)
+/* --jobs auto: the slots this machine has room for, for VMs of vm_mem_mb
+ * of guest RAM each; the choice and why are said once, on stderr. */
+static int auto_jobs(unsigned vm_mem_mb, char *why, size_t len)
+{
+	struct host_capacity h;
+	int n = 1;
+
+	if (jobs_host_capacity(&h) < 0)
+		snprintf(why, len, "this machine's cores or available memory could not be read");
+	else
+		n = jobs_decide(&h, vm_mem_mb, why, len);
+	fprintf(stderr, "mmrepro: jobs: auto -> %d (%s)\n", n, why);
+	return n;
+}
+
+/* The slots a booting command runs on, its VMs at most vm_mem_mb of guest
+ * RAM each (for --jobs auto). Unreachable hosts are named and left out;
+ * with no slot left the command cannot test anything. */
+static struct pool *command_pool(const struct cli *o, unsigned vm_mem_mb)
 {
 	struct pool *p = xcalloc(1, sizeof(*p));
 	struct pool_opts po = { .backend = o->backend, .connect = o->connect, .jobs = o->jobs, .hosts_file = o->hosts };
-	char err[1024];
+	char err[1024], why[320];
 
 	if (o->connect && o->backend != BACKEND_LIBVIRT)
 		usage_error("--connect %s goes with --backend libvirt", o->connect);
-	if (o->hosts && (o->connect || o->backend == BACKEND_LIBVIRT || o->jobs > 1))
+	if (o->hosts && (o->connect || o->backend == BACKEND_LIBVIRT || o->jobs > 1 || o->jobs_auto))
 		usage_error("--hosts %s gives the hosts and their slots: drop --backend, --connect and --jobs", o->hosts);
+	if (o->jobs_auto && o->connect && !strstr(o->connect, ":///"))
+		usage_error("--jobs auto counts this machine's cores and memory, not those of %s: give --jobs N",
+			    o->connect);
+	if (o->jobs_auto) {
+		po.jobs = auto_jobs(vm_mem_mb, why, sizeof(why));
+		po.jobs_auto = why;
+	}
 	if (pool_init(p, &po, err, sizeof(err)) < 0)
 		die(EXIT_USAGE, "%s", err);
 	if (pool_check_hosts(p) == 0)
@@ -494,7 +527,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.out && (first = run_claim_out_dir(o.out, o.force, err, sizeof(err))) < 0)
 		die(EXIT_USAGE, "%s", err);
 	run_accel_init(&accel, o.accel);
-	pool = command_pool(&o);
+	pool = command_pool(&o, case_max_mem_mb(&c));
 	sfd = console_signal_fd();
 	fragments = all_fragments(&c, &o);
 	if (o.flavor)
@@ -609,6 +642,27 @@ static void free_paths(char **paths, int n)
 	for (int i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
+}
+
+/* The most guest RAM a VM of these cases takes (names: NULL for every
+ * case), for --jobs auto. A case that does not load is left to the
+ * command to refuse. */
+static unsigned cases_max_mem_mb(const char *const *names)
+{
+	char **paths = NULL, path[4096], err[1024];
+	int n = names ? 0 : all_case_paths(&paths);
+	unsigned most = 0;
+	struct case_def *c = xcalloc(1, sizeof(*c));
+
+	for (int i = 0; names ? names[i] != NULL : i < n; i++) {
+		if (names && case_path(names[i], path, sizeof(path)) < 0)
+			continue;
+		if (case_load(names ? path : paths[i], c, err, sizeof(err)) == 0 && case_max_mem_mb(c) > most)
+			most = case_max_mem_mb(c);
+	}
+	free(c);
+	free_paths(paths, n);
+	return most;
 }
 
 static int cmd_list(void)
@@ -758,7 +812,7 @@ static int cmd_verify(int argc, char **argv)
 	if (o.has_arch)
 		case_force_arch(&c, o.arch);
 	struct verify_opts v = { .only_variant = o.variant, .out_dir = o.out, .runs = o.runs, .timeout_s = o.timeout_s,
-				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o) };
+				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o, case_max_mem_mb(&c)) };
 	return verify_case(&c, &v, NULL);
 }
 
@@ -815,6 +869,7 @@ static int cmd_gate(int argc, char **argv)
 		usage_error("gate: --kernel %s: the base must be a source kernel (src:, git:) to apply a series", o.kernel);
 	char adhoc_path[4096];
 	const char *adhoc_cases[2] = { adhoc_path, NULL };
+	const char **cases = adhoc_given(&o.adhoc) ? adhoc_cases : o.cases ? split_cases(o.cases) : NULL;
 	if (adhoc_given(&o.adhoc)) {
 		struct case_def *c = xcalloc(1, sizeof(*c));
 		if (o.cases)
@@ -828,13 +883,13 @@ static int cmd_gate(int argc, char **argv)
 		if (title_pattern_check(o.adhoc.title, why, sizeof(why)) < 0)
 			usage_error("--title %s", why);
 	}
-	struct pool *pool = command_pool(&o);
+	struct pool *pool = command_pool(&o, cases_max_mem_mb(cases));
 	struct gate_opts g = { .base = o.kernel, .series = o.series, .configs = o.configs, .flavor = o.flavor,
 			       .has_arch = o.has_arch, .arch = o.arch,
 			       .runs = o.runs,
 			       .jobs = pool_live_slots(pool), .pool = pool,
 			       .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel, .out = o.out,
-			       .cases = adhoc_given(&o.adhoc) ? adhoc_cases : o.cases ? split_cases(o.cases) : NULL,
+			       .cases = cases,
 			       .title = adhoc_given(&o.adhoc) ? NULL : o.adhoc.title, .fail_on_counters = o.fail_on_counters };
 	if (o.force)
 		usage_error("gate: --force is not supported; choose a new --out%s", "");
@@ -890,7 +945,7 @@ static int cmd_bisect(int argc, char **argv)
 		refuse_on_resume(&o);
 		b.resume = o.resume;
 		b.out = NULL;
-		b.pool = command_pool(&o);
+		b.pool = command_pool(&o, cases_max_mem_mb(NULL));
 		return bisect_tree_command(&b);
 	}
 	if (o.runs_given && !o.runs_auto && (o.alpha_given || o.max_runs_given)) {
@@ -916,7 +971,7 @@ static int cmd_bisect(int argc, char **argv)
 	b.good = o.good;
 	b.bad = o.bad;
 	if (o.good) {
-		b.pool = command_pool(&o);
+		b.pool = command_pool(&o, case_max_mem_mb(&c));
 		return bisect_tree_command(&b);
 	}
 	if (!o.series)
@@ -924,7 +979,7 @@ static int cmd_bisect(int argc, char **argv)
 				  : "bisect: give --good REV --bad REV (a tree) or --series S (blame a patch)%s", "");
 	if (!kernel_spec_needs_build(o.kernel))
 		usage_error("bisect: --kernel %s: the base must be a source kernel (src:, git:)", o.kernel);
-	b.pool = command_pool(&o);
+	b.pool = command_pool(&o, case_max_mem_mb(&c));
 	return bisect_series_command(&b);
 }
 
@@ -952,68 +1007,27 @@ static int cmd_matrix(int argc, char **argv)
 				  .configs = o.configs, .knobs = o.knobs, .nknobs = o.nknobs,
 				  .runs = o.runs_given ? o.runs : MATRIX_DEFAULT_RUNS, .minimize = o.minimize,
 				  .out = o.out, .timeout_s = o.timeout_s, .verbose = o.verbose, .accel = o.accel };
-	mo.pool = command_pool(&o);
+	mo.pool = command_pool(&o, case_max_mem_mb(&c));
 	return matrix_command(&mo);
-}
-
-/* One line per variant: did the buggy kernels hit, did the fixed stay clean. */
-static void print_reproduce_summary(struct json_object *rows)
-{
-	printf("\n%-28s %-22s %-8s %-6s %s\n", "seed case", "variant", "expected", "ok", "hits (95% CI), title or reason");
-	for (size_t i = 0; i < json_object_array_length(rows); i++) {
-		struct json_object *r = json_object_array_get_idx(rows, i), *t, *ci;
-		bool ok = jbool_loose(r, "matches");
-		int hits = 0, valid = 0;
-		double lo = 0, hi = 1;
-		if (json_object_object_get_ex(r, "tally", &t)) {
-			hits = jint_loose(t, "hits");
-			valid = jint_loose(t, "valid");
-			if (json_object_object_get_ex(t, "ci95", &ci)) {
-				lo = json_object_get_double(json_object_array_get_idx(ci, 0));
-				hi = json_object_get_double(json_object_array_get_idx(ci, 1));
-			}
-		}
-		printf("%-28s %-22s %-8s %-6s %d/%d (%.0f-%.0f%%) %s\n", jtext(r, "case"), jtext(r, "variant"),
-		       jtext(r, "expect"), ok ? "yes" : "NO", hits, valid, lo * 100, hi * 100, jtext(r, "reason"));
-	}
 }
 
 /* The product's job: reproduce every seed bug and show its fix holds. */
 static int cmd_reproduce(int argc, char **argv)
 {
-	char **names;
-	int n = all_case_paths(&names), worst = 0;
-	struct json_object *rows = json_object_new_array();
+	struct reproduce_opts r = { .t0 = now_seconds() };
 	struct cli o;
-	struct pool *pool;
 
 	if (parse_cli(argc, argv, &o, "reproduce", REPRODUCE_OPTS) < argc)
 		usage_error("reproduce: unexpected argument '%s'", argv[argc - 1]);
-	pool = command_pool(&o);
-	for (int i = 0; i < n; i++) {
-		struct case_def c;
-		char err[1024];
-		if (case_load(names[i], &c, err, sizeof(err)) < 0)
-			die(EXIT_USAGE, "%s", err);
-		if (!c.nvariants)
-			continue;
-		printf("\n==== %s: %s\n", c.name, c.description);
-		/* The x86_64 rows unless --arch asks for another's: an arm64
-		 * kernel is a cold cross build of its own. */
-		enum arch only = o.has_arch ? o.arch : ARCH_X86_64;
-		struct verify_opts v = { .runs = o.runs, .timeout_s = o.timeout_s, .verbose = o.verbose,
-					 .accel = o.accel, .pool = pool, .only_arch = &only };
-		int code = verify_case(&c, &v, rows);
-		if (code == EXIT_INTERRUPTED) {
-			worst = code;
-			break;
-		}
-		worst = code > worst ? code : worst;
-	}
-	print_reproduce_summary(rows);
-	json_object_put(rows);
-	free_paths(names, n);
-	return worst;
+	r.runs = o.runs;
+	r.timeout_s = o.timeout_s;
+	r.verbose = o.verbose;
+	r.accel = o.accel;
+	/* The x86_64 rows unless --arch asks for another's: an arm64 kernel
+	 * is a cold cross build of its own. */
+	r.only_arch = o.has_arch ? o.arch : ARCH_X86_64;
+	r.pool = command_pool(&o, cases_max_mem_mb(NULL));
+	return reproduce_command(&r);
 }
 
 int main(int argc, char **argv)

@@ -125,6 +125,7 @@ int pool_init(struct pool *p, const struct pool_opts *o, char *err, size_t len)
 	int rc;
 
 	memset(p, 0, sizeof(*p));
+	p->jobs_auto = o->jobs_auto ? xstrdup(o->jobs_auto) : NULL;
 	if (!o->hosts_file)
 		return add_slots(p, o->backend, o->backend == BACKEND_LIBVIRT ? (o->connect ? o->connect : DEFAULT_URI) : NULL,
 				 o->jobs > 0 ? o->jobs : 1, err, len);
@@ -270,5 +271,6 @@ void pool_free(struct pool *p)
 		free(p->slots[i].uri);
 	free(p->slots);
 	free(p->lock_dir);
+	free(p->jobs_auto);
 	memset(p, 0, sizeof(*p));
 }

@@ -21,6 +21,7 @@ struct pool {
 	int nslots;
 	int nhosts;
 	char *lock_dir;   /* where slot locks and dead-host marks live; NULL: one process */
+	char *jobs_auto;  /* --jobs auto's choice and why; NULL when --jobs was given */
 };
 
 struct pool_opts {
@@ -28,6 +29,7 @@ struct pool_opts {
 	const char *connect;      /* libvirt URI, NULL: qemu:///system */
 	int jobs;                 /* slots of the one host */
 	const char *hosts_file;   /* lines "URI slots=N"; overrides the above */
+	const char *jobs_auto;    /* how --jobs auto chose jobs, or NULL */
 };
 
 /* "qemu" or "libvirt"; -1 otherwise. */

@@ -371,6 +371,8 @@ struct json_object *result_to_json(const struct run_result *r)
 	json_object_object_add(o, "host", new_nonempty_string(r->host));
 	json_object_object_add(o, "backend", new_nonempty_string(r->backend));
 	json_object_object_add(o, "slot", json_object_new_int(r->slot));
+	json_object_object_add(o, "jobs", json_object_new_int(r->jobs));
+	json_object_object_add(o, "jobs_auto", new_nonempty_string(r->jobs_auto));
 	json_object_object_add(o, "infra", json_object_new_boolean(r->infra));
 	json_object_object_add(o, "emulator_artifact", new_nonempty_string(emulator_artifact_name(r->emulator)));
 	json_object_object_add(o, "emulator_retries", json_object_new_int(r->emulator_retries));
@@ -856,6 +858,8 @@ int result_read(const char *dir, struct run_result *r)
 	copy_str(o, "host", r->host, sizeof(r->host));
 	copy_str(o, "backend", r->backend, sizeof(r->backend));
 	r->slot = (int)jdouble_loose(o, "slot");
+	r->jobs = (int)jdouble_loose(o, "jobs");
+	copy_str(o, "jobs_auto", r->jobs_auto, sizeof(r->jobs_auto));
 	r->infra = jbool_loose(o, "infra");
 	read_emulator(o, r);
 	read_report(o, r);

@@ -47,6 +47,8 @@ struct run_result {
 	char host[256];            /* where it ran: "local" or a libvirt URI */
 	char backend[8];           /* qemu or libvirt */
 	int slot;                  /* the slot of the pool it ran on, from 0 */
+	int jobs;                  /* the pool's slots (--jobs) */
+	char jobs_auto[320];       /* how --jobs auto chose them, "" when given */
 	bool infra;                /* the host failed, not the guest: never a hit or a pass */
 	/* The first report is a known TCG artifact (emulator.h): never a hit
 	 * or a pass. emulator_retries: the attempts run-N.emulator-K before

@@ -710,6 +710,8 @@ static int run_on_slot(const struct case_def *c, const struct kernel *k, const s
 		snprintf(r->host, sizeof(r->host), "%s", pool_slot_host(pool, slot));
 		snprintf(r->backend, sizeof(r->backend), "%s", pool->slots[slot].backend == BACKEND_LIBVIRT ? "libvirt" : "qemu");
 		r->slot = slot;
+		r->jobs = pool->nslots;
+		snprintf(r->jobs_auto, sizeof(r->jobs_auto), "%s", pool->jobs_auto ? pool->jobs_auto : "");
 		rc = run_once(c, k, o, plan, r, timeout_s);
 		pool_release(held);
 		if (r->infra) {

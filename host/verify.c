@@ -422,6 +422,15 @@ static void note_load(const struct case_def *c, const struct variant *v, const s
 		c->path, v->name, oc->load_warning);
 }
 
+/* v's series as a path (relative ones are the suite's), or NULL for none. */
+static const char *series_path(const struct variant *v, char *buf, size_t len)
+{
+	if (!v->series[0])
+		return NULL;
+	snprintf(buf, len, "%s%s%s", v->series[0] == '/' ? "" : repo_root(), v->series[0] == '/' ? "" : "/", v->series);
+	return buf;
+}
+
 static void verify_variant(const struct case_def *c, const struct variant *v, struct verify_ctx *x,
 			   struct outcome *oc)
 {
@@ -433,14 +442,9 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	const char **frags;
 	int rc;
 
-	memset(oc, 0, sizeof(*oc));
-	oc->run_rows = json_object_new_array();
 	/* Checked when the case was loaded; an error here is a bug of ours. */
 	if (case_for_variant(c, v, vc, err, sizeof(err)) < 0 || !(frags = point_fragments(vc, NULL, err, sizeof(err))))
 		die(EXIT_USAGE, "%s", err);
-	if (v->series[0])
-		snprintf(series, sizeof(series), "%s%s%s", v->series[0] == '/' ? "" : repo_root(),
-			 v->series[0] == '/' ? "" : "/", v->series);
 	if (flavor_changes_kernel(vc->flavor) && !kernel_spec_needs_build(v->kernel))
 		fprintf(stderr, "mmrepro: [variant %s]: %s is prebuilt, so it runs as it is, not in flavour %s\n",
 			v->name, v->kernel, vc->flavor);
@@ -461,9 +465,8 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 				.signal_fd = x->sfd, .verbose = x->verbose, .accel = &x->accel, .pool = x->pool,
 				.variant = v->name, .print_runs = true, .each_run = count_run, .each_arg = &vr };
 	load_sample_take(&before);
-	rc = point_test(&px, v->kernel, v->series[0] ? series : NULL, out, &pr, err, sizeof(err));
+	rc = point_test(&px, v->kernel, series_path(v, series, sizeof(series)), out, &pr, err, sizeof(err));
 	load_sample_take(&after);
-	oc->others_share = -1;
 	/* A variant whose kernel never booted ran nothing the load could sway. */
 	if (pr.t.runs)
 		note_load(c, v, x, oc, load_others_share(&before, &after));
@@ -475,41 +478,89 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 	free(vc);
 }
 
-/* The table, verify.json and the rows for a reproduce summary; 1 when
- * every variant run matched. */
-static int report_variants(const struct case_def *c, const char *only, struct outcome *oc, const char *dir,
-			   struct json_object *summary)
+/* The build request variant v of c makes, with frags (freed by the
+ * caller) and series in the caller's buffers. */
+static const char **variant_request(const struct case_def *c, const struct variant *v, struct case_def *vc,
+				    struct build_request *req, char *series, size_t len)
+{
+	char err[2048];
+	const char **frags;
+
+	if (case_for_variant(c, v, vc, err, sizeof(err)) < 0 || !(frags = point_fragments(vc, NULL, err, sizeof(err))))
+		return NULL;
+	*req = (struct build_request){ .spec = v->kernel, .series = series_path(v, series, len), .signal_fd = -1,
+				       .flavor = case_build_flavor(vc, v->kernel), .arch = vc->arch };
+	for (int k = 0; frags[k] && k < BUILD_MAX_CONFIGS - 1; k++)
+		req->configs[k] = frags[k];
+	return frags;
+}
+
+bool verify_variant_ready(const struct case_def *c, int i, char *key, size_t len)
+{
+	struct case_def *vc;
+	struct build_plan *plan;
+	struct build_request req;
+	const char **frags;
+	char series[PATH_MAX], err[2048];
+	bool ready = false;
+
+	key[0] = '\0';
+	if (!kernel_spec_needs_build(c->variants[i].kernel))
+		return true;
+	/* make decides what a dir: tree needs: it is never a cache hit. */
+	if (kernel_spec_parse(c->variants[i].kernel).kind == KERNEL_DIR)
+		return false;
+	vc = xcalloc(1, sizeof(*vc));
+	plan = xcalloc(1, sizeof(*plan));
+	if ((frags = variant_request(c, &c->variants[i], vc, &req, series, sizeof(series)))) {
+		if (build_plan(&req, plan, err, sizeof(err)) == 0) {
+			snprintf(key, len, "%s", plan->key);
+			ready = build_plan_cached(plan);
+		}
+		free(frags);
+	}
+	free(plan);
+	free(vc);
+	return ready;
+}
+
+struct verify_job {
+	struct case_def c;
+	struct verify_ctx x;
+	char dir[PATH_MAX];
+	struct outcome oc[CASE_MAX_VARIANTS];
+	bool ran[CASE_MAX_VARIANTS];
+};
+
+/* The table, verify.json and the rows for a reproduce summary, of the
+ * variants that ran, in the case's order; 1 when every one matched. */
+static int report_variants(struct verify_job *j, struct json_object *summary)
 {
 	struct json_object *json = json_object_new_array();
 	int all_ok = 1;
 
 	printf("\n%-22s %-13s %-22s %-17s %6s  %s\n", "variant", "expected", "got", "hits (95% CI)", "s/run",
 	       "title or reason");
-	for (int i = 0; i < c->nvariants; i++) {
-		const struct variant *v = &c->variants[i];
-		if (only && strcmp(only, v->name))
+	for (int i = 0; i < j->c.nvariants; i++) {
+		const struct variant *v = &j->c.variants[i];
+		struct outcome *oc = &j->oc[i];
+		if (!j->ran[i])
 			continue;
-		bool ok = oc[i].other_arch || (verify_matches(v, &oc[i].t, oc[i].forbidden) && !oc[i].interrupted);
+		bool ok = oc->other_arch || (verify_matches(v, &oc->t, oc->forbidden) && !oc->interrupted);
 		all_ok &= ok;
-		print_row(v, &oc[i], ok);
-		json_object_array_add(json, variant_json(c, v, &oc[i], ok));
+		print_row(v, oc, ok);
+		json_object_array_add(json, variant_json(&j->c, v, oc, ok));
 		if (summary) {
-			struct json_object *row = variant_json(c, v, &oc[i], ok);
-			json_object_object_add(row, "case", json_object_new_string(c->name));
+			struct json_object *row = variant_json(&j->c, v, oc, ok);
+			json_object_object_add(row, "case", json_object_new_string(j->c.name));
 			json_object_array_add(summary, row);
 		}
-		bool stop = oc[i].interrupted;
-		json_object_put(oc[i].run_rows);
-		if (stop)
-			break;
 	}
 	/* A verdict that could not be recorded tested nothing. */
-	if (write_verify_json(dir, c, json) < 0)
+	if (write_verify_json(j->dir, &j->c, json) < 0)
 		return -1;
 	return all_ok;
 }
-
-static int verify_variants(const struct case_def *c, const struct verify_opts *o, struct json_object *summary);
 
 /* --out DIR: a new or empty directory, never one holding another verify's
  * results. */
@@ -523,6 +574,81 @@ static void claim_verify_dir(const char *out, char *dir, size_t len)
 		die(EXIT_USAGE, "--out %s: already holds a verify's results; choose another --out", out);
 	if (run_claim_out_dir(dir, false, err, sizeof(err)) < 0)
 		die(EXIT_USAGE, "%s", err);
+}
+
+struct verify_job *verify_begin(const struct case_def *c, const struct verify_opts *o)
+{
+	struct verify_job *j = xcalloc(1, sizeof(*j));
+
+	j->c = *c;
+	j->x = (struct verify_ctx){ .runs = o->runs, .timeout_s = o->timeout_s, .verbose = o->verbose, .dir = j->dir,
+				    .pool = o->pool, .only_arch = o->only_arch };
+	run_accel_init(&j->x.accel, o->accel);
+	j->x.sfd = console_signal_fd();
+	if (o->out_dir)
+		claim_verify_dir(o->out_dir, j->dir, sizeof(j->dir));
+	else
+		run_default_out_dir(c->name, "verify", j->dir, sizeof(j->dir));
+	if (o->pool)
+		pool_share(o->pool, j->dir);
+	for (int i = 0; i < c->nvariants; i++) {
+		j->oc[i].run_rows = json_object_new_array();
+		j->oc[i].others_share = -1;
+	}
+	return j;
+}
+
+void verify_record(struct verify_job *j, int i, const struct run_result *r, int n)
+{
+	tally(&j->oc[i], &j->c.variants[i], r, n);
+	j->ran[i] = true;
+}
+
+int verify_run(struct verify_job *j, int i)
+{
+	verify_variant(&j->c, &j->c.variants[i], &j->x, &j->oc[i]);
+	j->ran[i] = true;
+	return j->oc[i].interrupted ? -1 : j->oc[i].t.hits;
+}
+
+int verify_finish(struct verify_job *j, struct json_object *summary)
+{
+	int all_ok = report_variants(j, summary), sfd = j->x.sfd;
+	bool stopped = false;
+
+	for (int i = 0; i < j->c.nvariants; i++) {
+		stopped |= j->ran[i] && j->oc[i].interrupted;
+		json_object_put(j->oc[i].run_rows);
+	}
+	html_write_report(j->dir);
+	if (!stopped)
+		printf("results: %s\n", j->dir);
+	free(j);
+	if (stopped)
+		return EXIT_INTERRUPTED;
+	if (all_ok < 0)
+		return EXIT_UNTESTABLE;
+	return console_signal_pending(sfd) ? EXIT_INTERRUPTED : all_ok ? 0 : 1;
+}
+
+static int verify_variants(const struct case_def *c, const struct verify_opts *o, struct json_object *summary)
+{
+	const char *only = o->only_variant;
+	struct verify_job *j;
+	bool found = !only;
+
+	for (int i = 0; only && i < c->nvariants && !found; i++)
+		found = !strcmp(only, c->variants[i].name);
+	if (!found)
+		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
+	j = verify_begin(c, o);
+	for (int i = 0; i < c->nvariants; i++) {
+		if (only && strcmp(only, c->variants[i].name))
+			continue;
+		if (verify_run(j, i) < 0)
+			break;
+	}
+	return verify_finish(j, summary);
 }
 
 /* A case without variants is verified on its default kernels, each a
@@ -559,48 +685,4 @@ int verify_case(const struct case_def *c, const struct verify_opts *o, struct js
 	rc = verify_variants(d, o, summary);
 	free(d);
 	return rc;
-}
-
-static int verify_variants(const struct case_def *c, const struct verify_opts *o, struct json_object *summary)
-{
-	struct outcome oc[CASE_MAX_VARIANTS];
-	char dir[PATH_MAX];
-	int all_ok, done = 0;
-	bool stopped = false;
-	const char *only = o->only_variant;
-	struct pool *pool = o->pool;
-	struct verify_ctx x = { .runs = o->runs, .timeout_s = o->timeout_s, .verbose = o->verbose, .dir = dir,
-				.pool = pool, .only_arch = o->only_arch };
-
-	for (int i = 0; only && i < c->nvariants && !done; i++)
-		done = !strcmp(only, c->variants[i].name);
-	if (only && !done)
-		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
-	done = 0;
-	run_accel_init(&x.accel, o->accel);
-	x.sfd = console_signal_fd();
-	if (o->out_dir)
-		claim_verify_dir(o->out_dir, dir, sizeof(dir));
-	else
-		run_default_out_dir(c->name, "verify", dir, sizeof(dir));
-	if (pool)
-		pool_share(pool, dir);
-	for (int i = 0; i < c->nvariants; i++) {
-		if (only && strcmp(only, c->variants[i].name))
-			continue;
-		verify_variant(c, &c->variants[i], &x, &oc[i]);
-		done++;
-		if ((stopped = oc[i].interrupted))
-			break;
-	}
-	if (!done)
-		die(EXIT_USAGE, "--variant %s: %s has no such variant", only, c->path);
-	all_ok = report_variants(c, only, oc, dir, summary);
-	html_write_report(dir);
-	if (stopped)
-		return EXIT_INTERRUPTED;
-	printf("results: %s\n", dir);
-	if (all_ok < 0)
-		return EXIT_UNTESTABLE;
-	return console_signal_pending(x.sfd) ? EXIT_INTERRUPTED : all_ok ? 0 : 1;
 }

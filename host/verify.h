@@ -4,6 +4,7 @@
 #define MMREPRO_VERIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "case.h"
 #include "result.h"
@@ -50,5 +51,24 @@ struct verify_opts {
 	const enum arch *only_arch;
 };
 int verify_case(const struct case_def *c, const struct verify_opts *o, struct json_object *summary);
+
+/* A case's verification in steps, for a caller that runs the variants of
+ * several cases in an order of its own (reproduce). verify_begin claims
+ * the results dir; verify_run runs variant i and returns its hits (runs
+ * that showed a bug), or -1 when interrupted; verify_record counts runs
+ * for variant i as if a run of it gave them (verify_run's own step, and
+ * the tests'); verify_finish prints the table of the variants that ran,
+ * in the case's order whatever order they ran in, writes verify.json,
+ * appends their rows to summary (when not NULL), frees the job and
+ * returns what verify_case would. */
+struct verify_job;
+struct verify_job *verify_begin(const struct case_def *c, const struct verify_opts *o);
+int verify_run(struct verify_job *j, int i);
+void verify_record(struct verify_job *j, int i, const struct run_result *r, int n);
+int verify_finish(struct verify_job *j, struct json_object *summary);
+/* Whether variant i of c has its kernel at hand without a build: a
+ * prebuilt one, or a built one already in the cache. key: its build key
+ * ("" for a prebuilt kernel or when it cannot be planned). */
+bool verify_variant_ready(const struct case_def *c, int i, char *key, size_t len);
 
 #endif

@@ -74,7 +74,14 @@ row "unknown command" 2 "unknown command 'frobnicate'" $mm frobnicate
 row "unknown option" 2 "unknown or incomplete option '--frob'" $mm run smoke --frob
 row "--runs not a number" 2 "--runs: expected a number" $mm run smoke --runs many
 row "--runs zero" 2 "--runs: expected a number from 1" $mm run smoke --runs 0
-row "--jobs zero" 2 "--jobs: expected a number from 1" $mm run smoke --jobs 0
+row "--jobs zero" 2 "--jobs 0: expected auto or a number from 1 to 64" $mm run smoke --jobs 0
+row "--jobs negative" 2 "--jobs -1: expected auto or a number" $mm verify smoke --jobs -1
+row "--jobs not a number" 2 "--jobs abc: expected auto or a number" $mm reproduce --jobs abc
+row "--jobs auto with a suffix" 2 "--jobs auto5: expected auto or a number" \
+	$mm gate --kernel src:deb-6.12 --series "$tmp/hostile-series" --jobs auto5
+row "--jobs above 64" 2 "--jobs 65: expected auto or a number" $mm bisect smoke --kernel src:deb-6.12 --jobs 65
+row "--jobs auto on another machine's libvirt" 2 "--jobs auto counts this machine's cores and memory" \
+	$mm run smoke --backend libvirt --connect qemu+tcp://127.0.0.1:9/system --jobs auto
 row "--backend with a bad value" 2 "--backend xen: expected qemu or libvirt" $mm run smoke --backend xen
 row "--connect without the libvirt backend" 2 "--connect qemu:///system goes with --backend libvirt" \
 	$mm run smoke --connect qemu:///system
@@ -86,6 +93,8 @@ printf '# lab\nhypervisor-7 slots=2\n' >"$tmp/hosts-nouri"
 row "--hosts line that is not a URI names file:line" 2 "$tmp/hosts-nouri:2: 'hypervisor-7' is not a libvirt URI" \
 	$mm run smoke --hosts "$tmp/hosts-nouri"
 row "--hosts with --jobs" 2 "drop --backend, --connect and --jobs" $mm run smoke --hosts "$tmp/hosts-nouri" --jobs 2
+row "--jobs auto with --hosts" 2 "drop --backend, --connect and --jobs" \
+	$mm run smoke --hosts "$tmp/hosts-nouri" --jobs auto
 row "every libvirt host unreachable" 125 "host qemu\\+tcp://127.0.0.1:9/system is unreachable" \
 	$mm run smoke --backend libvirt --connect qemu+tcp://127.0.0.1:9/system
 row "--timeout negative" 2 "--timeout" $mm run smoke --timeout -5

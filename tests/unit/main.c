@@ -89,7 +89,8 @@ int main(void)
 			    initramfs_suite(), series_suite(), build_suite(), run_suite(), stats_suite(),
 			    kcidb_suite(), bisect_suite(), libvirt_suite(), verify_suite(),
 			    html_suite(), ktap_suite(), syzbot_suite(), repro_suite(), subtests_suite(),
-			    point_suite(), counters_suite(), knob_suite(), stack_suite(), load_suite(), emulator_suite() };
+			    point_suite(), counters_suite(), knob_suite(), stack_suite(), load_suite(), emulator_suite(),
+			    jobs_suite(), reproduce_suite() };
 	SRunner *sr = srunner_create(suites[0]);
 	int failed;
 	snprintf(scratch, sizeof(scratch), "/tmp/mmrepro-unit-XXXXXX");

@@ -35,6 +35,8 @@ Suite *stack_suite(void);
 Suite *load_suite(void);
 Suite *json_suite(void);
 Suite *emulator_suite(void);
+Suite *jobs_suite(void);
+Suite *reproduce_suite(void);
 
 /* Writes text to a fresh temp file and returns its path (static buffer). */
 const char *test_temp_file(const char *text, const char *suffix);
