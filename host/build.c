@@ -1628,6 +1628,9 @@ static int find_or_build(struct build *b, struct kernel *k)
 			    "from: remove %s to rebuild it from scratch", why, b->src.obj, b->out);
 	if (state == CACHE_DAMAGED)
 		fprintf(stderr, "mmrepro: %s; not using it: rebuilding\n", why);
+	if (!program_on_path(arch_info(req->arch)->gcc))
+		return fail(b, EXIT_UNTESTABLE, "cannot build %s for %s: no %s on PATH (./run.sh setup installs it)",
+			    req->spec, arch_info(req->arch)->name, arch_info(req->arch)->gcc);
 	xsnprintf(logdir, sizeof(logdir), "%s/logs", b->cache);
 	mkdir_p(logdir, 0755);
 	mkdir_p(b->src.obj, 0755);
