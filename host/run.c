@@ -563,7 +563,9 @@ static void emulator_failure(struct run_result *r, const struct console_result *
 {
 	const struct report *first = r->boot_report.crash ? &r->boot_report : &r->report;
 
-	if (strcmp(r->accel, "tcg") || !(r->emulator = emulator_artifact_of(con->log, con->log_len, first)))
+	/* An interrupted run stays interrupted: Ctrl-C never costs a retry. */
+	if (r->verdict == V_INTERRUPTED || strcmp(r->accel, "tcg") ||
+	    !(r->emulator = emulator_artifact_of(con->log, con->log_len, first)))
 		return;
 	r->verdict = V_BROK;
 	r->other_crash = false;
