@@ -98,6 +98,16 @@ static int arm64_image_release(const char *path, char *out, size_t len)
 	return rc;
 }
 
+bool kernel_image_is_arm64(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool arm64 = fd >= 0 && arm64_image_header(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return arm64;
+}
+
 bool kernel_arm64_image_is_whole(const char *path)
 {
 	char release[128];
@@ -287,8 +297,9 @@ static int resolve_image(const char *spec, struct kernel *k, char *err, size_t e
 		snprintf(err, errlen, "--kernel %s: %s does not exist", spec, k->image);
 		return EXIT_USAGE;
 	}
-	if (kernel_image_release(k->image, k->release, sizeof(k->release)) < 0) {
-		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage", spec, k->image);
+	if (kernel_image_is_arm64(k->image) || kernel_image_release(k->image, k->release, sizeof(k->release)) < 0) {
+		snprintf(err, errlen, "--kernel %s: %s is not a readable x86 bzImage (an arm64 kernel comes from a source "
+			 "spec with --arch arm64)", spec, k->image);
 		return EXIT_USAGE;
 	}
 	if (check_image_opts(k, spec, err, errlen))

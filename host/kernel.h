@@ -75,6 +75,8 @@ bool kernel_elf_is_whole(const char *path);
  * and its banner are there (a cut copy loses the banner from about 40%
  * in); the cache's digests catch the rest. */
 bool kernel_arm64_image_is_whole(const char *path);
+/* Whether path starts with an arm64 Image header. */
+bool kernel_image_is_arm64(const char *path);
 /* Looks up CONFIG_NAME in the kernel's .config: 'y', 'm' or 0. */
 char kernel_config_value(const struct kernel *k, const char *name);
 

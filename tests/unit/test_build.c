@@ -237,6 +237,45 @@ static const char *fake_bzimage(void)
 	return path;
 }
 
+/* An arm64 Image: its header's magic at 0x38, and the banner far in. */
+static const char *fake_arm64_image(const char *banner)
+{
+	static char path[160];
+	unsigned char img[0x2000] = { 0 };
+	FILE *f;
+
+	memcpy(img + 0x38, "ARM\x64", 4);
+	memcpy(img + 0x1000, banner, strlen(banner));
+	snprintf(path, sizeof(path), "%s/Image", test_temp_dir());
+	f = fopen(path, "wb");
+	fwrite(img, 1, sizeof(img), f);
+	fclose(f);
+	return path;
+}
+
+/* An arm64 Image's release comes from its banner; a cut one, with no
+ * banner, is neither whole nor readable; image: refuses one (prebuilt
+ * images boot as x86_64). */
+START_TEST(arm64_image_release_and_wholeness)
+{
+	char release[128], spec[300], err[1024];
+	const char *img = fake_arm64_image("Linux version 6.12.118+ (mmrepro@mmrepro) #1 SMP");
+	struct kernel k;
+
+	ck_assert(kernel_image_is_arm64(img));
+	ck_assert_int_eq(kernel_image_release(img, release, sizeof(release)), 0);
+	ck_assert_str_eq(release, "6.12.118+");
+	ck_assert(kernel_arm64_image_is_whole(img));
+	snprintf(spec, sizeof(spec), "image:%s", img);
+	ck_assert_int_eq(kernel_resolve_prebuilt(spec, &k, err, sizeof(err)), EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err, "an arm64 kernel comes from a source spec with --arch arm64"));
+	img = fake_arm64_image("Linux version 6.12.118+");
+	ck_assert_int_eq(kernel_image_release(img, release, sizeof(release)), -1);
+	ck_assert(!kernel_arm64_image_is_whole(img));
+	ck_assert(!kernel_image_is_arm64(fake_bzimage()));
+}
+END_TEST
+
 START_TEST(image_spec_checked_up_front)
 {
 	char image[160], spec[600], err[1024];
@@ -1102,6 +1141,7 @@ Suite *build_suite(void)
 	tcase_add_test(t, fragment_lines_checked_against_config);
 	tcase_add_test(t, cache_key_hashes_contents_in_order);
 	tcase_add_test(t, makefile_version_parsed);
+	tcase_add_test(t, arm64_image_release_and_wholeness);
 	tcase_add_test(t, git_spec_key_same_before_and_after_worktree);
 	tcase_add_test(t, git_spec_version_read_at_its_commit_not_worktree);
 	tcase_add_test(t, dir_and_src_specs_planned_with_their_version);
