@@ -107,8 +107,8 @@ check-libvirt: all
 check-build: all
 	bash tests/build-test.sh
 
-# arm64 guests end to end: a cross-built src:deb-6.12 (cold: about half an
-# hour on 2 cores), smoke, a --repro and madv-free-mthp-contpte.
+# arm64 guests end to end: a cross-built src:deb-6.12 (cold: about 12
+# minutes on 2 cores), smoke (QEMU, libvirt), a --repro, madv-free-mthp-contpte.
 check-arm64: all
 	bash tests/arm64-test.sh
 

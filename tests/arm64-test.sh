@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # arm64 guests end to end (make check-arm64): src:deb-6.12 cross-built for
-# arm64 (a cold build is about half an hour on 2 cores, then cached),
-# booted on QEMU's virt machine under TCG; smoke passes (QEMU and libvirt),
-# the Image and the result record the arch, a --repro is cross-compiled
-# and runs, and
-# madv-free-mthp-contpte gives every variant's verdict (Ryan Roberts's
-# hazard fails on arm64 only).
+# arm64 (a cold build is about 12 minutes on 2 cores, then cached), booted
+# on QEMU's virt machine under TCG; smoke passes (QEMU and libvirt), the
+# Image and the result record the arch, a --repro is cross-compiled and
+# runs, and madv-free-mthp-contpte gives every variant's verdict (Ryan
+# Roberts's hazard fails on arm64 only).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export MMREPRO_ROOT=$PWD MMREPRO_PROGRESS=1
