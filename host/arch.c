@@ -6,7 +6,7 @@
 
 static const struct arch_info arches[] = {
 	[ARCH_X86_64] = {
-		.name = "x86_64", .karch = "x86", .cross = "", .gcc = "gcc", .image_target = "bzImage",
+		.name = "x86_64", .uname = "x86_64", .karch = "x86", .cross = "", .gcc = "gcc", .image_target = "bzImage",
 		.image_path = "arch/x86/boot/bzImage", .image_name = "bzImage",
 		.qemu = "qemu-system-x86_64", .machine = "pc", .cpu_tcg = "max", .console = "ttyS0",
 		.result_port = "/dev/ttyS1", .guest_dir = "guest", .config = NULL, .host_root = true,
@@ -17,7 +17,7 @@ static const struct arch_info arches[] = {
 	 * expect. The host root is x86 code, so the guest lives in its
 	 * initramfs, and virt has one UART: results go over virtio-console. */
 	[ARCH_ARM64] = {
-		.name = "arm64", .karch = "arm64", .cross = "aarch64-linux-gnu-", .gcc = "aarch64-linux-gnu-gcc",
+		.name = "arm64", .uname = "aarch64", .karch = "arm64", .cross = "aarch64-linux-gnu-", .gcc = "aarch64-linux-gnu-gcc",
 		.image_target = "Image",
 		.image_path = "arch/arm64/boot/Image", .image_name = "Image",
 		.qemu = "qemu-system-aarch64", .machine = "virt,gic-version=3", .cpu_tcg = "max,pauth-impdef=on",

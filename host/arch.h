@@ -9,6 +9,7 @@ enum arch { ARCH_X86_64, ARCH_ARM64 };
 
 struct arch_info {
 	const char *name;          /* "x86_64", "arm64": the --arch and arch = word */
+	const char *uname;         /* its uname -m (libvirt's arch name) */
 	const char *karch;         /* the kernel's ARCH= (its arch/ dir) */
 	const char *cross;         /* CROSS_COMPILE= ("" for the host's own) */
 	const char *gcc;           /* its C compiler: the kernel's and the guest's */

@@ -5,6 +5,7 @@
  * between static functions of the same name), and addr2line turns
  * addresses into locations in one run per batch, argv only. */
 #include "decode.h"
+#include "arch.h"
 #include "json_read.h"
 #include "util.h"
 
@@ -321,12 +322,14 @@ static void read_locations(char *out, struct job **jobs, size_t n)
 /* One addr2line run over the jobs that have an address (at most BATCH). */
 static void run_addr2line(const struct decoder *d, struct job *jobs, size_t n)
 {
-	char *argv[BATCH + 8], addrs[BATCH][24], *out;
+	char *argv[BATCH + 8], addrs[BATCH][24], tool[64], *out;
 	struct job *with[BATCH];
 	size_t argc = 0, k = 0;
 
 	/* The host's binutils read only its own arch's DWARF. */
-	argv[argc++] = ((const Elf64_Ehdr *)d->map)->e_machine == EM_AARCH64 ? "aarch64-linux-gnu-addr2line" : "addr2line";
+	snprintf(tool, sizeof(tool), "%saddr2line",
+		 arch_info(((const Elf64_Ehdr *)d->map)->e_machine == EM_AARCH64 ? ARCH_ARM64 : ARCH_X86_64)->cross);
+	argv[argc++] = tool;
 	argv[argc++] = "-a";
 	argv[argc++] = "-i";
 	argv[argc++] = "-f";

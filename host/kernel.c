@@ -100,8 +100,9 @@ static int arm64_image_release(const char *path, char *out, size_t len)
 
 bool kernel_image_is_arm64(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool arm64 = fd >= 0 && arm64_image_header(fd);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bool arm64 = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && arm64_image_header(fd);
 
 	if (fd >= 0)
 		close(fd);
@@ -112,12 +113,10 @@ bool kernel_arm64_image_is_whole(const char *path)
 {
 	char release[128];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	bool header = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && arm64_image_header(fd);
 
-	if (fd >= 0)
-		close(fd);
-	return header && arm64_image_release(path, release, sizeof(release)) == 0;
+	/* A link is never whole: the cache holds regular files only. */
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && kernel_image_is_arm64(path) &&
+	       arm64_image_release(path, release, sizeof(release)) == 0;
 }
 
 int kernel_image_release(const char *bzimage, char *out, size_t len)

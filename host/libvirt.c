@@ -29,16 +29,11 @@ static void xml_elem(FILE *f, const char *indent, const char *tag, const char *t
 	fprintf(f, "</%s>\n", tag);
 }
 
-/* libvirt's names: the arch as uname -m says it, and virt without the
- * QEMU options the QEMU backend adds to -machine (the GIC is a feature). */
-static const char *libvirt_arch(const struct vm_config *c)
-{
-	return c->arch == ARCH_ARM64 ? "aarch64" : "x86_64";
-}
-
+/* virt goes without the QEMU options the QEMU backend adds to -machine:
+ * the GIC is a libvirt feature. */
 static void os_xml(FILE *f, const struct vm_config *c, const char *kernel, const char *initrd)
 {
-	fprintf(f, "  <os>\n    <type arch='%s' machine='", libvirt_arch(c));
+	fprintf(f, "  <os>\n    <type arch='%s' machine='", arch_info(c->arch)->uname);
 	if (c->arch == ARCH_ARM64)
 		fputs("virt", f);
 	else

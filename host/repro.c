@@ -14,17 +14,17 @@
 
 char **repro_compile_argv(const char *src, const char *cflags, enum arch arch, const char *out, char **words)
 {
-	static const char *const head[] = { "", "-O2", "-static", "-pthread", "-w" };
-	size_t nhead = sizeof(head) / sizeof(head[0]), n = 0, cap = nhead + 6;
+	static const char *const flags[] = { "-O2", "-static", "-pthread", "-w" };
+	size_t nflags = sizeof(flags) / sizeof(flags[0]), n = 0, cap = nflags + 7;
 	char **argv, *save = NULL, *w;
 
 	*words = xstrdup(cflags ? cflags : "");
 	for (const char *p = *words; *p; p++)
 		cap += *p == ' ' || *p == '\t';
 	argv = xcalloc(cap + 1, sizeof(*argv));
-	for (size_t i = 0; i < nhead; i++)
-		argv[n++] = (char *)head[i];
-	argv[0] = (char *)arch_info(arch)->gcc;
+	argv[n++] = (char *)arch_info(arch)->gcc;
+	for (size_t i = 0; i < nflags; i++)
+		argv[n++] = (char *)flags[i];
 	for (w = strtok_r(*words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 		argv[n++] = w;
 	argv[n++] = "-o";
