@@ -457,6 +457,9 @@ static int command_case_file(struct cli *o, int argc, char **argv, int i, const 
 		i++;
 	}
 	load_case(path, c);
+	/* Before the reproducer is compiled: it is compiled for this arch. */
+	if (o->has_arch)
+		case_force_arch(c, o->arch);
 	if (o->adhoc.title && !adhoc_given(&o->adhoc)) {
 		if (adhoc_check(&o->adhoc, err, sizeof(err)) < 0)
 			usage_error("%s", err);
@@ -532,8 +535,6 @@ static int cmd_run(int argc, char **argv)
 	fragments = all_fragments(&c, &o);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
-	if (o.has_arch)
-		case_force_arch(&c, o.arch);
 	spec = o.kernel ? o.kernel : (c.nkernels ? c.kernels[0] : "deb:6.12");
 	if (flavor_changes_kernel(o.flavor) && !kernel_spec_needs_build(spec))
 		usage_error("--flavor %s needs a source kernel (--kernel src:, git:, dir:)", o.flavor);
@@ -809,8 +810,6 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
-	if (o.has_arch)
-		case_force_arch(&c, o.arch);
 	struct verify_opts v = { .only_variant = o.variant, .out_dir = o.out, .runs = o.runs, .timeout_s = o.timeout_s,
 				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o, case_max_mem_mb(&c)) };
 	return verify_case(&c, &v, NULL);
@@ -961,8 +960,6 @@ static int cmd_bisect(int argc, char **argv)
 		usage_error("bisect: unexpected argument '%s'", argv[i]);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
-	if (o.has_arch)
-		case_force_arch(&c, o.arch);
 	if (!o.kernel)
 		usage_error("bisect: --kernel is required%s", "");
 	b.c = &c;
@@ -1001,8 +998,6 @@ static int cmd_matrix(int argc, char **argv)
 		usage_error("--flavor %s needs a source kernel (--kernel src:, git:, dir:)", o.flavor);
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
-	if (o.has_arch)
-		case_force_arch(&c, o.arch);
 	struct matrix_opts mo = { .c = &c, .variant = o.variant, .kernel = o.kernel, .series = o.series,
 				  .configs = o.configs, .knobs = o.knobs, .nknobs = o.nknobs,
 				  .runs = o.runs_given ? o.runs : MATRIX_DEFAULT_RUNS, .minimize = o.minimize,
