@@ -11,7 +11,7 @@ export MMREPRO_ROOT="$here"
 # Everything the suite needs from Debian 12. The newest 6.12 and 6.1 images
 # and sources are picked at setup time.
 packages=(
-	build-essential pkg-config git ccache bc bison flex libelf-dev libssl-dev cpio zstd xz-utils rsync
+	build-essential pkg-config git ccache bc bison flex libelf-dev libssl-dev cpio zstd xz-utils lz4 rsync
 	qemu-system-x86 util-linux kmod python3 python3-jsonschema
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 	check libarchive-dev libkmod-dev libinih-dev libjson-c-dev jq

@@ -1355,6 +1355,11 @@ const char *case_build_flavor(const struct case_def *c, const char *spec)
 	return flavor_changes_kernel(c->flavor) && kernel_spec_needs_build(spec) ? c->flavor : NULL;
 }
 
+void case_prefer_arch(struct case_def *c, enum arch arch)
+{
+	c->arch = arch;
+}
+
 void case_force_arch(struct case_def *c, enum arch arch)
 {
 	c->arch = arch;

@@ -213,6 +213,9 @@ unsigned case_max_mem_mb(const struct case_def *c);
 void case_force_flavor(struct case_def *c, const char *flavor);
 /* --arch: makes arch the case's and every variant's. */
 void case_force_arch(struct case_def *c, enum arch arch);
+/* verify --arch: makes arch the case's, so every variant that names no
+ * arch of its own runs there; a variant's own arch stays. */
+void case_prefer_arch(struct case_def *c, enum arch arch);
 /* Every .case file in the repo's cases/ dir, sorted: malloc'd paths in *paths
  * (free each, then the array). Returns the count, or -1 when the dir
  * cannot be read. */

@@ -457,8 +457,11 @@ static int command_case_file(struct cli *o, int argc, char **argv, int i, const 
 		i++;
 	}
 	load_case(path, c);
-	/* Before the reproducer is compiled: it is compiled for this arch. */
-	if (o->has_arch)
+	/* Before the reproducer is compiled: it is compiled for this arch.
+	 * verify keeps a variant's own arch (and runs only this arch's). */
+	if (o->has_arch && !strcmp(cmd, "verify"))
+		case_prefer_arch(c, o->arch);
+	else if (o->has_arch)
 		case_force_arch(c, o->arch);
 	if (o->adhoc.title && !adhoc_given(&o->adhoc)) {
 		if (adhoc_check(&o->adhoc, err, sizeof(err)) < 0)
@@ -811,7 +814,8 @@ static int cmd_verify(int argc, char **argv)
 	if (o.flavor)
 		case_force_flavor(&c, o.flavor);
 	struct verify_opts v = { .only_variant = o.variant, .out_dir = o.out, .runs = o.runs, .timeout_s = o.timeout_s,
-				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o, case_max_mem_mb(&c)) };
+				 .verbose = o.verbose, .accel = o.accel, .pool = command_pool(&o, case_max_mem_mb(&c)),
+				 .only_arch = o.has_arch ? &o.arch : NULL };
 	return verify_case(&c, &v, NULL);
 }
 

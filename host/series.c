@@ -164,6 +164,69 @@ bool series_text_is_patch(const char *text)
 	return false;
 }
 
+/* A path Kconfig reads: a Kconfig* file, a defconfig or config fragment
+ * (arch/x86/configs/tiny.config, kernel/configs/), or kconfig itself. */
+static bool path_feeds_kconfig(const char *path, size_t len)
+{
+	const char *base = path;
+
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/')
+			base = path + i + 1;
+	size_t base_len = len - (size_t)(base - path);
+
+	if ((base_len == 7 && !strncmp(base, "Kconfig", 7)) || (base_len > 8 && !strncmp(base, "Kconfig.", 8)))
+		return true;
+	return memmem(path, len, "configs/", 8) ||
+	       memmem(path, len, "scripts/kconfig/", 16) || (len > 7 && !memcmp(path + len - 7, ".config", 7));
+}
+
+/* The path of a "--- a/x" / "+++ b/x" / "rename to x" line, without its
+ * a/ or b/ prefix and anything after a tab. */
+static bool diff_line_path(const char *line, size_t len, const char **path, size_t *plen)
+{
+	static const char *const heads[] = { "--- ", "+++ ", "rename from ", "rename to ", "copy to " };
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		size_t h = strlen(heads[i]);
+		if (len <= h || strncmp(line, heads[i], h))
+			continue;
+		*path = line + h;
+		*plen = strcspn(*path, "\t\n");
+		if (*plen > len - h)
+			*plen = len - h;
+		if (*plen > 2 && ((*path)[0] == 'a' || (*path)[0] == 'b') && (*path)[1] == '/') {
+			*path += 2;
+			*plen -= 2;
+		}
+		return true;
+	}
+	return false;
+}
+
+bool series_text_touches_kconfig(const char *text)
+{
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		size_t len = strcspn(line, "\n"), plen;
+		const char *path;
+		if (diff_line_path(line, len, &path, &plen) && path_feeds_kconfig(path, plen))
+			return true;
+	}
+	return false;
+}
+
+bool series_touches_kconfig(const struct series *s)
+{
+	bool touches = false;
+
+	for (int i = 0; i < s->npatches && !touches; i++) {
+		char *text = read_file(s->patches[i], NULL);
+		touches = !text || series_text_touches_kconfig(text);
+		free(text);
+	}
+	return touches;
+}
+
 static bool file_is_patch(const char *path)
 {
 	char *text = read_file(path, NULL);

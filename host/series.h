@@ -38,6 +38,12 @@ void series_describe_failure(const char *patch, const char *stderr_text, char *m
 /* Whether text holds a diff: a `diff --git` line, or a `--- ` line
  * directly followed by a `+++ ` line. */
 bool series_text_is_patch(const char *text);
+/* Whether a patch's diff touches what Kconfig reads (a Kconfig* file, a
+ * configs/ fragment, scripts/kconfig/), so that a config made from the
+ * unpatched tree may not hold for the patched one. */
+bool series_text_touches_kconfig(const char *text);
+/* The same over every patch of s; an unreadable patch counts as touching. */
+bool series_touches_kconfig(const struct series *s);
 
 /* The subject of a patch file ("mm/gup: ..." from its Subject: header,
  * without "[PATCH v5 2/3]", folded lines joined), or its file name. */

@@ -449,7 +449,7 @@ static void verify_variant(const struct case_def *c, const struct variant *v, st
 		fprintf(stderr, "mmrepro: [variant %s]: %s is prebuilt, so it runs as it is, not in flavour %s\n",
 			v->name, v->kernel, vc->flavor);
 	if (x->only_arch && vc->arch != *x->only_arch)
-		snprintf(oc->reason, sizeof(oc->reason), "not run: an %s variant (reproduce --arch %s runs it)",
+		snprintf(oc->reason, sizeof(oc->reason), "not run: an %s variant (--arch %s runs it)",
 			 arch_info(vc->arch)->name, arch_info(vc->arch)->name);
 	else if (vc->arch != ARCH_X86_64 && !kernel_spec_needs_build(v->kernel))
 		snprintf(oc->reason, sizeof(oc->reason), "not run: %s is an x86_64 kernel, not %s", v->kernel,

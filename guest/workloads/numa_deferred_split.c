@@ -179,7 +179,7 @@ static void fail_allocations(bool on)
 
 	if (on && access(FAIL_PAGE_ALLOC_DIR, F_OK) < 0)
 		tst_brk(TCONF, FAIL_PAGE_ALLOC_DIR " is missing: CONFIG_FAIL_PAGE_ALLOC and "
-			"CONFIG_FAULT_INJECTION_DEBUG_FS are off (config/fault-injection.config)");
+			"CONFIG_FAULT_INJECTION_DEBUG_FS are off (config/guest.config has them)");
 	for (size_t i = 0; on && i < sizeof(settings) / sizeof(settings[0]); i++) {
 		snprintf(path, sizeof(path), FAIL_PAGE_ALLOC_DIR "/%s", settings[i][0]);
 		tst_write_file(path, "%s", settings[i][1]);

@@ -754,7 +754,8 @@ START_TEST(flavor_per_case_and_variant)
 }
 END_TEST
 
-/* arch in [vm] is every variant's; a variant's own wins; --arch overrides both. */
+/* arch in [vm] is every variant's; a variant's own wins; --arch overrides
+ * both, except verify's, which leaves a variant's own. */
 START_TEST(arch_per_case_and_variant)
 {
 	struct case_def c, *vc = malloc(sizeof(*vc));
@@ -766,6 +767,13 @@ START_TEST(arch_per_case_and_variant)
 	ck_assert_int_eq(c.arch, ARCH_ARM64);
 	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
 	ck_assert_int_eq(vc->arch, ARCH_ARM64);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->arch, ARCH_X86_64);
+	case_prefer_arch(&c, ARCH_X86_64);
+	ck_assert_int_eq(case_for_variant(&c, &c.variants[0], vc, err, sizeof(err)), 0);
+	ck_assert_int_eq(vc->arch, ARCH_X86_64);
+	c.arch = ARCH_ARM64;
+	case_prefer_arch(&c, ARCH_ARM64);
 	ck_assert_int_eq(case_for_variant(&c, &c.variants[1], vc, err, sizeof(err)), 0);
 	ck_assert_int_eq(vc->arch, ARCH_X86_64);
 	case_force_arch(&c, ARCH_ARM64);

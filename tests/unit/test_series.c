@@ -241,6 +241,33 @@ START_TEST(patch_text_detection)
 }
 END_TEST
 
+/* A config merged from the unpatched tree is reused only when no patch
+ * touches what Kconfig reads. */
+START_TEST(kconfig_touching_patches_are_recognised)
+{
+	static const struct {
+		const char *text;
+		bool touches;
+	} table[] = {
+		{ "diff --git a/mm/gup.c b/mm/gup.c\n--- a/mm/gup.c\n+++ b/mm/gup.c\n@@ -1 +1 @@\n", false },
+		{ "--- a/mm/Kconfig\n+++ b/mm/Kconfig\n@@ -1 +1 @@\n", true },
+		{ "--- a/arch/x86/Kconfig.debug\n+++ b/arch/x86/Kconfig.debug\n", true },
+		{ "--- a/arch/x86/configs/tiny.config\t2024-01-01\n+++ b/arch/x86/configs/tiny.config\n", true },
+		{ "--- a/kernel/configs/debug.config\n+++ b/kernel/configs/debug.config\n", true },
+		{ "--- a/scripts/kconfig/confdata.c\n+++ b/scripts/kconfig/confdata.c\n", true },
+		{ "--- /dev/null\n+++ b/mm/Kconfig.new\n", true },
+		{ "diff --git a/mm/x.c b/mm/Kconfig\nrename from mm/x.c\nrename to mm/Kconfig\n", true },
+		{ "--- a/Documentation/Kconfig-howto.rst\n+++ b/Documentation/Kconfig-howto.rst\n", false },
+		{ "Subject: mm: Kconfig is not a path here\n--- a/mm/memory.c\n+++ b/mm/memory.c\n", false },
+		{ "", false },
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		ck_assert_msg(series_text_touches_kconfig(table[i].text) == table[i].touches, "row %zu: %s", i,
+			      table[i].text);
+}
+END_TEST
+
 /* Loads a quilt dir whose series lists `entry` and expects the error
  * "DIR/series:2: patch 'ENTRY' WHY...". */
 static void assert_entry_refused(const char *dir, const char *entry, const char *why)
@@ -412,6 +439,7 @@ Suite *series_suite(void)
 	tcase_add_test(t, bad_series_rejected);
 	tcase_add_test(t, mbox_with_cover_letter_and_patch_loads);
 	tcase_add_test(t, patch_text_detection);
+	tcase_add_test(t, kconfig_touching_patches_are_recognised);
 	tcase_add_test(t, series_entries_stay_inside_and_are_patches);
 	tcase_add_test(t, series_entries_with_dots_and_subdirs_load);
 	tcase_add_test(t, series_list_that_is_a_fifo_is_refused);
