@@ -735,14 +735,18 @@ static int verify_config(struct build *b, const char *config_path)
 	if (!cfg)
 		return fail(b, EXIT_UNTESTABLE, "no .config at %s", config_path);
 	for (int i = b->nbase; i < b->nfrags; i++) {
-		char *frag = read_file(b->frags[i], NULL), *save, *line;
+		char *frag = read_file(b->frags[i], NULL), *line, *next;
 		int lineno = 0;
 		if (!frag) {
 			free(cfg);
 			return fail(b, EXIT_USAGE, "%s: cannot read", b->frags[i]);
 		}
-		for (line = strtok_r(frag, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* Blank lines count, so the error names the line an editor shows. */
+		for (line = frag; *line; line = next) {
 			char symbol[128];
+			next = line + strcspn(line, "\n");
+			if (*next)
+				*next++ = '\0';
 			lineno++;
 			fragment_symbol(line, symbol, sizeof(symbol));
 			if (build_config_line_holds(cfg, line) || (symbol[0] && overridden_later(b, i, symbol)))

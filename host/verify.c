@@ -122,11 +122,13 @@ bool verify_matches(const struct variant *v, const struct tally *t, int forbidde
 			return t->hits == t->runs;
 		if (t->hits + t->clean != t->runs)
 			return false;
-		/* Rounded up to whole runs: one run that meets a residual race
-		 * is no evidence that it hits more often than K/N. */
+		/* Rounded to whole runs: one run that meets a residual race is
+		 * no evidence that it hits more often than K/N (at most
+		 * ceil(K/N of the runs)), and one run that misses a frequent
+		 * race none that it hits less often (at least floor(...)). */
 		if (v->rate_at_most)
 			return (long)t->hits * v->rate_runs <= (long)v->rate_hits * t->runs + v->rate_runs - 1;
-		return (long)t->hits * v->rate_runs >= (long)v->rate_hits * t->runs;
+		return (long)t->hits * v->rate_runs + v->rate_runs - 1 >= (long)v->rate_hits * t->runs;
 	case EXPECT_PASS: return t->clean == t->runs;
 	case EXPECT_CONF: return t->conf == t->runs;
 	default: return false;

@@ -183,7 +183,15 @@ START_TEST(k_of_n_needs_the_share_and_clean_misses)
 	ck_assert(!verify_matches(&v, &t, 0));
 	t = counts(2, 0, 0, 0);
 	ck_assert(verify_matches(&v, &t, 0));
+	/* Rounded down to whole runs: 8/10 of 2 runs wants one hit, of 1
+	 * run none (one run that misses says nothing about an 80% race). */
 	t = counts(1, 1, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(0, 2, 0, 0);
+	ck_assert(!verify_matches(&v, &t, 0));
+	t = counts(0, 1, 0, 0);
+	ck_assert(verify_matches(&v, &t, 0));
+	t = counts(15, 5, 0, 0);
 	ck_assert(!verify_matches(&v, &t, 0));
 	/* A miss must be clean: another crash or an untestable run is no miss. */
 	t = counts(9, 0, 1, 0);
