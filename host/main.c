@@ -12,6 +12,7 @@
 #include "newcase.h"
 #include "libvirt.h"
 #include "matrix.h"
+#include "point.h"
 #include "pool.h"
 #include "report.h"
 #include "reproduce.h"
@@ -226,7 +227,8 @@ static void parse_search_opt(int ch, const char *v, struct cli *o)
 		o->alpha_given = true;
 		break;
 	case 'm':
-		o->max_runs = parse_int_opt("--max-runs", v, 1, BISECT_MAX_RUNS);
+		/* Fewer runs than the bad end must show could decide nothing. */
+		o->max_runs = parse_int_opt("--max-runs", v, POINT_MIN_BAD_END_RUNS, BISECT_MAX_RUNS);
 		o->max_runs_given = true;
 		break;
 	case 'e': o->fail_on_counters = true; break;

@@ -144,6 +144,7 @@ row "--runs that is neither a number nor auto" 2 "--runs: expected a number from
 row "--alpha out of range" 2 "--alpha 0.9: expected a number from 1e-06 to 0.5" $mm bisect smoke --alpha 0.9
 row "--alpha that is not a number" 2 "--alpha x" $mm bisect smoke --alpha x
 row "--max-runs 0" 2 "--max-runs" $mm bisect smoke --max-runs 0
+row "--max-runs 3 (the bad end needs 4)" 2 "--max-runs: expected a number from 4 to" $mm bisect smoke --max-runs 3
 row "--fix with --good/--bad" 2 "bisect --fix takes --broken OLD and --fixed NEW" \
 	$mm bisect smoke --kernel git:/x --fix --good a --bad b
 row "--broken without --fix" 2 "--broken and --fixed go with bisect --fix" $mm bisect smoke --kernel git:/x --broken a --fixed b
