@@ -49,6 +49,7 @@ struct build {
 	int nfrags;
 	int nbase;               /* frags[0..nbase): a base config (syzbot's), merged first, not verified */
 	char key[25];
+	char config_stamp[25];   /* what the merged config depends on; "" when it cannot be reused */
 	char out[PATH_MAX];      /* kernels/<key> */
 	char log[PATH_MAX];
 	char *err;
@@ -786,65 +787,50 @@ static int merge_fragments(struct build *b)
 	return rc == 0 ? 0 : -1;
 }
 
-/* What the merged config (tinyconfig plus the fragments, before
- * olddefconfig) depends on: the tree, the arch and the fragments' texts.
- * Empty when it cannot be reused: a dir: tree changes under us, and a
- * series that patches Kconfig may change what tinyconfig gives. */
-static void template_stamp(struct build *b, char out[25])
-{
-	char *frags[BUILD_MAX_CONFIGS + 5] = { 0 };
-	bool readable = true;
+/* The merged config saved in an object dir, its stamp, and the .config
+ * it becomes. */
+struct template_files {
+	char config[PATH_MAX + 32], stamp[PATH_MAX + 32], dot_config[PATH_MAX + 32];
+};
 
-	out[0] = '\0';
-	if (b->src.mutable_tree || series_touches_kconfig(&b->series))
-		return;
-	for (int i = 0; i < b->nfrags && readable; i++)
-		readable = (frags[i] = read_file(b->frags[i], NULL)) != NULL;
-	if (readable)
-		build_cache_key(b->src.identity, arch_info(b->req->arch)->name, NULL, (const char *const *)frags, out);
-	for (int i = 0; frags[i]; i++)
-		free(frags[i]);
-}
-
-static void template_paths(struct build *b, char *config, char *stamp, size_t len)
+static void template_files(struct build *b, struct template_files *t)
 {
-	xsnprintf(config, len, "%s/.mmrepro-merged.config", b->src.obj);
-	xsnprintf(stamp, len, "%s/.mmrepro-merged.stamp", b->src.obj);
+	xsnprintf(t->config, sizeof(t->config), "%s/.mmrepro-merged.config", b->src.obj);
+	xsnprintf(t->stamp, sizeof(t->stamp), "%s/.mmrepro-merged.stamp", b->src.obj);
+	xsnprintf(t->dot_config, sizeof(t->dot_config), "%s/.config", b->src.obj);
 }
 
 /* The merged config the last build of this object dir left, if it was made
  * from the same inputs: series rebuilds then skip tinyconfig and the merge
  * (about 10 s of a 30 s rebuild), and only olddefconfig runs. */
-static bool reuse_template(struct build *b, const char *stamp)
+static bool reuse_template(struct build *b)
 {
-	char config[PATH_MAX + 32], stamp_path[PATH_MAX + 32], dot_config[PATH_MAX + 16];
+	struct template_files t;
 	char *saved = NULL, *text = NULL;
 	size_t len = 0;
 	bool ok;
 
-	template_paths(b, config, stamp_path, sizeof(config));
-	xsnprintf(dot_config, sizeof(dot_config), "%s/.config", b->src.obj);
-	ok = stamp[0] && (saved = read_file(stamp_path, NULL)) && !strcmp(saved, stamp) &&
-	     (text = read_file(config, &len)) && write_file_atomic(dot_config, text, len) == 0;
+	template_files(b, &t);
+	ok = b->config_stamp[0] && (saved = read_file(t.stamp, NULL)) && !strcmp(saved, b->config_stamp) &&
+	     (text = read_file(t.config, &len)) && write_file_atomic(t.dot_config, text, len) == 0;
 	free(saved);
 	free(text);
 	return ok;
 }
 
-static void save_template(struct build *b, const char *stamp)
+static void save_template(struct build *b)
 {
-	char config[PATH_MAX + 32], stamp_path[PATH_MAX + 32], dot_config[PATH_MAX + 16];
+	struct template_files t;
 	size_t len;
 	char *text;
 
-	template_paths(b, config, stamp_path, sizeof(config));
-	unlink(stamp_path);
-	xsnprintf(dot_config, sizeof(dot_config), "%s/.config", b->src.obj);
-	if (!stamp[0] || !(text = read_file(dot_config, &len)))
+	template_files(b, &t);
+	unlink(t.stamp);
+	if (!b->config_stamp[0] || !(text = read_file(t.dot_config, &len)))
 		return;
 	/* The stamp last: a template without one is never used. */
-	if (write_file_atomic(config, text, len) == 0)
-		write_file_atomic(stamp_path, stamp, strlen(stamp));
+	if (write_file_atomic(t.config, text, len) == 0)
+		write_file_atomic(t.stamp, b->config_stamp, strlen(b->config_stamp));
 	free(text);
 }
 
@@ -860,11 +846,9 @@ static void build_log_note(struct build *b, const char *text)
 
 static int make_merged_config(struct build *b)
 {
-	char stamp[25];
 	int rc;
 
-	template_stamp(b, stamp);
-	if (reuse_template(b, stamp)) {
+	if (reuse_template(b)) {
 		build_log_note(b, "mmrepro: merged config reused from the last build of this object dir\n");
 		return 0;
 	}
@@ -874,7 +858,7 @@ static int make_merged_config(struct build *b)
 			fail(b, EXIT_UNTESTABLE, "make tinyconfig failed in %s (see %s)", b->src.tree, b->log);
 	if (merge_fragments(b) < 0)
 		return fail(b, EXIT_UNTESTABLE, "merge_config.sh failed (see %s)", b->log);
-	save_template(b, stamp);
+	save_template(b);
 	return 0;
 }
 
@@ -1109,6 +1093,22 @@ static void choose_obj_dir(struct build *b, const char *const *extra)
 		  flavor_changes_kernel(b->req->flavor) ? b->req->flavor : "", tag[0] ? "+cfg-" : "", tag);
 }
 
+/* What the merged config (tinyconfig plus the fragments, before
+ * olddefconfig) depends on: the tree, the arch and the fragments' texts,
+ * from the texts the key was made of. Empty when it cannot be reused: a
+ * dir: tree changes under us, and a series that patches Kconfig may change
+ * what tinyconfig gives. */
+static void config_stamp(struct build *b, const char *const *patches, const char *const *frags)
+{
+	b->config_stamp[0] = '\0';
+	if (b->src.mutable_tree)
+		return;
+	for (int i = 0; patches[i]; i++)
+		if (series_text_touches_kconfig(patches[i]))
+			return;
+	build_cache_key(b->src.identity, arch_info(b->req->arch)->name, NULL, frags, b->config_stamp);
+}
+
 /* The key hashes contents, not paths: the same series copied elsewhere
  * hits the same cache entry. The object dir comes from the same texts. */
 static int compute_key(struct build *b)
@@ -1148,6 +1148,7 @@ static int compute_key(struct build *b)
 				 "\narch %s", arch_info(b->req->arch)->name);
 		build_cache_key(b->src.identity, gcc ? gcc : "?", (const char *const *)patches,
 				(const char *const *)frags, b->key);
+		config_stamp(b, (const char *const *)patches, (const char *const *)frags);
 		xsnprintf(b->out, sizeof(b->out), "%s/kernels/%s", b->cache, b->key);
 		/* collect_fragments adds the extra ones last. */
 		choose_obj_dir(b, extra);

@@ -215,18 +215,6 @@ bool series_text_touches_kconfig(const char *text)
 	return false;
 }
 
-bool series_touches_kconfig(const struct series *s)
-{
-	bool touches = false;
-
-	for (int i = 0; i < s->npatches && !touches; i++) {
-		char *text = read_file(s->patches[i], NULL);
-		touches = !text || series_text_touches_kconfig(text);
-		free(text);
-	}
-	return touches;
-}
-
 static bool file_is_patch(const char *path)
 {
 	char *text = read_file(path, NULL);

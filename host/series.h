@@ -42,8 +42,6 @@ bool series_text_is_patch(const char *text);
  * configs/ fragment, scripts/kconfig/), so that a config made from the
  * unpatched tree may not hold for the patched one. */
 bool series_text_touches_kconfig(const char *text);
-/* The same over every patch of s; an unreadable patch counts as touching. */
-bool series_touches_kconfig(const struct series *s);
 
 /* The subject of a patch file ("mm/gup: ..." from its Subject: header,
  * without "[PATCH v5 2/3]", folded lines joined), or its file name. */
